@@ -1,0 +1,26 @@
+"""German formatting of dates for the terminal, and parsing of dates people type."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from models.calendar_rules import WEEKDAY_NAMES_DE
+from models.errors import KreislaufError
+
+
+def german_date(day: dt.date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
+def weekday(day: dt.date) -> str:
+    return WEEKDAY_NAMES_DE[day.weekday()]
+
+
+def parse_day(text: str, option: str) -> dt.date:
+    """Accepts 2027-03-01 and 01.03.2027."""
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    raise KreislaufError(f"{option}: {text!r} ist kein Datum (erwartet JJJJ-MM-TT oder TT.MM.JJJJ).")

@@ -1,0 +1,221 @@
+"""Load a body's configuration directory: parse, validate, cross-check, all or nothing.
+
+Every problem is collected with its file and key (`strategy.toml, key_positions[3].product`)
+and reported together as one `KreislaufError`; nothing is returned unless all files are valid.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from config.schema import FILES, BodyFile, OrganisationFile, StrategyFile
+from models.calendar_rules import CalendarSpec, RuleError, WorkingDays, expand_calendar
+from models.errors import KreislaufError
+
+RESPONSIBLE_GROUPS = ("departments", "factions")
+
+
+@dataclass(frozen=True)
+class BodyConfig:
+    """A body's validated configuration, ready to be written."""
+
+    directory: Path
+    body: BodyFile
+    strategy: StrategyFile
+    organisation: OrganisationFile
+    calendar: CalendarSpec
+
+    @property
+    def working_days(self) -> WorkingDays:
+        return WorkingDays(self.body.holidays.country, self.body.holidays.subdivision)
+
+
+def load_body_config(directory: Path) -> BodyConfig:
+    """Read and validate all four files of `directory`; raises KreislaufError listing problems."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise KreislaufError(f"Konfigurationsverzeichnis {directory} gibt es nicht.")
+    problems: list[str] = []
+    parsed: dict[str, Any] = {}
+    for name, model in FILES.items():
+        parsed[name] = _load_file(directory / name, model, problems)
+    if not problems:
+        config = BodyConfig(
+            directory=directory,
+            body=parsed["body.toml"],
+            strategy=parsed["strategy.toml"],
+            organisation=parsed["organisation.toml"],
+            calendar=parsed["calendar.toml"],
+        )
+        problems += cross_check(config)
+    if problems:
+        raise KreislaufError(
+            f"Die Konfiguration in {directory} ist fehlerhaft; nichts wurde geändert:",
+            problems=problems,
+        )
+    return config
+
+
+def _load_file(path: Path, model: type[BaseModel], problems: list[str]) -> Any:
+    if not path.is_file():
+        problems.append(f"{path.name}: Datei fehlt ({path}).")
+        return None
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        problems.append(f"{path.name}: kein gültiges TOML ({error}).")
+        return None
+    except UnicodeDecodeError:
+        problems.append(f"{path.name}: keine gültige UTF-8-Datei.")
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems.extend(f"{path.name}, {message}" for message in german_errors(error))
+        return None
+
+
+def cross_check(config: BodyConfig) -> list[str]:
+    """Checks that span files: references, duplicates, and the calendar per planned year."""
+    organisation, strategy = config.organisation, config.strategy
+    problems: list[str] = []
+    departments = {department.key for department in organisation.departments}
+
+    def duplicates(file: str, path: str, values: list[str], what: str) -> None:
+        for value, count in Counter(values).items():
+            if count > 1:
+                problems.append(f"{file}, {path}: {what} {value!r} kommt {count}-mal vor.")
+
+    duplicates("organisation.toml", "departments[].key",
+               [d.key for d in organisation.departments], "der Schlüssel")
+    duplicates("organisation.toml", "departments[].name",
+               [d.name for d in organisation.departments], "der Name")
+    contacts = [c for d in organisation.departments for c in d.contacts]
+    duplicates("organisation.toml", "departments[].contacts[].key",
+               [c.key for c in contacts], "der Schlüssel")
+    duplicates("organisation.toml", "factions[].key",
+               [f.key for f in organisation.factions], "der Schlüssel")
+    duplicates("organisation.toml", "committees[].key",
+               [c.key for c in organisation.committees], "der Schlüssel")
+    duplicates("strategy.toml", "fields[].key", [f.key for f in strategy.fields], "der Schlüssel")
+    duplicates("strategy.toml", "key_positions[].product",
+               [k.product for k in strategy.key_positions], "die Produktnummer")
+
+    if organisation.controlling_office not in departments:
+        problems.append(
+            f"organisation.toml, controlling_office: den Fachbereich "
+            f"{organisation.controlling_office!r} gibt es nicht unter departments."
+        )
+    contact_keys = {c.key for c in contacts}
+    for d_index, department in enumerate(organisation.departments):
+        for c_index, contact in enumerate(department.contacts):
+            where = f"organisation.toml, departments[{d_index}].contacts[{c_index}].deputy"
+            if contact.deputy is not None and contact.deputy not in contact_keys:
+                problems.append(f"{where}: die Vertretung {contact.deputy!r} ist kein Kontakt.")
+            if contact.deputy == contact.key:
+                problems.append(f"{where}: ein Kontakt kann sich nicht selbst vertreten.")
+    for index, key_position in enumerate(strategy.key_positions):
+        if key_position.department is not None and key_position.department not in departments:
+            problems.append(
+                f"strategy.toml, key_positions[{index}].department: den Fachbereich "
+                f"{key_position.department!r} gibt es nicht (organisation.toml)."
+            )
+    for p_index, phase in enumerate(config.calendar.phases):
+        for d_index, deadline in enumerate(phase.deadlines):
+            if deadline.responsible not in RESPONSIBLE_GROUPS + tuple(departments):
+                problems.append(
+                    f"calendar.toml, phases[{p_index}].deadlines[{d_index}].responsible: "
+                    f"{deadline.responsible!r} ist weder 'departments', 'factions' noch ein "
+                    "Fachbereich aus organisation.toml."
+                )
+    if not problems:
+        problems += _check_planned_years(config)
+    return problems
+
+
+def _check_planned_years(config: BodyConfig) -> list[str]:
+    """Expand the calendar for every year with session dates: a bad rule shows at once."""
+    problems = []
+    for year in sorted(config.calendar.council_sessions):
+        try:
+            expand_calendar(
+                config.calendar,
+                year,
+                working_days=config.working_days,
+                election_year=config.body.elections.is_election_year(year),
+            )
+        except RuleError as error:
+            problems.append(f"calendar.toml, {error} (Jahr {year})")
+    return problems
+
+
+# --------------------------------------------------------------------------- German messages
+
+_MESSAGES = {
+    "missing": "Pflichtangabe fehlt",
+    "extra_forbidden": "unbekannter Schlüssel",
+    "string_type": "Text erwartet",
+    "int_type": "ganze Zahl erwartet",
+    "int_parsing": "ganze Zahl erwartet",
+    "int_from_float": "ganze Zahl erwartet",
+    "bool_type": "true oder false erwartet",
+    "bool_parsing": "true oder false erwartet",
+    "list_type": "Liste erwartet",
+    "dict_type": "Tabelle erwartet",
+    "model_type": "Tabelle erwartet",
+    "model_attributes_type": "Tabelle erwartet",
+    "date_type": "Datum erwartet (JJJJ-MM-TT)",
+    "date_parsing": "Datum erwartet (JJJJ-MM-TT)",
+    "date_from_datetime_parsing": "Datum erwartet (JJJJ-MM-TT)",
+    "date_from_datetime_inexact": "Datum ohne Uhrzeit erwartet (JJJJ-MM-TT)",
+}
+
+
+def german_errors(error: ValidationError) -> list[str]:
+    """One German line per pydantic error: '<key path>: <what was expected>'."""
+    return [f"{_path(item['loc'])}: {_message(item)}" for item in error.errors()]
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text or "(Datei)"
+
+
+def _message(item: Any) -> str:
+    kind, ctx = item["type"], item.get("ctx") or {}
+    if kind in _MESSAGES:
+        return _MESSAGES[kind]
+    if kind == "too_short":
+        minimum = ctx.get("min_length", 1)
+        return "darf nicht leer sein" if minimum == 1 else f"mindestens {minimum} Einträge erwartet"
+    if kind == "string_too_short":
+        return "darf nicht leer sein"
+    if kind == "string_pattern_mismatch":
+        pattern = ctx.get("pattern")
+        return f"Format passt nicht (erwartet: {_PATTERN_HINTS.get(pattern, pattern)})"
+    if kind in ("enum", "literal_error"):
+        return f"erlaubt: {ctx.get('expected')}"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"Zahl ab {ctx.get('ge', ctx.get('gt'))} erwartet"
+    if kind == "value_error":
+        return str(ctx.get("error", item["msg"]))
+    return f"ungültiger Wert ({item['msg']})"
+
+
+_PATTERN_HINTS = {
+    r"^[a-z][a-z0-9_-]*$": "Kleinbuchstaben, Ziffern, - und _, beginnend mit einem Buchstaben",
+    r"^\d{2}\.\d{2}\.\d{2}$": "Produktnummer wie 11.20.04",
+    r"^[^@\s]+@[^@\s]+\.[^@\s]+$": "E-Mail-Adresse",
+}

@@ -1,0 +1,109 @@
+"""The shapes of a body's configuration files, validated before anything is written.
+
+A body directory holds `body.toml`, `strategy.toml`, `organisation.toml` and
+`calendar.toml`. These pydantic models reject unknown keys and missing fields; the
+cross-file checks (departments named in the calendar exist, product numbers are unique, ...)
+live in `config.loader`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.calendar_rules import CalendarSpec, ElectionRule
+from models.organisation import ContactRole
+
+KEY = r"^[a-z][a-z0-9_-]*$"
+PRODUCT_NUMBER = r"^\d{2}\.\d{2}\.\d{2}$"
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class HolidaySpec(_Strict):
+    country: str = Field(default="DE", min_length=2, max_length=2)
+    subdivision: str | None = None
+
+
+class BodyFile(_Strict):
+    slug: str = Field(pattern=KEY, max_length=64)
+    name: str = Field(min_length=1)
+    kind: str = Field(min_length=1)
+    council: str = "Kreistag"
+    timezone: str = "Europe/Berlin"
+    holidays: HolidaySpec = HolidaySpec()
+    elections: ElectionRule = ElectionRule()
+
+
+class FieldSpec(_Strict):
+    key: str = Field(pattern=KEY)
+    name: str = Field(min_length=1)
+    guiding_thoughts: list[str] = Field(min_length=1)
+    priorities: list[str] = Field(min_length=1)
+
+
+class KeyPositionSpec(_Strict):
+    product: str = Field(pattern=PRODUCT_NUMBER)
+    name: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+    page: int | None = Field(default=None, ge=1)
+    department: str | None = None
+
+
+class StrategyFile(_Strict):
+    label: str = Field(min_length=1)
+    motto: str | None = None
+    adopted_on: dt.date
+    resolution: str = Field(min_length=1)
+    horizon_year: int | None = None
+    key_positions_year: int | None = None
+    vision: str = Field(min_length=1)
+    principles: list[str] = Field(min_length=1)
+    fields: list[FieldSpec] = Field(min_length=1)
+    key_positions: list[KeyPositionSpec] = Field(default_factory=list)
+
+
+class ContactSpec(_Strict):
+    key: str = Field(pattern=KEY)
+    role: ContactRole
+    name: str = Field(min_length=1)
+    email: str = Field(pattern=EMAIL)
+    deputy: str | None = None
+
+
+class DepartmentSpec(_Strict):
+    key: str = Field(pattern=KEY)
+    name: str = Field(min_length=1)
+    contacts: list[ContactSpec] = Field(default_factory=list)
+
+
+class FactionSpec(_Strict):
+    key: str = Field(pattern=KEY)
+    name: str = Field(min_length=1)
+    leader: str = Field(min_length=1)
+    email: str = Field(pattern=EMAIL)
+
+
+class CommitteeSpec(_Strict):
+    key: str = Field(pattern=KEY)
+    name: str = Field(min_length=1)
+
+
+class OrganisationFile(_Strict):
+    example: bool = False
+    controlling_office: str
+    departments: list[DepartmentSpec] = Field(min_length=1)
+    factions: list[FactionSpec] = Field(default_factory=list)
+    committees: list[CommitteeSpec] = Field(default_factory=list)
+
+
+FILES: dict[str, type[BaseModel]] = {
+    "body.toml": BodyFile,
+    "strategy.toml": StrategyFile,
+    "organisation.toml": OrganisationFile,
+    "calendar.toml": CalendarSpec,
+}

@@ -1,0 +1,29 @@
+"""The body (Körperschaft): a district or municipality; every other row belongs to one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.types import UTCDateTime
+
+
+class Body(SQLModel, table=True):
+    __tablename__ = "body"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, max_length=64)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=60)
+    council: str = Field(default="Kreistag", max_length=60)
+    timezone: str = Field(default="Europe/Berlin", max_length=60)
+    holiday_country: str = Field(default="DE", max_length=8)
+    holiday_subdivision: str | None = Field(default=None, max_length=8)
+    # Election rule and calendar spec as validated JSON (see models.calendar).
+    elections: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    calendar: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    organisation_is_example: bool = Field(default=False)
+    created_at: dt.datetime = Field(sa_type=UTCDateTime)

@@ -1,0 +1,33 @@
+"""Alembic environment: runs on the connection kreislauf hands in, or on KREISLAUF_DATABASE_URL."""
+
+from __future__ import annotations
+
+from alembic import context
+
+import models.tables  # noqa: F401  (registers every table)
+from sqlmodel import SQLModel
+
+target_metadata = SQLModel.metadata
+
+
+def run(connection) -> None:  # type: ignore[no-untyped-def]
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = context.config.attributes.get("connection")
+if connection is not None:
+    run(connection)
+else:
+    from config.settings import Settings
+    from models.db import make_engine
+
+    engine = make_engine(Settings().resolved_database_url)
+    with engine.begin() as connection:
+        run(connection)

@@ -1,0 +1,76 @@
+"""The organisation: departments with their contacts and deputies, factions, committees."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+class ContactRole(StrEnum):
+    head = "head"
+    controlling = "controlling"
+    staff = "staff"
+
+    @property
+    def label(self) -> str:
+        return {"head": "Leitung", "controlling": "Controlling", "staff": "Mitarbeit"}[self.value]
+
+
+class Department(SQLModel, table=True):
+    """Fachbereich."""
+
+    __tablename__ = "department"
+    __table_args__ = (
+        sa.UniqueConstraint("body_id", "key"),
+        sa.UniqueConstraint("body_id", "name"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    key: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    is_controlling_office: bool = Field(default=False)
+
+
+class Contact(SQLModel, table=True):
+    """A person of a department; `deputy_id` is who covers for them (Vertretung)."""
+
+    __tablename__ = "contact"
+    __table_args__ = (sa.UniqueConstraint("body_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    department_id: int = Field(foreign_key="department.id", index=True)
+    key: str = Field(max_length=64)
+    role: ContactRole = Field(sa_type=sa.String(20))
+    name: str = Field(max_length=200)
+    email: str = Field(max_length=254)
+    deputy_id: int | None = Field(default=None, foreign_key="contact.id")
+
+
+class Faction(SQLModel, table=True):
+    """Fraktion of the council with its leader (Fraktionsvorsitz)."""
+
+    __tablename__ = "faction"
+    __table_args__ = (sa.UniqueConstraint("body_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    key: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    leader: str = Field(max_length=200)
+    email: str = Field(max_length=254)
+
+
+class Committee(SQLModel, table=True):
+    """Fachausschuss of the council."""
+
+    __tablename__ = "committee"
+    __table_args__ = (sa.UniqueConstraint("body_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    key: str = Field(max_length=64)
+    name: str = Field(max_length=200)

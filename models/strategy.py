@@ -1,0 +1,165 @@
+"""The goal system (durchgängiges Zielsystem): strategy versions and what they contain.
+
+A strategy version is immutable once adopted: a later council resolution creates a new
+version (with `previous_id`), it never overwrites one. Products belong to the budget's
+structure and outlive versions; key positions are chosen per version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.types import UTCDateTime
+
+
+class StrategyVersion(SQLModel, table=True):
+    __tablename__ = "strategy_version"
+    __table_args__ = (sa.UniqueConstraint("body_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    number: int
+    label: str = Field(max_length=200)
+    motto: str | None = Field(default=None, max_length=200)
+    vision: str = Field(sa_type=sa.Text)
+    adopted_on: dt.date
+    resolution: str = Field(max_length=200)
+    horizon_year: int | None = None
+    key_positions_year: int | None = None
+    previous_id: int | None = Field(default=None, foreign_key="strategy_version.id")
+    created_at: dt.datetime = Field(sa_type=UTCDateTime)
+
+
+class Principle(SQLModel, table=True):
+    """Übergreifender Leitsatz."""
+
+    __tablename__ = "principle"
+    __table_args__ = (sa.UniqueConstraint("version_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    version_id: int = Field(foreign_key="strategy_version.id")
+    position: int
+    text: str = Field(sa_type=sa.Text)
+
+
+class FieldOfAction(SQLModel, table=True):
+    """Strategisches Handlungsfeld."""
+
+    __tablename__ = "field_of_action"
+    __table_args__ = (sa.UniqueConstraint("version_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    version_id: int = Field(foreign_key="strategy_version.id")
+    key: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    position: int
+
+
+class GuidingThought(SQLModel, table=True):
+    """Leitgedanke of a field of action."""
+
+    __tablename__ = "guiding_thought"
+    __table_args__ = (sa.UniqueConstraint("field_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    field_id: int = Field(foreign_key="field_of_action.id")
+    position: int
+    text: str = Field(sa_type=sa.Text)
+
+
+class Priority(SQLModel, table=True):
+    """Strategischer Schwerpunkt; `code` is stable across versions, e.g. 'mobilitaet.2'."""
+
+    __tablename__ = "priority"
+    __table_args__ = (sa.UniqueConstraint("field_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    field_id: int = Field(foreign_key="field_of_action.id")
+    position: int
+    code: str = Field(max_length=80)
+    text: str = Field(sa_type=sa.Text)
+
+
+class Product(SQLModel, table=True):
+    """Produkt of the budget, numbered as in the BW product plan (11.20.04)."""
+
+    __tablename__ = "product"
+    __table_args__ = (sa.UniqueConstraint("body_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    number: str = Field(max_length=20)
+    name: str = Field(max_length=300)
+    product_group: str = Field(max_length=20)
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+
+
+class KeyPosition(SQLModel, table=True):
+    """Schlüsselposition: a product of special weight, with the reason and budget-plan page."""
+
+    __tablename__ = "key_position"
+    __table_args__ = (sa.UniqueConstraint("version_id", "product_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    version_id: int = Field(foreign_key="strategy_version.id")
+    product_id: int = Field(foreign_key="product.id")
+    position: int
+    reason: str = Field(sa_type=sa.Text)
+    page: int | None = None
+
+
+class Direction(StrEnum):
+    higher_is_better = "higher_is_better"
+    lower_is_better = "lower_is_better"
+
+
+class KeyFigure(SQLModel, table=True):
+    """Kennzahl of a product group, serving a priority."""
+
+    __tablename__ = "key_figure"
+    __table_args__ = (sa.UniqueConstraint("body_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    key: str = Field(max_length=80)
+    name: str = Field(max_length=300)
+    unit: str = Field(max_length=40)
+    direction: Direction = Field(sa_type=sa.String(20))
+    product_group: str = Field(max_length=20)
+    priority_code: str | None = Field(default=None, max_length=80)
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+
+
+class OperationalGoal(SQLModel, table=True):
+    """Leistungsziel (operatives Teilziel) of a product group for one cycle year."""
+
+    __tablename__ = "operational_goal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    year: int
+    product_group: str = Field(max_length=20)
+    priority_code: str | None = Field(default=None, max_length=80)
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    text: str = Field(sa_type=sa.Text)
+
+
+class Measure(SQLModel, table=True):
+    """Maßnahme serving an operational goal."""
+
+    __tablename__ = "measure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    operational_goal_id: int = Field(foreign_key="operational_goal.id")
+    text: str = Field(sa_type=sa.Text)
+    status: str = Field(default="planned", max_length=20)

@@ -1,0 +1,30 @@
+"""Every table, imported once so that `SQLModel.metadata` is complete (Alembic, tests)."""
+
+from __future__ import annotations
+
+from sqlmodel import SQLModel
+
+from models.audit import AuditEvent
+from models.body import Body
+from models.cycle import Cycle, Deadline, Phase, Task
+from models.organisation import Committee, Contact, Department, Faction
+from models.strategy import (
+    FieldOfAction,
+    GuidingThought,
+    KeyFigure,
+    KeyPosition,
+    Measure,
+    OperationalGoal,
+    Principle,
+    Priority,
+    Product,
+    StrategyVersion,
+)
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "AuditEvent", "Body", "Committee", "Contact", "Cycle", "Deadline", "Department", "Faction",
+    "FieldOfAction", "GuidingThought", "KeyFigure", "KeyPosition", "Measure", "OperationalGoal",
+    "Phase", "Principle", "Priority", "Product", "StrategyVersion", "Task", "metadata",
+]

@@ -1,0 +1,170 @@
+"""Installing a body from its validated configuration, and finding it again."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from config.loader import BodyConfig
+from models import audit
+from models.body import Body
+from models.errors import ConflictError, KreislaufError, NotFoundError
+from models.organisation import Committee, Contact, Department, Faction
+from models.strategy import (
+    FieldOfAction,
+    GuidingThought,
+    KeyPosition,
+    Principle,
+    Priority,
+    Product,
+    StrategyVersion,
+)
+
+
+def install_body(config: BodyConfig, *, session: Session, now: dt.datetime, actor: str) -> Body:
+    """Write the body, its organisation and its first strategy version in the caller's transaction.
+
+    Raises ConflictError when a body with the same slug exists; nothing is written then.
+    """
+    spec = config.body
+    if session.exec(select(Body.id).where(Body.slug == spec.slug)).first() is not None:
+        raise ConflictError(f"Die Körperschaft {spec.slug!r} ist bereits eingerichtet.")
+    body = Body(
+        slug=spec.slug,
+        name=spec.name,
+        kind=spec.kind,
+        council=spec.council,
+        timezone=spec.timezone,
+        holiday_country=spec.holidays.country,
+        holiday_subdivision=spec.holidays.subdivision,
+        elections=spec.elections.model_dump(mode="json"),
+        calendar=config.calendar.model_dump(mode="json"),
+        organisation_is_example=config.organisation.example,
+        created_at=now,
+    )
+    session.add(body)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:  # a concurrent init won the race
+        raise ConflictError(f"Die Körperschaft {spec.slug!r} ist bereits eingerichtet.") from None
+    departments = _add_organisation(config, body, session=session)
+    version = _add_strategy(config, body, departments, session=session, now=now)
+    audit.record(
+        session=session, now=now, actor=actor, action="body.installed", entity="body",
+        entity_id=body.id, body_id=body.id,
+        after={
+            "slug": body.slug, "name": body.name, "source": str(config.directory),
+            "departments": len(departments), "strategy_version": version.number,
+        },
+    )
+    return body
+
+
+def _add_organisation(config: BodyConfig, body: Body, *, session: Session) -> dict[str, Department]:
+    organisation = config.organisation
+    departments: dict[str, Department] = {}
+    contacts: dict[str, Contact] = {}
+    for spec in organisation.departments:
+        department = Department(
+            body_id=body.id, key=spec.key, name=spec.name,
+            is_controlling_office=spec.key == organisation.controlling_office,
+        )
+        session.add(department)
+        session.flush()
+        departments[spec.key] = department
+        for contact_spec in spec.contacts:
+            contact = Contact(
+                body_id=body.id, department_id=department.id, key=contact_spec.key,
+                role=contact_spec.role, name=contact_spec.name, email=contact_spec.email,
+            )
+            session.add(contact)
+            contacts[contact_spec.key] = contact
+    session.flush()
+    for spec in organisation.departments:
+        for contact_spec in spec.contacts:
+            if contact_spec.deputy:
+                contacts[contact_spec.key].deputy_id = contacts[contact_spec.deputy].id
+    for faction in organisation.factions:
+        session.add(Faction(body_id=body.id, **faction.model_dump()))
+    for committee in organisation.committees:
+        session.add(Committee(body_id=body.id, **committee.model_dump()))
+    session.flush()
+    return departments
+
+
+def _add_strategy(
+    config: BodyConfig, body: Body, departments: dict[str, Department], *,
+    session: Session, now: dt.datetime,
+) -> StrategyVersion:
+    spec = config.strategy
+    version = StrategyVersion(
+        body_id=body.id, number=1, label=spec.label, motto=spec.motto, vision=spec.vision,
+        adopted_on=spec.adopted_on, resolution=spec.resolution, horizon_year=spec.horizon_year,
+        key_positions_year=spec.key_positions_year, created_at=now,
+    )
+    session.add(version)
+    session.flush()
+    for position, text in enumerate(spec.principles, start=1):
+        session.add(Principle(body_id=body.id, version_id=version.id, position=position, text=text))
+    for position, field_spec in enumerate(spec.fields, start=1):
+        field = FieldOfAction(
+            body_id=body.id, version_id=version.id, key=field_spec.key, name=field_spec.name,
+            position=position,
+        )
+        session.add(field)
+        session.flush()
+        for index, text in enumerate(field_spec.guiding_thoughts, start=1):
+            session.add(GuidingThought(body_id=body.id, field_id=field.id, position=index, text=text))
+        for index, text in enumerate(field_spec.priorities, start=1):
+            session.add(Priority(
+                body_id=body.id, field_id=field.id, position=index,
+                code=f"{field_spec.key}.{index}", text=text,
+            ))
+    for position, key_position in enumerate(spec.key_positions, start=1):
+        department = departments.get(key_position.department or "")
+        product = Product(
+            body_id=body.id, number=key_position.product, name=key_position.name,
+            product_group=key_position.product.rsplit(".", 1)[0],
+            department_id=department.id if department else None,
+        )
+        session.add(product)
+        session.flush()
+        session.add(KeyPosition(
+            body_id=body.id, version_id=version.id, product_id=product.id, position=position,
+            reason=key_position.reason, page=key_position.page,
+        ))
+    session.flush()
+    return version
+
+
+def resolve_body(*, session: Session, slug: str | None) -> Body:
+    """The body named by `slug`, or the only one; a clear error otherwise."""
+    if slug:
+        body = session.exec(select(Body).where(Body.slug == slug)).first()
+        if body is None:
+            known = ", ".join(session.exec(select(Body.slug).order_by(Body.slug)).all()) or "keine"
+            raise NotFoundError(f"Die Körperschaft {slug!r} gibt es nicht (vorhanden: {known}).")
+        return body
+    bodies = session.exec(select(Body).order_by(Body.slug).limit(2)).all()
+    if not bodies:
+        raise KreislaufError("Es ist noch keine Körperschaft eingerichtet: `kreislauf init`.")
+    if len(bodies) > 1:
+        slugs = ", ".join(session.exec(select(Body.slug).order_by(Body.slug)).all())
+        raise KreislaufError(
+            f"Mehrere Körperschaften eingerichtet ({slugs}): bitte --body angeben "
+            "oder KREISLAUF_BODY setzen."
+        )
+    return bodies[0]
+
+
+def current_strategy_version(*, session: Session, body: Body) -> StrategyVersion:
+    version = session.exec(
+        select(StrategyVersion)
+        .where(StrategyVersion.body_id == body.id)
+        .order_by(StrategyVersion.number.desc())  # type: ignore[attr-defined]
+    ).first()
+    if version is None:
+        raise NotFoundError(f"Für {body.name} ist keine Strategie hinterlegt.")
+    return version
