@@ -31,8 +31,13 @@ HELP = """kreislauf: der Strategische Steuerungskreislauf einer Körperschaft.
 Beispiel: kreislauf init && kreislauf cycle create 2027 && kreislauf status 2027
 """
 
-app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False,
-                  rich_markup_mode="rich", pretty_exceptions_enable=False)
+app = typer.Typer(
+    help=HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
 strategy_app = typer.Typer(help="Die Zukunftsstrategie (Zielsystem).", no_args_is_help=True)
 cycle_app = typer.Typer(help="Steuerungskreisläufe anlegen.", no_args_is_help=True)
 app.add_typer(strategy_app, name="strategy")
@@ -51,13 +56,25 @@ state = State()
 
 @app.callback()
 def options(
-    database: Annotated[str | None, typer.Option(
-        "--database", envvar="KREISLAUF_DATABASE_URL", metavar="URL",
-        help="Datenbank-URL, z. B. postgresql://user@host/db "
-             "(Standard: SQLite-Datei im Datenverzeichnis).")] = None,
-    body: Annotated[str | None, typer.Option(
-        "--body", envvar="KREISLAUF_BODY", metavar="KÜRZEL",
-        help="Körperschaft (nötig, wenn mehrere eingerichtet sind).")] = None,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            "--database",
+            envvar="KREISLAUF_DATABASE_URL",
+            metavar="URL",
+            help="Datenbank-URL, z. B. postgresql://user@host/db "
+            "(Standard: SQLite-Datei im Datenverzeichnis).",
+        ),
+    ] = None,
+    body: Annotated[
+        str | None,
+        typer.Option(
+            "--body",
+            envvar="KREISLAUF_BODY",
+            metavar="KÜRZEL",
+            help="Körperschaft (nötig, wenn mehrere eingerichtet sind).",
+        ),
+    ] = None,
 ) -> None:
     state.database = database
     state.body = body
@@ -136,10 +153,14 @@ def body_session(*, write: bool = False) -> Iterator[tuple[Session, Body]]:
 @app.command()
 @user_errors
 def init(
-    body_dir: Annotated[Path | None, typer.Option(
-        "--body-dir", metavar="VERZEICHNIS",
-        help="Konfiguration einer anderen Körperschaft (body.toml, strategy.toml, "
-             "organisation.toml, calendar.toml). Standard: der mitgelieferte Landkreis Lörrach.")
+    body_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--body-dir",
+            metavar="VERZEICHNIS",
+            help="Konfiguration einer anderen Körperschaft (body.toml, strategy.toml, "
+            "organisation.toml, calendar.toml). Standard: der mitgelieferte Landkreis Lörrach.",
+        ),
     ] = None,
 ) -> None:
     """Datenbank anlegen bzw. aktualisieren und eine Körperschaft einrichten.
@@ -170,14 +191,19 @@ def init(
         f"{len(config.organisation.factions)} Fraktionen."
     )
     if config.organisation.example:
-        out.print("[yellow]Hinweis:[/] Fachbereiche, Kontakte und Fraktionsvorsitzende sind "
-                  "Beispieldaten (organisation.toml).")
+        out.print(
+            "[yellow]Hinweis:[/] Fachbereiche, Kontakte und Fraktionsvorsitzende sind "
+            "Beispieldaten (organisation.toml)."
+        )
 
 
 @strategy_app.command("show")
 @user_errors
 def strategy_show() -> None:
-    """Vision, Leitsätze, Handlungsfelder mit Leitgedanken und Schwerpunkten, Schlüsselpositionen."""
+    """Vision, Leitsätze, Handlungsfelder mit Leitgedanken und Schwerpunkten.
+
+    Dazu die Schlüsselpositionen mit Produktnummer, Begründung und Seite im Haushaltsplan.
+    """
     from rich.table import Table
 
     from cli.render import german_date
@@ -187,10 +213,15 @@ def strategy_show() -> None:
         view = strategy_view(session=session, body=body)
     out = console()
     version = view.version
-    out.print(f"[bold]{body.name}: {version.label}[/]" + (f" – „{version.motto}“" if version.motto else ""))
-    out.print(f"Version {version.number}, {version.resolution} "
-              f"(beschlossen am {german_date(version.adopted_on)})"
-              + (f", Planungshorizont {version.horizon_year}" if version.horizon_year else ""))
+    out.print(
+        f"[bold]{body.name}: {version.label}[/]"
+        + (f" – „{version.motto}“" if version.motto else "")
+    )
+    out.print(
+        f"Version {version.number}, {version.resolution} "
+        f"(beschlossen am {german_date(version.adopted_on)})"
+        + (f", Planungshorizont {version.horizon_year}" if version.horizon_year else "")
+    )
     out.print("\n[bold]Vision[/]")
     out.print(version.vision)
     out.print(f"\n[bold]Übergreifende Leitsätze[/] ({len(view.principles)})")
@@ -209,15 +240,21 @@ def strategy_show() -> None:
     for column in ("Produkt-Nr.", "Bezeichnung", "Begründung", "Seite", "Fachbereich"):
         table.add_column(column)
     for key_position in view.key_positions:
-        table.add_row(key_position.product, key_position.name, key_position.reason,
-                      str(key_position.page) if key_position.page else "–",
-                      key_position.department or "–")
+        table.add_row(
+            key_position.product,
+            key_position.name,
+            key_position.reason,
+            str(key_position.page) if key_position.page else "–",
+            key_position.department or "–",
+        )
     out.print(table)
 
 
 @cycle_app.command("create")
 @user_errors
-def cycle_create(year: Annotated[int, typer.Argument(help="Jahr des Kreislaufs, z. B. 2027")]) -> None:
+def cycle_create(
+    year: Annotated[int, typer.Argument(help="Jahr des Kreislaufs, z. B. 2027")],
+) -> None:
     """Den Kalender eines Jahres in Phasen, Fristen und Aufgaben ausrollen.
 
     Beispiel: kreislauf cycle create 2027
@@ -227,16 +264,23 @@ def cycle_create(year: Annotated[int, typer.Argument(help="Jahr des Kreislaufs, 
     with body_session(write=True) as (session, body):
         cycle = create_cycle(session=session, body=body, year=year, now=now(), actor=actor())
         kind = "Wahljahr: Klausurtagung statt Forum" if cycle.election_year else "reguläres Jahr"
-    console().print(f"Steuerungskreislauf {year} für {body.name} angelegt ({kind}). "
-                    f"Überblick: kreislauf status {year}")
+    console().print(
+        f"Steuerungskreislauf {year} für {body.name} angelegt ({kind}). "
+        f"Überblick: kreislauf status {year}"
+    )
 
 
 @app.command()
 @user_errors
 def calendar(
     year: Annotated[int, typer.Argument(help="Jahr des Kreislaufs")],
-    ics: Annotated[Path | None, typer.Option(
-        "--ics", metavar="DATEI", help="Fristen zusätzlich als iCalendar-Datei (RFC 5545) schreiben.")
+    ics: Annotated[
+        Path | None,
+        typer.Option(
+            "--ics",
+            metavar="DATEI",
+            help="Fristen zusätzlich als iCalendar-Datei (RFC 5545) schreiben.",
+        ),
     ] = None,
 ) -> None:
     """Alle Fristen eines Jahres mit Datum, Wochentag und Zuständigkeit.
@@ -255,20 +299,30 @@ def calendar(
 
         data = deadlines_to_ics(
             [CalendarEntry(d.key, d.title, d.due, d.phase_title, d.responsible) for d in deadlines],
-            body_slug=body.slug, body_name=body.name, year=year, now=now(),
+            body_slug=body.slug,
+            body_name=body.name,
+            year=year,
+            now=now(),
         )
         try:
             ics.write_bytes(data)
         except OSError as error:
             from models.errors import KreislaufError
 
-            raise KreislaufError(f"Die Datei {ics} kann nicht geschrieben werden: {error.strerror}.")
+            raise KreislaufError(
+                f"Die Datei {ics} kann nicht geschrieben werden: {error.strerror}."
+            ) from None
     table = Table(title=f"Fristen {year} – {body.name}")
     for column in ("Datum", "Wochentag", "Frist", "Phase", "Zuständig"):
         table.add_column(column)
     for deadline in deadlines:
-        table.add_row(german_date(deadline.due), weekday(deadline.due), deadline.title,
-                      deadline.phase_title, _responsible(deadline.responsible))
+        table.add_row(
+            german_date(deadline.due),
+            weekday(deadline.due),
+            deadline.title,
+            deadline.phase_title,
+            _responsible(deadline.responsible),
+        )
     out = console()
     out.print(table)
     if ics is not None:
@@ -283,8 +337,13 @@ def _responsible(names: list[str]) -> str:
 @user_errors
 def status(
     year: Annotated[int, typer.Argument(help="Jahr des Kreislaufs")],
-    on: Annotated[str | None, typer.Option(
-        "--on", metavar="DATUM", help="Stand an einem anderen Tag (JJJJ-MM-TT), Standard: heute.")
+    on: Annotated[
+        str | None,
+        typer.Option(
+            "--on",
+            metavar="DATUM",
+            help="Stand an einem anderen Tag (JJJJ-MM-TT), Standard: heute.",
+        ),
     ] = None,
 ) -> None:
     """Phasen mit Zeitfenster und Stand, Aufgaben je Fachbereich.
@@ -301,24 +360,35 @@ def status(
         view = cycle_view(session=session, body=body, year=year, today=today)
     out = console()
     kind = "Wahljahr, Klausurtagung" if view.election_year else "reguläres Jahr"
-    out.print(f"[bold]Steuerungskreislauf {year} – {view.body_name}[/] ({kind}; "
-              f"Stand {german_date(today)}; Kreislauf {view.status_label})")
+    out.print(
+        f"[bold]Steuerungskreislauf {year} – {view.body_name}[/] ({kind}; "
+        f"Stand {german_date(today)}; Kreislauf {view.status_label})"
+    )
     phases = Table(title="Phasen")
     for column in ("Phase", "von", "bis", "Stand", "zeitlich"):
         phases.add_column(column)
     for phase in view.phases:
-        phases.add_row(phase.title, german_date(phase.opens), german_date(phase.closes),
-                       phase.status_label, phase.timing.label)
+        phases.add_row(
+            phase.title,
+            german_date(phase.opens),
+            german_date(phase.closes),
+            phase.status_label,
+            phase.timing.label,
+        )
     out.print(phases)
     tasks = Table(title="Aufgaben je Fachbereich und Fraktion")
     for column in ("Zuständig", "Aufgabe", "fällig", "Stand", "überfällig"):
         tasks.add_column(column)
     previous = None
     for task in sorted(view.tasks, key=lambda t: (t.assignee, t.due)):
-        tasks.add_row(task.assignee if task.assignee != previous else "", task.deadline_title,
-                      german_date(task.due), task.status.label,
-                      f"{task.days_overdue} Tage" if task.days_overdue else "–",
-                      end_section=False)
+        tasks.add_row(
+            task.assignee if task.assignee != previous else "",
+            task.deadline_title,
+            german_date(task.due),
+            task.status.label,
+            f"{task.days_overdue} Tage" if task.days_overdue else "–",
+            end_section=False,
+        )
         previous = task.assignee
     out.print(tasks)
 
@@ -326,7 +396,9 @@ def status(
 @app.command()
 @user_errors
 def departments(
-    as_json: Annotated[bool, typer.Option("--json", help="Als JSON für Werkzeuge ausgeben.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Als JSON für Werkzeuge ausgeben.")
+    ] = False,
 ) -> None:
     """Fachbereiche mit Ansprechpersonen und Vertretungen.
 
@@ -349,12 +421,18 @@ def departments(
     for column in ("Fachbereich", "Rolle", "Name", "E-Mail", "Vertretung"):
         table.add_column(column)
     for department in rows:
-        name = department["name"] + (" (Zentrales Controlling)" if department["controlling_office"] else "")
+        name = department["name"] + (
+            " (Zentrales Controlling)" if department["controlling_office"] else ""
+        )
         for index, contact in enumerate(department["contacts"]):
             deputy = contact["deputy"]
-            table.add_row(name if index == 0 else "", ContactRole(contact["role"]).label,
-                          contact["name"], contact["email"],
-                          f"{deputy['name']} <{deputy['email']}>" if deputy else "–")
+            table.add_row(
+                name if index == 0 else "",
+                ContactRole(contact["role"]).label,
+                contact["name"],
+                contact["email"],
+                f"{deputy['name']} <{deputy['email']}>" if deputy else "–",
+            )
         if not department["contacts"]:
             table.add_row(name, "–", "–", "–", "–")
     console().print(table)

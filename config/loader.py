@@ -93,20 +93,44 @@ def cross_check(config: BodyConfig) -> list[str]:
             if count > 1:
                 problems.append(f"{file}, {path}: {what} {value!r} kommt {count}-mal vor.")
 
-    duplicates("organisation.toml", "departments[].key",
-               [d.key for d in organisation.departments], "der Schlüssel")
-    duplicates("organisation.toml", "departments[].name",
-               [d.name for d in organisation.departments], "der Name")
+    duplicates(
+        "organisation.toml",
+        "departments[].key",
+        [d.key for d in organisation.departments],
+        "der Schlüssel",
+    )
+    duplicates(
+        "organisation.toml",
+        "departments[].name",
+        [d.name for d in organisation.departments],
+        "der Name",
+    )
     contacts = [c for d in organisation.departments for c in d.contacts]
-    duplicates("organisation.toml", "departments[].contacts[].key",
-               [c.key for c in contacts], "der Schlüssel")
-    duplicates("organisation.toml", "factions[].key",
-               [f.key for f in organisation.factions], "der Schlüssel")
-    duplicates("organisation.toml", "committees[].key",
-               [c.key for c in organisation.committees], "der Schlüssel")
+    duplicates(
+        "organisation.toml",
+        "departments[].contacts[].key",
+        [c.key for c in contacts],
+        "der Schlüssel",
+    )
+    duplicates(
+        "organisation.toml",
+        "factions[].key",
+        [f.key for f in organisation.factions],
+        "der Schlüssel",
+    )
+    duplicates(
+        "organisation.toml",
+        "committees[].key",
+        [c.key for c in organisation.committees],
+        "der Schlüssel",
+    )
     duplicates("strategy.toml", "fields[].key", [f.key for f in strategy.fields], "der Schlüssel")
-    duplicates("strategy.toml", "key_positions[].product",
-               [k.product for k in strategy.key_positions], "die Produktnummer")
+    duplicates(
+        "strategy.toml",
+        "key_positions[].product",
+        [k.product for k in strategy.key_positions],
+        "die Produktnummer",
+    )
 
     if organisation.controlling_office not in departments:
         problems.append(

@@ -39,5 +39,5 @@ def normalise_database_url(url: str) -> str:
     """`postgresql://...` means psycopg 3 here; everything else is taken as given."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from typing import Callable, Literal
+from typing import Literal
 
 import pendulum
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -69,8 +70,19 @@ MONTHS = {
     for name in names
 }
 MONTH_NAMES_DE = [
-    "", "Januar", "Februar", "März", "April", "Mai", "Juni",
-    "Juli", "August", "September", "Oktober", "November", "Dezember",
+    "",
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
 ]
 WEEKDAYS = {
     name: number
@@ -94,9 +106,7 @@ def _holidays(country: str, subdivision: str | None, year: int) -> dict[dt.date,
     import holidays
 
     try:
-        calendar = holidays.country_holidays(
-            country, subdiv=subdivision, years=year, language="de"
-        )
+        calendar = holidays.country_holidays(country, subdiv=subdivision, years=year, language="de")
     except NotImplementedError as error:
         raise KreislaufError(
             f"Unbekannter Feiertagskalender: Land {country!r}, Gebiet {subdivision!r} ({error})."
@@ -197,9 +207,7 @@ class NthWeekday(Rule):
 
     def resolve(self, context: RuleContext) -> dt.date:
         days = [
-            day
-            for day in _days_of_month(context.year, self.month)
-            if day.weekday() == self.weekday
+            day for day in _days_of_month(context.year, self.month) if day.weekday() == self.weekday
         ]
         if self.n > len(days):
             raise RuleError(f"Regel {self.text!r}: diesen Wochentag gibt es {context.year} nicht.")
@@ -216,7 +224,9 @@ class FixedDate(Rule):
         try:
             return dt.date(context.year, self.month, self.day)
         except ValueError:
-            raise RuleError(f"Regel {self.text!r}: kein gültiges Datum im Jahr {context.year}.")
+            raise RuleError(
+                f"Regel {self.text!r}: kein gültiges Datum im Jahr {context.year}."
+            ) from None
 
 
 @dataclass(frozen=True)
@@ -330,12 +340,15 @@ def _build(kind: str, match: re.Match[str], text: str) -> Rule:
     parts = match.groupdict()
     if kind == "offset":
         sign = -1 if parts["direction"] == "before" else 1
-        base = parse_rule(parts["base"])
+        try:
+            base = parse_rule(parts["base"])
+        except RuleError as error:
+            raise RuleError(f"Regel {text!r}: {error}") from None
         return Offset(text, sign * int(parts["count"]), bool(parts["working"]), base)
     if kind == "nth_working":
         n = _ordinal(parts["ordinal"])
         if n == 0 or n > 23:
-            raise RuleError(f"Regel {text!r}: ein Monat hat höchstens 23 Arbeitstage.")
+            raise RuleError(f"Regel {text!r}: gezählt wird vom 1. bis höchstens 23. Arbeitstag.")
         return NthWorkingDay(text, n, _month(parts["month"], text))
     if kind == "nth_weekday":
         if parts["weekday"] not in WEEKDAYS:
@@ -351,7 +364,9 @@ def _build(kind: str, match: re.Match[str], text: str) -> Rule:
         try:
             dt.date(2000, month, day)  # a leap year: 29 February is allowed here
         except ValueError:
-            raise RuleError(f"Regel {text!r}: {day}. {MONTH_NAMES_DE[month]} gibt es nicht.")
+            raise RuleError(
+                f"Regel {text!r}: {day}. {MONTH_NAMES_DE[month]} gibt es nicht."
+            ) from None
         return FixedDate(text, month, day)
     if parts["name"] in MONTHS or parts["name"] in WEEKDAYS:
         raise RuleError(f"Regel {text!r} ist nicht verständlich ({RULE_HELP}).")
@@ -532,8 +547,7 @@ def expand_calendar(
     active = [
         phase
         for phase in spec.phases
-        if phase.applies == "always"
-        or (phase.applies == "election_year") == election_year
+        if phase.applies == "always" or (phase.applies == "election_year") == election_year
     ]
     by_kind = {phase.kind.value: phase for phase in active}
     deadline_rules = {
@@ -551,9 +565,7 @@ def expand_calendar(
             return text, f"Frist {name!r}"
         phase = by_kind.get(_substitute(name, by_kind))
         if phase is None:
-            raise RuleError(
-                f"Verweis auf {name!r}: diese Phase findet {year} nicht statt."
-            )
+            raise RuleError(f"Verweis auf {name!r}: diese Phase findet {year} nicht statt.")
         edge = edge or "closes"
         text = getattr(phase, edge)
         if election_year and phase.election_year and getattr(phase.election_year, edge):
@@ -603,9 +615,7 @@ def _plan_phase(phase: PhaseRule, lookup: Callable[[str, str | None], dt.date]) 
     opens, closes = lookup(name, "opens"), lookup(name, "closes")
     where = f"Phase {name!r}"
     if closes < opens:
-        raise RuleError(
-            f"phases: {where}: endet ({_de(closes)}) vor ihrem Beginn ({_de(opens)})."
-        )
+        raise RuleError(f"phases: {where}: endet ({_de(closes)}) vor ihrem Beginn ({_de(opens)}).")
     deadlines = []
     for rule in phase.deadlines:
         due = lookup(rule.key, None)
@@ -617,13 +627,18 @@ def _plan_phase(phase: PhaseRule, lookup: Callable[[str, str | None], dt.date]) 
             )
         deadlines.append(PlannedDeadline(rule.key, rule.title, due, rule.responsible, phase.kind))
     deadlines.sort(key=lambda deadline: (deadline.due, deadline.key))
-    return PlannedPhase(phase.kind, phase.title or phase.kind.label, opens, closes, tuple(deadlines))
+    return PlannedPhase(
+        phase.kind, phase.title or phase.kind.label, opens, closes, tuple(deadlines)
+    )
 
 
 def _days_of_month(year: int, month: int) -> list[dt.date]:
     first = dt.date(year, month, 1)
-    return [first + dt.timedelta(days=offset) for offset in range(31)
-            if (first + dt.timedelta(days=offset)).month == month]
+    return [
+        first + dt.timedelta(days=offset)
+        for offset in range(31)
+        if (first + dt.timedelta(days=offset)).month == month
+    ]
 
 
 def _de(day: dt.date) -> str:

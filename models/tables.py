@@ -24,7 +24,25 @@ from models.strategy import (
 metadata = SQLModel.metadata
 
 __all__ = [
-    "AuditEvent", "Body", "Committee", "Contact", "Cycle", "Deadline", "Department", "Faction",
-    "FieldOfAction", "GuidingThought", "KeyFigure", "KeyPosition", "Measure", "OperationalGoal",
-    "Phase", "Principle", "Priority", "Product", "StrategyVersion", "Task", "metadata",
+    "AuditEvent",
+    "Body",
+    "Committee",
+    "Contact",
+    "Cycle",
+    "Deadline",
+    "Department",
+    "Faction",
+    "FieldOfAction",
+    "GuidingThought",
+    "KeyFigure",
+    "KeyPosition",
+    "Measure",
+    "OperationalGoal",
+    "Phase",
+    "Principle",
+    "Priority",
+    "Product",
+    "StrategyVersion",
+    "Task",
+    "metadata",
 ]

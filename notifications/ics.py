@@ -21,7 +21,11 @@ class CalendarEntry:
 
 
 def deadlines_to_ics(
-    entries: Iterable[CalendarEntry], *, body_slug: str, body_name: str, year: int,
+    entries: Iterable[CalendarEntry],
+    *,
+    body_slug: str,
+    body_name: str,
+    year: int,
     now: dt.datetime,
 ) -> bytes:
     from icalendar import Calendar, Event
@@ -34,7 +38,7 @@ def deadlines_to_ics(
     for entry in entries:
         event = Event()
         event.add("uid", f"{body_slug}-{year}-{entry.key}@kreislauf")
-        event.add("dtstamp", now.astimezone(dt.timezone.utc))
+        event.add("dtstamp", now.astimezone(dt.UTC))
         event.add("dtstart", entry.due)
         event.add("dtend", entry.due + dt.timedelta(days=1))
         event.add("summary", f"Frist: {entry.title}")

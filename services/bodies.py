@@ -52,11 +52,19 @@ def install_body(config: BodyConfig, *, session: Session, now: dt.datetime, acto
     departments = _add_organisation(config, body, session=session)
     version = _add_strategy(config, body, departments, session=session, now=now)
     audit.record(
-        session=session, now=now, actor=actor, action="body.installed", entity="body",
-        entity_id=body.id, body_id=body.id,
+        session=session,
+        now=now,
+        actor=actor,
+        action="body.installed",
+        entity="body",
+        entity_id=body.id,
+        body_id=body.id,
         after={
-            "slug": body.slug, "name": body.name, "source": str(config.directory),
-            "departments": len(departments), "strategy_version": version.number,
+            "slug": body.slug,
+            "name": body.name,
+            "source": str(config.directory),
+            "departments": len(departments),
+            "strategy_version": version.number,
         },
     )
     return body
@@ -68,7 +76,9 @@ def _add_organisation(config: BodyConfig, body: Body, *, session: Session) -> di
     contacts: dict[str, Contact] = {}
     for spec in organisation.departments:
         department = Department(
-            body_id=body.id, key=spec.key, name=spec.name,
+            body_id=body.id,
+            key=spec.key,
+            name=spec.name,
             is_controlling_office=spec.key == organisation.controlling_office,
         )
         session.add(department)
@@ -76,8 +86,12 @@ def _add_organisation(config: BodyConfig, body: Body, *, session: Session) -> di
         departments[spec.key] = department
         for contact_spec in spec.contacts:
             contact = Contact(
-                body_id=body.id, department_id=department.id, key=contact_spec.key,
-                role=contact_spec.role, name=contact_spec.name, email=contact_spec.email,
+                body_id=body.id,
+                department_id=department.id,
+                key=contact_spec.key,
+                role=contact_spec.role,
+                name=contact_spec.name,
+                email=contact_spec.email,
             )
             session.add(contact)
             contacts[contact_spec.key] = contact
@@ -95,14 +109,25 @@ def _add_organisation(config: BodyConfig, body: Body, *, session: Session) -> di
 
 
 def _add_strategy(
-    config: BodyConfig, body: Body, departments: dict[str, Department], *,
-    session: Session, now: dt.datetime,
+    config: BodyConfig,
+    body: Body,
+    departments: dict[str, Department],
+    *,
+    session: Session,
+    now: dt.datetime,
 ) -> StrategyVersion:
     spec = config.strategy
     version = StrategyVersion(
-        body_id=body.id, number=1, label=spec.label, motto=spec.motto, vision=spec.vision,
-        adopted_on=spec.adopted_on, resolution=spec.resolution, horizon_year=spec.horizon_year,
-        key_positions_year=spec.key_positions_year, created_at=now,
+        body_id=body.id,
+        number=1,
+        label=spec.label,
+        motto=spec.motto,
+        vision=spec.vision,
+        adopted_on=spec.adopted_on,
+        resolution=spec.resolution,
+        horizon_year=spec.horizon_year,
+        key_positions_year=spec.key_positions_year,
+        created_at=now,
     )
     session.add(version)
     session.flush()
@@ -110,31 +135,49 @@ def _add_strategy(
         session.add(Principle(body_id=body.id, version_id=version.id, position=position, text=text))
     for position, field_spec in enumerate(spec.fields, start=1):
         field = FieldOfAction(
-            body_id=body.id, version_id=version.id, key=field_spec.key, name=field_spec.name,
+            body_id=body.id,
+            version_id=version.id,
+            key=field_spec.key,
+            name=field_spec.name,
             position=position,
         )
         session.add(field)
         session.flush()
         for index, text in enumerate(field_spec.guiding_thoughts, start=1):
-            session.add(GuidingThought(body_id=body.id, field_id=field.id, position=index, text=text))
+            session.add(
+                GuidingThought(body_id=body.id, field_id=field.id, position=index, text=text)
+            )
         for index, text in enumerate(field_spec.priorities, start=1):
-            session.add(Priority(
-                body_id=body.id, field_id=field.id, position=index,
-                code=f"{field_spec.key}.{index}", text=text,
-            ))
+            session.add(
+                Priority(
+                    body_id=body.id,
+                    field_id=field.id,
+                    position=index,
+                    code=f"{field_spec.key}.{index}",
+                    text=text,
+                )
+            )
     for position, key_position in enumerate(spec.key_positions, start=1):
         department = departments.get(key_position.department or "")
         product = Product(
-            body_id=body.id, number=key_position.product, name=key_position.name,
+            body_id=body.id,
+            number=key_position.product,
+            name=key_position.name,
             product_group=key_position.product.rsplit(".", 1)[0],
             department_id=department.id if department else None,
         )
         session.add(product)
         session.flush()
-        session.add(KeyPosition(
-            body_id=body.id, version_id=version.id, product_id=product.id, position=position,
-            reason=key_position.reason, page=key_position.page,
-        ))
+        session.add(
+            KeyPosition(
+                body_id=body.id,
+                version_id=version.id,
+                product_id=product.id,
+                position=position,
+                reason=key_position.reason,
+                page=key_position.page,
+            )
+        )
     session.flush()
     return version
 

@@ -10,7 +10,13 @@ from sqlmodel import Session, select
 
 from models import audit
 from models.body import Body
-from models.calendar_rules import CalendarSpec, CyclePlan, ElectionRule, WorkingDays, expand_calendar
+from models.calendar_rules import (
+    CalendarSpec,
+    CyclePlan,
+    ElectionRule,
+    WorkingDays,
+    expand_calendar,
+)
 from models.cycle import (
     Cycle,
     CycleStatus,
@@ -48,49 +54,76 @@ def create_cycle(*, session: Session, body: Body, year: int, now: dt.datetime, a
     plan = plan_cycle(body, year)
     version = current_strategy_version(session=session, body=body)
     cycle = Cycle(
-        body_id=body.id, year=year, election_year=plan.election_year,
-        strategy_version_id=version.id, created_at=now,
+        body_id=body.id,
+        year=year,
+        election_year=plan.election_year,
+        strategy_version_id=version.id,
+        created_at=now,
     )
     session.add(cycle)
     try:
         session.flush()
     except sa.exc.IntegrityError:  # a concurrent create won the race
-        raise ConflictError(f"Der Steuerungskreislauf {year} für {body.name} existiert bereits.") from None
+        raise ConflictError(
+            f"Der Steuerungskreislauf {year} für {body.name} existiert bereits."
+        ) from None
     assignees = _assignees(session=session, body=body)
     counts = {"phases": 0, "deadlines": 0, "tasks": 0}
     for planned_phase in plan.phases:
         phase = Phase(
-            body_id=body.id, cycle_id=cycle.id, kind=planned_phase.kind,
-            title=planned_phase.title, opens_on=planned_phase.opens, closes_on=planned_phase.closes,
+            body_id=body.id,
+            cycle_id=cycle.id,
+            kind=planned_phase.kind,
+            title=planned_phase.title,
+            opens_on=planned_phase.opens,
+            closes_on=planned_phase.closes,
         )
         session.add(phase)
         session.flush()
         counts["phases"] += 1
         for planned in planned_phase.deadlines:
             deadline = Deadline(
-                body_id=body.id, cycle_id=cycle.id, phase_id=phase.id, key=planned.key,
-                title=planned.title, due_on=planned.due, responsible=planned.responsible,
+                body_id=body.id,
+                cycle_id=cycle.id,
+                phase_id=phase.id,
+                key=planned.key,
+                title=planned.title,
+                due_on=planned.due,
+                responsible=planned.responsible,
             )
             session.add(deadline)
             session.flush()
             counts["deadlines"] += 1
             for assignee, department_id, faction_id in assignees[planned.responsible]:
-                session.add(Task(
-                    body_id=body.id, cycle_id=cycle.id, deadline_id=deadline.id,
-                    assignee=assignee, department_id=department_id, faction_id=faction_id,
-                    updated_at=now,
-                ))
+                session.add(
+                    Task(
+                        body_id=body.id,
+                        cycle_id=cycle.id,
+                        deadline_id=deadline.id,
+                        assignee=assignee,
+                        department_id=department_id,
+                        faction_id=faction_id,
+                        updated_at=now,
+                    )
+                )
                 counts["tasks"] += 1
     session.flush()
     audit.record(
-        session=session, now=now, actor=actor, action="cycle.created", entity="cycle",
-        entity_id=cycle.id, body_id=body.id,
+        session=session,
+        now=now,
+        actor=actor,
+        action="cycle.created",
+        entity="cycle",
+        entity_id=cycle.id,
+        body_id=body.id,
         after={"year": year, "election_year": plan.election_year, **counts},
     )
     return cycle
 
 
-def _assignees(*, session: Session, body: Body) -> dict[str, list[tuple[str, int | None, int | None]]]:
+def _assignees(
+    *, session: Session, body: Body
+) -> dict[str, list[tuple[str, int | None, int | None]]]:
     """Who carries out a deadline: 'departments' means every department but the controlling
     office; 'factions' every faction leader; a department key that department alone."""
     departments = session.exec(
@@ -111,9 +144,7 @@ def _assignees(*, session: Session, body: Body) -> dict[str, list[tuple[str, int
 
 
 def get_cycle(*, session: Session, body: Body, year: int, required: bool = True) -> Cycle | None:
-    cycle = session.exec(
-        select(Cycle).where(Cycle.body_id == body.id, Cycle.year == year)
-    ).first()
+    cycle = session.exec(select(Cycle).where(Cycle.body_id == body.id, Cycle.year == year)).first()
     if cycle is None and required:
         raise NotFoundError(
             f"Für {year} gibt es noch keinen Steuerungskreislauf: `kreislauf cycle create {year}`."
@@ -182,20 +213,27 @@ def cycle_view(*, session: Session, body: Body, year: int, today: dt.date) -> Cy
     tasks = [
         TaskView(
             assignee=department.name if department else faction.name,
-            deadline_key=deadline.key, deadline_title=deadline.title,
-            phase_title=phase_titles[deadline.phase_id], due=deadline.due_on,
+            deadline_key=deadline.key,
+            deadline_title=deadline.title,
+            phase_title=phase_titles[deadline.phase_id],
+            due=deadline.due_on,
             status=TaskStatus(task.status),
             days_overdue=days_overdue(TaskStatus(task.status), deadline.due_on, today),
         )
         for task, deadline, department, faction in rows
     ]
     return CycleView(
-        body_name=body.name, year=year, election_year=cycle.election_year,
+        body_name=body.name,
+        year=year,
+        election_year=cycle.election_year,
         status_label=CycleStatus(cycle.status).label,
         phases=[
             PhaseView(
-                kind=str(phase.kind), title=phase.title, opens=phase.opens_on,
-                closes=phase.closes_on, status_label=PhaseStatus(phase.status).label,
+                kind=str(phase.kind),
+                title=phase.title,
+                opens=phase.opens_on,
+                closes=phase.closes_on,
+                status_label=PhaseStatus(phase.status).label,
                 timing=window_timing(phase.opens_on, phase.closes_on, today),
             )
             for phase in phases
@@ -226,8 +264,11 @@ def deadline_views(*, session: Session, body: Body, year: int) -> list[DeadlineV
     ).all()
     return [
         DeadlineView(
-            key=deadline.key, title=deadline.title, phase_title=phase.title,
-            due=deadline.due_on, responsible=responsible.get(deadline.id, []),
+            key=deadline.key,
+            title=deadline.title,
+            phase_title=phase.title,
+            due=deadline.due_on,
+            responsible=responsible.get(deadline.id, []),
         )
         for deadline, phase in deadlines
     ]

@@ -24,12 +24,14 @@ def departments_view(*, session: Session, body: Body) -> list[dict[str, Any]]:
             (c for c in contacts if c.department_id == department.id),
             key=lambda c: (role_order.index(ContactRole(c.role)), c.name),
         )
-        result.append({
-            "key": department.key,
-            "name": department.name,
-            "controlling_office": department.is_controlling_office,
-            "contacts": [_contact(c, by_id.get(c.deputy_id)) for c in members],
-        })
+        result.append(
+            {
+                "key": department.key,
+                "name": department.name,
+                "controlling_office": department.is_controlling_office,
+                "contacts": [_contact(c, by_id.get(c.deputy_id)) for c in members],
+            }
+        )
     return result
 
 
@@ -39,6 +41,7 @@ def _contact(contact: Contact, deputy: Contact | None) -> dict[str, Any]:
         "role": str(ContactRole(contact.role)),
         "name": contact.name,
         "email": contact.email,
-        "deputy": None if deputy is None
+        "deputy": None
+        if deputy is None
         else {"key": deputy.key, "name": deputy.name, "email": deputy.email},
     }

@@ -48,7 +48,9 @@ class StrategyView:
 def strategy_view(*, session: Session, body: Body) -> StrategyView:
     version = current_strategy_version(session=session, body=body)
     principles = session.exec(
-        select(Principle.text).where(Principle.version_id == version.id).order_by(Principle.position)
+        select(Principle.text)
+        .where(Principle.version_id == version.id)
+        .order_by(Principle.position)
     ).all()
     fields = {
         row.id: FieldView(row.key, row.name)
@@ -71,8 +73,13 @@ def strategy_view(*, session: Session, body: Body) -> StrategyView:
     ).all():
         fields[priority.field_id].priorities.append((priority.code, priority.text))
     key_positions = [
-        KeyPositionView(product.number, product.name, key_position.reason, key_position.page,
-                        department.name if department else None)
+        KeyPositionView(
+            product.number,
+            product.name,
+            key_position.reason,
+            key_position.page,
+            department.name if department else None,
+        )
         for key_position, product, department in session.exec(
             select(KeyPosition, Product, Department)
             .join(Product, KeyPosition.product_id == Product.id)

@@ -1,0 +1,40 @@
+"""The Alembic migrations and the SQLModel tables describe the same schema."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from models.db import HEAD_REVISION, alembic_config, schema_revision, upgrade_to_head
+from models.tables import metadata
+
+
+def test_migrations_at_head_match_the_models(engine: sa.Engine) -> None:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "render_as_batch": True}
+        )
+        differences = compare_metadata(context, metadata)
+    assert differences == []
+
+
+def test_head_revision_constant_is_alembics_head() -> None:
+    script = ScriptDirectory.from_config(alembic_config())
+    assert script.get_heads() == [HEAD_REVISION]
+
+
+def test_upgrade_is_idempotent_and_records_the_revision(engine: sa.Engine) -> None:
+    upgrade_to_head(engine)
+    assert schema_revision(engine) == HEAD_REVISION
+    tables = set(sa.inspect(engine).get_table_names())
+    assert {
+        "body",
+        "strategy_version",
+        "cycle",
+        "phase",
+        "deadline",
+        "task",
+        "audit_event",
+    } <= tables
