@@ -90,10 +90,29 @@ def user_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except KreislaufError as error:
-            err_console().print(f"[bold red]Fehler:[/] {error}", highlight=False, markup=True)
-            raise typer.Exit(error.exit_code) from None
+            fail(str(error), error.exit_code)
+        except Exception as error:
+            from sqlalchemy.exc import InterfaceError, OperationalError
+
+            if not isinstance(error, OperationalError | InterfaceError):
+                raise
+            fail(f"Die Datenbank {_safe_url()} ist nicht erreichbar "
+                 f"({error.orig.__class__.__name__ if error.orig else error}).", 2)
 
     return wrapper  # type: ignore[return-value]
+
+
+def fail(message: str, code: int) -> None:
+    from rich.markup import escape
+
+    err_console().print(f"[bold red]Fehler:[/] {escape(message)}")
+    raise typer.Exit(code) from None
+
+
+def _safe_url() -> str:
+    import sqlalchemy as sa
+
+    return sa.make_url(database_url()).render_as_string(hide_password=True)
 
 
 def console() -> Console:
@@ -105,7 +124,7 @@ def console() -> Console:
 def err_console() -> Console:
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def actor() -> str:
@@ -115,10 +134,11 @@ def actor() -> str:
         return "cli:unbekannt"
 
 
-def now() -> dt.datetime:
+def now(timezone: str = "Europe/Berlin") -> dt.datetime:
+    """The one wall-clock read of a command; everything below takes it as an argument."""
     import pendulum
 
-    return pendulum.now("Europe/Berlin")
+    return pendulum.now(timezone)
 
 
 def database_url() -> str:
@@ -229,7 +249,8 @@ def strategy_show() -> None:
         out.print(f"{number:>2}. {text}")
     for number, field in enumerate(view.fields, start=1):
         out.print(f"\n[bold]Handlungsfeld {number}: {field.name}[/]")
-        out.print("Leitgedanken – Der Landkreis …")
+        intro = version.guiding_thoughts_intro
+        out.print(f"Leitgedanken – {intro} …" if intro else "Leitgedanken")
         for text in field.guiding_thoughts:
             out.print(f"  • {text}")
         out.print("Strategische Schwerpunkte")
@@ -355,8 +376,9 @@ def status(
     from cli.render import german_date, parse_day
     from services.cycles import cycle_view
 
-    today = parse_day(on, "--on") if on else now().date()
+    day = parse_day(on, "--on") if on else None
     with body_session() as (session, body):
+        today = day or now(body.timezone).date()
         view = cycle_view(session=session, body=body, year=year, today=today)
     out = console()
     kind = "Wahljahr, Klausurtagung" if view.election_year else "reguläres Jahr"

@@ -176,7 +176,8 @@ def _check_planned_years(config: BodyConfig) -> list[str]:
                 election_year=config.body.elections.is_election_year(year),
             )
         except RuleError as error:
-            problems.append(f"calendar.toml, {error} (Jahr {year})")
+            # one year is enough to show a rule's mistake; the others would repeat it
+            return [f"calendar.toml, {error} (Jahr {year})"]
     return problems
 
 

@@ -10,7 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 from models.calendar_rules import CalendarSpec, ElectionRule
 from models.organisation import ContactRole
@@ -25,8 +35,23 @@ class _Strict(BaseModel):
 
 
 class HolidaySpec(_Strict):
+    """The public holidays that are not working days: a country and state of `holidays`."""
+
     country: str = Field(default="DE", min_length=2, max_length=2)
     subdivision: str | None = None
+
+    @model_validator(mode="after")
+    def _known(self) -> HolidaySpec:
+        import holidays
+
+        try:
+            holidays.country_holidays(self.country, subdiv=self.subdivision)
+        except NotImplementedError:
+            raise ValueError(
+                f"Feiertage für Land {self.country!r}, Gebiet {self.subdivision!r} sind nicht "
+                "bekannt (z. B. country = 'DE', subdivision = 'BW')"
+            ) from None
+        return self
 
 
 class BodyFile(_Strict):
@@ -37,6 +62,15 @@ class BodyFile(_Strict):
     timezone: str = "Europe/Berlin"
     holidays: HolidaySpec = HolidaySpec()
     elections: ElectionRule = ElectionRule()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unbekannte Zeitzone {value!r} (z. B. 'Europe/Berlin')") from None
+        return value
 
 
 class FieldSpec(_Strict):
@@ -50,7 +84,7 @@ class KeyPositionSpec(_Strict):
     product: str = Field(pattern=PRODUCT_NUMBER)
     name: str = Field(min_length=1)
     reason: str = Field(min_length=1)
-    page: int | None = Field(default=None, ge=1)
+    page: StrictInt | None = Field(default=None, ge=1)
     department: str | None = None
 
 
@@ -59,9 +93,11 @@ class StrategyFile(_Strict):
     motto: str | None = None
     adopted_on: dt.date
     resolution: str = Field(min_length=1)
-    horizon_year: int | None = None
-    key_positions_year: int | None = None
+    horizon_year: StrictInt | None = None
+    key_positions_year: StrictInt | None = None
     vision: str = Field(min_length=1)
+    # How the guiding thoughts begin in the source ("Der Landkreis ..."); shown before them.
+    guiding_thoughts_intro: str | None = None
     principles: list[str] = Field(min_length=1)
     fields: list[FieldSpec] = Field(min_length=1)
     key_positions: list[KeyPositionSpec] = Field(default_factory=list)
@@ -94,7 +130,7 @@ class CommitteeSpec(_Strict):
 
 
 class OrganisationFile(_Strict):
-    example: bool = False
+    example: StrictBool = False
     controlling_office: str
     departments: list[DepartmentSpec] = Field(min_length=1)
     factions: list[FactionSpec] = Field(default_factory=list)

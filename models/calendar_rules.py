@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Literal
 
 import pendulum
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from models.errors import KreislaufError
 
@@ -33,17 +33,17 @@ class PhaseKind(StrEnum):
     planning = "planning"
     budget_resolution = "budget_resolution"
 
-    @property
-    def label(self) -> str:
-        return PHASE_LABELS[self]
+    def title(self, council: str = "Kreistag") -> str:
+        """German title; the council's name enters where the phase is the council's."""
+        return PHASE_TITLES[self].format(council=council)
 
 
-PHASE_LABELS = {
+PHASE_TITLES = {
     PhaseKind.evaluation: "Evaluierung der Zielerreichung",
     PhaseKind.survey: "Befragung der Fraktionsvorsitzenden",
     PhaseKind.forum: "Forum Zukunftsstrategie",
-    PhaseKind.retreat: "Klausurtagung des Kreistags",
-    PhaseKind.resolution: "Beschluss des Kreistags",
+    PhaseKind.retreat: "Klausurtagung ({council})",
+    PhaseKind.resolution: "Strategiebeschluss ({council})",
     PhaseKind.planning: "Operative Planung und Haushaltsaufstellung",
     PhaseKind.budget_resolution: "Haushaltsbeschluss",
 }
@@ -487,9 +487,9 @@ def _phase_rule_texts(phase: PhaseRule) -> list[str]:
 class ElectionRule(_Strict):
     """Council election years: `first_year` and every `interval_years`, plus explicit `years`."""
 
-    first_year: int | None = None
-    interval_years: int = Field(default=5, ge=1)
-    years: list[int] = Field(default_factory=list)
+    first_year: StrictInt | None = None
+    interval_years: StrictInt = Field(default=5, ge=1)
+    years: list[StrictInt] = Field(default_factory=list)
 
     def is_election_year(self, year: int) -> bool:
         if year in self.years:
@@ -542,6 +542,7 @@ def expand_calendar(
     *,
     working_days: WorkingDays,
     election_year: bool,
+    council: str = "Kreistag",
 ) -> CyclePlan:
     """Resolve every rule of `spec` for `year`; raises RuleError naming the phase or deadline."""
     active = [
@@ -597,7 +598,7 @@ def expand_calendar(
         council_sessions=tuple(sorted(spec.council_sessions.get(year, []))),
         lookup=lookup,
     )
-    phases = [_plan_phase(phase, lookup) for phase in active]
+    phases = [_plan_phase(phase, lookup, council) for phase in active]
     phases.sort(key=lambda phase: (phase.opens, list(PhaseKind).index(phase.kind)))
     return CyclePlan(year=year, election_year=election_year, phases=tuple(phases))
 
@@ -610,7 +611,9 @@ def _substitute(name: str, present: dict[str, PhaseRule]) -> str:
     return name
 
 
-def _plan_phase(phase: PhaseRule, lookup: Callable[[str, str | None], dt.date]) -> PlannedPhase:
+def _plan_phase(
+    phase: PhaseRule, lookup: Callable[[str, str | None], dt.date], council: str
+) -> PlannedPhase:
     name = phase.kind.value
     opens, closes = lookup(name, "opens"), lookup(name, "closes")
     where = f"Phase {name!r}"
@@ -628,7 +631,7 @@ def _plan_phase(phase: PhaseRule, lookup: Callable[[str, str | None], dt.date]) 
         deadlines.append(PlannedDeadline(rule.key, rule.title, due, rule.responsible, phase.kind))
     deadlines.sort(key=lambda deadline: (deadline.due, deadline.key))
     return PlannedPhase(
-        phase.kind, phase.title or phase.kind.label, opens, closes, tuple(deadlines)
+        phase.kind, phase.title or phase.kind.title(council), opens, closes, tuple(deadlines)
     )
 
 

@@ -26,6 +26,7 @@ class StrategyVersion(SQLModel, table=True):
     label: str = Field(max_length=200)
     motto: str | None = Field(default=None, max_length=200)
     vision: str = Field(sa_type=sa.Text)
+    guiding_thoughts_intro: str | None = Field(default=None, max_length=100)
     adopted_on: dt.date
     resolution: str = Field(max_length=200)
     horizon_year: int | None = None

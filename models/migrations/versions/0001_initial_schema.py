@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 02:06:59.242536
+Create Date: 2026-11-25 02:15:10.847028
 """
 from typing import Sequence, Union
 
@@ -100,6 +100,7 @@ def upgrade() -> None:
     sa.Column('label', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('motto', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('vision', sa.Text(), nullable=False),
+    sa.Column('guiding_thoughts_intro', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
     sa.Column('adopted_on', sa.Date(), nullable=False),
     sa.Column('resolution', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('horizon_year', sa.Integer(), nullable=True),
