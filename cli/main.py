@@ -96,8 +96,11 @@ def user_errors(command: F) -> F:
 
             if not isinstance(error, OperationalError | InterfaceError):
                 raise
-            fail(f"Die Datenbank {_safe_url()} ist nicht erreichbar "
-                 f"({error.orig.__class__.__name__ if error.orig else error}).", 2)
+            fail(
+                f"Die Datenbank {_safe_url()} ist nicht erreichbar "
+                f"({error.orig.__class__.__name__ if error.orig else error}).",
+                2,
+            )
 
     return wrapper  # type: ignore[return-value]
 

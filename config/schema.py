@@ -9,7 +9,6 @@ live in `config.loader`.
 from __future__ import annotations
 
 import datetime as dt
-
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (

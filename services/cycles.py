@@ -43,7 +43,10 @@ def plan_cycle(body: Body, year: int) -> CyclePlan:
     spec = CalendarSpec.model_validate(body.calendar)
     election_year = ElectionRule.model_validate(body.elections).is_election_year(year)
     return expand_calendar(
-        spec, year, working_days=working_days_of(body), election_year=election_year,
+        spec,
+        year,
+        working_days=working_days_of(body),
+        election_year=election_year,
         council=body.council,
     )
 
