@@ -96,11 +96,9 @@ def user_errors(command: F) -> F:
 
             if not isinstance(error, OperationalError | InterfaceError):
                 raise
-            fail(
-                f"Die Datenbank {_safe_url()} ist nicht erreichbar "
-                f"({error.orig.__class__.__name__ if error.orig else error}).",
-                2,
-            )
+            from models.db import unreachable_message
+
+            fail(unreachable_message(_url(), error), 2)
 
     return wrapper  # type: ignore[return-value]
 
@@ -112,16 +110,16 @@ def fail(message: str, code: int) -> None:
     raise typer.Exit(code) from None
 
 
-def _safe_url() -> str:
+def _url():  # type: ignore[no-untyped-def]
     import sqlalchemy as sa
 
-    return sa.make_url(database_url()).render_as_string(hide_password=True)
+    return sa.make_url(database_url())
 
 
 def console() -> Console:
     from rich.console import Console
 
-    return Console(highlight=False)
+    return Console(highlight=False, soft_wrap=True)
 
 
 def err_console() -> Console:
@@ -152,10 +150,10 @@ def database_url() -> str:
     return Settings().resolved_database_url
 
 
-def engine() -> sa.Engine:
+def engine(*, create: bool = False) -> sa.Engine:
     from models.db import make_engine
 
-    return make_engine(database_url())
+    return make_engine(database_url(), create=create)
 
 
 @contextmanager
@@ -197,7 +195,7 @@ def init(
     from services.bodies import install_body
 
     config = load_body_config(body_dir or SHIPPED_BODIES / "loerrach")  # validate before writing
-    current = engine()
+    current = engine(create=True)
     out = console()
     out.print(f"Datenbank: {current.url.render_as_string(hide_password=True)}")
     upgrade_to_head(current)
@@ -207,12 +205,15 @@ def init(
     except ConflictError:
         out.print(f"{config.body.name} ist bereits eingerichtet; nichts geändert.")
         return
-    out.print(
-        f"{body.name} eingerichtet: {len(config.strategy.fields)} Handlungsfelder, "
-        f"{len(config.strategy.key_positions)} Schlüsselpositionen, "
-        f"{len(config.organisation.departments)} Fachbereiche, "
-        f"{len(config.organisation.factions)} Fraktionen."
-    )
+    from cli.render import plural
+
+    counts = [
+        plural(len(config.strategy.fields), "Handlungsfeld", "Handlungsfelder"),
+        plural(len(config.strategy.key_positions), "Schlüsselposition", "Schlüsselpositionen"),
+        plural(len(config.organisation.departments), "Fachbereich", "Fachbereiche"),
+        plural(len(config.organisation.factions), "Fraktion", "Fraktionen"),
+    ]
+    out.print(f"{body.name} eingerichtet: {', '.join(counts)}.")
     if config.organisation.example:
         out.print(
             "[yellow]Hinweis:[/] Fachbereiche, Kontakte und Fraktionsvorsitzende sind "
@@ -241,9 +242,13 @@ def strategy_show() -> None:
         + (f" – „{version.motto}“" if version.motto else "")
     )
     out.print(
-        f"Version {version.number}, {version.resolution} "
-        f"(beschlossen am {german_date(version.adopted_on)})"
-        + (f", Planungshorizont {version.horizon_year}" if version.horizon_year else "")
+        f"Version {version.number}: {version.resolution}"
+        + (
+            ""
+            if german_date(version.adopted_on) in version.resolution
+            else f", beschlossen am {german_date(version.adopted_on)}"
+        )
+        + (f"; Planungshorizont {version.horizon_year}" if version.horizon_year else "")
     )
     out.print("\n[bold]Vision[/]")
     out.print(version.vision)
@@ -260,9 +265,10 @@ def strategy_show() -> None:
         for code, text in field.priorities:
             out.print(f"  [{code}] {text}", markup=False)
     year = f" {version.key_positions_year}" if version.key_positions_year else ""
-    table = Table(title=f"\nSchlüsselpositionen{year}", show_lines=True)
+    out.print()
+    table = Table(title=f"Schlüsselpositionen{year}", show_lines=True)
     for column in ("Produkt-Nr.", "Bezeichnung", "Begründung", "Seite", "Fachbereich"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for key_position in view.key_positions:
         table.add_row(
             key_position.product,
@@ -283,7 +289,10 @@ def cycle_create(
 
     Beispiel: kreislauf cycle create 2027
     """
+    from cli.render import check_year
     from services.cycles import create_cycle
+
+    check_year(year)
 
     with body_session(write=True) as (session, body):
         cycle = create_cycle(session=session, body=body, year=year, now=now(), actor=actor())
@@ -313,7 +322,9 @@ def calendar(
     """
     from rich.table import Table
 
-    from cli.render import german_date, weekday
+    from cli.render import check_year, german_date, weekday
+
+    check_year(year)
     from services.cycles import deadline_views
 
     with body_session() as (session, body):
@@ -336,25 +347,29 @@ def calendar(
             raise KreislaufError(
                 f"Die Datei {ics} kann nicht geschrieben werden: {error.strerror}."
             ) from None
+    if ics is not None:
+        console().print(f"{len(deadlines)} Fristen {year} als iCalendar in {ics} geschrieben.")
+        return
     table = Table(title=f"Fristen {year} – {body.name}")
     for column in ("Datum", "Wochentag", "Frist", "Phase", "Zuständig"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for deadline in deadlines:
         table.add_row(
             german_date(deadline.due),
             weekday(deadline.due),
             deadline.title,
             deadline.phase_title,
-            _responsible(deadline.responsible),
+            _responsible(deadline.responsible_spec, deadline.responsible),
         )
-    out = console()
-    out.print(table)
-    if ics is not None:
-        out.print(f"{len(deadlines)} Fristen als iCalendar in {ics} geschrieben.")
+    console().print(table)
 
 
-def _responsible(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{len(names)} Stellen: " + ", ".join(names)
+def _responsible(spec: str, names: list[str]) -> str:
+    if spec == "departments":
+        return f"alle Fachbereiche ({len(names)})"
+    if spec == "factions":
+        return f"alle Fraktionen ({len(names)})"
+    return ", ".join(names) or "–"
 
 
 @app.command()
@@ -376,7 +391,9 @@ def status(
     """
     from rich.table import Table
 
-    from cli.render import german_date, parse_day
+    from cli.render import check_year, german_date, parse_day, plural
+
+    check_year(year)
     from services.cycles import cycle_view
 
     day = parse_day(on, "--on") if on else None
@@ -391,7 +408,7 @@ def status(
     )
     phases = Table(title="Phasen")
     for column in ("Phase", "von", "bis", "Stand", "zeitlich"):
-        phases.add_column(column)
+        phases.add_column(column, overflow="fold")
     for phase in view.phases:
         phases.add_row(
             phase.title,
@@ -403,7 +420,7 @@ def status(
     out.print(phases)
     tasks = Table(title="Aufgaben je Fachbereich und Fraktion")
     for column in ("Zuständig", "Aufgabe", "fällig", "Stand", "überfällig"):
-        tasks.add_column(column)
+        tasks.add_column(column, overflow="fold")
     previous = None
     for task in sorted(view.tasks, key=lambda t: (t.assignee, t.due)):
         tasks.add_row(
@@ -411,7 +428,7 @@ def status(
             task.deadline_title,
             german_date(task.due),
             task.status.label,
-            f"{task.days_overdue} Tage" if task.days_overdue else "–",
+            plural(task.days_overdue, "Tag", "Tage") if task.days_overdue else "–",
             end_section=False,
         )
         previous = task.assignee
@@ -444,7 +461,7 @@ def departments(
         return
     table = Table(title=f"Fachbereiche – {body.name}" + (" (Beispieldaten)" if example else ""))
     for column in ("Fachbereich", "Rolle", "Name", "E-Mail", "Vertretung"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for department in rows:
         name = department["name"] + (
             " (Zentrales Controlling)" if department["controlling_office"] else ""

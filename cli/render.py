@@ -26,3 +26,14 @@ def parse_day(text: str, option: str) -> dt.date:
     raise KreislaufError(
         f"{option}: {text!r} ist kein Datum (erwartet JJJJ-MM-TT oder TT.MM.JJJJ)."
     )
+
+
+def plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def check_year(year: int) -> int:
+    """Cycle years people mean: four digits, this century or the next."""
+    if not 2000 <= year <= 2199:
+        raise KreislaufError(f"Jahr {year}: erwartet wird ein Jahr zwischen 2000 und 2199.")
+    return year

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -27,3 +28,7 @@ class Body(SQLModel, table=True):
     calendar: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     organisation_is_example: bool = Field(default=False)
     created_at: dt.datetime = Field(sa_type=UTCDateTime)
+
+    def local_date(self, now: dt.datetime) -> dt.date:
+        """The body's calendar day at the instant `now` (deadlines are days in its time zone)."""
+        return now.astimezone(ZoneInfo(self.timezone)).date()

@@ -38,6 +38,7 @@ class TaskStatus(StrEnum):
     submitted = "submitted"
     returned = "returned"
     accepted = "accepted"
+    cancelled = "cancelled"
 
     @property
     def label(self) -> str:
@@ -47,11 +48,12 @@ class TaskStatus(StrEnum):
             "submitted": "eingereicht",
             "returned": "zurückgegeben",
             "accepted": "angenommen",
+            "cancelled": "entfällt",
         }[self.value]
 
     @property
     def is_finished(self) -> bool:
-        return self in (TaskStatus.accepted,)
+        return self in (TaskStatus.accepted, TaskStatus.cancelled)
 
 
 class Cycle(SQLModel, table=True):
@@ -81,6 +83,8 @@ class Phase(SQLModel, table=True):
     opens_on: dt.date
     closes_on: dt.date
     status: PhaseStatus = Field(default=PhaseStatus.planned, sa_type=sa.String(20))
+    # How the phase ended, for people: "alle Aufgaben angenommen", "nicht erforderlich", ...
+    outcome: str | None = Field(default=None, max_length=300)
 
 
 class Deadline(SQLModel, table=True):
@@ -137,6 +141,9 @@ def window_timing(opens: dt.date, closes: dt.date, today: dt.date) -> Timing:
 
 def days_overdue(task_status: TaskStatus, due: dt.date, today: dt.date) -> int:
     """Calendar days a task is past its due date; 0 when it is finished or not yet due."""
-    if task_status in (TaskStatus.submitted, TaskStatus.accepted) or today <= due:
+    if (
+        task_status in (TaskStatus.submitted, TaskStatus.accepted, TaskStatus.cancelled)
+        or today <= due
+    ):
         return 0
     return (today - due).days

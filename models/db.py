@@ -17,18 +17,44 @@ from models.errors import KreislaufError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration's revision; tests/test_migrations.py keeps it equal to Alembic's head.
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 
 
-def make_engine(url: str) -> sa.Engine:
-    if url.startswith("sqlite"):
-        path = sa.make_url(url).database
+def make_engine(url: str, *, create: bool = False) -> sa.Engine:
+    """An engine for `url`; a SQLite file is created only with `create` (by `init`).
+
+    A URL that does not parse or names an unknown driver is the user's mistake, in German.
+    """
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        raise KreislaufError(
+            f"{url!r} ist keine Datenbank-URL (erwartet z. B. sqlite:////pfad/kreislauf.db "
+            "oder postgresql://benutzer@host:5432/datenbank)."
+        ) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise KreislaufError(
+            f"Datenbank {parsed.get_backend_name()!r} wird nicht unterstützt: "
+            "SQLite oder PostgreSQL."
+        )
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
+            if create:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            elif not Path(path).exists():
+                raise KreislaufError(
+                    f"Die Datenbank {path} gibt es nicht. Bitte zuerst `kreislauf init` ausführen."
+                )
+        engine = sa.create_engine(parsed, connect_args={"timeout": 30})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    try:
+        return sa.create_engine(parsed, pool_pre_ping=True)
+    except (ImportError, sa.exc.NoSuchModuleError) as error:
+        raise KreislaufError(
+            f"Datenbanktreiber fehlt für {parsed.drivername!r}: {error}."
+        ) from None
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -93,5 +119,13 @@ def alembic_config(connection: sa.Connection | None = None):  # type: ignore[no-
 
 
 def _unreachable(engine: sa.Engine, error: Exception) -> KreislaufError:
-    url = engine.url.render_as_string(hide_password=True)
-    return KreislaufError(f"Die Datenbank {url} ist nicht erreichbar: {error.__class__.__name__}.")
+    return KreislaufError(unreachable_message(engine.url, error))
+
+
+def unreachable_message(url: sa.URL, error: Exception) -> str:
+    """German message naming the database (password hidden) and the driver's first line."""
+    orig = getattr(error, "orig", None) or error
+    reason = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    return (
+        f"Die Datenbank {url.render_as_string(hide_password=True)} ist nicht erreichbar: {reason}"
+    )

@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 from models.audit import AuditEvent
 from models.body import Body
 from models.cycle import Cycle, Deadline, Phase, Task
+from models.decisions import Resolution, StrategySession, SurveyAnswer
 from models.organisation import Committee, Contact, Department, Faction
 from models.strategy import (
     FieldOfAction,
@@ -20,6 +21,7 @@ from models.strategy import (
     Product,
     StrategyVersion,
 )
+from notifications.outbox import OutboxMessage
 
 metadata = SQLModel.metadata
 
@@ -38,11 +40,15 @@ __all__ = [
     "KeyPosition",
     "Measure",
     "OperationalGoal",
+    "OutboxMessage",
     "Phase",
     "Principle",
     "Priority",
     "Product",
+    "Resolution",
+    "StrategySession",
     "StrategyVersion",
+    "SurveyAnswer",
     "Task",
     "metadata",
 ]

@@ -187,6 +187,7 @@ class DeadlineView:
     phase_title: str
     due: dt.date
     responsible: list[str]
+    responsible_spec: str
 
 
 @dataclass(frozen=True)
@@ -273,6 +274,7 @@ def deadline_views(*, session: Session, body: Body, year: int) -> list[DeadlineV
             phase_title=phase.title,
             due=deadline.due_on,
             responsible=responsible.get(deadline.id, []),
+            responsible_spec=deadline.responsible,
         )
         for deadline, phase in deadlines
     ]

@@ -52,7 +52,7 @@ def engine(database_url: str) -> Iterator[sa.Engine]:
     """An engine on a schema migrated to head (what `kreislauf init` does first)."""
     from models.db import make_engine, upgrade_to_head
 
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, create=True)
     upgrade_to_head(engine)
     yield engine
     engine.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -96,7 +97,8 @@ def test_calendar_lists_each_deadline_with_date_weekday_and_responsible(ready: C
     )
     assert "Mittwoch" in line_of("07.07.2027") and "Beschlussvorlage" in line_of("07.07.2027")
     assert "Zentrales Controlling" in line_of("07.07.2027")
-    assert "6 Stellen" in line_of("30.04.2027")  # the six faction leaders
+    assert "alle Fraktionen (6)" in line_of("30.04.2027")
+    assert "alle Fachbereiche (10)" in line_of("31.03.2027")  # all but the controlling office
     assert "Dienstag" in line_of("21.09.2027")
 
 
@@ -169,3 +171,34 @@ def test_the_installed_console_script_runs_and_fails_without_traceback(tmp_path:
     assert failed.returncode == 2
     assert "kreislauf init" in failed.stderr
     assert "Traceback" not in failed.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [("foo", "keine Datenbank-URL"), ("mysql://x@localhost/db", "nicht unterstützt")],
+)
+def test_a_bad_database_url_is_a_german_error_not_a_traceback(
+    url: str, expected: str, tmp_path: Path
+) -> None:
+    result = Cli(url)("status", "2027")
+    assert result.exit_code == 2
+    assert expected in result.stderr
+
+
+def test_an_unreachable_postgresql_names_the_reason(tmp_path: Path) -> None:
+    result = Cli("postgresql://postgres@127.0.0.1:1/test")("status", "2027")
+    assert result.exit_code == 2
+    assert "nicht erreichbar" in result.stderr and "127.0.0.1" in result.stderr
+
+
+@pytest.mark.parametrize("year", ["99999", "0", "27"])
+def test_a_year_out_of_range_is_refused(year: str, ready: Cli) -> None:
+    result = ready("cycle", "create", year)
+    assert result.exit_code == 2
+    assert "zwischen 2000 und 2199" in result.stderr
+
+
+def test_one_day_overdue_is_singular(ready: Cli) -> None:
+    result = ready("status", "2027", "--on", "2027-02-20")
+    overdue = [line for line in result.stdout.splitlines() if "19.02.2027" in line]
+    assert overdue and all(re.search(r"\b1 Tag\b(?!e)", line) for line in overdue)

@@ -1,0 +1,127 @@
+"""Reading a strategy version's content and writing the next version from it.
+
+Versions are never updated in place: `create_next_version` copies the previous version's
+principles, fields, guiding thoughts and key positions and writes the new priorities.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, select
+
+from models.change_set import FieldContent, StrategyContent
+from models.strategy import (
+    FieldOfAction,
+    GuidingThought,
+    KeyPosition,
+    Principle,
+    Priority,
+    StrategyVersion,
+)
+
+
+def load_content(*, session: Session, version: StrategyVersion) -> StrategyContent:
+    fields = session.exec(
+        select(FieldOfAction)
+        .where(FieldOfAction.version_id == version.id)
+        .order_by(FieldOfAction.position)
+    ).all()
+    thoughts = session.exec(
+        select(GuidingThought)
+        .where(GuidingThought.field_id.in_([f.id for f in fields]))  # type: ignore[union-attr]
+        .order_by(GuidingThought.position)
+    ).all()
+    priorities = session.exec(
+        select(Priority)
+        .where(Priority.field_id.in_([f.id for f in fields]))  # type: ignore[union-attr]
+        .order_by(Priority.position)
+    ).all()
+    return StrategyContent(
+        tuple(
+            FieldContent(
+                key=f.key,
+                name=f.name,
+                guiding_thoughts=tuple(t.text for t in thoughts if t.field_id == f.id),
+                priorities=tuple((p.code, p.text) for p in priorities if p.field_id == f.id),
+            )
+            for f in fields
+        )
+    )
+
+
+def used_priority_codes(*, session: Session, body_id: int) -> set[str]:
+    """Every priority code the body ever used: a removed priority's code is never reused."""
+    return set(session.exec(select(Priority.code).where(Priority.body_id == body_id)).all())
+
+
+def create_next_version(
+    *,
+    session: Session,
+    previous: StrategyVersion,
+    content: StrategyContent,
+    adopted_on: dt.date,
+    resolution: str,
+    now: dt.datetime,
+) -> StrategyVersion:
+    version = StrategyVersion(
+        body_id=previous.body_id,
+        number=previous.number + 1,
+        label=previous.label,
+        motto=previous.motto,
+        vision=previous.vision,
+        guiding_thoughts_intro=previous.guiding_thoughts_intro,
+        adopted_on=adopted_on,
+        resolution=resolution,
+        horizon_year=previous.horizon_year,
+        key_positions_year=previous.key_positions_year,
+        previous_id=previous.id,
+        created_at=now,
+    )
+    session.add(version)
+    session.flush()
+    body_id = previous.body_id
+    for principle in session.exec(
+        select(Principle).where(Principle.version_id == previous.id)
+    ).all():
+        session.add(
+            Principle(
+                body_id=body_id,
+                version_id=version.id,
+                position=principle.position,
+                text=principle.text,
+            )
+        )
+    for position, field_content in enumerate(content.fields, start=1):
+        field = FieldOfAction(
+            body_id=body_id,
+            version_id=version.id,
+            key=field_content.key,
+            name=field_content.name,
+            position=position,
+        )
+        session.add(field)
+        session.flush()
+        for index, text in enumerate(field_content.guiding_thoughts, start=1):
+            session.add(
+                GuidingThought(body_id=body_id, field_id=field.id, position=index, text=text)
+            )
+        for index, (code, text) in enumerate(field_content.priorities, start=1):
+            session.add(
+                Priority(body_id=body_id, field_id=field.id, position=index, code=code, text=text)
+            )
+    for key_position in session.exec(
+        select(KeyPosition).where(KeyPosition.version_id == previous.id)
+    ).all():
+        session.add(
+            KeyPosition(
+                body_id=body_id,
+                version_id=version.id,
+                product_id=key_position.product_id,
+                position=key_position.position,
+                reason=key_position.reason,
+                page=key_position.page,
+            )
+        )
+    session.flush()
+    return version
