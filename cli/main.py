@@ -192,7 +192,7 @@ def init(
     from config.settings import SHIPPED_BODIES
     from models.db import session_scope, upgrade_to_head
     from models.errors import ConflictError
-    from services.bodies import install_body
+    from services.bodies import install_body, update_body
 
     config = load_body_config(body_dir or SHIPPED_BODIES / "loerrach")  # validate before writing
     current = engine(create=True)
@@ -203,7 +203,18 @@ def init(
         with session_scope(current) as session:
             body = install_body(config, session=session, now=now(), actor=actor())
     except ConflictError:
-        out.print(f"{config.body.name} ist bereits eingerichtet; nichts geändert.")
+        with session_scope(current) as session:
+            body, changes = update_body(config, session=session, now=now(), actor=actor())
+        if not changes:
+            out.print(f"{body.name} ist bereits eingerichtet und aktuell; nichts geändert.")
+            return
+        out.print(f"{body.name} aktualisiert:")
+        for change in changes:
+            out.print(f"  • {change}")
+        out.print(
+            "Die Strategie ändert sich nur durch einen Beschluss; angelegte Kreisläufe "
+            "behalten ihre Termine."
+        )
         return
     from cli.render import plural
 

@@ -49,7 +49,7 @@ def install_body(config: BodyConfig, *, session: Session, now: dt.datetime, acto
         session.flush()
     except sa.exc.IntegrityError:  # a concurrent init won the race
         raise ConflictError(f"Die Körperschaft {spec.slug!r} ist bereits eingerichtet.") from None
-    departments = _add_organisation(config, body, session=session)
+    departments, _ = _sync_organisation(config, body, session=session)
     version = _add_strategy(config, body, departments, session=session, now=now)
     audit.record(
         session=session,
@@ -70,42 +70,92 @@ def install_body(config: BodyConfig, *, session: Session, now: dt.datetime, acto
     return body
 
 
-def _add_organisation(config: BodyConfig, body: Body, *, session: Session) -> dict[str, Department]:
+def _sync_organisation(
+    config: BodyConfig, body: Body, *, session: Session
+) -> tuple[dict[str, Department], list[str]]:
+    """Insert or update departments, contacts, factions and committees by key.
+
+    Nothing is deleted: rows that left the file keep their history (tasks, answers). Returns
+    the departments by key and a German line per change.
+    """
     organisation = config.organisation
-    departments: dict[str, Department] = {}
-    contacts: dict[str, Contact] = {}
-    for spec in organisation.departments:
-        department = Department(
-            body_id=body.id,
-            key=spec.key,
-            name=spec.name,
-            is_controlling_office=spec.key == organisation.controlling_office,
-        )
-        session.add(department)
-        session.flush()
-        departments[spec.key] = department
-        for contact_spec in spec.contacts:
-            contact = Contact(
-                body_id=body.id,
-                department_id=department.id,
-                key=contact_spec.key,
-                role=contact_spec.role,
-                name=contact_spec.name,
-                email=contact_spec.email,
-            )
-            session.add(contact)
-            contacts[contact_spec.key] = contact
+    changes: list[str] = []
+    departments = _upsert(
+        session,
+        Department,
+        body,
+        [
+            {
+                "key": d.key,
+                "name": d.name,
+                "is_controlling_office": d.key == organisation.controlling_office,
+            }
+            for d in organisation.departments
+        ],
+        "Fachbereich",
+        changes,
+    )
+    contact_rows = [
+        {
+            "key": c.key,
+            "role": c.role,
+            "name": c.name,
+            "email": c.email,
+            "department_id": departments[d.key].id,
+        }
+        for d in organisation.departments
+        for c in d.contacts
+    ]
+    contacts = _upsert(session, Contact, body, contact_rows, "Kontakt", changes)
+    for d in organisation.departments:
+        for c in d.contacts:
+            deputy_id = contacts[c.deputy].id if c.deputy else None
+            if contacts[c.key].deputy_id != deputy_id:
+                if contacts[c.key].deputy_id is not None or deputy_id is not None:
+                    changes.append(f"Vertretung von {c.name} geändert")
+                contacts[c.key].deputy_id = deputy_id
+    _upsert(
+        session, Faction, body, [f.model_dump() for f in organisation.factions], "Fraktion", changes
+    )
+    _upsert(
+        session,
+        Committee,
+        body,
+        [c.model_dump() for c in organisation.committees],
+        "Ausschuss",
+        changes,
+    )
     session.flush()
-    for spec in organisation.departments:
-        for contact_spec in spec.contacts:
-            if contact_spec.deputy:
-                contacts[contact_spec.key].deputy_id = contacts[contact_spec.deputy].id
-    for faction in organisation.factions:
-        session.add(Faction(body_id=body.id, **faction.model_dump()))
-    for committee in organisation.committees:
-        session.add(Committee(body_id=body.id, **committee.model_dump()))
+    return departments, changes
+
+
+def _upsert(
+    session: Session,
+    table,
+    body: Body,
+    rows: list[dict],
+    label: str,  # type: ignore[no-untyped-def]
+    changes: list[str],
+) -> dict:  # type: ignore[type-arg]
+    existing = {
+        row.key: row for row in session.exec(select(table).where(table.body_id == body.id)).all()
+    }
+    result = {}
+    for values in rows:
+        row = existing.get(values["key"])
+        if row is None:
+            row = table(body_id=body.id, **values)
+            session.add(row)
+            changes.append(f"{label} {values.get('name', values['key'])} neu")
+        else:
+            differing = [name for name, value in values.items() if getattr(row, name) != value]
+            for name in differing:
+                setattr(row, name, values[name])
+            if differing:
+                changes.append(f"{label} {row.name} geändert ({', '.join(differing)})")
+        result[values["key"]] = row
     session.flush()
-    return departments
+    return result
 
 
 def _add_strategy(
@@ -180,6 +230,53 @@ def _add_strategy(
         )
     session.flush()
     return version
+
+
+def update_body(
+    config: BodyConfig, *, session: Session, now: dt.datetime, actor: str
+) -> tuple[Body, list[str]]:
+    """Take over a changed configuration of an installed body: settings, calendar, organisation.
+
+    The strategy is not touched (it changes only by a council resolution); cycles created
+    before keep their dates. Returns the body and a German line per change (empty: no change).
+    """
+    body = session.exec(select(Body).where(Body.slug == config.body.slug)).one()
+    spec = config.body
+    wanted = {
+        "name": spec.name,
+        "kind": spec.kind,
+        "council": spec.council,
+        "timezone": spec.timezone,
+        "holiday_country": spec.holidays.country,
+        "holiday_subdivision": spec.holidays.subdivision,
+        "elections": spec.elections.model_dump(mode="json"),
+        "calendar": config.calendar.model_dump(mode="json"),
+        "organisation_is_example": config.organisation.example,
+    }
+    before = {
+        name: getattr(body, name) for name, value in wanted.items() if getattr(body, name) != value
+    }
+    for name in before:
+        setattr(body, name, wanted[name])
+    changes = [f"Einstellung {name} geändert" for name in before if name != "calendar"]
+    if "calendar" in before:
+        changes.append("Kalender geändert (gilt für neu angelegte Kreisläufe)")
+    _, organisation_changes = _sync_organisation(config, body, session=session)
+    changes += organisation_changes
+    if changes:
+        session.flush()
+        audit.record(
+            session=session,
+            now=now,
+            actor=actor,
+            action="body.updated",
+            entity="body",
+            entity_id=body.id,
+            body_id=body.id,
+            before={name: value for name, value in before.items() if name != "calendar"},
+            after={"changes": changes, "source": str(config.directory)},
+        )
+    return body, changes
 
 
 def resolve_body(*, session: Session, slug: str | None) -> Body:
