@@ -528,6 +528,17 @@ class CyclePlan:
     election_year: bool
     phases: tuple[PlannedPhase, ...] = field(default=())
 
+    def date_of(self, name: str, edge: str | None = None) -> dt.date:
+        """A deadline's due day, or a phase's opening or (default) closing day."""
+        for deadline in self.deadlines:
+            if deadline.key == name:
+                return deadline.due
+        phases = {phase.kind.value: phase for phase in self.phases}
+        phase = phases.get(_substitute(name, phases))
+        if phase is None:
+            raise RuleError(f"Verweis auf {name!r}: das gibt es {self.year} nicht.")
+        return phase.opens if edge == "opens" else phase.closes
+
     @property
     def deadlines(self) -> list[PlannedDeadline]:
         return sorted(
@@ -603,7 +614,7 @@ def expand_calendar(
     return CyclePlan(year=year, election_year=election_year, phases=tuple(phases))
 
 
-def _substitute(name: str, present: dict[str, PhaseRule]) -> str:
+def _substitute(name: str, present: dict[str, object]) -> str:
     """A reference to the forum means the retreat in a retreat year, and vice versa."""
     swap = {"forum": "retreat", "retreat": "forum"}
     if name not in present and name in swap and swap[name] in present:

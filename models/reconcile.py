@@ -32,6 +32,7 @@ class TaskState:
     id: int
     phase: PhaseKind
     assignee: str  # a name for people, e.g. "Fachbereich Umwelt"
+    title: str
     due: dt.date
     status: TaskStatus
 
@@ -114,7 +115,7 @@ def _closing(state: CycleState, phase: PhaseState, today: dt.date) -> Step | Non
     """The close step when the phase is finished at `today`, else None."""
     tasks = state.tasks_of(phase.kind)
     expired = today > phase.closes
-    open_tasks = tuple(t.assignee for t in tasks if not t.status.is_finished)
+    open_tasks = tuple(f"{t.assignee} – {t.title}" for t in tasks if not t.status.is_finished)
     if phase.kind in WORK_PHASES:
         if not open_tasks:
             return Step("close_phase", phase.kind, reason="alle Aufgaben angenommen")
@@ -184,9 +185,18 @@ def _sessions_over(state: CycleState, today: dt.date) -> bool:
 def _survey_outcome(state: CycleState) -> list[Step]:
     """Any 'yes' means a forum is needed; recorded with who said it. Not in an election year:
     the retreat is planned anyway, and an administrator's convening stands."""
-    if state.election_year or state.session is not None:
-        return []
     requested = tuple(name for name, need in state.answers if need)
+    if state.election_year:
+        wish = f"; Bedarf gemeldet von {', '.join(requested)}" if requested else ""
+        return [
+            Step(
+                "note_survey",
+                PhaseKind.survey,
+                reason=f"Wahljahr: die Klausurtagung ist geplant{wish}",
+            )
+        ]
+    if state.session is not None:
+        return []
     if requested:
         return [
             Step(

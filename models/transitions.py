@@ -240,7 +240,7 @@ def close_phase(
                     )
                 )
     for name in late:
-        events.append(Event(today, phase.kind, "task_late", f"{name}: nicht rechtzeitig erledigt"))
+        events.append(Event(today, phase.kind, "task_late", f"nicht rechtzeitig erledigt: {name}"))
     events.append(Event(today, phase.kind, "phase_closed", f"{phase.title} beendet: {reason}"))
     return events
 

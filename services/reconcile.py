@@ -85,6 +85,7 @@ def load_state(*, session: Session, cycle: Cycle) -> CycleState:
                 task.id,
                 kinds[deadline.phase_id],
                 department or faction,
+                deadline.title,
                 deadline.due_on,
                 TaskStatus(task.status),
             )
@@ -213,6 +214,8 @@ def apply_step(
                 late=step.late,
                 cancel_open_tasks=step.cancel_open_tasks,
             )
+        case "note_survey":
+            return [Event(today, step.phase, "survey_outcome", step.reason)]
         case "close_cycle":
             return close_cycle(cycle, session=session, now=now, actor=actor, today=today)
         case "create_next_cycle":

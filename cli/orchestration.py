@@ -1,0 +1,280 @@
+"""Commands that need Prefect: serve the deployments, deploy to a work pool, convene a forum,
+simulate a year. Prefect's environment is set before prefect is imported (it costs ~1 s)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.app import actor, app, body_session, console, database_url, now, user_errors
+from cli.decisions import YEAR, forum_app, print_events
+
+
+def _data_dir() -> Path:
+    from config.settings import Settings
+
+    return Settings().resolved_data_dir
+
+
+def _prefect_env(*, quiet: bool = False) -> None:
+    """Prefect's defaults for this machine; what the user set stays."""
+    from flows.server import prefect_environment
+
+    for name, value in prefect_environment(_data_dir()).items():
+        os.environ.setdefault(name, value)
+    Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
+    if quiet:  # an in-process temporary server for one command: keep it lean and silent
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        os.environ.setdefault("PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED", "false")
+        os.environ.setdefault("PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED", "false")
+
+
+@app.command()
+@user_errors
+def serve(
+    port: Annotated[int, typer.Option("--port", help="Port des lokalen Prefect-Servers.")] = 4200,
+    host: Annotated[
+        str, typer.Option("--host", help="Adresse des lokalen Prefect-Servers.")
+    ] = "127.0.0.1",
+) -> None:
+    """Alle Deployments mit ihren Zeitplänen (Europe/Berlin) ausführen, bis Strg-C.
+
+    Ohne PREFECT_API_URL startet kreislauf einen lokalen Prefect-Server (mit Oberfläche)
+    im Datenverzeichnis. Beispiel: kreislauf serve --port 4200
+    """
+    from contextlib import nullcontext
+
+    from flows.server import local_server
+
+    _prefect_env()
+    out = console()
+    external = os.environ.get("PREFECT_API_URL")
+    if external:
+        out.print(f"Prefect-Server: {external}")
+    else:
+        out.print(f"Starte lokalen Prefect-Server auf {host}:{port} …")
+    context = nullcontext(external) if external else local_server(_data_dir(), host=host, port=port)
+    with context as api_url:
+        os.environ["PREFECT_API_URL"] = api_url
+        if not external:
+            out.print(f"Prefect-Oberfläche: {api_url.removesuffix('/api')}")
+        os.environ.setdefault("KREISLAUF_DATABASE_URL", database_url())
+        from flows.deployments import DAILY_TICK, serve_all
+
+        out.print(
+            f"Datenbank: {_hidden(database_url())}; täglicher Abgleich: cron "
+            f"'{DAILY_TICK}' Europe/Berlin. Beenden mit Strg-C."
+        )
+        try:
+            serve_all()
+        except KeyboardInterrupt:
+            pass
+    out.print("kreislauf serve beendet.")
+
+
+def _hidden(url: str) -> str:
+    import sqlalchemy as sa
+
+    return sa.make_url(url).render_as_string(hide_password=True)
+
+
+@app.command()
+@user_errors
+def deploy(
+    work_pool: Annotated[
+        str, typer.Option("--work-pool", metavar="POOL", help="Prefect-Work-Pool (Typ process).")
+    ],
+) -> None:
+    """Die Deployments bei einem Prefect-Server für einen Work Pool registrieren.
+
+    Beispiel: PREFECT_API_URL=http://server:4200/api kreislauf deploy --work-pool kreislauf
+    """
+    _prefect_env()
+    from models.errors import KreislaufError
+
+    if not os.environ.get("PREFECT_API_URL"):
+        raise KreislaufError("PREFECT_API_URL ist nicht gesetzt: für welchen Prefect-Server?")
+    from flows.deployments import deploy_to_pool
+
+    try:
+        ids = deploy_to_pool(work_pool)
+    except ValueError as error:  # prefect: unknown work pool and the like
+        raise KreislaufError(f"--work-pool: {error}") from None
+    console().print(f"{len(ids)} Deployments für Work Pool {work_pool!r} registriert.")
+
+
+@forum_app.command("convene")
+@user_errors
+def forum_convene(
+    year: YEAR,
+    reason: Annotated[
+        str, typer.Option("--reason", metavar="TEXT", help="Anlass der Einberufung.")
+    ],
+) -> None:
+    """Forum Zukunftsstrategie einberufen (im Wahljahr: die Klausurtagung).
+
+    Hält die Entscheidung sofort fest und startet den Forum-Flow: auf dem laufenden
+    Prefect-Server, sonst hier. Beispiel: kreislauf forum convene 2027 --reason "..."
+    """
+    from cli.render import check_year
+    from models.decisions import SessionTrigger
+    from services.cycles import get_cycle
+    from services.decisions import convene_session
+
+    check_year(year)
+    with body_session() as (session, body):
+        cycle = get_cycle(session=session, body=body, year=year)
+        events = convene_session(
+            session=session,
+            body=body,
+            cycle=cycle,
+            trigger=SessionTrigger.administration,
+            reason=reason,
+            now=now(body.timezone),
+            actor=actor(),
+        )
+        slug = body.slug
+    out = console()
+    out.print("Einberufen:")
+    print_events(events)
+    _run_forum_flow(slug, year)
+
+
+def _run_forum_flow(slug: str, year: int) -> None:
+    from flows.server import running_api_url
+
+    out = console()
+    api_url = running_api_url(_data_dir())
+    if api_url:
+        os.environ["PREFECT_API_URL"] = api_url
+        _prefect_env()
+        from prefect.deployments import run_deployment
+
+        run = run_deployment(
+            "forum/convene", parameters={"body": slug, "year": year}, timeout=0, as_subflow=False
+        )
+        out.print(
+            f"Forum-Flow auf dem Prefect-Server gestartet: "
+            f"{api_url.removesuffix('/api')}/runs/flow-run/{run.id}"
+        )
+        return
+    out.print("Kein Prefect-Server erreichbar: der Forum-Flow läuft jetzt hier …")
+    _prefect_env(quiet=True)
+    from flows.forum import forum
+    from flows.runtime import fast_flow_runs, use_database
+
+    with use_database(database_url()), fast_flow_runs():
+        for event in forum(body=slug, year=year):
+            out.print(f"  • {event['detail']}", markup=False)
+    out.print("Forum-Flow abgeschlossen.")
+
+
+@app.command()
+@user_errors
+def simulate(
+    year: YEAR,
+    as_json: Annotated[bool, typer.Option("--json", help="Ereignisse als JSON-Liste.")] = False,
+    script: Annotated[
+        Path | None,
+        typer.Option(
+            "--script",
+            metavar="DATEI",
+            help="Skript der Beteiligten (TOML). Standard: simulation.toml der Körperschaft.",
+        ),
+    ] = None,
+    body_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--body-dir",
+            metavar="VERZEICHNIS",
+            help="Konfiguration der Körperschaft. Standard: Landkreis Lörrach.",
+        ),
+    ] = None,
+) -> None:
+    """Ein ganzes Jahr auf einer virtuellen Uhr durchspielen, in einer eigenen Datenbank.
+
+    Läuft mit denselben Flows und Regeln; ein Skript steht für die Menschen.
+    Beispiel: kreislauf simulate 2027 --json
+    """
+    from cli.render import check_year
+    from config.loader import load_body_config
+    from config.settings import SHIPPED_BODIES
+    from services.simulation import load_script
+
+    check_year(year)
+    directory = body_dir or SHIPPED_BODIES / "loerrach"
+    config = load_body_config(directory)
+    default_script = directory / "simulation.toml"
+    people = load_script(script or (default_script if default_script.exists() else None))
+    _prefect_env(quiet=True)
+    from flows.simulation import simulate as run
+
+    with tempfile.TemporaryDirectory(prefix="kreislauf-sim-") as workdir:
+        events = run(config, year, people, workdir=Path(workdir))
+    if as_json:
+        sys.stdout.write(json.dumps(events, ensure_ascii=False, indent=2) + "\n")
+        return
+    _print_timeline(events, f"Simulation {year} – {config.body.name}")
+
+
+PHASE_SHORT = {
+    "evaluation": "Evaluierung",
+    "survey": "Befragung",
+    "forum": "Forum",
+    "retreat": "Klausurtagung",
+    "resolution": "Beschluss",
+    "planning": "Planung",
+    "budget_resolution": "Haushalt",
+}
+EVENT_LABELS = {
+    "cycle_started": "Kreislauf läuft",
+    "cycle_closed": "Kreislauf abgeschlossen",
+    "phase_opened": "Phase eröffnet",
+    "phase_closed": "Phase beendet",
+    "task_opened": "Aufgabe offen",
+    "task_submitted": "eingereicht",
+    "task_accepted": "angenommen",
+    "task_cancelled": "entfällt",
+    "task_late": "verspätet",
+    "message_queued": "Nachricht",
+    "survey_answered": "Antwort",
+    "survey_outcome": "Befragung",
+    "forum_not_needed": "kein Forum",
+    "session_convened": "einberufen",
+    "session_held": "Sitzung",
+    "resolution_adopted": "Beschluss",
+    "strategy_version_created": "neue Strategieversion",
+    "next_cycle_created": "Folgejahr angelegt",
+    "next_cycle_pending": "Folgejahr offen",
+    "script_refused": "abgelehnt",
+}
+
+
+def _print_timeline(events: list[dict[str, str]], title: str) -> None:
+    import datetime as dt
+
+    from rich.table import Table
+
+    from cli.render import german_date, weekday
+
+    table = Table(title=title)
+    for column in ("Datum", "Phase", "Ereignis", "Einzelheiten"):
+        table.add_column(column, overflow="fold")
+    previous = None
+    for event in events:
+        day = dt.date.fromisoformat(event["date"])
+        shown = f"{weekday(day)[:2]} {german_date(day)}" if event["date"] != previous else ""
+        table.add_row(
+            shown,
+            PHASE_SHORT[event["phase"]],
+            EVENT_LABELS.get(event["event"], event["event"]),
+            event["detail"],
+        )
+        previous = event["date"]
+    console().print(table)

@@ -1,0 +1,78 @@
+"""Every deployment with its schedule, declared here once, for `serve` and for work pools.
+
+The daily tick (`annual-cycle/daily`, 06:00 Europe/Berlin) is the only schedule the cycle
+needs: phase dates are data in the database, acted on by that tick (Prefect schedules at most
+about 100 days ahead). The phase flows are deployments too, to be run by hand; `forum/convene`
+is the form an administrator fills in (body, year, reason) in the Prefect UI.
+Entry points are module paths, so a worker with kreislauf installed can run them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from prefect.deployments.runner import EntrypointType
+from prefect.schedules import Cron
+
+from flows.annual_cycle import annual_cycle
+from flows.evaluation import evaluation
+from flows.forum import forum, retreat
+from flows.planning import budget_resolution, planning
+from flows.resolution import resolution
+from flows.survey import survey
+
+if TYPE_CHECKING:
+    from prefect.deployments.runner import RunnerDeployment
+
+TIMEZONE = "Europe/Berlin"
+DAILY_TICK = "0 6 * * *"
+TAGS = ["kreislauf"]
+
+
+def deployments() -> list[RunnerDeployment]:
+    module = EntrypointType.MODULE_PATH
+    scheduled = [
+        annual_cycle.to_deployment(
+            name="daily",
+            schedules=[Cron(DAILY_TICK, timezone=TIMEZONE)],
+            description="Täglich 06:00 (Europe/Berlin): alle Kreisläufe abgleichen.",
+            tags=TAGS,
+            entrypoint_type=module,
+        ),
+        forum.to_deployment(
+            name="convene",
+            description="Forum Zukunftsstrategie einberufen: Körperschaft (body), Jahr und "
+            "Anlass (reason) angeben.",
+            tags=TAGS,
+            entrypoint_type=module,
+        ),
+    ]
+    manual = [
+        phase_flow.to_deployment(
+            name="manual", description=phase_flow.description, tags=TAGS, entrypoint_type=module
+        )
+        for phase_flow in (evaluation, survey, retreat, resolution, planning, budget_resolution)
+    ]
+    return scheduled + manual
+
+
+def serve_all() -> None:
+    """Serve every deployment in this process until Ctrl-C (or SIGTERM)."""
+    from prefect import serve
+
+    serve(*deployments(), print_starting_message=False)
+
+
+def deploy_to_pool(work_pool: str) -> list[str]:
+    """Register the deployments with a work pool on the configured Prefect server."""
+    from prefect import deploy
+
+    ids = deploy(
+        *deployments(),
+        work_pool_name=work_pool,
+        build=False,
+        push=False,
+        print_next_steps_message=False,
+        ignore_warnings=True,
+    )
+    return [str(identifier) for identifier in ids]

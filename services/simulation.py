@@ -1,0 +1,291 @@
+"""Scripted people for the simulation: who answers, submits, convenes and decides, and when.
+
+A script is a TOML file whose dates are calendar rules of the cycle's year ("6th working day
+of April", "15 working days after forum.opens", "resolution"), so one script serves any year.
+`plan_actions` turns it into dated actions; `perform` carries one out through the same
+services the CLI uses. Nothing here runs Prefect.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlmodel import Session, select
+
+from models.body import Body
+from models.calendar_rules import (
+    CalendarSpec,
+    CyclePlan,
+    PhaseKind,
+    RuleContext,
+    RuleError,
+    parse_rule,
+)
+from models.change_set import Change, ChangeSet
+from models.cycle import Cycle, Deadline, Phase, Task
+from models.decisions import SessionTrigger
+from models.errors import KreislaufError
+from models.organisation import Department
+from models.reconcile import WORK_PHASES
+from models.transitions import Event, review_task, submit_task
+from services.cycles import plan_cycle, working_days_of
+from services.decisions import (
+    convene_session,
+    forum_record,
+    resolution_record,
+    survey_answer,
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class DepartmentsScript(_Strict):
+    submit_working_days_before_due: int = Field(default=2, ge=0)
+    review_working_days_after_submission: int = Field(default=1, ge=0)
+    late: list[str] = Field(default_factory=list)
+
+
+class SurveyScript(_Strict):
+    faction: str
+    on: str
+    need: bool
+    comment: str | None = None
+
+
+class ConveneScript(_Strict):
+    on: str
+    reason: str
+
+
+class SessionScript(_Strict):
+    held_on: str
+    participants: list[str] = Field(default_factory=list)
+    summary: str | None = None
+    changes: list[Change] = Field(min_length=1)
+
+
+class ResolutionScript(_Strict):
+    on: str
+    number: str
+
+
+class SimulationScript(_Strict):
+    departments: DepartmentsScript = DepartmentsScript()
+    survey: list[SurveyScript] = Field(default_factory=list)
+    convene: ConveneScript | None = None
+    session: SessionScript | None = None
+    resolution: ResolutionScript | None = None
+
+
+def load_script(path: Path | None) -> SimulationScript:
+    """The script at `path` (German errors naming file and key); none: departments only."""
+    if path is None:
+        return SimulationScript()
+    from config.loader import german_errors
+
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise KreislaufError(f"--script: die Datei {path} gibt es nicht.") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise KreislaufError(f"{path.name}: kein gültiges TOML ({error}).") from None
+    try:
+        return SimulationScript.model_validate(data)
+    except ValidationError as error:
+        raise KreislaufError(
+            f"Das Simulationsskript {path} ist fehlerhaft:",
+            problems=[f"{path.name}, {line}" for line in german_errors(error)],
+        ) from None
+
+
+@dataclass(frozen=True)
+class Action:
+    """Something a person does on `day`; `kind` selects what `perform` does."""
+
+    day: dt.date
+    kind: str
+    phase: PhaseKind
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def resolve(rule: str, plan: CyclePlan, body: Body, where: str) -> dt.date:
+    """A script date: a calendar rule resolved against the cycle's planned dates."""
+
+    def lookup(name: str, edge: str | None) -> dt.date:
+        return plan.date_of(name, edge)
+
+    sessions = CalendarSpec.model_validate(body.calendar).council_sessions.get(plan.year, [])
+    context = RuleContext(plan.year, working_days_of(body), tuple(sorted(sessions)), lookup)
+    try:
+        return parse_rule(rule).resolve(context)
+    except RuleError as error:
+        raise KreislaufError(f"Simulationsskript, {where}: {error}") from None
+
+
+def plan_actions(
+    script: SimulationScript, *, session: Session, body: Body, cycle: Cycle
+) -> list[Action]:
+    """Every scripted action of the cycle, in date order."""
+    plan = plan_cycle(body, cycle.year)
+    actions = [
+        Action(
+            resolve(answer.on, plan, body, f"survey[{index}].on"),
+            "survey_answer",
+            PhaseKind.survey,
+            answer.model_dump(),
+        )
+        for index, answer in enumerate(script.survey)
+    ]
+    if script.convene:
+        actions.append(
+            Action(
+                resolve(script.convene.on, plan, body, "convene.on"),
+                "convene",
+                PhaseKind.survey,
+                {"reason": script.convene.reason},
+            )
+        )
+    session_kind = PhaseKind.retreat if cycle.election_year else PhaseKind.forum
+    if script.session:
+        held_on = resolve(script.session.held_on, plan, body, "session.held_on")
+        actions.append(
+            Action(
+                held_on,
+                "record_session",
+                session_kind,
+                {
+                    "held_on": held_on,
+                    "change_set": ChangeSet(
+                        summary=script.session.summary,
+                        participants=script.session.participants,
+                        changes=script.session.changes,
+                    ),
+                },
+            )
+        )
+    if script.resolution:
+        actions.append(
+            Action(
+                resolve(script.resolution.on, plan, body, "resolution.on"),
+                "record_resolution",
+                PhaseKind.resolution,
+                {"number": script.resolution.number.format(year=cycle.year)},
+            )
+        )
+    actions += _department_actions(script.departments, session=session, body=body, cycle=cycle)
+    return sorted(actions, key=lambda action: action.day)
+
+
+def _department_actions(
+    script: DepartmentsScript, *, session: Session, body: Body, cycle: Cycle
+) -> list[Action]:
+    """Each department submits before the due day; the controlling office accepts after."""
+    working_days = working_days_of(body)
+    rows = session.exec(
+        select(Task.id, Deadline.due_on, Phase.kind, Phase.opens_on, Department.key)
+        .join(Deadline, Task.deadline_id == Deadline.id)
+        .join(Phase, Deadline.phase_id == Phase.id)
+        .join(Department, Task.department_id == Department.id)
+        .where(Task.cycle_id == cycle.id, Phase.kind.in_([k.value for k in WORK_PHASES]))  # type: ignore[attr-defined]
+    ).all()
+    actions = []
+    for task_id, due, kind, opens, department in rows:
+        if department in script.late:
+            continue
+        submitted = max(opens, working_days.shift(due, -script.submit_working_days_before_due))
+        reviewed = working_days.shift(submitted, script.review_working_days_after_submission)
+        actions.append(Action(submitted, "submit", PhaseKind(kind), {"task_id": task_id}))
+        actions.append(Action(reviewed, "accept", PhaseKind(kind), {"task_id": task_id}))
+    return actions
+
+
+def perform(
+    action: Action, *, session: Session, body: Body, cycle: Cycle, now: dt.datetime, actor: str
+) -> list[Event]:
+    """Carry out one action through the services; a refusal becomes a timeline event."""
+    today = body.local_date(now)
+    try:
+        return _perform(
+            action, session=session, body=body, cycle=cycle, now=now, actor=actor, today=today
+        )
+    except KreislaufError as error:
+        return [Event(today, action.phase, "script_refused", f"{action.kind}: {error}")]
+
+
+def _perform(
+    action: Action,
+    *,
+    session: Session,
+    body: Body,
+    cycle: Cycle,
+    now: dt.datetime,
+    actor: str,
+    today: dt.date,
+) -> list[Event]:
+    data = action.data
+    if action.kind == "survey_answer":
+        return survey_answer(
+            session=session,
+            body=body,
+            cycle=cycle,
+            faction_name=data["faction"],
+            need=data["need"],
+            comment=data["comment"],
+            now=now,
+            actor=actor,
+        )
+    if action.kind == "convene":
+        return convene_session(
+            session=session,
+            body=body,
+            cycle=cycle,
+            trigger=SessionTrigger.administration,
+            reason=data["reason"],
+            now=now,
+            actor=actor,
+        )
+    if action.kind == "record_session":
+        return forum_record(
+            session=session,
+            body=body,
+            cycle=cycle,
+            held_on=data["held_on"],
+            change_set=data["change_set"],
+            now=now,
+            actor=actor,
+        )
+    if action.kind == "record_resolution":
+        return resolution_record(
+            session=session,
+            body=body,
+            cycle=cycle,
+            number=data["number"],
+            adopted_on=today,
+            now=now,
+            actor=actor,
+        )
+    task = session.get(Task, data["task_id"])
+    assert task is not None
+    name, title = _task_names(task, session=session)
+    if action.kind == "submit":
+        if submit_task(task, session=session, now=now, actor=actor):
+            return [Event(today, action.phase, "task_submitted", f"{name}: {title} eingereicht")]
+        return []
+    if review_task(task, accept=True, comment=None, session=session, now=now, actor=actor):
+        return [Event(today, action.phase, "task_accepted", f"{name}: {title} angenommen")]
+    return []
+
+
+def _task_names(task: Task, *, session: Session) -> tuple[str, str]:
+    department = session.get(Department, task.department_id)
+    deadline = session.get(Deadline, task.deadline_id)
+    assert department is not None and deadline is not None
+    return department.name, deadline.title
