@@ -343,6 +343,8 @@ def answer_survey(
         )
     if today < phase.opens_on:
         raise ConflictError(f"Die Befragung {cycle.year} beginnt erst am {_de(phase.opens_on)}.")
+    if today > phase.closes_on:
+        raise ConflictError(f"Die Befragung {cycle.year} endete am {_de(phase.closes_on)}.")
     answer = SurveyAnswer(
         body_id=cycle.body_id,
         cycle_id=cycle.id,

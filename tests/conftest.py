@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,12 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from config.settings import SHIPPED_BODIES
+# Prefect must not write to the developer's ~/.prefect, nor phone home, in tests.
+os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="kreislauf-test-prefect-"))
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+from config.settings import SHIPPED_BODIES  # noqa: E402
 
 POSTGRES_URL = os.environ.get(
     "KREISLAUF_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -114,3 +120,14 @@ def row_counts(engine: sa.Engine) -> dict[str, int]:
             name: connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
             for name, table in metadata.tables.items()
         }
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One Prefect test server for the whole session (about 12 s to start), heartbeat off."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.runtime import fast_flow_runs
+
+    with prefect_test_harness(server_startup_timeout=90), fast_flow_runs():
+        yield

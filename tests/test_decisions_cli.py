@@ -1,0 +1,185 @@
+"""Recording decisions from the command line: survey answers, forum, resolution, convening.
+
+These commands act at the wall clock's `now`, so the body here has a calendar whose windows
+span the whole current year (written by the fixture); every other rule is tested with a
+given `now` in test_transitions.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from models.db import session_scope
+from models.strategy import StrategyVersion
+from notifications.outbox import OutboxMessage
+from tests.conftest import MUSTERSTADT, Cli, row_counts
+
+YEAR = dt.date.today().year
+CALENDAR = f"""
+[[phases]]
+kind = "survey"
+opens = "January 1"
+closes = "December 31"
+
+  [[phases.deadlines]]
+  key = "umfrage"
+  title = "Umfrage bei den Fraktionen"
+  due = "December 31"
+  responsible = "factions"
+
+[[phases]]
+kind = "forum"
+opens = "January 1"
+closes = "December 31"
+
+[[phases]]
+kind = "resolution"
+opens = "January 1"
+closes = "December 31"
+
+[[phases]]
+kind = "budget_resolution"
+opens = "December 31"
+closes = "December 31"
+
+[council_sessions]
+{YEAR} = [{YEAR}-12-31]
+"""
+CHANGES = """
+summary = "Mehr Radverkehr"
+participants = ["Bürgermeisterin", "Liste A", "Liste B"]
+
+[[changes]]
+action = "change_priority"
+priority = "verkehr.1"
+text = "Der Radverkehrsanteil steigt auf 30 %."
+
+[[changes]]
+action = "add_priority"
+field = "wohnen"
+text = "Jede dritte neue Wohnung ist gefördert."
+"""
+
+
+@pytest.fixture
+def town(tmp_path: Path, cli: Cli) -> Cli:
+    """Musterstadt with a cycle of the current year whose windows are all open now."""
+    body = tmp_path / "musterstadt"
+    shutil.copytree(MUSTERSTADT, body)
+    (body / "calendar.toml").write_text(CALENDAR, encoding="utf-8")
+    text = (body / "body.toml").read_text(encoding="utf-8")
+    (body / "body.toml").write_text(text.split("[elections]")[0], encoding="utf-8")
+    assert cli("init", "--body-dir", str(body)).exit_code == 0
+    created = cli("cycle", "create", str(YEAR))
+    assert created.exit_code == 0, created.output
+    (tmp_path / "changes.toml").write_text(CHANGES, encoding="utf-8")
+    return cli
+
+
+def test_a_survey_answer_is_recorded_once_per_faction(town: Cli, engine) -> None:
+    first = town(
+        "survey",
+        "answer",
+        str(YEAR),
+        "--faction",
+        "Liste A",
+        "--need",
+        "ja",
+        "--comment",
+        "Radverkehr",
+    )
+    assert first.exit_code == 0, first.output
+    assert "Liste A: Bedarf – Radverkehr" in first.stdout
+    before = row_counts(engine)
+    again = town("survey", "answer", str(YEAR), "--faction", "liste-a", "--need", "no")
+    assert again.exit_code == 1
+    assert "bereits geantwortet" in again.stderr
+    assert row_counts(engine) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--faction", "Liste C", "--need", "yes"], 1, "gibt es nicht"),
+        (["--faction", "Liste A", "--need", "vielleicht"], 2, "weder yes/ja noch no/nein"),
+    ],
+)
+def test_survey_answer_mistakes_are_explained(town: Cli, args, code, message) -> None:  # type: ignore[no-untyped-def]
+    result = town("survey", "answer", str(YEAR), *args)
+    assert result.exit_code == code
+    assert message in result.stderr
+
+
+def test_forum_record_needs_a_convened_forum(town: Cli, tmp_path: Path, engine) -> None:
+    before = row_counts(engine)
+    result = town(
+        "forum",
+        "record",
+        str(YEAR),
+        "--held-on",
+        f"{YEAR}-01-01",
+        "--changes",
+        str(tmp_path / "changes.toml"),
+    )
+    assert result.exit_code == 1
+    assert "forum convene" in result.stderr
+    assert row_counts(engine) == before
+
+
+def test_a_bad_change_file_names_file_and_key(town: Cli, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[changes]]\naction = "rename_priority"\npriority = "verkehr.1"\n')
+    result = town("forum", "record", str(YEAR), "--held-on", f"{YEAR}-01-01", "--changes", str(bad))
+    assert result.exit_code == 2
+    assert "bad.toml, changes[0].action" in result.stderr
+
+
+def test_resolution_before_any_session_is_refused(town: Cli, engine) -> None:
+    before = row_counts(engine)
+    result = town("resolution", "record", str(YEAR), "--date", f"{YEAR}-01-01", "--number", "R/1")
+    assert result.exit_code == 1
+    assert "kein Forum und keine Klausurtagung" in result.stderr
+    assert row_counts(engine) == before
+
+
+def test_convene_record_and_resolve_make_a_new_strategy_version(
+    town: Cli, tmp_path: Path, engine, prefect_harness: None
+) -> None:
+    convened = town("forum", "convene", str(YEAR), "--reason", "Neue Radverkehrsstrategie")
+    assert convened.exit_code == 0, convened.output
+    assert "Forum Zukunftsstrategie einberufen: Neue Radverkehrsstrategie" in convened.stdout
+    assert "Forum-Flow abgeschlossen" in convened.stdout  # no server: ran in-process
+    recorded = town(
+        "forum",
+        "record",
+        str(YEAR),
+        "--held-on",
+        f"{YEAR}-01-01",
+        "--changes",
+        str(tmp_path / "changes.toml"),
+    )
+    assert recorded.exit_code == 0, recorded.output
+    resolved = town(
+        "resolution", "record", str(YEAR), "--date", f"{YEAR}-01-01", "--number", f"R/{YEAR}/7"
+    )
+    assert resolved.exit_code == 0, resolved.output
+    assert "Strategie Version 2 gilt" in resolved.stdout
+    assert "Der Radverkehrsanteil steigt auf 30 %." in resolved.stdout  # the diff
+    assert "wohnen.2" in resolved.stdout
+    with session_scope(engine) as session:
+        versions = session.exec(select(StrategyVersion.number)).all()
+        invitations = session.exec(
+            select(OutboxMessage).where(OutboxMessage.kind == "forum_invitation")
+        ).all()
+    assert sorted(versions) == [1, 2]
+    assert {m.address for m in invitations} == {
+        "liste-a@rat.musterstadt.example.org",
+        "liste-b@rat.musterstadt.example.org",
+    }
+    shown = town("strategy", "show")
+    assert "Version 2" in shown.stdout and "Jede dritte neue Wohnung" in shown.stdout

@@ -1,0 +1,252 @@
+"""The cycle as Prefect flows, under Prefect's test harness: idempotent ticks, phase subflows
+with their tasks, the forum's admin trigger, deployments, and whole simulated years."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pendulum
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from config.loader import load_body_config
+from models.audit import AuditEvent
+from models.cycle import Cycle, Deadline, Phase, Task, TaskStatus
+from models.db import make_engine, session_scope
+from models.decisions import SessionStatus, SessionTrigger, StrategySession
+from models.strategy import FieldOfAction, Priority, StrategyVersion
+from notifications.outbox import OutboxMessage
+from tests.conftest import LOERRACH, NOW, Cli, row_counts
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def berlin(year: int, month: int, day: int, hour: int = 6) -> pendulum.DateTime:
+    return pendulum.datetime(year, month, day, hour, tz="Europe/Berlin")
+
+
+@pytest.fixture
+def cycle_2027(engine: sa.Engine, loerrach, database_url: str):  # type: ignore[no-untyped-def]
+    from flows.runtime import use_database
+    from services.cycles import create_cycle
+
+    with session_scope(engine) as session:
+        create_cycle(session=session, body=loerrach, year=2027, now=NOW, actor="cli:test")
+    with use_database(database_url):
+        yield engine
+
+
+def test_annual_cycle_twice_at_the_same_now_changes_nothing(cycle_2027: sa.Engine) -> None:
+    from flows.annual_cycle import annual_cycle
+
+    first = annual_cycle(body="loerrach", now=berlin(2027, 4, 1))
+    kinds = {(event["phase"], event["event"]) for event in first}
+    assert ("evaluation", "phase_opened") in kinds and ("survey", "phase_opened") in kinds
+    assert sum(1 for event in first if event["event"] == "message_queued") == 6
+    before = row_counts(cycle_2027)
+    assert annual_cycle(body="loerrach", now=berlin(2027, 4, 1)) == []
+    assert row_counts(cycle_2027) == before
+
+
+def test_each_phase_runs_as_a_subflow_with_its_tasks(cycle_2027: sa.Engine) -> None:
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+
+    from flows.annual_cycle import annual_cycle
+
+    annual_cycle(body="loerrach", year=2027, now=berlin(2027, 2, 1))
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=["evaluation-loerrach-2027"]))
+        )
+        assert runs, "the evaluation phase ran as a flow run of its own"
+        run = runs[-1]
+        assert run.parent_task_run_id is not None  # a subflow of the daily tick
+        assert run.state is not None and run.state.is_completed()
+    with session_scope(cycle_2027) as session:
+        actors = set(
+            session.exec(select(AuditEvent.actor).where(AuditEvent.action == "phase.open")).all()
+        )
+    assert actors and all(actor.startswith("flow:evaluation-loerrach-2027:") for actor in actors)
+
+
+def test_forum_flow_with_a_reason_convenes_and_invites_the_factions(
+    cycle_2027: sa.Engine,
+) -> None:
+    from flows.forum import forum
+
+    events = forum(
+        body="loerrach",
+        year=2027,
+        reason="Neue Klimaschutzvorgaben des Landes",
+        now=berlin(2027, 4, 20, 10),
+    )
+    assert events[0]["event"] == "session_convened"
+    with session_scope(cycle_2027) as session:
+        row = session.exec(select(StrategySession)).one()
+        invitations = session.exec(
+            select(OutboxMessage).where(OutboxMessage.kind == "forum_invitation")
+        ).all()
+    assert row.status == SessionStatus.convened
+    assert row.trigger == SessionTrigger.administration
+    assert row.reason == "Neue Klimaschutzvorgaben des Landes"
+    assert len(invitations) == 6
+    again = forum(body="loerrach", year=2027, reason="noch einmal", now=berlin(2027, 4, 20, 11))
+    assert again == []  # convening twice is refused (logged), nothing new
+
+
+def test_deployments_are_declared_once_with_berlin_schedules() -> None:
+    from flows.deployments import deployments
+
+    by_name = {f"{d.flow_name}/{d.name}": d for d in deployments()}
+    tick = by_name["annual-cycle/daily"]
+    assert len(tick.schedules) == 1
+    schedule = tick.schedules[0].schedule
+    assert schedule.cron == "0 6 * * *" and schedule.timezone == "Europe/Berlin"
+    assert by_name["forum/convene"].schedules == []  # run by an administrator, with a form
+    assert {
+        "evaluation/manual",
+        "survey/manual",
+        "retreat/manual",
+        "resolution/manual",
+        "planning/manual",
+        "budget-resolution/manual",
+    } <= set(by_name)
+    assert all(d.entrypoint and d.entrypoint.startswith("flows.") for d in by_name.values())
+
+
+def test_deploy_registers_the_same_deployments_with_a_work_pool() -> None:
+    from prefect import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+
+    from flows.deployments import deploy_to_pool
+
+    with get_client(sync_client=True) as client:
+        client.create_work_pool(
+            WorkPoolCreate(name="kreislauf-test", type="process"), overwrite=True
+        )
+    ids = deploy_to_pool("kreislauf-test")
+    assert len(ids) == 8
+    with get_client(sync_client=True) as client:
+        tick = client.read_deployment_by_name("annual-cycle/daily")
+        form = client.read_deployment_by_name("forum/convene").parameter_openapi_schema
+    assert {"body", "year", "reason"} <= set(form["properties"])  # the UI's run form
+    assert tick.work_pool_name == "kreislauf-test"
+    assert tick.schedules[0].schedule.cron == "0 6 * * *"
+    assert tick.schedules[0].schedule.timezone == "Europe/Berlin"
+
+
+# --------------------------------------------------------------------------- simulation
+
+
+def simulate(year: int, workdir: Path) -> list[dict[str, str]]:
+    from flows.simulation import simulate as run
+    from services.simulation import load_script
+
+    config = load_body_config(LOERRACH)
+    return run(config, year, load_script(LOERRACH / "simulation.toml"), workdir=workdir)
+
+
+def opened(events: list[dict[str, str]]) -> list[tuple[str, str]]:
+    return [(e["phase"], e["date"]) for e in events if e["event"] == "phase_opened"]
+
+
+def only(events: list[dict[str, str]], name: str) -> dict[str, str]:
+    found = [event for event in events if event["event"] == name]
+    assert len(found) == 1, (name, found)
+    return found[0]
+
+
+def test_simulated_2027_runs_the_regular_cycle(tmp_path: Path) -> None:
+    events = simulate(2027, tmp_path)
+    assert [e["date"] for e in events] == sorted(e["date"] for e in events)
+    # hand-checked against the calendar: 1 May 2027 is a Saturday (and a holiday)
+    assert opened(events) == [
+        ("evaluation", "2027-02-01"),
+        ("survey", "2027-04-01"),
+        ("forum", "2027-05-03"),
+        ("resolution", "2027-07-01"),
+        ("planning", "2027-07-22"),
+        ("budget_resolution", "2027-10-01"),
+    ]
+    convened = only(events, "session_convened")  # two factions said yes in the script
+    assert convened["date"] == "2027-05-01" and convened["phase"] == "survey"
+    assert "CDU-Fraktion" in convened["detail"] and "Grünen" in convened["detail"]
+    # 15 working days after Mon 03.05.2027, skipping Ascension (06.05.) and Whit Monday (17.05.)
+    assert only(events, "session_held")["date"] == "2027-05-26"
+    assert only(events, "resolution_adopted")["date"] == "2027-07-21"
+    assert "Version 2" in only(events, "strategy_version_created")["detail"]
+    late = [e["detail"] for e in events if e["event"] == "task_late"]
+    assert any("Jugend und Familie" in detail for detail in late)
+    assert any("FDP-Fraktion" in detail for detail in late)  # never answered
+    closed = only(events, "cycle_closed")
+    assert closed["date"] == "2027-12-15"
+    following = only(events, "next_cycle_created")
+    assert "2028" in following["detail"] and "21.02.2028" in following["detail"]
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'simulation.db'}")
+    with session_scope(engine) as session:
+        versions = session.exec(select(StrategyVersion).order_by(StrategyVersion.number)).all()
+        added = session.exec(
+            select(Priority)
+            .join(FieldOfAction, Priority.field_id == FieldOfAction.id)
+            .where(
+                FieldOfAction.version_id == versions[-1].id,
+                Priority.code == "klima-biodiversitaet.4",
+            )
+        ).one()
+        cycle_2028 = session.exec(select(Cycle).where(Cycle.year == 2028)).one()
+        evaluation_tasks = session.exec(
+            select(Task)
+            .join(Deadline, Task.deadline_id == Deadline.id)
+            .join(Phase, Deadline.phase_id == Phase.id)
+            .where(Phase.cycle_id == cycle_2028.id, Phase.kind == "evaluation")
+        ).all()
+    engine.dispose()
+    assert [v.number for v in versions] == [1, 2]
+    assert versions[1].previous_id == versions[0].id
+    assert added.text.startswith("Der Landkreis setzt die Klimaschutzvorgaben")
+    assert len(evaluation_tasks) == 20  # 10 reporting departments x 2 deadlines
+    assert {TaskStatus(t.status) for t in evaluation_tasks} == {TaskStatus.planned}
+
+
+def test_simulated_2029_holds_a_retreat_after_the_election(tmp_path: Path) -> None:
+    events = simulate(2029, tmp_path)
+    assert opened(events) == [
+        ("evaluation", "2029-02-01"),
+        ("survey", "2029-04-03"),
+        ("planning", "2029-07-02"),
+        ("retreat", "2029-09-03"),
+        ("budget_resolution", "2029-10-01"),
+        ("resolution", "2029-11-02"),
+    ]
+    assert not any(e["phase"] == "forum" for e in events)
+    note = only(events, "survey_outcome")
+    assert note["date"] == "2029-05-01" and "Klausurtagung" in note["detail"]
+    convened = only(events, "session_convened")
+    assert (convened["date"], convened["phase"]) == ("2029-09-03", "retreat")
+    assert only(events, "resolution_adopted")["date"] == "2029-11-21"
+    assert "2030" in only(events, "next_cycle_created")["detail"]
+
+
+def test_simulate_command_prints_json_events(tmp_path: Path) -> None:
+    result = Cli(f"sqlite:///{tmp_path / 'unused.db'}")(
+        "simulate", "2027", "--json", env={"KREISLAUF_DATA_DIR": str(tmp_path)}
+    )
+    assert result.exit_code == 0, result.output
+    events = json.loads(result.stdout)
+    assert events and all(set(e) == {"date", "phase", "event", "detail"} for e in events)
+    assert {e["phase"] for e in events} <= {
+        "evaluation",
+        "survey",
+        "forum",
+        "retreat",
+        "resolution",
+        "planning",
+        "budget_resolution",
+    }
+    dt.date.fromisoformat(events[-1]["date"])
+    assert not Path(tmp_path / "unused.db").exists()  # the simulation has its own database
