@@ -51,8 +51,12 @@ def run_phase(body: str, year: int, phase: PhaseKind, now: dt.datetime) -> list[
     logger = get_run_logger()
     actor = flow_actor()
     events: list[dict[str, str]] = []
+    attempted: set[Step] = set()  # a step that could not be done now is not tried again
     for _ in range(MAX_ROUNDS):
-        steps = decide(body, year, phase, now)
+        steps = [step for step in decide(body, year, phase, now) if step not in attempted]
+        if not steps:
+            return events
+        attempted.update(steps)
         applied = []
         for step in steps:
             applied += apply.with_options(task_run_name=f"{step.kind}-{step.phase.value}")(

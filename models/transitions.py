@@ -628,6 +628,13 @@ def record_resolution(
             "Änderungen festgehalten; ohne sie gibt es nichts zu beschließen "
             "(zuerst `kreislauf forum record`)."
         )
+    phase = get_phase(cycle, PhaseKind.resolution, session=session)
+    if phase is not None and PhaseStatus(phase.status) == PhaseStatus.closed:
+        raise ConflictError(
+            f"Die Phase „{phase.title}“ {cycle.year} ist beendet "
+            f"({phase.outcome}); ein Beschluss wird im nächsten Kreislauf "
+            "festgehalten."
+        )
     if session.exec(select(Resolution.id).where(Resolution.cycle_id == cycle.id)).first():
         raise ConflictError(f"Für {cycle.year} ist bereits ein Beschluss festgehalten.")
     if adopted_on < row.held_on:  # type: ignore[operator]

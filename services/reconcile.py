@@ -64,6 +64,7 @@ def load_state(*, session: Session, cycle: Cycle) -> CycleState:
         select(Faction.name, SurveyAnswer.need)
         .join(Faction, SurveyAnswer.faction_id == Faction.id)
         .where(SurveyAnswer.cycle_id == cycle.id)
+        .order_by(SurveyAnswer.answered_at, Faction.name)
     ).all()
     strategy_session = session.exec(
         select(StrategySession).where(StrategySession.cycle_id == cycle.id)
@@ -128,10 +129,16 @@ def reconcile(
     assert cycle is not None
     today = body.local_date(now)
     events: list[Event] = []
+    attempted: set[Step] = set()  # a step that could not be done now is not tried again
     for _ in range(MAX_ROUNDS):
-        steps = next_steps(load_state(session=session, cycle=cycle), today, only)
+        steps = [
+            step
+            for step in next_steps(load_state(session=session, cycle=cycle), today, only)
+            if step not in attempted
+        ]
         if not steps:
             return events
+        attempted.update(steps)
         applied = []
         for step in steps:
             applied += apply_step(

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from models.audit import AuditEvent
+from models.body import Body
 from models.change_set import Change, ChangeSet, FieldContent, StrategyContent, apply_change_set
 from models.cycle import Cycle, CycleStatus, Deadline, Phase, Task
 from models.db import session_scope
@@ -30,7 +31,7 @@ from models.decisions import (
 from models.errors import ConflictError, KreislaufError
 from models.strategy import Priority, StrategyVersion
 from models.strategy_versions import load_content
-from models.transitions import convene, review_task, submit_task, transition
+from models.transitions import Event, convene, review_task, submit_task, transition
 from services.cycles import create_cycle, get_cycle
 from services.decisions import (
     convene_session,
@@ -67,18 +68,29 @@ def at(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> pendu
 # --------------------------------------------------------------------------- what people do
 
 
-def create(engine: sa.Engine, body, year: int) -> None:  # type: ignore[no-untyped-def]
+def create(engine: sa.Engine, body: Body, year: int) -> None:
     with session_scope(engine) as session:
         create_cycle(session=session, body=body, year=year, now=NOW, actor=ERIKA)
 
 
-def run(engine, body, when, *, year: int = 2027, actor: str = FLOW):  # type: ignore[no-untyped-def]
+def run(
+    engine: sa.Engine, body: Body, when: dt.datetime, *, year: int = 2027, actor: str = FLOW
+) -> list[Event]:
     """The flows' work at `when`: reconcile the cycle until it settles."""
     with session_scope(engine) as session:
         return reconcile(session=session, body=body, year=year, now=when, actor=actor)
 
 
-def answer(engine, body, faction: str, need: bool, when, *, year: int = 2027, actor: str = ""):  # type: ignore[no-untyped-def]
+def answer(
+    engine: sa.Engine,
+    body: Body,
+    faction: str,
+    need: bool,
+    when: dt.datetime,
+    *,
+    year: int = 2027,
+    actor: str = "",
+) -> list[Event]:
     with session_scope(engine) as session:
         return survey_answer(
             session=session,
@@ -92,7 +104,9 @@ def answer(engine, body, faction: str, need: bool, when, *, year: int = 2027, ac
         )
 
 
-def convene_by_administration(engine, body, when, *, year: int = 2027, actor: str = ERIKA):  # type: ignore[no-untyped-def]
+def convene_by_administration(
+    engine: sa.Engine, body: Body, when: dt.datetime, *, year: int = 2027, actor: str = ERIKA
+) -> list[Event]:
     with session_scope(engine) as session:
         return convene_session(
             session=session,
@@ -105,9 +119,16 @@ def convene_by_administration(engine, body, when, *, year: int = 2027, actor: st
         )
 
 
-def record_forum(  # type: ignore[no-untyped-def]
-    engine, body, held_on, when, *, changes=CHANGES_2027, year=2027, actor=ERIKA
-):
+def record_forum(
+    engine: sa.Engine,
+    body: Body,
+    held_on: dt.date,
+    when: dt.datetime,
+    *,
+    changes: ChangeSet = CHANGES_2027,
+    year: int = 2027,
+    actor: str = ERIKA,
+) -> list[Event]:
     with session_scope(engine) as session:
         return forum_record(
             session=session,
@@ -120,9 +141,16 @@ def record_forum(  # type: ignore[no-untyped-def]
         )
 
 
-def record_resolution(  # type: ignore[no-untyped-def]
-    engine, body, adopted_on, when, *, number="KT/2027/045", year=2027, actor=ERIKA
-):
+def record_resolution(
+    engine: sa.Engine,
+    body: Body,
+    adopted_on: dt.date,
+    when: dt.datetime,
+    *,
+    number: str = "KT/2027/045",
+    year: int = 2027,
+    actor: str = ERIKA,
+) -> list[Event]:
     with session_scope(engine) as session:
         return resolution_record(
             session=session,
@@ -222,20 +250,20 @@ def last_audit_id(engine: sa.Engine) -> int:
 
 
 @pytest.fixture
-def year_2027(engine, loerrach):  # type: ignore[no-untyped-def]
+def year_2027(engine: sa.Engine, loerrach: Body) -> Body:
     """Lörrach with its 2027 cycle created (nothing run yet)."""
     create(engine, loerrach, 2027)
     return loerrach
 
 
 @pytest.fixture
-def year_2029(engine, loerrach):  # type: ignore[no-untyped-def]
+def year_2029(engine: sa.Engine, loerrach: Body) -> Body:
     """Lörrach with its 2029 cycle created: the first cycle after the council election."""
     create(engine, loerrach, 2029)
     return loerrach
 
 
-def survey_asking_for_a_forum(engine, body) -> None:  # type: ignore[no-untyped-def]
+def survey_asking_for_a_forum(engine: sa.Engine, body: Body) -> None:
     """Spring 2027: evaluation and survey open; CDU and Greens ask for a forum, four do not."""
     run(engine, body, at(2027, 2, 1))
     run(engine, body, at(2027, 4, 1))
@@ -243,7 +271,7 @@ def survey_asking_for_a_forum(engine, body) -> None:  # type: ignore[no-untyped-
         answer(engine, body, key, key in ("cdu", "gruene"), at(2027, 4, 12))
 
 
-def forum_held(engine, body) -> None:  # type: ignore[no-untyped-def]
+def forum_held(engine: sa.Engine, body: Body) -> None:
     """2027 until the forum of 20.05. is recorded with CHANGES_2027."""
     survey_asking_for_a_forum(engine, body)
     run(engine, body, at(2027, 4, 20))
@@ -251,7 +279,7 @@ def forum_held(engine, body) -> None:  # type: ignore[no-untyped-def]
     record_forum(engine, body, dt.date(2027, 5, 20), at(2027, 5, 21, 10))
 
 
-def resolution_adopted(engine, body) -> None:  # type: ignore[no-untyped-def]
+def resolution_adopted(engine: sa.Engine, body: Body) -> None:
     """2027 until the council adopted the changes in its session of 21.07."""
     forum_held(engine, body)
     run(engine, body, at(2027, 5, 21, 11))
@@ -270,6 +298,19 @@ def test_resolution_without_any_forum_is_refused_and_changes_nothing(engine, yea
         "noch kein Forum und keine Klausurtagung",
     )
     assert "zuerst `kreislauf forum record`" in str(error)
+
+
+def test_a_resolution_after_its_phase_ended_is_refused(engine, year_2027) -> None:
+    forum_held(engine, year_2027)
+    run(engine, year_2027, at(2027, 7, 1))
+    run(engine, year_2027, at(2027, 7, 22))  # the July session passed without a resolution
+    assert "Änderungen nicht wirksam" in phases(engine)["resolution"].outcome
+    refused(
+        engine,
+        lambda: record_resolution(engine, year_2027, dt.date(2027, 7, 21), at(2027, 7, 23)),
+        ConflictError,
+        "ist beendet",
+    )
 
 
 def test_resolution_with_the_forum_only_convened_is_refused(engine, year_2027) -> None:
