@@ -263,7 +263,7 @@ def status(
         f"Stand {german_date(today)}; Kreislauf {view.status_label})"
     )
     phases = Table(title="Phasen")
-    for column in ("Phase", "von", "bis", "Stand", "zeitlich"):
+    for column in ("Phase", "von", "bis", "Stand", "zeitlich", "Ergebnis"):
         phases.add_column(column, overflow="fold")
     for phase in view.phases:
         phases.add_row(
@@ -272,8 +272,13 @@ def status(
             german_date(phase.closes),
             phase.status_label,
             phase.timing.label,
+            phase.outcome or "–",
         )
     out.print(phases)
+    if view.decisions:
+        out.print("[bold]Entscheidungen[/]")
+        for line in view.decisions:
+            out.print(f"  • {line}", markup=False)
     tasks = Table(title="Aufgaben je Fachbereich und Fraktion")
     for column in ("Zuständig", "Aufgabe", "fällig", "Stand", "überfällig"):
         tasks.add_column(column, overflow="fold")

@@ -9,7 +9,9 @@ without Prefect), then performs the people's scripted actions at 10:00.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import pendulum
@@ -33,6 +35,7 @@ def simulate(
     config: BodyConfig, year: int, script: SimulationScript, *, workdir: Path
 ) -> list[dict[str, str]]:
     """Events of the simulated year in date order, each {date, phase, event, detail}."""
+    prefect_ready = _start_prefect_early()
     url = f"sqlite:///{workdir / 'simulation.db'}"
     engine = make_engine(url, create=True)
     upgrade_to_head(engine)
@@ -46,6 +49,7 @@ def simulate(
     for action in actions:
         by_day[action.day].append(action)
     events: list[dict[str, str]] = []
+    prefect_ready()
     with use_database(url), fast_flow_runs():
         for day in _days_to_visit(phases, by_day, year):
             tick = pendulum.datetime(day.year, day.month, day.day, 6, tz=config.body.timezone)
@@ -58,6 +62,20 @@ def simulate(
                 events += _act(engine, config.body.slug, year, action)
     engine.dispose()
     return sorted(events, key=lambda event: event["date"])
+
+
+def _start_prefect_early() -> Callable[[], None]:
+    """Without a configured server, the first flow run starts a temporary one (about 5 s):
+    start it now, while the body is set up, and wait for it before the first flow run."""
+    from prefect.settings import get_current_settings
+
+    if get_current_settings().api.url:
+        return lambda: None
+    from prefect.server.api.server import SubprocessASGIServer
+
+    starting = threading.Thread(target=SubprocessASGIServer().start, daemon=True)
+    starting.start()
+    return starting.join
 
 
 def _act(engine, slug: str, year: int, action: Action) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]

@@ -167,6 +167,7 @@ class PhaseView:
     closes: dt.date
     status_label: str
     timing: Timing
+    outcome: str | None = None
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,7 @@ class CycleView:
     status_label: str
     phases: list[PhaseView]
     tasks: list[TaskView]
+    decisions: list[str]
 
 
 def cycle_view(*, session: Session, body: Body, year: int, today: dt.date) -> CycleView:
@@ -240,11 +242,55 @@ def cycle_view(*, session: Session, body: Body, year: int, today: dt.date) -> Cy
                 closes=phase.closes_on,
                 status_label=PhaseStatus(phase.status).label,
                 timing=window_timing(phase.opens_on, phase.closes_on, today),
+                outcome=phase.outcome,
             )
             for phase in phases
         ],
         tasks=tasks,
+        decisions=decision_lines(session=session, cycle=cycle),
     )
+
+
+def decision_lines(*, session: Session, cycle: Cycle) -> list[str]:
+    """The cycle's recorded decisions, one German line each: survey, forum, resolution."""
+    from models.decisions import (
+        Resolution,
+        SessionKind,
+        SessionStatus,
+        SessionTrigger,
+        StrategySession,
+        SurveyAnswer,
+    )
+
+    lines = []
+    answers = session.exec(
+        select(Faction.name, SurveyAnswer.need)
+        .join(Faction, SurveyAnswer.faction_id == Faction.id)
+        .where(SurveyAnswer.cycle_id == cycle.id)
+        .order_by(Faction.name)
+    ).all()
+    if answers:
+        wanted = [name for name, need in answers if need]
+        lines.append(
+            f"Befragung: {len(answers)} Antworten"
+            + (f"; Bedarf: {', '.join(wanted)}" if wanted else "; kein Bedarf gemeldet")
+        )
+    row = session.exec(select(StrategySession).where(StrategySession.cycle_id == cycle.id)).first()
+    if row is not None:
+        text = f"{SessionKind(row.kind).label}: {SessionStatus(row.status).label}"
+        if row.trigger:
+            text += f" ({SessionTrigger(row.trigger).label}"
+            text += f": {row.reason})" if row.reason else ")"
+        if row.held_on:
+            text += f", am {row.held_on.strftime('%d.%m.%Y')}"
+        lines.append(text)
+    resolution = session.exec(select(Resolution).where(Resolution.cycle_id == cycle.id)).first()
+    if resolution is not None:
+        lines.append(
+            f"Beschluss {resolution.number} vom {resolution.adopted_on.strftime('%d.%m.%Y')}: "
+            f"{len(resolution.diff)} Änderungen"
+        )
+    return lines
 
 
 def deadline_views(*, session: Session, body: Body, year: int) -> list[DeadlineView]:
