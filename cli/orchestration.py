@@ -71,11 +71,24 @@ def serve(
             f"Datenbank: {_hidden(database_url())}; täglicher Abgleich: cron "
             f"'{DAILY_TICK}' Europe/Berlin. Beenden mit Strg-C."
         )
+        _stop_on_signals()
         try:
             serve_all()
         except KeyboardInterrupt:
             pass
     out.print("kreislauf serve beendet.")
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM stop `serve` cleanly, even when started with SIGINT ignored
+    (a background job of a non-interactive shell inherits that)."""
+    import signal
+
+    def stop(signum, frame):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _hidden(url: str) -> str:

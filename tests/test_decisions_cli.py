@@ -182,8 +182,10 @@ def test_convene_record_and_resolve_make_a_new_strategy_version(
         "liste-b@rat.musterstadt.example.org",
     }
     status = town("status", str(YEAR))
-    assert "Forum Zukunftsstrategie: durchgeführt (Einberufung durch die Verwaltung: Neue " \
+    assert (
+        "Forum Zukunftsstrategie: durchgeführt (Einberufung durch die Verwaltung: Neue "
         "Radverkehrsstrategie)" in " ".join(status.stdout.split())
+    )
     assert f"Beschluss R/{YEAR}/7" in status.stdout
     shown = town("strategy", "show")
     assert "Version 2" in shown.stdout and "Jede dritte neue Wohnung" in shown.stdout

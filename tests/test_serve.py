@@ -48,8 +48,13 @@ def test_serve_starts_a_local_server_serves_deployments_and_stops_on_ctrl_c(
     port = free_port()
     api_url = f"http://127.0.0.1:{port}/api"
     log = (tmp_path / "serve.log").open("w+")
+    # started the way a background job of a script inherits it: with SIGINT ignored
     process = subprocess.Popen(
-        [kreislauf, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+        [kreislauf, "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     try:
         deployments: list[dict] = []  # type: ignore[type-arg]
@@ -72,7 +77,11 @@ def test_serve_starts_a_local_server_serves_deployments_and_stops_on_ctrl_c(
         assert state["api_url"] == api_url
     finally:
         process.send_signal(signal.SIGINT)
-        code = process.wait(timeout=90)
+        try:
+            code = process.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            process.kill()  # leave no server behind, then fail
+            raise
     output = Path(log.name).read_text()
     assert code == 0, output
     assert f"Prefect-Oberfläche: http://127.0.0.1:{port}" in output
