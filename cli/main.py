@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import cli.decisions  # noqa: F401  (registers commands)
 import cli.orchestration  # noqa: F401
+import cli.reminders  # noqa: F401
 import cli.setup  # noqa: F401
 from cli.app import app
 

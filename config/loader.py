@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from config.schema import FILES, BodyFile, OrganisationFile, StrategyFile
 from models.calendar_rules import CalendarSpec, RuleError, WorkingDays, expand_calendar
 from models.errors import KreislaufError
+from models.reminder_policy import ReminderPolicy
 
 RESPONSIBLE_GROUPS = ("departments", "factions")
 
@@ -30,6 +31,7 @@ class BodyConfig:
     strategy: StrategyFile
     organisation: OrganisationFile
     calendar: CalendarSpec
+    reminders: ReminderPolicy
 
     @property
     def working_days(self) -> WorkingDays:
@@ -45,6 +47,10 @@ def load_body_config(directory: Path) -> BodyConfig:
     parsed: dict[str, Any] = {}
     for name, model in FILES.items():
         parsed[name] = _load_file(directory / name, model, problems)
+    optional = directory / "reminders.toml"  # the reminder policy; defaults when absent
+    reminders = (
+        _load_file(optional, ReminderPolicy, problems) if optional.exists() else ReminderPolicy()
+    )
     if not problems:
         config = BodyConfig(
             directory=directory,
@@ -52,6 +58,7 @@ def load_body_config(directory: Path) -> BodyConfig:
             strategy=parsed["strategy.toml"],
             organisation=parsed["organisation.toml"],
             calendar=parsed["calendar.toml"],
+            reminders=reminders,
         )
         problems += cross_check(config)
     if problems:

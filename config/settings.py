@@ -16,13 +16,19 @@ def default_data_dir() -> Path:
 
 
 class Settings(BaseSettings):
-    """`KREISLAUF_DATABASE_URL`, `KREISLAUF_BODY`, `KREISLAUF_DATA_DIR`."""
+    """`KREISLAUF_DATABASE_URL`, `KREISLAUF_BODY`, `KREISLAUF_DATA_DIR`,
+    `KREISLAUF_NOTIFY_CONFIG`, `KREISLAUF_EMAIL_URL`, `KREISLAUF_BASE_URL`."""
 
     model_config = SettingsConfigDict(env_prefix="KREISLAUF_", extra="ignore")
 
     database_url: str | None = None
     body: str | None = None
     data_dir: Path | None = None
+    # notifications: an apprise config file (YAML/text) with tagged URLs, a mailto URL
+    # template for personal e-mail (the recipient is added), the web address for task links
+    notify_config: Path | None = None
+    email_url: str | None = None
+    base_url: str | None = None
 
     @property
     def resolved_data_dir(self) -> Path:
@@ -41,3 +47,10 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def channels_from(settings: Settings):  # type: ignore[no-untyped-def]
+    """The configured delivery channels (imports apprise: only commands that send call it)."""
+    from notifications.channels import Channels
+
+    return Channels(config_path=settings.notify_config, email_url=settings.email_url)

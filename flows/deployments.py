@@ -2,8 +2,9 @@
 
 The daily tick (`annual-cycle/daily`, 06:00 Europe/Berlin) is the only schedule the cycle
 needs: phase dates are data in the database, acted on by that tick (Prefect schedules at most
-about 100 days ahead). The phase flows are deployments too, to be run by hand; `forum/convene`
-is the form an administrator fills in (body, year, reason) in the Prefect UI.
+about 100 days ahead). Reminders: the sweep at 07:00, the dispatcher every five minutes.
+The phase flows are deployments too, to be run by hand; `forum/convene` is the form an
+administrator fills in (body, year, reason) in the Prefect UI.
 Entry points are module paths, so a worker with kreislauf installed can run them.
 """
 
@@ -18,6 +19,7 @@ from flows.annual_cycle import annual_cycle
 from flows.evaluation import evaluation
 from flows.forum import forum, retreat
 from flows.planning import budget_resolution, planning
+from flows.reminders import dispatch_outbox, reminder_sweep
 from flows.resolution import resolution
 from flows.survey import survey
 
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
 
 TIMEZONE = "Europe/Berlin"
 DAILY_TICK = "0 6 * * *"
+REMINDER_SWEEP = "0 7 * * *"
+DISPATCH = "*/5 * * * *"
 TAGS = ["kreislauf"]
 
 
@@ -36,6 +40,20 @@ def deployments() -> list[RunnerDeployment]:
             name="daily",
             schedules=[Cron(DAILY_TICK, timezone=TIMEZONE)],
             description="Täglich 06:00 (Europe/Berlin): alle Kreisläufe abgleichen.",
+            tags=TAGS,
+            entrypoint_type=module,
+        ),
+        reminder_sweep.to_deployment(
+            name="daily",
+            schedules=[Cron(REMINDER_SWEEP, timezone=TIMEZONE)],
+            description="Täglich 07:00 (Europe/Berlin): Erinnerungen festlegen und versenden.",
+            tags=TAGS,
+            entrypoint_type=module,
+        ),
+        dispatch_outbox.to_deployment(
+            name="every-5-minutes",
+            schedules=[Cron(DISPATCH, timezone=TIMEZONE)],
+            description="Alle 5 Minuten: fällige Nachrichten und Wiederholungen versenden.",
             tags=TAGS,
             entrypoint_type=module,
         ),

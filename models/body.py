@@ -26,9 +26,12 @@ class Body(SQLModel, table=True):
     # Election rule and calendar spec as validated JSON (see models.calendar).
     elections: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     calendar: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    # the reminder policy (models.reminder_policy.ReminderPolicy) as validated JSON
+    reminder_policy: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     organisation_is_example: bool = Field(default=False)
     created_at: dt.datetime = Field(sa_type=UTCDateTime)
 
     def local_date(self, now: dt.datetime) -> dt.date:
         """The body's calendar day at the instant `now` (deadlines are days in its time zone)."""
-        return now.astimezone(ZoneInfo(self.timezone)).date()
+        local = now.astimezone(ZoneInfo(self.timezone))
+        return dt.date(local.year, local.month, local.day)  # a plain date, not pendulum's

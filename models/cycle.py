@@ -107,7 +107,10 @@ class Task(SQLModel, table=True):
     """One department's or faction's share of a deadline; only one per deadline and assignee."""
 
     __tablename__ = "task"
-    __table_args__ = (sa.UniqueConstraint("deadline_id", "assignee"),)
+    __table_args__ = (
+        sa.UniqueConstraint("deadline_id", "assignee"),
+        sa.Index("ix_task_deadline_status", "deadline_id", "status"),  # the reminder sweep
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     body_id: int = Field(foreign_key="body.id", index=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -74,3 +75,16 @@ class Committee(SQLModel, table=True):
     body_id: int = Field(foreign_key="body.id", index=True)
     key: str = Field(max_length=64)
     name: str = Field(max_length=200)
+
+
+class Absence(SQLModel, table=True):
+    """A contact's absence (Abwesenheit): their deputy is reminded in their place."""
+
+    __tablename__ = "absence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    starts_on: dt.date
+    ends_on: dt.date
+    note: str | None = Field(default=None, max_length=200)

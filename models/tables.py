@@ -8,7 +8,7 @@ from models.audit import AuditEvent
 from models.body import Body
 from models.cycle import Cycle, Deadline, Phase, Task
 from models.decisions import Resolution, StrategySession, SurveyAnswer
-from models.organisation import Committee, Contact, Department, Faction
+from models.organisation import Absence, Committee, Contact, Department, Faction
 from models.strategy import (
     FieldOfAction,
     GuidingThought,
@@ -22,10 +22,12 @@ from models.strategy import (
     StrategyVersion,
 )
 from notifications.outbox import OutboxMessage
+from notifications.reminders import Reminder
 
 metadata = SQLModel.metadata
 
 __all__ = [
+    "Absence",
     "AuditEvent",
     "Body",
     "Committee",
@@ -45,6 +47,7 @@ __all__ = [
     "Principle",
     "Priority",
     "Product",
+    "Reminder",
     "Resolution",
     "StrategySession",
     "StrategyVersion",

@@ -1,7 +1,7 @@
-"""What the cycle's flows say to people, in German: invitations to the survey and the forum.
+"""What the cycle's flows say to faction leaders: invitations to the survey and the forum.
 
 Each message has a key (kind, recipient, subject) that makes it unique in the outbox, so a
-re-run of a flow queues nothing twice.
+re-run of a flow queues nothing twice. The words are in the Jinja2 templates.
 """
 
 from __future__ import annotations
@@ -9,10 +9,16 @@ from __future__ import annotations
 import datetime as dt
 
 from notifications.outbox import Message
+from notifications.render import render
+
+
+def _de(day: dt.date) -> str:
+    return day.strftime("%d.%m.%Y")
 
 
 def survey_invitation(
     *,
+    body_slug: str,
     faction_key: str,
     faction_name: str,
     leader: str,
@@ -21,24 +27,31 @@ def survey_invitation(
     due: dt.date,
     council: str,
 ) -> Message:
+    rendered = render(
+        "survey_invitation",
+        {
+            "leader": leader,
+            "faction": faction_name,
+            "council": council,
+            "year": year,
+            "due": _de(due),
+        },
+    )
     return Message(
-        key=f"survey_invitation:faction:{faction_key}:{year}",
+        key=f"survey_invitation:faction:{body_slug}/{faction_key}:{year}",
         kind="survey_invitation",
         recipient=f"faction:{faction_key}",
         address=address,
-        subject=f"Befragung {year}: Aktualisierungsbedarf der strategischen Schwerpunkte",
-        text=(
-            f"Guten Tag {leader},\n\n"
-            f"die Verwaltung fragt die Fraktionsvorsitzenden im {council}, ob aus Sicht der "
-            f"{faction_name} Bedarf besteht, die strategischen Schwerpunkte {year} zu "
-            "aktualisieren (Forum Zukunftsstrategie).\n\n"
-            f"Bitte antworten Sie bis {due.strftime('%d.%m.%Y')}.\n"
-        ),
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        tags=(f"body:{body_slug}", f"faction:{body_slug}/{faction_key}"),
     )
 
 
 def session_invitation(
     *,
+    body_slug: str,
     faction_key: str,
     faction_name: str,
     leader: str,
@@ -48,17 +61,26 @@ def session_invitation(
     window: tuple[dt.date, dt.date],
     reason: str,
 ) -> Message:
-    opens, closes = (day.strftime("%d.%m.%Y") for day in window)
+    rendered = render(
+        "forum_invitation",
+        {
+            "leader": leader,
+            "faction": faction_name,
+            "year": year,
+            "kind_label": kind_label,
+            "kind_article": "die" if kind_label.startswith("Klausur") else "das",
+            "reason": reason,
+            "opens": _de(window[0]),
+            "closes": _de(window[1]),
+        },
+    )
     return Message(
-        key=f"forum_invitation:faction:{faction_key}:{year}",
+        key=f"forum_invitation:faction:{body_slug}/{faction_key}:{year}",
         kind="forum_invitation",
         recipient=f"faction:{faction_key}",
         address=address,
-        subject=f"{kind_label} {year}: Einladung",
-        text=(
-            f"Guten Tag {leader},\n\n"
-            f"die {kind_label} {year} ist einberufen ({reason}). Sie findet im Zeitraum "
-            f"{opens} bis {closes} statt; der Termin folgt. Die {faction_name} ist "
-            "herzlich eingeladen.\n"
-        ),
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        tags=(f"body:{body_slug}", f"faction:{body_slug}/{faction_key}"),
     )

@@ -24,7 +24,10 @@ class OutboxStatus(StrEnum):
 
 class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox_message"
-    __table_args__ = (sa.UniqueConstraint("key"),)
+    __table_args__ = (
+        sa.UniqueConstraint("key"),
+        sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),  # the dispatcher
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     body_id: int = Field(foreign_key="body.id", index=True)
@@ -34,11 +37,18 @@ class OutboxMessage(SQLModel, table=True):
     recipient: str = Field(max_length=120)
     address: str = Field(max_length=254)
     subject: str = Field(max_length=300)
-    text: str = Field(sa_type=sa.Text)
+    text: str = Field(sa_type=sa.Text)  # digests are rendered when they are sent
+    html: str | None = Field(default=None, sa_type=sa.Text)
+    # routing tags for apprise: body, department, role, contact
+    tags: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     created_at: dt.datetime = Field(sa_type=UTCDateTime)
-    status: OutboxStatus = Field(default=OutboxStatus.pending, sa_type=sa.String(20), index=True)
+    status: OutboxStatus = Field(default=OutboxStatus.pending, sa_type=sa.String(20))
     attempts: int = Field(default=0)
+    next_attempt_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, sa_type=sa.Text)
+    # channels that have it already: a retry goes only to the others
+    delivered_to: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     sent_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -52,6 +62,8 @@ class Message:
     address: str
     subject: str
     text: str
+    html: str | None = None
+    tags: tuple[str, ...] = ()
 
 
 def enqueue(messages: list[Message], *, session: Session, body_id: int, now: dt.datetime) -> int:
@@ -67,6 +79,9 @@ def enqueue(messages: list[Message], *, session: Session, body_id: int, now: dt.
             "address": m.address,
             "subject": m.subject,
             "text": m.text,
+            "html": m.html,
+            "tags": list(m.tags),
+            "delivered_to": [],
             "created_at": now,
             "status": OutboxStatus.pending.value,
             "attempts": 0,

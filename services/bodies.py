@@ -41,6 +41,7 @@ def install_body(config: BodyConfig, *, session: Session, now: dt.datetime, acto
         holiday_subdivision=spec.holidays.subdivision,
         elections=spec.elections.model_dump(mode="json"),
         calendar=config.calendar.model_dump(mode="json"),
+        reminder_policy=config.reminders.model_dump(mode="json"),
         organisation_is_example=config.organisation.example,
         created_at=now,
     )
@@ -251,6 +252,7 @@ def update_body(
         "holiday_subdivision": spec.holidays.subdivision,
         "elections": spec.elections.model_dump(mode="json"),
         "calendar": config.calendar.model_dump(mode="json"),
+        "reminder_policy": config.reminders.model_dump(mode="json"),
         "organisation_is_example": config.organisation.example,
     }
     before = {
@@ -258,9 +260,11 @@ def update_body(
     }
     for name in before:
         setattr(body, name, wanted[name])
-    changes = [f"Einstellung {name} geändert" for name in before if name != "calendar"]
-    if "calendar" in before:
-        changes.append("Kalender geändert (gilt für neu angelegte Kreisläufe)")
+    described = {
+        "calendar": "Kalender geändert (gilt für neu angelegte Kreisläufe)",
+        "reminder_policy": "Erinnerungsregeln geändert (reminders.toml)",
+    }
+    changes = [described.get(name, f"Einstellung {name} geändert") for name in before]
     _, organisation_changes = _sync_organisation(config, body, session=session)
     changes += organisation_changes
     if changes:

@@ -105,6 +105,7 @@ def invite_factions(*, session: Session, body: Body, cycle: Cycle, now: dt.datet
     ).all()
     messages = [
         session_invitation(
+            body_slug=body.slug,
             faction_key=f.key,
             faction_name=f.name,
             leader=f.leader,

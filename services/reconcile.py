@@ -246,6 +246,7 @@ def _invite_to_survey(
     ).all()
     messages = [
         survey_invitation(
+            body_slug=body.slug,
             faction_key=f.key,
             faction_name=f.name,
             leader=f.leader,

@@ -107,6 +107,8 @@ def test_deployments_are_declared_once_with_berlin_schedules() -> None:
     schedule = tick.schedules[0].schedule
     assert schedule.cron == "0 6 * * *" and schedule.timezone == "Europe/Berlin"
     assert by_name["forum/convene"].schedules == []  # run by an administrator, with a form
+    sweep = by_name["reminder-sweep/daily"].schedules[0].schedule
+    assert (sweep.cron, sweep.timezone) == ("0 7 * * *", "Europe/Berlin")
     assert {
         "evaluation/manual",
         "survey/manual",
@@ -129,7 +131,7 @@ def test_deploy_registers_the_same_deployments_with_a_work_pool() -> None:
             WorkPoolCreate(name="kreislauf-test", type="process"), overwrite=True
         )
     ids = deploy_to_pool("kreislauf-test")
-    assert len(ids) == 8
+    assert len(ids) == 10
     with get_client(sync_client=True) as client:
         tick = client.read_deployment_by_name("annual-cycle/daily")
         form = client.read_deployment_by_name("forum/convene").parameter_openapi_schema

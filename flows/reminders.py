@@ -1,0 +1,50 @@
+"""The daily reminder sweep and the dispatcher, as flows of their own.
+
+The sweep decides and enqueues (models.reminder_policy, notifications.sweep); the dispatcher
+sends what is due in the outbox, retrying failures. The sweep runs at 07:00 Europe/Berlin;
+the dispatcher every five minutes, so retries do not wait for the next morning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from config.settings import Settings, channels_from
+from flows.runtime import engine, entry_now
+from models.db import session_scope
+from notifications.dispatcher import dispatch
+from notifications.sweep import sweep
+
+
+@task(name="sweep", cache_policy=NO_CACHE)
+def sweep_task(now: dt.datetime) -> dict[str, int]:
+    with session_scope(engine()) as session:
+        report = sweep(session=session, now=now)
+    return {"reminders": report.reminders, "messages": report.messages}
+
+
+@task(name="dispatch", cache_policy=NO_CACHE)
+def dispatch_task(now: dt.datetime) -> dict[str, int]:
+    settings = Settings()
+    channels = channels_from(settings)
+    report = dispatch(engine=engine(), channels=channels, now=now, base_url=settings.base_url)
+    for error in report.errors:
+        get_run_logger().warning("nicht zugestellt: %s", error)
+    return {"sent": report.sent, "retrying": report.retrying, "failed": report.failed}
+
+
+@flow(
+    name="reminder-sweep",
+    description="Erinnerungen und Eskalationen des Tages festlegen und versenden.",
+)
+def reminder_sweep(now: dt.datetime | None = None) -> dict[str, int]:
+    now = entry_now(now)
+    return {**sweep_task(now), **dispatch_task(now)}
+
+
+@flow(name="dispatch", description="Fällige Nachrichten versenden (auch Wiederholungen).")
+def dispatch_outbox(now: dt.datetime | None = None) -> dict[str, int]:
+    return dispatch_task(entry_now(now))

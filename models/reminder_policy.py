@@ -1,0 +1,173 @@
+"""Which reminders are due on a day: a pure function of the policy, the calendar and `today`.
+
+A reminder kind is a signed offset in working days from the due date: advance notices before
+it, the due-day notice on it, overdue notices and escalations after it. The day a reminder
+is *sent* is its trigger day, moved to the next working day when it falls on a weekend or
+holiday (unless the policy sends on such days).
+
+Two views of the same rule:
+- `due_reminders(tasks, ...)` asks per task (for previews and tests);
+- `trigger_dates(...)` inverts it: for each kind, the due dates whose reminder goes out today.
+  The sweep queries the database by those dates, so it never loops over all deadlines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+
+from models.calendar_rules import WorkingDays
+
+
+class ReminderPolicy(BaseModel):
+    """A body's reminder policy (file `reminders.toml`); defaults as agreed with Lörrach."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    advance_working_days: list[StrictInt] = Field(default=[10, 3])
+    on_due_day: StrictBool = True
+    overdue_working_days: list[StrictInt] = Field(default=[2])
+    escalate_to_head_after: StrictInt | None = Field(default=5, ge=1)
+    escalate_to_controlling_after: StrictInt | None = Field(default=10, ge=1)
+    send_on_non_working_days: StrictBool = False
+    # a sweep that did not run (server down) is caught up for this many working days
+    catch_up_working_days: StrictInt = Field(default=5, ge=0, le=30)
+    max_attempts: StrictInt = Field(default=6, ge=1, le=50)
+    retry_minutes: list[StrictInt] = Field(default=[1, 5, 15, 60, 240])
+
+    @model_validator(mode="after")
+    def _positive(self) -> ReminderPolicy:
+        for name in ("advance_working_days", "overdue_working_days", "retry_minutes"):
+            if any(value <= 0 for value in getattr(self, name)):
+                raise ValueError(f"{name}: nur positive Zahlen")
+        return self
+
+    def kinds(self) -> dict[str, int]:
+        """Reminder kind -> signed offset in working days from the due date."""
+        kinds = {f"advance:{days}": -days for days in sorted(set(self.advance_working_days))}
+        if self.on_due_day:
+            kinds["due"] = 0
+        kinds |= {f"overdue:{days}": days for days in sorted(set(self.overdue_working_days))}
+        if self.escalate_to_head_after:
+            kinds["escalation:head"] = self.escalate_to_head_after
+        if self.escalate_to_controlling_after:
+            kinds["escalation:controlling"] = self.escalate_to_controlling_after
+        return kinds
+
+    def retry_delay(self, attempts: int) -> dt.timedelta:
+        """Wait after the `attempts`-th failed delivery (the last step repeats)."""
+        minutes = self.retry_minutes[min(attempts, len(self.retry_minutes)) - 1]
+        return dt.timedelta(minutes=minutes)
+
+
+KIND_LABELS = {
+    "advance": "Vorankündigung",
+    "due": "heute fällig",
+    "overdue": "überfällig",
+    "escalation:head": "Eskalation an die Leitung",
+    "escalation:controlling": "Eskalation an das Zentrale Controlling",
+}
+
+
+def kind_label(kind: str) -> str:
+    if kind.startswith("advance:"):
+        return f"Frist in {kind.split(':')[1]} Arbeitstagen"
+    if kind.startswith("overdue:"):
+        return f"seit {kind.split(':')[1]} Arbeitstagen überfällig"
+    return KIND_LABELS[kind]
+
+
+def trigger_day(due: dt.date, offset: int, working_days: WorkingDays) -> dt.date:
+    """The working day a reminder with `offset` refers to: counted from the due date; a due
+    date on a non-working day is reminded on the next working day."""
+    if offset == 0:
+        return due if working_days.is_working_day(due) else working_days.shift(due, 1)
+    return working_days.shift(due, offset)
+
+
+def sending_day(day: dt.date, policy: ReminderPolicy, working_days: WorkingDays) -> dt.date:
+    if policy.send_on_non_working_days or working_days.is_working_day(day):
+        return day
+    return working_days.shift(day, 1)
+
+
+def sweep_window(
+    today: dt.date, policy: ReminderPolicy, working_days: WorkingDays
+) -> tuple[dt.date, dt.date] | None:
+    """The sending days a sweep on `today` covers: today and the catch-up days before it.
+    None on a day nothing is sent."""
+    if not policy.send_on_non_working_days and not working_days.is_working_day(today):
+        return None
+    start = working_days.shift(today, -policy.catch_up_working_days)
+    return start + dt.timedelta(days=1) if policy.catch_up_working_days else today, today
+
+
+def _relevant(kind: str, due: dt.date, today: dt.date, working_days: WorkingDays) -> bool:
+    """A caught-up notice must still say something true: an advance notice only while the
+    due date lies ahead, a due-day notice only on its day; overdue notices and escalations
+    are caught up whenever a sweep was missed."""
+    if kind.startswith("advance:"):
+        return due > today
+    if kind == "due":
+        return trigger_day(due, 0, working_days) >= today
+    return True
+
+
+def trigger_dates(
+    policy: ReminderPolicy, working_days: WorkingDays, today: dt.date
+) -> dict[str, list[dt.date]]:
+    """For each kind, the due dates whose reminder is sent in the sweep on `today`."""
+    window = sweep_window(today, policy, working_days)
+    if window is None:
+        return {}
+    start, end = window
+    result: dict[str, list[dt.date]] = {}
+    for kind, offset in policy.kinds().items():
+        # every due date whose sending day can fall into the window lies within this span
+        span = 3 * abs(offset) + 3 * policy.catch_up_working_days + 20
+        candidates = (today + dt.timedelta(days=delta) for delta in range(-span, span + 1))
+        dates = [
+            due
+            for due in candidates
+            if start
+            <= sending_day(trigger_day(due, offset, working_days), policy, working_days)
+            <= end
+            and _relevant(kind, due, today, working_days)
+        ]
+        if dates:
+            result[kind] = dates
+    return result
+
+
+@dataclass(frozen=True)
+class TaskDue:
+    """What the policy needs of a task: its id, due date, whether it is still to be done and
+    whether it belongs to a department (factions get no escalation to a head)."""
+
+    task_id: int
+    due: dt.date
+    open: bool = True
+    has_head: bool = True
+
+
+def due_reminders(
+    tasks: list[TaskDue], policy: ReminderPolicy, working_days: WorkingDays, today: dt.date
+) -> list[tuple[int, str]]:
+    """(task id, kind) of every reminder the sweep on `today` sends (before deduplication)."""
+    window = sweep_window(today, policy, working_days)
+    if window is None:
+        return []
+    start, end = window
+    result = []
+    for task in tasks:
+        if not task.open:
+            continue
+        for kind, offset in policy.kinds().items():
+            if kind == "escalation:head" and not task.has_head:
+                continue
+            day = sending_day(trigger_day(task.due, offset, working_days), policy, working_days)
+            if start <= day <= end and _relevant(kind, task.due, today, working_days):
+                result.append((task.task_id, kind))
+    return result

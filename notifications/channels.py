@@ -1,0 +1,140 @@
+"""Delivery through apprise: our code decides what and to whom, apprise decides how.
+
+Routing: an apprise configuration file (YAML or text, `KREISLAUF_NOTIFY_CONFIG`) whose URLs
+carry tags; a message goes to every URL tagged with one of its tags (its body, department,
+role, recipient). Personal e-mail: `KREISLAUF_EMAIL_URL` is a mailto/mailtos URL without a
+recipient; each message adds its recipient's address. Each channel is delivered once: a retry
+goes only to the channels that failed. URLs are only shown in apprise's privacy mode, so
+passwords and tokens never reach logs, CLI output or the audit trail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+from models.errors import KreislaufError
+
+
+class DeliveryError(Exception):
+    """Some channels failed; `failed` names them (privacy URLs), `delivered` the others."""
+
+    def __init__(self, message: str, *, delivered: list[str]) -> None:
+        super().__init__(message)
+        self.delivered = delivered
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    subject: str
+    text: str
+    html: str | None
+    address: str | None
+    tags: tuple[str, ...] = ()
+    attachments: tuple[tuple[str, bytes, str], ...] = field(default=())  # name, data, mime
+
+
+class Channels:
+    """The configured channels; `deliver` sends one message to each of its channels."""
+
+    def __init__(self, *, config_path: Path | None = None, email_url: str | None = None) -> None:
+        import apprise
+
+        self._apprise = apprise
+        self.email_url = email_url
+        self._config = None
+        if config_path is not None:
+            config = apprise.AppriseConfig()
+            if not Path(config_path).is_file() or not config.add(str(config_path)):
+                raise KreislaufError(
+                    f"KREISLAUF_NOTIFY_CONFIG: {config_path} ist keine lesbare "
+                    "apprise-Konfiguration (YAML oder Text)."
+                )
+            self._config = config
+        if email_url and not apprise.Apprise().add(email_url):
+            raise KreislaufError(
+                "KREISLAUF_EMAIL_URL ist keine gültige apprise-URL "
+                "(z. B. mailtos://benutzer:passwort@smtp.example.org?from=...)."
+            )
+
+    def describe(self) -> list[str]:
+        """Every configured channel, secrets hidden."""
+        shown = []
+        if self.email_url:
+            shown.append("E-Mail an die Empfänger: " + _private(self._apprise, self.email_url))
+        if self._config is not None:
+            notifier = self._apprise.Apprise()
+            notifier.add(self._config)
+            shown += [
+                f"{server.url(privacy=True)} (Tags: {', '.join(sorted(server.tags))})"
+                for server in notifier
+            ]
+        return shown
+
+    def targets(self, message: Outgoing) -> list[tuple[str, object, bool]]:
+        """(channel id, apprise server, is personal e-mail) for a message."""
+        found: list[tuple[str, object, bool]] = []
+        if self.email_url and message.address:
+            separator = "&" if "?" in self.email_url else "?"
+            notifier = self._apprise.Apprise()
+            notifier.add(f"{self.email_url}{separator}to={quote(message.address)}")
+            found += [(f"email:{message.address}", server, True) for server in notifier]
+        if self._config is not None and message.tags:
+            notifier = self._apprise.Apprise()
+            notifier.add(self._config)
+            found += [
+                (server.url(privacy=True), server, False)
+                for server in notifier.find(tag=list(message.tags))
+            ]
+        return found
+
+    def deliver(self, message: Outgoing, *, skip: frozenset[str] = frozenset()) -> list[str]:
+        """Send to every channel not in `skip`; returns the channel ids delivered. Raises
+        DeliveryError naming the failed ones (and carrying those that worked)."""
+        targets = self.targets(message)
+        if not targets:
+            raise DeliveryError(
+                "kein Kanal für diese Nachricht (KREISLAUF_EMAIL_URL oder "
+                "passende Tags in KREISLAUF_NOTIFY_CONFIG)",
+                delivered=[],
+            )
+        delivered, failed = [], []
+        for channel, server, personal in targets:
+            if channel in skip:
+                continue
+            if self._send(server, message, html=personal):
+                delivered.append(channel)
+            else:
+                failed.append(channel if personal else server.url(privacy=True))  # type: ignore[attr-defined]
+        if failed:
+            raise DeliveryError("nicht zugestellt an: " + "; ".join(failed), delivered=delivered)
+        return delivered
+
+    def _send(self, server, message: Outgoing, *, html: bool) -> bool:  # type: ignore[no-untyped-def]
+        apprise = self._apprise
+        notifier = apprise.Apprise()
+        notifier.add(server)
+        attach = apprise.AppriseAttachment()
+        for name, data, mimetype in message.attachments:
+            attach.add(apprise.attachment.AttachMemory(content=data, name=name, mimetype=mimetype))
+        use_html = html and message.html is not None
+        try:
+            return bool(
+                notifier.notify(
+                    body=message.html if use_html else message.text,
+                    title=message.subject,
+                    body_format=apprise.NotifyFormat.HTML
+                    if use_html
+                    else apprise.NotifyFormat.TEXT,
+                    attach=attach if len(attach) else None,
+                )
+            )
+        except Exception:  # a channel's own failure is data, not a crash of the dispatcher
+            return False
+
+
+def _private(apprise, url: str) -> str:  # type: ignore[no-untyped-def]
+    notifier = apprise.Apprise()
+    notifier.add(url)
+    return next((server.url(privacy=True) for server in notifier), "(ungültig)")

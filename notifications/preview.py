@@ -1,0 +1,81 @@
+"""What the sweep would send on a day, to whom, without sending or writing anything."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from models.body import Body
+from models.calendar_rules import WorkingDays
+from models.cycle import Cycle, Deadline, Task
+from models.organisation import Contact, Department, Faction
+from models.reminder_policy import ReminderPolicy, kind_label, trigger_dates
+from notifications.sweep import due_selection
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    name: str
+    address: str
+    covering_for: str | None
+    kind_label: str
+    title: str
+    due: dt.date
+    assignee: str
+
+
+@dataclass
+class Preview:
+    closed_day: bool = False
+    rows: list[PreviewRow] = field(default_factory=list)
+
+    @property
+    def messages(self) -> set[str]:
+        """One message per recipient: several reminders make one digest."""
+        return {row.address for row in self.rows}
+
+
+def preview_day(*, session: Session, body: Body, year: int, day: dt.date) -> Preview:
+    policy = ReminderPolicy.model_validate(body.reminder_policy or {})
+    working_days = WorkingDays(body.holiday_country, body.holiday_subdivision)
+    dates = trigger_dates(policy, working_days, day)
+    if not dates:
+        return Preview(closed_day=True)
+    cycle = session.exec(select(Cycle).where(Cycle.body_id == body.id, Cycle.year == year)).first()
+    if cycle is None:
+        from models.errors import NotFoundError
+
+        raise NotFoundError(f"Für {year} gibt es noch keinen Steuerungskreislauf.")
+    selected = session.execute(due_selection([body.id], dates, day, "", cycle_id=cycle.id)).all()
+    rows = []
+    for row in selected:
+        task = session.get(Task, row.task_id)
+        deadline = session.get(Deadline, task.deadline_id) if task else None
+        if task is None or deadline is None:
+            continue
+        kind, _, recipient_id = row.recipient.partition(":")
+        if kind == "faction":
+            faction = session.get(Faction, int(recipient_id))
+            name = faction.leader if faction else "?"
+        else:
+            contact = session.get(Contact, int(recipient_id))
+            name = contact.name if contact else "?"
+        department = session.get(Department, task.department_id) if task.department_id else None
+        faction_row = session.get(Faction, task.faction_id) if task.faction_id else None
+        rows.append(
+            PreviewRow(
+                name=name,
+                address=row.address,
+                covering_for=row.covering_for,
+                kind_label=kind_label(row.kind),
+                title=deadline.title,
+                due=deadline.due_on,
+                assignee=department.name
+                if department
+                else (faction_row.name if faction_row else ""),
+            )
+        )
+    rows.sort(key=lambda r: (r.name, r.due, r.kind_label))
+    return Preview(rows=rows)
