@@ -30,6 +30,12 @@ def sweep_task(now: dt.datetime) -> dict[str, int]:
 def dispatch_task(now: dt.datetime) -> dict[str, int]:
     settings = Settings()
     channels = channels_from(settings)
+    if not channels.describe():  # nothing to send with: keep the outbox, do not burn attempts
+        get_run_logger().warning(
+            "Kein Versandweg eingerichtet (KREISLAUF_EMAIL_URL oder "
+            "KREISLAUF_NOTIFY_CONFIG): Nachrichten bleiben im Postausgang."
+        )
+        return {"sent": 0, "retrying": 0, "failed": 0}
     report = dispatch(engine=engine(), channels=channels, now=now, base_url=settings.base_url)
     for error in report.errors:
         get_run_logger().warning("nicht zugestellt: %s", error)

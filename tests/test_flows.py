@@ -252,3 +252,23 @@ def test_simulate_command_prints_json_events(tmp_path: Path) -> None:
     }
     dt.date.fromisoformat(events[-1]["date"])
     assert not Path(tmp_path / "unused.db").exists()  # the simulation has its own database
+
+
+def test_reminder_sweep_flow_enqueues_once_and_keeps_messages_without_a_channel(
+    cycle_2027: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.annual_cycle import annual_cycle
+    from flows.reminders import reminder_sweep
+
+    monkeypatch.delenv("KREISLAUF_EMAIL_URL", raising=False)
+    monkeypatch.delenv("KREISLAUF_NOTIFY_CONFIG", raising=False)
+    annual_cycle(body="loerrach", now=berlin(2027, 2, 1))  # opens the evaluation tasks
+    # Fri 05.02.2027: 10 working days before the key figures are due (Fri 19.02.)
+    first = reminder_sweep(now=berlin(2027, 2, 5, 7))
+    assert (first["reminders"], first["messages"]) == (10, 10)
+    assert first["sent"] == 0  # no channel configured: the messages wait in the outbox
+    again = reminder_sweep(now=berlin(2027, 2, 5, 7))
+    assert (again["reminders"], again["messages"]) == (0, 0)
+    with session_scope(cycle_2027) as session:
+        pending = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "digest")).all()
+    assert len(pending) == 10 and all(row.attempts == 0 for row in pending)
