@@ -10,7 +10,7 @@ import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -20,6 +20,7 @@ from models.errors import KreislaufError
 from models.reminder_policy import ReminderPolicy
 
 RESPONSIBLE_GROUPS = ("departments", "factions")
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,25 @@ def _load_file(path: Path, model: type[BaseModel], problems: list[str]) -> Any:
     except ValidationError as error:
         problems.extend(f"{path.name}, {message}" for message in german_errors(error))
         return None
+
+
+def load_toml_model(path: Path, model: type[M], *, option: str, what: str) -> M:
+    """One TOML file a user names on the command line, validated as `model`; any problem is
+    one KreislaufError naming the option, file and key."""
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise KreislaufError(f"{option}: die Datei {path} gibt es nicht.") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise KreislaufError(f"{path.name}: kein gültiges TOML ({error}).") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise KreislaufError(
+            f"{what} {path} ist fehlerhaft; nichts wurde geändert:",
+            problems=[f"{path.name}, {line}" for line in german_errors(error)],
+        ) from None
 
 
 def cross_check(config: BodyConfig) -> list[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from models.body import Body
@@ -141,24 +140,9 @@ def queued(
 
 def load_change_set(path: Path) -> ChangeSet:
     """Read a change set file (TOML); errors name the file and key, in German."""
-    import tomllib
+    from config.loader import load_toml_model
 
-    from config.loader import german_errors
-
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise KreislaufError(f"--changes: die Datei {path} gibt es nicht.") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise KreislaufError(f"{path.name}: kein gültiges TOML ({error}).") from None
-    try:
-        return ChangeSet.model_validate(data)
-    except ValidationError as error:
-        raise KreislaufError(
-            f"Die Änderungsdatei {path} ist fehlerhaft; nichts wurde geändert:",
-            problems=[f"{path.name}, {line}" for line in german_errors(error)],
-        ) from None
+    return load_toml_model(path, ChangeSet, option="--changes", what="Die Änderungsdatei")
 
 
 def forum_record(

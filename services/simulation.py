@@ -9,12 +9,11 @@ services the CLI uses. Nothing here runs Prefect.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, select
 
 from models.body import Body
@@ -88,22 +87,9 @@ def load_script(path: Path | None) -> SimulationScript:
     """The script at `path` (German errors naming file and key); none: departments only."""
     if path is None:
         return SimulationScript()
-    from config.loader import german_errors
+    from config.loader import load_toml_model
 
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise KreislaufError(f"--script: die Datei {path} gibt es nicht.") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise KreislaufError(f"{path.name}: kein gültiges TOML ({error}).") from None
-    try:
-        return SimulationScript.model_validate(data)
-    except ValidationError as error:
-        raise KreislaufError(
-            f"Das Simulationsskript {path} ist fehlerhaft:",
-            problems=[f"{path.name}, {line}" for line in german_errors(error)],
-        ) from None
+    return load_toml_model(path, SimulationScript, option="--script", what="Das Simulationsskript")
 
 
 @dataclass(frozen=True)
