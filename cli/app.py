@@ -35,7 +35,26 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _german_help() -> None:
+    """Typer's help panels in German (click's own usage line and errors stay English)."""
+    from typer import rich_utils
+
+    rich_utils.ARGUMENTS_PANEL_TITLE = "Argumente"
+    rich_utils.OPTIONS_PANEL_TITLE = "Optionen"
+    rich_utils.COMMANDS_PANEL_TITLE = "Befehle"
+    rich_utils.ERRORS_PANEL_TITLE = "Fehler"
+    rich_utils.ABORTED_TEXT = "Abgebrochen."
+    rich_utils.REQUIRED_LONG_STRING = "[Pflicht]"
+    rich_utils.DEFAULT_STRING = "[Standard: {}]"
+    rich_utils.ENVVAR_STRING = "[Umgebungsvariable: {}]"
+    rich_utils.RICH_HELP = "Hilfe: [blue]'{command_path} {help_option}'[/]"
+
+
+_german_help()
 
 F = TypeVar("F", bound=Callable[..., Any])
 
