@@ -59,7 +59,7 @@ class BodyFile(_Strict):
     kind: str = Field(min_length=1)
     council: str = "Kreistag"
     timezone: str = "Europe/Berlin"
-    holidays: HolidaySpec = HolidaySpec()
+    holidays: HolidaySpec = Field(default_factory=HolidaySpec)  # validated on use, not import
     elections: ElectionRule = ElectionRule()
 
     @field_validator("timezone")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from config.loader import BodyConfig
 from models import audit
 from models.body import Body
 from models.errors import ConflictError, KreislaufError, NotFoundError
@@ -21,6 +21,9 @@ from models.strategy import (
     Product,
     StrategyVersion,
 )
+
+if TYPE_CHECKING:
+    from config.loader import BodyConfig
 
 
 def install_body(config: BodyConfig, *, session: Session, now: dt.datetime, actor: str) -> Body:
