@@ -35,7 +35,7 @@ class ReminderPolicy(BaseModel):
     # a sweep that did not run (server down) is caught up for this many working days
     catch_up_working_days: StrictInt = Field(default=5, ge=0, le=30)
     max_attempts: StrictInt = Field(default=6, ge=1, le=50)
-    retry_minutes: list[StrictInt] = Field(default=[1, 5, 15, 60, 240])
+    retry_minutes: list[StrictInt] = Field(default=[1, 5, 15, 60, 240], min_length=1)
 
     @model_validator(mode="after")
     def _positive(self) -> ReminderPolicy:
@@ -79,11 +79,16 @@ def kind_label(kind: str) -> str:
     return KIND_LABELS[kind]
 
 
-def trigger_day(due: dt.date, offset: int, working_days: WorkingDays) -> dt.date:
-    """The working day a reminder with `offset` refers to: counted from the due date; a due
-    date on a non-working day is reminded on the next working day."""
+def trigger_day(
+    due: dt.date, offset: int, working_days: WorkingDays, any_day: bool = False
+) -> dt.date:
+    """The day a reminder with `offset` refers to: counted in working days from the due date;
+    a due date on a non-working day is reminded on the next working day (on the day itself
+    when the policy sends on any day)."""
     if offset == 0:
-        return due if working_days.is_working_day(due) else working_days.shift(due, 1)
+        if any_day or working_days.is_working_day(due):
+            return due
+        return working_days.shift(due, 1)
     return working_days.shift(due, offset)
 
 
@@ -93,6 +98,14 @@ def sending_day(day: dt.date, policy: ReminderPolicy, working_days: WorkingDays)
     return working_days.shift(day, 1)
 
 
+def reminder_day(
+    due: dt.date, offset: int, policy: ReminderPolicy, working_days: WorkingDays
+) -> dt.date:
+    """The day the reminder with `offset` for a deadline on `due` goes out."""
+    trigger = trigger_day(due, offset, working_days, policy.send_on_non_working_days)
+    return sending_day(trigger, policy, working_days)
+
+
 def sweep_window(
     today: dt.date, policy: ReminderPolicy, working_days: WorkingDays
 ) -> tuple[dt.date, dt.date] | None:
@@ -100,8 +113,7 @@ def sweep_window(
     None on a day nothing is sent."""
     if not policy.send_on_non_working_days and not working_days.is_working_day(today):
         return None
-    start = working_days.shift(today, -policy.catch_up_working_days)
-    return start + dt.timedelta(days=1) if policy.catch_up_working_days else today, today
+    return working_days.shift(today, -policy.catch_up_working_days), today
 
 
 def _relevant(kind: str, due: dt.date, today: dt.date, working_days: WorkingDays) -> bool:
@@ -131,9 +143,7 @@ def trigger_dates(
         dates = [
             due
             for due in candidates
-            if start
-            <= sending_day(trigger_day(due, offset, working_days), policy, working_days)
-            <= end
+            if start <= reminder_day(due, offset, policy, working_days) <= end
             and _relevant(kind, due, today, working_days)
         ]
         if dates:
@@ -167,7 +177,7 @@ def due_reminders(
         for kind, offset in policy.kinds().items():
             if kind == "escalation:head" and not task.has_head:
                 continue
-            day = sending_day(trigger_day(task.due, offset, working_days), policy, working_days)
+            day = reminder_day(task.due, offset, policy, working_days)
             if start <= day <= end and _relevant(kind, task.due, today, working_days):
                 result.append((task.task_id, kind))
     return result
