@@ -67,7 +67,7 @@ class Channels:
             notifier = self._apprise.Apprise()
             notifier.add(self._config)
             shown += [
-                f"{server.url(privacy=True)} (Tags: {', '.join(sorted(server.tags))})"
+                f"{server.url(privacy=True)} (Tags: {', '.join(sorted(map(str, server.tags)))})"
                 for server in notifier
             ]
         return shown
@@ -112,12 +112,14 @@ class Channels:
         return delivered
 
     def _send(self, server, message: Outgoing, *, html: bool) -> bool:  # type: ignore[no-untyped-def]
+        from apprise.attachment.memory import AttachMemory
+
         apprise = self._apprise
         notifier = apprise.Apprise()
         notifier.add(server)
         attach = apprise.AppriseAttachment()
         for name, data, mimetype in message.attachments:
-            attach.add(apprise.attachment.AttachMemory(content=data, name=name, mimetype=mimetype))
+            attach.add(AttachMemory(content=data, name=name, mimetype=mimetype))
         use_html = html and message.html is not None
         try:
             return bool(

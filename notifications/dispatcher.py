@@ -260,7 +260,8 @@ def _render_digest(session: Session, row: OutboxMessage, items, base_url: str | 
     )
     row.subject, row.text, row.html = rendered.subject[:300], rendered.text, rendered.html
     tags = {f"body:{body.slug}", recipient_tag}
-    tags |= {f"department:{body.slug}/{key}" for key in departments}
+    if len(departments) == 1:  # a department's channel gets only messages about it alone
+        tags.add(f"department:{body.slug}/{departments.pop()}")
     if role:
         tags.add(f"role:{body.slug}/{role}")
     row.tags = sorted(tags)

@@ -49,7 +49,8 @@ class Mail:
 
 class SmtpServer:
     """aiosmtpd on 127.0.0.1:`port` (free if not given), started and stopped explicitly.
-    With `login`/`password`, AUTH PLAIN/LOGIN is offered without TLS and checked."""
+    With `login`/`password`, AUTH PLAIN/LOGIN is offered without TLS and checked;
+    each mail records the login it was sent under."""
 
     def __init__(
         self, port: int | None = None, *, login: str | None = None, password: str | None = None
@@ -63,7 +64,9 @@ class SmtpServer:
     # aiosmtpd handler hook
     async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]  # noqa: N802
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        login = session.auth_data.login.decode() if self._credentials and session.auth_data else None
+        login = (
+            session.auth_data.login.decode() if self._credentials and session.auth_data else None
+        )
         with self._lock:
             self.mails.append(Mail(envelope.mail_from, list(envelope.rcpt_tos), message, login))  # type: ignore[arg-type]
         return "250 Message accepted for delivery"
@@ -76,7 +79,7 @@ class SmtpServer:
             and self._credentials is not None
             and (auth_data.login.decode(), auth_data.password.decode()) == self._credentials
         )
-        return AuthResult(success=ok, handled=False)
+        return AuthResult(success=ok, handled=False, auth_data=auth_data)
 
     def start(self) -> SmtpServer:
         from aiosmtpd.controller import Controller
@@ -85,8 +88,7 @@ class SmtpServer:
         if self._credentials:
             options = {
                 "authenticator": self._authenticate,
-                "auth_require_tls": False,
-                "auth_required": True,
+                "auth_require_tls": False,  # loopback only
             }
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **options)
         self._controller.start()
