@@ -25,6 +25,17 @@ HELP = [
     (["calendar"], "Alle Fristen eines Jahres"),
     (["status"], "Aufgaben je Fachbereich"),
     (["departments"], "Ansprechpersonen und Vertretungen"),
+    (["serve"], "Deployments mit ihren Zeitplänen"),
+    (["deploy"], "Work Pool registrieren"),
+    (["simulate"], "virtuellen Uhr"),
+    (["survey", "answer"], "einmal je Fraktion"),
+    (["forum", "convene"], "Forum Zukunftsstrategie einberufen"),
+    (["forum", "record"], "vereinbarte Änderungen"),
+    (["resolution", "record"], "neue Strategieversion"),
+    (["reminders", "preview"], "ohne zu senden"),
+    (["reminders", "send"], "festlegen und versenden"),
+    (["reminders", "log"], "Wiederholung wartet"),
+    (["absence", "add"], "an die Vertretung"),
 ]
 
 
