@@ -39,8 +39,13 @@ class Channels:
     """The configured channels; `deliver` sends one message to each of its channels."""
 
     def __init__(self, *, config_path: Path | None = None, email_url: str | None = None) -> None:
+        import mimetypes
+
         import apprise
 
+        # apprise checks attachment types against mimetypes' map, which initialises lazily;
+        # do it now, before the dispatcher's threads race to do it
+        mimetypes.init()
         self._apprise = apprise
         self.email_url = email_url
         self._config = None

@@ -11,6 +11,8 @@ is told. A crash between sending and recording can only repeat a send after the 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -70,12 +72,19 @@ def dispatch(
     now: dt.datetime,
     base_url: str | None = None,
     batch: int = 200,
+    workers: int = 8,
 ) -> DispatchReport:
-    """Send every due message; returns what happened."""
+    """Send every due message, `workers` at a time (sending waits on the network, and apprise
+    opens a connection per message); returns what happened."""
     report = DispatchReport()
-    while ids := claim(engine, now, batch):
-        for message_id in ids:
-            _send_one(engine, channels, message_id, now, base_url, report)
+    lock = threading.Lock()
+
+    def send(message_id: int) -> None:
+        _send_one(engine, channels, message_id, now, base_url, report, lock)
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dispatch") as pool:
+        while ids := claim(engine, now, batch):
+            list(pool.map(send, ids))
     return report
 
 
@@ -86,6 +95,7 @@ def _send_one(
     now: dt.datetime,
     base_url: str | None,
     report: DispatchReport,
+    lock: threading.Lock,
 ) -> None:
     with session_scope(engine) as session:
         row = session.get(OutboxMessage, message_id)
@@ -116,20 +126,23 @@ def _send_one(
         row.claimed_until = None
         if error is None:
             row.status, row.sent_at, row.last_error = OutboxStatus.sent, now, None
-            report.sent += 1
+            with lock:
+                report.sent += 1
             return
         row.attempts += 1
         row.last_error = error[:2000]
         policy = _policy(session, row.body_id)
         if row.attempts >= policy.max_attempts:
             row.status = OutboxStatus.failed
-            report.failed += 1
-            report.errors.append(f"{row.subject}: {error}")
+            with lock:
+                report.failed += 1
+                report.errors.append(f"{row.subject}: {error}")
             if row.kind != "delivery_failed":
                 _tell_the_controlling_office(session, row, now)
         else:
             row.next_attempt_at = now + policy.retry_delay(row.attempts)
-            report.retrying += 1
+            with lock:
+                report.retrying += 1
 
 
 def _policy(session: Session, body_id: int) -> ReminderPolicy:

@@ -48,7 +48,9 @@ def preview_day(*, session: Session, body: Body, year: int, day: dt.date) -> Pre
         from models.errors import NotFoundError
 
         raise NotFoundError(f"Für {year} gibt es noch keinen Steuerungskreislauf.")
-    selected = session.execute(due_selection([body.id], dates, day, "", cycle_id=cycle.id)).all()
+    selected = session.execute(
+        due_selection([body.id], dates, day, "", cycle_id=cycle.id, exclude_sent=True)
+    ).all()
     rows = []
     for row in selected:
         task = session.get(Task, row.task_id)
