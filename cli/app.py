@@ -39,8 +39,9 @@ app = typer.Typer(
 )
 
 
-def _german_help() -> None:
-    """Typer's help panels in German (click's own usage line and errors stay English)."""
+def german_help() -> None:
+    """Typer's help panels in German (click's own usage line and errors stay English).
+    Applied only when help is asked for: typer's rich module costs 60 ms to import."""
     from typer import rich_utils
 
     rich_utils.ARGUMENTS_PANEL_TITLE = "Argumente"
@@ -53,8 +54,6 @@ def _german_help() -> None:
     rich_utils.ENVVAR_STRING = "[Umgebungsvariable: {}]"
     rich_utils.RICH_HELP = "Hilfe: [blue]'{command_path} {help_option}'[/]"
 
-
-_german_help()
 
 F = TypeVar("F", bound=Callable[..., Any])
 

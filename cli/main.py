@@ -6,14 +6,18 @@ Commands live by topic: `cli.setup` (init, strategy, cycles, calendar, status, d
 
 from __future__ import annotations
 
+import sys
+
 import cli.decisions  # noqa: F401  (registers commands)
 import cli.orchestration  # noqa: F401
 import cli.reminders  # noqa: F401
 import cli.setup  # noqa: F401
-from cli.app import app
+from cli.app import app, german_help
 
 
 def main() -> None:
+    if len(sys.argv) < 2 or "-h" in sys.argv or "--help" in sys.argv:
+        german_help()
     app()
 
 

@@ -95,7 +95,9 @@ class Cli:
         self.runner = CliRunner()
 
     def __call__(self, *args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-        from cli.main import app
+        from cli.main import app, german_help
+
+        german_help()
 
         environment = {
             "KREISLAUF_DATABASE_URL": self.database_url,
