@@ -75,6 +75,15 @@ def session_scope(engine: sa.Engine) -> Iterator[Session]:
             raise
 
 
+def upsert_insert(session: Session, table: sa.Table):  # type: ignore[no-untyped-def]
+    """An INSERT that knows `ON CONFLICT DO NOTHING` on both databases we run on."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
 def schema_revision(engine: sa.Engine) -> str | None:
     try:
         with engine.connect() as connection:

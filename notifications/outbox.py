@@ -13,6 +13,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, Session, SQLModel
 
+from models.db import upsert_insert
 from models.types import UTCDateTime
 
 
@@ -89,11 +90,6 @@ def enqueue(messages: list[Message], *, session: Session, body_id: int, now: dt.
         for m in messages
     ]
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).on_conflict_do_nothing(index_elements=["key"])
+    statement = upsert_insert(session, table).on_conflict_do_nothing(index_elements=["key"])
     result = session.execute(statement.returning(table.c.id), rows)
     return len(result.all())

@@ -22,6 +22,7 @@ from sqlmodel import Session
 from models.body import Body
 from models.calendar_rules import WorkingDays
 from models.cycle import Deadline, Task, TaskStatus
+from models.db import upsert_insert
 from models.organisation import Absence, Contact, ContactRole, Department, Faction
 from models.reminder_policy import ReminderPolicy, trigger_dates
 from notifications.outbox import OutboxMessage, OutboxStatus
@@ -215,8 +216,8 @@ def sweep(*, session: Session, now: dt.datetime, body_ids: list[int] | None = No
 
 def _insert_reminders(
     session: Session,
-    selection: sa.Select,
-    now: dt.datetime,  # type: ignore[type-arg]
+    selection: sa.Select,  # type: ignore[type-arg]
+    now: dt.datetime,
     run: str,
 ) -> int:
     columns = [
@@ -238,7 +239,7 @@ def _insert_reminders(
         sa.literal(now, table.c.created_at.type).label("created_at"),
         sa.literal(run).label("sweep"),
     )
-    statement = _insert(session, Reminder).from_select(columns, source.where(sa.true()))
+    statement = upsert_insert(session, table).from_select(columns, source.where(sa.true()))
     statement = statement.on_conflict_do_nothing(index_elements=["task_id", "kind"])
     return len(session.execute(statement.returning(table.c.id)).all())
 
@@ -265,7 +266,7 @@ def _insert_digests(session: Session, run: str, now: dt.datetime) -> int:
         .where(table.c.sweep == run)
         .group_by(table.c.message_key)
     )
-    statement = _insert(session, OutboxMessage).from_select(
+    statement = upsert_insert(session, outbox).from_select(
         [
             "body_id",
             "key",
@@ -283,14 +284,6 @@ def _insert_digests(session: Session, run: str, now: dt.datetime) -> int:
     )
     statement = statement.on_conflict_do_nothing(index_elements=["key"])
     return len(session.execute(statement.returning(outbox.c.id)).all())
-
-
-def _insert(session: Session, model):  # type: ignore[no-untyped-def]
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model.__table__)
 
 
 def _local_date(now: dt.datetime, timezone: str) -> dt.date:
