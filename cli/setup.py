@@ -263,7 +263,8 @@ def status(
         f"Stand {german_date(today)}; Kreislauf {view.status_label})"
     )
     phases = Table(title="Phasen")
-    for column in ("Phase", "von", "bis", "Stand", "zeitlich", "Ergebnis"):
+    phases.add_column("Phase", min_width=16)  # long German words: room before folding
+    for column in ("von", "bis", "Stand", "zeitlich", "Ergebnis"):
         phases.add_column(column, overflow="fold")
     for phase in view.phases:
         phases.add_row(
@@ -280,7 +281,9 @@ def status(
         for line in view.decisions:
             out.print(f"  • {line}", markup=False)
     tasks = Table(title="Aufgaben je Fachbereich und Fraktion")
-    for column in ("Zuständig", "Aufgabe", "fällig", "Stand", "überfällig"):
+    tasks.add_column("Zuständig", min_width=14)
+    tasks.add_column("Aufgabe", min_width=18)
+    for column in ("fällig", "Stand", "überfällig"):
         tasks.add_column(column, overflow="fold")
     previous = None
     for task in sorted(view.tasks, key=lambda t: (t.assignee, t.due)):
