@@ -82,8 +82,9 @@ def plan_sweep(
     ]
 
 
-def _department_contacts() -> sa.Subquery:
-    """Per department: who gets its reminders (controlling contact, else head) and its head."""
+def _department_contacts(*, offices_only: bool = False) -> sa.Subquery:
+    """Per department: who gets its reminders (controlling contact, else head) and its head;
+    `offices_only`: just the controlling offices (one per body), for escalations."""
 
     def first(role: ContactRole) -> sa.ScalarSelect[int]:
         return (
@@ -94,7 +95,7 @@ def _department_contacts() -> sa.Subquery:
             .scalar_subquery()
         )
 
-    return sa.select(
+    query = sa.select(
         Department.id.label("department_id"),
         Department.body_id.label("body_id"),
         Department.is_controlling_office.label("is_office"),
@@ -102,7 +103,10 @@ def _department_contacts() -> sa.Subquery:
             "responsible_id"
         ),
         first(ContactRole.head).label("head_id"),
-    ).subquery("department_contacts")
+    )
+    if offices_only:
+        query = query.where(Department.is_controlling_office.is_(True))
+    return query.subquery("offices" if offices_only else "department_contacts")
 
 
 def due_selection(
@@ -127,7 +131,7 @@ def due_selection(
         ]
     ).subquery("triggers")
     own = _department_contacts()
-    office = _department_contacts().alias("office")
+    office = _department_contacts(offices_only=True)
     kind = triggers.c.kind
     target = sa.case(
         (kind == "escalation:head", own.c.head_id),
@@ -150,7 +154,7 @@ def due_selection(
         .join(Deadline, Deadline.due_on == triggers.c.due_on)
         .join(Task, Task.deadline_id == Deadline.id)
         .outerjoin(own, own.c.department_id == Task.department_id)
-        .outerjoin(office, (office.c.body_id == Task.body_id) & office.c.is_office.is_(True))
+        .outerjoin(office, office.c.body_id == Task.body_id)
         .where(Task.status.in_(OPEN))  # type: ignore[attr-defined]
     )
     if body_ids is not None:
