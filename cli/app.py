@@ -169,7 +169,7 @@ def engine(*, create: bool = False) -> sa.Engine:
 
 
 @contextmanager
-def body_session(*, write: bool = False) -> Iterator[tuple[Session, Body]]:
+def body_session() -> Iterator[tuple[Session, Body]]:
     """A session on a current schema, and the chosen body."""
     from models.db import require_current_schema, session_scope
     from services.bodies import resolve_body

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from models.calendar_rules import WEEKDAY_NAMES_DE
+from models.calendar_rules import WEEKDAY_NAMES_DE, german_date  # noqa: F401 (re-export)
 from models.errors import KreislaufError
-
-
-def german_date(day: dt.date) -> str:
-    return day.strftime("%d.%m.%Y")
 
 
 def weekday(day: dt.date) -> str:

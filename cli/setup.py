@@ -150,7 +150,7 @@ def cycle_create(
 
     check_year(year)
 
-    with body_session(write=True) as (session, body):
+    with body_session() as (session, body):
         cycle = create_cycle(session=session, body=body, year=year, now=now(), actor=actor())
         kind = "Wahljahr: Klausurtagung statt Forum" if cycle.election_year else "reguläres Jahr"
     console().print(

@@ -16,7 +16,6 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Literal
 
-import pendulum
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from models.errors import KreislaufError
@@ -628,16 +627,20 @@ def _plan_phase(
     name = phase.kind.value
     opens, closes = lookup(name, "opens"), lookup(name, "closes")
     where = f"Phase {name!r}"
+    window = f"{german_date(opens)} bis {german_date(closes)}"
     if closes < opens:
-        raise RuleError(f"phases: {where}: endet ({_de(closes)}) vor ihrem Beginn ({_de(opens)}).")
+        raise RuleError(
+            f"phases: {where}: endet ({german_date(closes)}) "
+            f"vor ihrem Beginn ({german_date(opens)})."
+        )
     deadlines = []
     for rule in phase.deadlines:
         due = lookup(rule.key, None)
         if not opens <= due <= closes:
             relation = "vor Beginn" if due < opens else "nach Ende"
             raise RuleError(
-                f"phases: {where}: Frist {rule.key!r} ({_de(due)}) liegt {relation} der Phase "
-                f"({_de(opens)} bis {_de(closes)})."
+                f"phases: {where}: Frist {rule.key!r} ({german_date(due)}) liegt {relation} "
+                f"der Phase ({window})."
             )
         deadlines.append(PlannedDeadline(rule.key, rule.title, due, rule.responsible, phase.kind))
     deadlines.sort(key=lambda deadline: (deadline.due, deadline.key))
@@ -655,15 +658,6 @@ def _days_of_month(year: int, month: int) -> list[dt.date]:
     ]
 
 
-def _de(day: dt.date) -> str:
+def german_date(day: dt.date) -> str:
+    """A date as people here write it: 19.02.2027."""
     return day.strftime("%d.%m.%Y")
-
-
-def format_date_de(day: dt.date, *, weekday: bool = False) -> str:
-    """German date for people: '19.02.2027' or 'Fr, 19.02.2027'."""
-    text = _de(day)
-    return f"{WEEKDAY_NAMES_DE[day.weekday()][:2]}, {text}" if weekday else text
-
-
-def to_pendulum(day: dt.date) -> pendulum.Date:
-    return pendulum.Date(day.year, day.month, day.day)

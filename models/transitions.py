@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from models import audit
 from models.body import Body
-from models.calendar_rules import PhaseKind
+from models.calendar_rules import PhaseKind, german_date
 from models.change_set import ChangeSet, apply_change_set, diff_strategies
 from models.cycle import Cycle, CycleStatus, Deadline, Phase, PhaseStatus, Task, TaskStatus
 from models.decisions import (
@@ -180,7 +180,8 @@ def open_phase(
             today,
             phase.kind,
             "phase_opened",
-            f"{phase.title} eröffnet ({_de(phase.opens_on)} bis {_de(phase.closes_on)})",
+            f"{phase.title} eröffnet "
+            f"({german_date(phase.opens_on)} bis {german_date(phase.closes_on)})",
         )
     ]
     for task, deadline, name in _tasks_of(phase, session=session):
@@ -192,7 +193,7 @@ def open_phase(
                     today,
                     phase.kind,
                     "task_opened",
-                    f"{name}: {deadline.title} (fällig {_de(deadline.due_on)})",
+                    f"{name}: {deadline.title} (fällig {german_date(deadline.due_on)})",
                 )
             )
     return events
@@ -342,9 +343,11 @@ def answer_survey(
             f"Die Befragung {cycle.year} ist abgeschlossen ({phase.outcome or 'beendet'})."
         )
     if today < phase.opens_on:
-        raise ConflictError(f"Die Befragung {cycle.year} beginnt erst am {_de(phase.opens_on)}.")
+        raise ConflictError(
+            f"Die Befragung {cycle.year} beginnt erst am {german_date(phase.opens_on)}."
+        )
     if today > phase.closes_on:
-        raise ConflictError(f"Die Befragung {cycle.year} endete am {_de(phase.closes_on)}.")
+        raise ConflictError(f"Die Befragung {cycle.year} endete am {german_date(phase.closes_on)}.")
     answer = SurveyAnswer(
         body_id=cycle.body_id,
         cycle_id=cycle.id,
@@ -432,7 +435,7 @@ def convene(
     if PhaseStatus(phase.status) == PhaseStatus.closed or today > phase.closes_on:
         raise ConflictError(
             f"Das Zeitfenster für die Phase „{phase.title}“ {cycle.year} ist "
-            f"abgelaufen ({_de(phase.closes_on)})."
+            f"abgelaufen ({german_date(phase.closes_on)})."
         )
     existing = get_strategy_session(cycle, session=session)
     if existing is not None and SessionStatus(existing.status) != SessionStatus.not_needed:
@@ -541,12 +544,12 @@ def record_session(
     kind = SessionKind(row.kind)
     if SessionStatus(row.status) == SessionStatus.held:
         raise ConflictError(
-            f"{kind.label} {cycle.year} ist bereits festgehalten (am {_de(row.held_on)})."
+            f"{kind.label} {cycle.year} ist bereits festgehalten (am {german_date(row.held_on)})."
         )  # type: ignore[arg-type]
     if held_on > today:
-        raise KreislaufError(f"--held-on: {_de(held_on)} liegt in der Zukunft.")
+        raise KreislaufError(f"--held-on: {german_date(held_on)} liegt in der Zukunft.")
     if held_on.year != cycle.year:
-        raise KreislaufError(f"--held-on: {_de(held_on)} liegt nicht im Jahr {cycle.year}.")
+        raise KreislaufError(f"--held-on: {german_date(held_on)} liegt nicht im Jahr {cycle.year}.")
     version = current_version(cycle.body_id, session=session)
     apply_change_set(
         load_content(session=session, version=version),
@@ -579,7 +582,7 @@ def record_session(
             today,
             phase_kind,
             "session_held",
-            f"{kind.label} am {_de(held_on)}: {len(change_set.changes)} vereinbarte "
+            f"{kind.label} am {german_date(held_on)}: {len(change_set.changes)} vereinbarte "
             f"Änderungen, {len(change_set.participants)} Teilnehmende",
         )
     ]
@@ -639,11 +642,11 @@ def record_resolution(
         raise ConflictError(f"Für {cycle.year} ist bereits ein Beschluss festgehalten.")
     if adopted_on < row.held_on:  # type: ignore[operator]
         raise KreislaufError(
-            f"--date: der Beschluss ({_de(adopted_on)}) kann nicht vor "
-            f"der Sitzung ({_de(row.held_on)}) liegen."
+            f"--date: der Beschluss ({german_date(adopted_on)}) kann nicht vor "
+            f"der Sitzung ({german_date(row.held_on)}) liegen."
         )  # type: ignore[arg-type]
     if adopted_on > today:
-        raise KreislaufError(f"--date: {_de(adopted_on)} liegt in der Zukunft.")
+        raise KreislaufError(f"--date: {german_date(adopted_on)} liegt in der Zukunft.")
     body = session.get(Body, cycle.body_id)
     assert body is not None
     previous = current_version(cycle.body_id, session=session)
@@ -658,7 +661,7 @@ def record_resolution(
         previous=previous,
         content=new,
         adopted_on=adopted_on,
-        resolution=f"Beschluss {number} ({body.council}) vom {_de(adopted_on)}",
+        resolution=f"Beschluss {number} ({body.council}) vom {german_date(adopted_on)}",
         now=now,
     )
     diff = diff_strategies(old, new)
@@ -700,7 +703,7 @@ def record_resolution(
             today,
             PhaseKind.resolution,
             "resolution_adopted",
-            f"Beschluss {number} vom {_de(adopted_on)}: {len(diff)} Änderungen",
+            f"Beschluss {number} vom {german_date(adopted_on)}: {len(diff)} Änderungen",
         ),
         Event(
             today,
@@ -715,7 +718,3 @@ def record_resolution(
             phase, session=session, now=now, actor=actor, today=today, why=f"Beschluss {number}"
         )
     return events
-
-
-def _de(day: dt.date) -> str:
-    return day.strftime("%d.%m.%Y")

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from models.calendar_rules import german_date
 from notifications.outbox import Message
 from notifications.render import render
-
-
-def _de(day: dt.date) -> str:
-    return day.strftime("%d.%m.%Y")
 
 
 def survey_invitation(
@@ -34,7 +31,7 @@ def survey_invitation(
             "faction": faction_name,
             "council": council,
             "year": year,
-            "due": _de(due),
+            "due": german_date(due),
         },
     )
     return Message(
@@ -70,8 +67,8 @@ def session_invitation(
             "kind_label": kind_label,
             "kind_article": "die" if kind_label.startswith("Klausur") else "das",
             "reason": reason,
-            "opens": _de(window[0]),
-            "closes": _de(window[1]),
+            "opens": german_date(window[0]),
+            "closes": german_date(window[1]),
         },
     )
     return Message(
