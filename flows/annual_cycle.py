@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from sqlmodel import select
@@ -17,7 +18,7 @@ from flows.runtime import engine, entry_now
 from flows.survey import survey
 from models.body import Body
 from models.calendar_rules import PhaseKind
-from models.cycle import Cycle
+from models.cycle import Cycle, CycleStatus
 from models.db import session_scope
 from services.reconcile import pending_phases
 
@@ -32,6 +33,22 @@ PHASE_FLOWS = {
 }
 
 
+def in_motion(body_id: int):  # type: ignore[no-untyped-def]
+    """Years of the body's cycles that can still have a step: not closed, or closed with
+    next year's cycle still to be created. Old closed cycles are not read every day."""
+    following = sa.orm.aliased(Cycle)
+    successor = sa.exists().where(
+        following.body_id == Cycle.body_id, following.year == Cycle.year + 1
+    )
+    return (
+        select(Cycle.year)
+        .where(
+            Cycle.body_id == body_id, sa.or_(Cycle.status != CycleStatus.closed.value, ~successor)
+        )
+        .order_by(Cycle.year)
+    )
+
+
 @task(name="pending", cache_policy=NO_CACHE)
 def pending(
     body: str | None, year: int | None, now: dt.datetime
@@ -44,13 +61,7 @@ def pending(
         if body:
             query = query.where(Body.slug == body)
         for row in session.exec(query).all():
-            years = (
-                [year]
-                if year
-                else session.exec(
-                    select(Cycle.year).where(Cycle.body_id == row.id).order_by(Cycle.year)
-                ).all()
-            )
+            years = [year] if year else session.exec(in_motion(row.id)).all()
             for cycle_year in years:
                 for kind in pending_phases(session=session, body=row, year=cycle_year, now=now):
                     result.append((row.slug, cycle_year, kind))

@@ -50,6 +50,20 @@ def load_content(*, session: Session, version: StrategyVersion) -> StrategyConte
     )
 
 
+def current_version(*, session: Session, body_id: int) -> StrategyVersion:
+    """The strategy in force: the body's newest version (versions are never overwritten)."""
+    version = session.exec(
+        select(StrategyVersion)
+        .where(StrategyVersion.body_id == body_id)
+        .order_by(StrategyVersion.number.desc())  # type: ignore[attr-defined]
+    ).first()
+    if version is None:
+        from models.errors import NotFoundError
+
+        raise NotFoundError("Für diese Körperschaft ist keine Strategie hinterlegt.")
+    return version
+
+
 def used_priority_codes(*, session: Session, body_id: int) -> set[str]:
     """Every priority code the body ever used: a removed priority's code is never reused."""
     return set(session.exec(select(Priority.code).where(Priority.body_id == body_id)).all())

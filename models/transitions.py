@@ -32,8 +32,12 @@ from models.decisions import (
 )
 from models.errors import ConflictError, KreislaufError
 from models.organisation import Faction
-from models.strategy import StrategyVersion
-from models.strategy_versions import create_next_version, load_content, used_priority_codes
+from models.strategy_versions import (
+    create_next_version,
+    current_version,
+    load_content,
+    used_priority_codes,
+)
 
 
 @dataclass(frozen=True)
@@ -550,7 +554,7 @@ def record_session(
         raise KreislaufError(f"--held-on: {german_date(held_on)} liegt in der Zukunft.")
     if held_on.year != cycle.year:
         raise KreislaufError(f"--held-on: {german_date(held_on)} liegt nicht im Jahr {cycle.year}.")
-    version = current_version(cycle.body_id, session=session)
+    version = current_version(session=session, body_id=cycle.body_id)
     apply_change_set(
         load_content(session=session, version=version),
         change_set,
@@ -602,16 +606,6 @@ def record_session(
 # --------------------------------------------------------------------------- resolution
 
 
-def current_version(body_id: int, *, session: Session) -> StrategyVersion:
-    version = session.exec(
-        select(StrategyVersion)
-        .where(StrategyVersion.body_id == body_id)
-        .order_by(StrategyVersion.number.desc())  # type: ignore[attr-defined]
-    ).first()
-    assert version is not None
-    return version
-
-
 def record_resolution(
     cycle: Cycle,
     *,
@@ -649,7 +643,7 @@ def record_resolution(
         raise KreislaufError(f"--date: {german_date(adopted_on)} liegt in der Zukunft.")
     body = session.get(Body, cycle.body_id)
     assert body is not None
-    previous = current_version(cycle.body_id, session=session)
+    previous = current_version(session=session, body_id=cycle.body_id)
     old = load_content(session=session, version=previous)
     new = apply_change_set(
         old,

@@ -241,6 +241,7 @@ def _render_digest(session: Session, row: OutboxMessage, items, base_url: str | 
         contact = session.get(Contact, int(recipient_id))
         name, role = (contact.name if contact else ""), (contact.role if contact else "")
         recipient_tag = f"contact:{body.slug}/{contact.key if contact else recipient_id}"
+    offsets = _policy(session, body.id).kinds()
     context_items = []
     departments = set()
     for reminder, task, deadline, _, _, department, faction, _ in items:
@@ -256,7 +257,7 @@ def _render_digest(session: Session, row: OutboxMessage, items, base_url: str | 
                 "assignee": _assignee(department, faction),
                 "url": f"{base_url.rstrip('/')}/tasks/{task.id}" if base_url else None,
                 "days": offset if reminder.kind.startswith("advance:") else None,
-                "overdue_days": _policy(session, body.id).kinds().get(reminder.kind),
+                "overdue_days": offsets.get(reminder.kind),
             }
         )
     kind = _template_for([item["kind"] for item in context_items])

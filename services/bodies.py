@@ -21,6 +21,7 @@ from models.strategy import (
     Product,
     StrategyVersion,
 )
+from models.strategy_versions import current_version
 
 if TYPE_CHECKING:
     from config.loader import BodyConfig
@@ -307,11 +308,4 @@ def resolve_body(*, session: Session, slug: str | None) -> Body:
 
 
 def current_strategy_version(*, session: Session, body: Body) -> StrategyVersion:
-    version = session.exec(
-        select(StrategyVersion)
-        .where(StrategyVersion.body_id == body.id)
-        .order_by(StrategyVersion.number.desc())  # type: ignore[attr-defined]
-    ).first()
-    if version is None:
-        raise NotFoundError(f"Für {body.name} ist keine Strategie hinterlegt.")
-    return version
+    return current_version(session=session, body_id=body.id)
