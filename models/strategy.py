@@ -124,7 +124,11 @@ class Direction(StrEnum):
 
 
 class KeyFigure(SQLModel, table=True):
-    """Kennzahl of a product group, serving a priority."""
+    """Kennzahl of a product group, serving a priority.
+
+    `tolerance_pct` is the band (in percent of the target) in which a missed target is
+    yellow rather than red; `plausible_min/max` bound what a department may report.
+    """
 
     __tablename__ = "key_figure"
     __table_args__ = (sa.UniqueConstraint("body_id", "key"),)
@@ -136,17 +140,44 @@ class KeyFigure(SQLModel, table=True):
     unit: str = Field(max_length=40)
     direction: Direction = Field(sa_type=sa.String(20))
     product_group: str = Field(max_length=20)
+    product_number: str | None = Field(default=None, max_length=20)
     priority_code: str | None = Field(default=None, max_length=80)
     department_id: int | None = Field(default=None, foreign_key="department.id")
+    tolerance_pct: float = Field(default=5.0, sa_column_kwargs={"server_default": "5"})
+    plausible_min: float | None = None
+    plausible_max: float | None = None
+    position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class KeyFigureValue(SQLModel, table=True):
+    """Target (Soll) and actual (Ist) of a key figure for one budget year.
+
+    Targets and earlier actuals come from the body's configuration; an accepted submission
+    sets the actual and is named in `submission_id` (the configuration never overwrites it).
+    """
+
+    __tablename__ = "key_figure_value"
+    __table_args__ = (sa.UniqueConstraint("key_figure_id", "year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    key_figure_id: int = Field(foreign_key="key_figure.id", index=True)
+    year: int
+    target: float | None = None
+    actual: float | None = None
+    comment: str | None = Field(default=None, sa_type=sa.Text)
+    submission_id: int | None = Field(default=None, foreign_key="submission.id")
 
 
 class OperationalGoal(SQLModel, table=True):
     """Leistungsziel (operatives Teilziel) of a product group for one cycle year."""
 
     __tablename__ = "operational_goal"
+    __table_args__ = (sa.UniqueConstraint("body_id", "key", name="uq_operational_goal_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
     body_id: int = Field(foreign_key="body.id", index=True)
+    key: str | None = Field(default=None, max_length=80)
     year: int
     product_group: str = Field(max_length=20)
     priority_code: str | None = Field(default=None, max_length=80)
@@ -154,13 +185,45 @@ class OperationalGoal(SQLModel, table=True):
     text: str = Field(sa_type=sa.Text)
 
 
+class MeasureStatus(StrEnum):
+    planned = "planned"
+    in_progress = "in_progress"
+    done = "done"
+    postponed = "postponed"
+    dropped = "dropped"
+
+    @property
+    def label(self) -> str:
+        return MEASURE_STATUS_LABELS[self]
+
+    @classmethod
+    def from_label(cls, text: str) -> MeasureStatus | None:
+        """The status a person wrote (German label or English value), or None."""
+        wanted = text.strip().casefold()
+        for status in cls:
+            if wanted in (status.value, status.label.casefold()):
+                return status
+        return None
+
+
+MEASURE_STATUS_LABELS = {
+    MeasureStatus.planned: "geplant",
+    MeasureStatus.in_progress: "in Umsetzung",
+    MeasureStatus.done: "umgesetzt",
+    MeasureStatus.postponed: "verschoben",
+    MeasureStatus.dropped: "entfallen",
+}
+
+
 class Measure(SQLModel, table=True):
     """Maßnahme serving an operational goal."""
 
     __tablename__ = "measure"
+    __table_args__ = (sa.UniqueConstraint("body_id", "key", name="uq_measure_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
     body_id: int = Field(foreign_key="body.id", index=True)
-    operational_goal_id: int = Field(foreign_key="operational_goal.id")
+    operational_goal_id: int = Field(foreign_key="operational_goal.id", index=True)
+    key: str | None = Field(default=None, max_length=80)
     text: str = Field(sa_type=sa.Text)
-    status: str = Field(default="planned", max_length=20)
+    status: MeasureStatus = Field(default=MeasureStatus.planned, sa_type=sa.String(20))

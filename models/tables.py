@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
+from models.accounts import ApiToken, UserAccount
 from models.audit import AuditEvent
 from models.body import Body
 from models.cycle import Cycle, Deadline, Phase, Task
@@ -13,6 +14,7 @@ from models.strategy import (
     FieldOfAction,
     GuidingThought,
     KeyFigure,
+    KeyFigureValue,
     KeyPosition,
     Measure,
     OperationalGoal,
@@ -21,6 +23,7 @@ from models.strategy import (
     Product,
     StrategyVersion,
 )
+from models.submissions import Submission, SubmissionFigure, SubmissionMeasure
 from notifications.outbox import OutboxMessage
 from notifications.reminders import Reminder
 
@@ -28,6 +31,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "Absence",
+    "ApiToken",
     "AuditEvent",
     "Body",
     "Committee",
@@ -39,6 +43,7 @@ __all__ = [
     "FieldOfAction",
     "GuidingThought",
     "KeyFigure",
+    "KeyFigureValue",
     "KeyPosition",
     "Measure",
     "OperationalGoal",
@@ -50,8 +55,12 @@ __all__ = [
     "Reminder",
     "Resolution",
     "StrategySession",
+    "Submission",
+    "SubmissionFigure",
+    "SubmissionMeasure",
     "StrategyVersion",
     "SurveyAnswer",
     "Task",
+    "UserAccount",
     "metadata",
 ]
