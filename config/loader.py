@@ -281,6 +281,9 @@ _MESSAGES = {
     "dict_type": "Tabelle erwartet",
     "model_type": "Tabelle erwartet",
     "model_attributes_type": "Tabelle erwartet",
+    "float_type": "Zahl erwartet",
+    "float_parsing": "Zahl erwartet",
+    "tuple_type": "Liste erwartet",
     "date_type": "Datum erwartet (JJJJ-MM-TT)",
     "date_parsing": "Datum erwartet (JJJJ-MM-TT)",
     "date_from_datetime_parsing": "Datum erwartet (JJJJ-MM-TT)",
@@ -319,6 +322,10 @@ def _message(item: Any) -> str:
         return f"erlaubt: {ctx.get('expected')}"
     if kind in ("greater_than_equal", "greater_than"):
         return f"Zahl ab {ctx.get('ge', ctx.get('gt'))} erwartet"
+    if kind in ("less_than_equal", "less_than"):
+        return f"Zahl bis {ctx.get('le', ctx.get('lt'))} erwartet"
+    if kind == "too_long":
+        return f"höchstens {ctx.get('max_length')} Einträge erwartet"
     if kind == "value_error":
         return str(ctx.get("error", item["msg"]))
     return f"ungültiger Wert ({item['msg']})"
@@ -327,5 +334,6 @@ def _message(item: Any) -> str:
 _PATTERN_HINTS = {
     r"^[a-z][a-z0-9_-]*$": "Kleinbuchstaben, Ziffern, - und _, beginnend mit einem Buchstaben",
     r"^\d{2}\.\d{2}\.\d{2}$": "Produktnummer wie 11.20.04",
+    r"^\d{2}\.\d{2}$": "Produktgruppe wie 11.20",
     r"^[^@\s]+@[^@\s]+\.[^@\s]+$": "E-Mail-Adresse",
 }

@@ -167,7 +167,10 @@ class KeyFigureSpec(_Strict):
                 f"Produkt {self.product} gehört nicht zur Produktgruppe {self.product_group}"
             )
         if self.plausible is not None and self.plausible[0] > self.plausible[1]:
-            raise ValueError("plausible: der kleinste Wert steht vor dem größten")
+            raise ValueError(
+                f"plausible = [kleinster, größter Wert], aber {self.plausible[0]:g} ist größer "
+                f"als {self.plausible[1]:g}"
+            )
         return self
 
     @property
