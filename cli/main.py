@@ -1,7 +1,8 @@
 """The `kreislauf` command line: German for people, exit codes for scripts.
 
 Commands live by topic: `cli.setup` (init, strategy, cycles, calendar, status, departments),
-`cli.decisions` (survey, forum, resolution), `cli.orchestration` (serve, deploy, simulate).
+`cli.decisions` (survey, forum, resolution), `cli.figures` (template, submit, review,
+submissions), `cli.orchestration` (serve, deploy, simulate).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import sys
 
 import cli.decisions  # noqa: F401  (registers commands)
+import cli.figures  # noqa: F401
 import cli.orchestration  # noqa: F401
 import cli.reminders  # noqa: F401
 import cli.setup  # noqa: F401
