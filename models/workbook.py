@@ -51,6 +51,8 @@ class FigureRow:
     last_actual: float | None
     actual: float | None = None
     comment: str | None = None
+    plausible_min: float | None = None
+    plausible_max: float | None = None
 
 
 @dataclass(frozen=True)

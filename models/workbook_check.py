@@ -204,7 +204,7 @@ def _text(cells: tuple[Any, ...], index: int) -> str | None:
 def check_sheets(sheets: dict[str, Sheet]) -> list[str]:
     """Missing sheets of the template, and sheets that do not belong to it."""
     problems = [
-        f"Blatt „{name}“ fehlt (vorhanden: {', '.join(sheets) or 'keines'}); "
+        f"{name}: das Blatt „{name}“ fehlt (vorhanden: {', '.join(sheets) or 'keines'}); "
         "bitte die Vorlage von `kreislauf template` verwenden"
         for name in SHEETS
         if name not in sheets
@@ -213,13 +213,13 @@ def check_sheets(sheets: dict[str, Sheet]) -> list[str]:
         if name in SHEETS or name == CSV_SHEET_COLUMN or not _has_values(sheet):
             continue
         where = (
-            f"Zeile {sheet.rows[0][0]}, Spalte A ({CSV_SHEET_COLUMN})"
+            f" Zeile {sheet.rows[0][0]}, Spalte A ({CSV_SHEET_COLUMN})"
             if sheet.first_column == 2
-            else "Blatt"
+            else ""
         )
         problems.append(
-            f"{name} {where}: das Blatt „{name}“ gehört nicht zur Vorlage "
-            f"(erwartet: {', '.join(SHEETS)})"
+            f"{name}{where}: das Blatt „{name}“ gehört nicht zur Vorlage "
+            f"(erwartet: {', '.join(SHEETS)}); Werte bitte nur in die Vorlage eintragen"
         )
     return problems
 

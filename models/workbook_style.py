@@ -9,7 +9,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from models.strategy import MeasureStatus
-from models.workbook import HEADER_FILL, INPUT_FILL, TITLE_ROWS, Template
+from models.workbook import HEADER_FILL, INPUT_FILL, TITLE_ROWS, FigureRow, Template
 
 HEADER_ROW = TITLE_ROWS + 1
 
@@ -59,19 +59,44 @@ def style_figures(sheet: Any, template: Template) -> None:
         _input(sheet.cell(row=row, column=6), fmt)
         _input(sheet.cell(row=row, column=7))
         sheet.cell(row=row, column=7).alignment = Alignment(wrap_text=True, vertical="top")
-    if template.figures:
-        last = HEADER_ROW + len(template.figures)
-        check = DataValidation(
-            type="decimal",
-            operator="greaterThanOrEqual",
-            formula1="-1E+300",
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="Keine Zahl",
-            error="Bitte eine Zahl eintragen, z. B. 1.234,5.",
-        )
-        check.add(f"F{HEADER_ROW + 1}:F{last}")
-        sheet.add_data_validation(check)
+        sheet.add_data_validation(_plausible(figure, f"F{row}"))
+
+
+def _plausible(figure: FigureRow, cell: str) -> DataValidation:
+    """Excel refuses text and implausible values while typing; submit checks again."""
+    low, high = figure.plausible_min, figure.plausible_max
+    if low is not None and high is not None:
+        rule = {"operator": "between", "formula1": _formula(low), "formula2": _formula(high)}
+        hint = f"zwischen {_german(low)} und {_german(high)} {figure.unit}"
+    elif low is not None:
+        rule = {"operator": "greaterThanOrEqual", "formula1": _formula(low)}
+        hint = f"ab {_german(low)} {figure.unit}"
+    elif high is not None:
+        rule = {"operator": "lessThanOrEqual", "formula1": _formula(high)}
+        hint = f"bis {_german(high)} {figure.unit}"
+    else:
+        rule = {"operator": "greaterThanOrEqual", "formula1": "-1E+300"}
+        hint = "(z. B. 1.234,5)"
+    check = DataValidation(
+        type="decimal",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Wert prüfen",
+        error=f"Bitte eine Zahl {hint} eintragen.",
+        **rule,
+    )
+    check.add(cell)
+    return check
+
+
+def _formula(value: float) -> str:
+    return str(int(value)) if value == int(value) else repr(value)
+
+
+def _german(value: float) -> str:
+    from models.workbook_check import german_number
+
+    return german_number(value)
 
 
 def style_measures(sheet: Any, template: Template) -> None:

@@ -93,6 +93,8 @@ def build_template(*, session: Session, body: Body, year: int, department: Depar
                 unit=f.unit,
                 target=value(f, report_year, "target"),
                 last_actual=value(f, report_year - 1, "actual"),
+                plausible_min=f.plausible_min,
+                plausible_max=f.plausible_max,
             )
             for f in figures
         ],
@@ -188,16 +190,14 @@ def submit_workbook(
     sheets = read_sheets(data, filename)
     info = read_info(sheets)
     key = info.text(INFO_DEPARTMENT) if INFO in sheets else None
-    try:
-        found = find_department(
-            session=session, body=body, name=department if department is not None else key or ""
-        )
-    except NotFoundError:
-        found = None
+    if department is not None:
+        found: Department | None = find_department(session=session, body=body, name=department)
+    else:
+        found = _department_of_file(session=session, body=body, key=key)
     if found is None:
         problems = check_sheets(sheets) + info.problems
-        if key and not problems:
-            problems.append(f"{INFO}: Fachbereich „{key}“ gibt es nicht")
+        if not problems:
+            problems.append(f"{INFO}: den Fachbereich „{key}“ gibt es nicht")
         raise SubmissionInvalid(_invalid(filename, problems), problems=problems)
     report = check_report(
         sheets, info, _expected(session=session, body=body, year=year, department=found)
@@ -207,6 +207,15 @@ def submit_workbook(
     task = figures_task(session=session, body=body, year=year, department=found)
     require_submittable(task, found, year)
     return _record(session, body, task, found, report, data, filename, now, actor, year)
+
+
+def _department_of_file(*, session: Session, body: Body, key: str | None) -> Department | None:
+    if not key:
+        return None
+    try:
+        return find_department(session=session, body=body, name=key)
+    except NotFoundError:
+        return None
 
 
 def _invalid(filename: str, problems: list[str]) -> str:
@@ -221,24 +230,12 @@ def _expected(*, session: Session, body: Body, year: int, department: Department
     from models.workbook_check import Expected, FigureSpec
 
     template = build_template(session=session, body=body, year=year, department=department)
-    figures = session.exec(
-        select(KeyFigure).where(
-            KeyFigure.body_id == body.id, KeyFigure.department_id == department.id
-        )
-    ).all()
-    by_key = {f.key: f for f in figures}
     return Expected(
         body_slug=body.slug,
         cycle_year=year,
         department_key=department.key,
         figures=[
-            FigureSpec(
-                key=row.key,
-                name=row.name,
-                unit=row.unit,
-                plausible_min=by_key[row.key].plausible_min,
-                plausible_max=by_key[row.key].plausible_max,
-            )
+            FigureSpec(row.key, row.name, row.unit, row.plausible_min, row.plausible_max)
             for row in template.figures
         ],
         measure_keys=[row.key for row in template.measures],

@@ -158,6 +158,10 @@ def test_template_shows_target_2026_actual_2025_and_empty_input_cells(engine, ev
     assert figures["F4"].protection.locked is False and figures["A4"].protection.locked is True
     assert figures["F4"].fill.fgColor.rgb.endswith("FFF2CC")
     assert figures["A3"].font.bold
+    ranges = {
+        str(v.sqref): (v.formula1, v.formula2) for v in figures.data_validations.dataValidation
+    }
+    assert ranges["F4"] == ("0", "20000")  # pv-leistung: plausible 0 to 20.000 kWp
     measures = book["Maßnahmen"]
     statuses = {row[0].value: row[3].value for row in measures.iter_rows(min_row=4)}
     assert statuses["umwelt-2026-pv-dachkataster"] == "umgesetzt"
@@ -320,8 +324,10 @@ def test_wrong_sheet_is_refused(engine, evaluation) -> None:
         book["Kennzahlen"].title = "Tabelle1"
 
     message = refused(engine, evaluation, fill(template(engine, evaluation), edit=rename))
-    assert "Blatt „Kennzahlen“ fehlt (vorhanden: Tabelle1, Maßnahmen, Info)" in message
-    assert "Tabelle1 Blatt: das Blatt „Tabelle1“ gehört nicht zur Vorlage" in message
+    assert (
+        "Kennzahlen: das Blatt „Kennzahlen“ fehlt (vorhanden: Tabelle1, Maßnahmen, Info)" in message
+    )
+    assert "Tabelle1: das Blatt „Tabelle1“ gehört nicht zur Vorlage" in message
 
 
 def test_figures_moved_off_their_columns_are_refused(engine, evaluation) -> None:
