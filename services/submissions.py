@@ -254,6 +254,9 @@ def _record(  # type: ignore[no-untyped-def]
     actor: str,
     year: int,
 ) -> Submission:
+    # the task's conditional update first: of two uploads at once, one wins
+    if not submit_task(task, session=session, now=now, actor=actor):
+        raise ConflictError("Die Aufgabe wurde gleichzeitig von jemand anderem geändert.")
     previous = session.exec(
         select(sa.func.max(Submission.attempt)).where(Submission.task_id == task.id)
     ).one()
@@ -275,6 +278,29 @@ def _record(  # type: ignore[no-untyped-def]
             session.flush()
     except sa.exc.IntegrityError:
         raise ConflictError("Gleichzeitig wurde eine andere Meldung eingereicht.") from None
+    _add_reported(session=session, body=body, submission=submission, report=report)
+    audit.record(
+        session=session,
+        now=now,
+        actor=actor,
+        action="submission.submitted",
+        entity="submission",
+        entity_id=submission.id,
+        body_id=body.id,
+        after={
+            "department": department.key,
+            "attempt": submission.attempt,
+            "filename": submission.filename,
+            "sha256": submission.sha256,
+            "figures": len(report.figures),
+            "measures": len(report.measures),
+        },
+    )
+    session.flush()
+    return submission
+
+
+def _add_reported(*, session: Session, body: Body, submission: Submission, report) -> None:  # type: ignore[no-untyped-def]
     figure_ids = {
         f.key: f.id
         for f in session.exec(select(KeyFigure).where(KeyFigure.body_id == body.id)).all()
@@ -300,27 +326,6 @@ def _record(  # type: ignore[no-untyped-def]
                 comment=measure.comment,
             )
         )
-    if not submit_task(task, session=session, now=now, actor=actor):
-        raise ConflictError("Die Aufgabe wurde gleichzeitig von jemand anderem geändert.")
-    audit.record(
-        session=session,
-        now=now,
-        actor=actor,
-        action="submission.submitted",
-        entity="submission",
-        entity_id=submission.id,
-        body_id=body.id,
-        after={
-            "department": department.key,
-            "attempt": submission.attempt,
-            "filename": submission.filename,
-            "sha256": submission.sha256,
-            "figures": len(report.figures),
-            "measures": len(report.measures),
-        },
-    )
-    session.flush()
-    return submission
 
 
 # --------------------------------------------------------------------------- review
