@@ -17,7 +17,9 @@ from models.audit import AuditEvent
 from models.cycle import Cycle, Deadline, Phase, Task, TaskStatus
 from models.db import make_engine, session_scope
 from models.decisions import SessionStatus, SessionTrigger, StrategySession
-from models.strategy import FieldOfAction, Priority, StrategyVersion
+from models.organisation import Department
+from models.strategy import FieldOfAction, KeyFigure, KeyFigureValue, Priority, StrategyVersion
+from models.submissions import Submission, SubmissionStatus
 from notifications.outbox import OutboxMessage
 from tests.conftest import LOERRACH, NOW, Cli, row_counts
 
@@ -207,7 +209,33 @@ def test_simulated_2027_runs_the_regular_cycle(tmp_path: Path) -> None:
             .join(Phase, Deadline.phase_id == Phase.id)
             .where(Phase.cycle_id == cycle_2028.id, Phase.kind == "evaluation")
         ).all()
+        # The departments delivered their figures through the workbook; the accepted
+        # actuals of 2026 are the figures' values now (Jugend, late, delivered nothing).
+        submissions = session.exec(select(Submission, Department).join(Department)).all()
+        actuals_2026 = session.exec(
+            select(KeyFigure.key, KeyFigureValue.actual, KeyFigureValue.submission_id)
+            .join(KeyFigure, KeyFigureValue.key_figure_id == KeyFigure.id)
+            .where(KeyFigureValue.year == 2026)
+        ).all()
     engine.dispose()
+    assert {department.key for _, department in submissions} == {
+        "digitalisierung",
+        "gebaeude",
+        "gesundheit",
+        "mobilitaet",
+        "schulen",
+        "soziales",
+        "umwelt",
+        "wirtschaft",
+    }
+    assert {s.status for s, _ in submissions} == {SubmissionStatus.accepted}
+    reported = {key: (actual, source) for key, actual, source in actuals_2026}
+    assert reported["hze-ambulant-quote"] == (None, None)  # Jugend und Familie
+    assert all(
+        actual is not None and source is not None
+        for key, (actual, source) in reported.items()
+        if key != "hze-ambulant-quote"
+    )
     assert [v.number for v in versions] == [1, 2]
     assert versions[1].previous_id == versions[0].id
     assert added.text.startswith("Der Landkreis setzt die Klimaschutzvorgaben")
