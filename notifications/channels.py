@@ -10,9 +10,9 @@ passwords and tokens never reach logs, CLI output or the audit trail.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 from models.errors import KreislaufError
 
@@ -42,6 +42,7 @@ class Channels:
         import mimetypes
 
         import apprise
+        from apprise.plugins import url_to_dict
 
         # apprise checks attachment types against mimetypes' map, which initialises lazily;
         # do it now, before the dispatcher's threads race to do it
@@ -71,6 +72,7 @@ class Channels:
                 "KREISLAUF_EMAIL_URL ist keine gültige apprise-URL "
                 "(z. B. mailtos://benutzer:passwort@smtp.example.org?from=...)."
             )
+        self._email_fields = url_to_dict(email_url) if email_url else None
 
     def describe(self) -> list[str]:
         """Every configured channel, secrets hidden."""
@@ -89,11 +91,12 @@ class Channels:
     def targets(self, message: Outgoing) -> list[tuple[str, object, bool]]:
         """(channel id, apprise server, is personal e-mail) for a message."""
         found: list[tuple[str, object, bool]] = []
-        if self.email_url and message.address:
-            separator = "&" if "?" in self.email_url else "?"
-            notifier = self._apprise.Apprise(asset=self._asset)
-            notifier.add(f"{self.email_url}{separator}to={quote(message.address)}")
-            found += [(f"email:{message.address}", server, True) for server in notifier]
+        if self._email_fields is not None and message.address:
+            # the URL with this recipient as `to`, without parsing the URL for every message
+            fields = {**copy.deepcopy(self._email_fields), "targets": [message.address]}
+            server = self._apprise.Apprise.instantiate(fields, asset=self._asset)
+            if server is not None:
+                found.append((f"email:{message.address}", server, True))
         if self._config is not None and message.tags:
             notifier = self._apprise.Apprise(asset=self._asset)
             notifier.add(self._config)
