@@ -348,8 +348,11 @@ def _digest_items(session: Session, message_ids: list[int]) -> dict[int, list]: 
         (faction_ids if kind == "faction" else contact_ids).add(int(recipient_id))
         if reminder.covering_id is not None:
             contact_ids.add(reminder.covering_id)
-    session.exec(select(Contact).where(Contact.id.in_(contact_ids))).all()  # type: ignore[attr-defined]
-    session.exec(select(Faction).where(Faction.id.in_(faction_ids))).all()  # type: ignore[attr-defined]
+    # held in the session's info: its identity map keeps only what is referenced elsewhere
+    session.info["recipients"] = [
+        *session.exec(select(Contact).where(Contact.id.in_(contact_ids))).all(),  # type: ignore[attr-defined]
+        *session.exec(select(Faction).where(Faction.id.in_(faction_ids))).all(),  # type: ignore[attr-defined]
+    ]
     return items
 
 
