@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from config.settings import Settings, channels_from
 from flows.runtime import engine, entry_now
 from models.db import session_scope
-from notifications.dispatcher import dispatch
+from notifications.dispatcher import dispatch, group_digests
 from notifications.sweep import sweep
 
 
@@ -30,6 +30,7 @@ def sweep_task(now: dt.datetime) -> dict[str, int]:
 def dispatch_task(now: dt.datetime) -> dict[str, int]:
     settings = Settings()
     channels = channels_from(settings)
+    group_digests(engine(), now)  # the day's digests are in the outbox even without a channel
     if not channels.describe():  # nothing to send with: keep the outbox, do not burn attempts
         get_run_logger().warning(
             "Kein Versandweg eingerichtet (KREISLAUF_EMAIL_URL oder "

@@ -14,6 +14,7 @@ Two views of the same rule:
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
@@ -127,6 +128,34 @@ def _relevant(kind: str, due: dt.date, today: dt.date, working_days: WorkingDays
     return True
 
 
+class _WorkingDayIndex:
+    """The working days of a stretch of calendar in a sorted list: `shift` by index instead
+    of day by day (the same answers as WorkingDays; outside the stretch it asks it)."""
+
+    def __init__(self, working_days: WorkingDays, start: dt.date, end: dt.date) -> None:
+        self.working_days = working_days
+        every = (start + dt.timedelta(days=n) for n in range((end - start).days + 1))
+        self.days = [day for day in every if working_days.is_working_day(day)]
+        self.set = frozenset(self.days)
+        self.start, self.end = start, end
+
+    def is_working_day(self, day: dt.date) -> bool:
+        if self.start <= day <= self.end:
+            return day in self.set
+        return self.working_days.is_working_day(day)
+
+    def shift(self, day: dt.date, count: int) -> dt.date:
+        if count > 0:
+            index = bisect_right(self.days, day) + count - 1
+        elif count < 0:
+            index = bisect_left(self.days, day) + count
+        else:
+            return day
+        if self.start <= day <= self.end and 0 <= index < len(self.days):
+            return self.days[index]
+        return self.working_days.shift(day, count)
+
+
 def trigger_dates(
     policy: ReminderPolicy, working_days: WorkingDays, today: dt.date
 ) -> dict[str, list[dt.date]]:
@@ -135,16 +164,20 @@ def trigger_dates(
     if window is None:
         return {}
     start, end = window
+    spans = {kind: 3 * abs(offset) + 3 * policy.catch_up_working_days + 20
+             for kind, offset in policy.kinds().items()}  # fmt: skip
+    margin = dt.timedelta(days=3 * max(spans.values(), default=0) + 60)
+    calendar = _WorkingDayIndex(working_days, today - margin, today + margin)
     result: dict[str, list[dt.date]] = {}
     for kind, offset in policy.kinds().items():
         # every due date whose sending day can fall into the window lies within this span
-        span = 3 * abs(offset) + 3 * policy.catch_up_working_days + 20
+        span = spans[kind]
         candidates = (today + dt.timedelta(days=delta) for delta in range(-span, span + 1))
         dates = [
             due
             for due in candidates
-            if start <= reminder_day(due, offset, policy, working_days) <= end
-            and _relevant(kind, due, today, working_days)
+            if start <= reminder_day(due, offset, policy, calendar) <= end  # type: ignore[arg-type]
+            and _relevant(kind, due, today, calendar)  # type: ignore[arg-type]
         ]
         if dates:
             result[kind] = dates

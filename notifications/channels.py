@@ -10,9 +10,9 @@ passwords and tokens never reach logs, CLI output or the audit trail.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 from models.errors import KreislaufError
 
@@ -42,26 +42,37 @@ class Channels:
         import mimetypes
 
         import apprise
+        from apprise.plugins import url_to_dict
 
         # apprise checks attachment types against mimetypes' map, which initialises lazily;
         # do it now, before the dispatcher's threads race to do it
         mimetypes.init()
+        from notifications import smtp_pool
+
+        smtp_pool.register()  # e-mail over reused connections, still apprise's plugin
         self._apprise = apprise
+        # one channel per call, sent in the calling thread: the dispatcher has threads of its
+        # own, and apprise would start a thread pool for every message
+        self._asset = apprise.AppriseAsset(async_mode=False)
         self.email_url = email_url
         self._config = None
         if config_path is not None:
-            config = apprise.AppriseConfig()
+            config = apprise.AppriseConfig(asset=self._asset)
             if not Path(config_path).is_file() or not config.add(str(config_path)):
                 raise KreislaufError(
                     f"KREISLAUF_NOTIFY_CONFIG: {config_path} ist keine lesbare "
                     "apprise-Konfiguration (YAML oder Text)."
                 )
+            # read it now: apprise reads a configuration lazily, and dispatcher threads that
+            # race to do so can see it half read (no channels)
+            config.services()
             self._config = config
-        if email_url and not apprise.Apprise().add(email_url):
+        if email_url and not apprise.Apprise(asset=self._asset).add(email_url):
             raise KreislaufError(
                 "KREISLAUF_EMAIL_URL ist keine gültige apprise-URL "
                 "(z. B. mailtos://benutzer:passwort@smtp.example.org?from=...)."
             )
+        self._email_fields = url_to_dict(email_url) if email_url else None
 
     def describe(self) -> list[str]:
         """Every configured channel, secrets hidden."""
@@ -80,13 +91,14 @@ class Channels:
     def targets(self, message: Outgoing) -> list[tuple[str, object, bool]]:
         """(channel id, apprise server, is personal e-mail) for a message."""
         found: list[tuple[str, object, bool]] = []
-        if self.email_url and message.address:
-            separator = "&" if "?" in self.email_url else "?"
-            notifier = self._apprise.Apprise()
-            notifier.add(f"{self.email_url}{separator}to={quote(message.address)}")
-            found += [(f"email:{message.address}", server, True) for server in notifier]
+        if self._email_fields is not None and message.address:
+            # the URL with this recipient as `to`, without parsing the URL for every message
+            fields = {**copy.deepcopy(self._email_fields), "targets": [message.address]}
+            server = self._apprise.Apprise.instantiate(fields, asset=self._asset)
+            if server is not None:
+                found.append((f"email:{message.address}", server, True))
         if self._config is not None and message.tags:
-            notifier = self._apprise.Apprise()
+            notifier = self._apprise.Apprise(asset=self._asset)
             notifier.add(self._config)
             found += [
                 (server.url(privacy=True), server, False)
@@ -116,11 +128,17 @@ class Channels:
             raise DeliveryError("nicht zugestellt an: " + "; ".join(failed), delivered=delivered)
         return delivered
 
+    def close(self) -> None:
+        """End the connections kept open for the next message."""
+        from notifications import smtp_pool
+
+        smtp_pool.close_idle()
+
     def _send(self, server, message: Outgoing, *, html: bool) -> bool:  # type: ignore[no-untyped-def]
         from apprise.attachment.memory import AttachMemory
 
         apprise = self._apprise
-        notifier = apprise.Apprise()
+        notifier = apprise.Apprise(asset=self._asset)
         notifier.add(server)
         attach = apprise.AppriseAttachment()
         for name, data, mimetype in message.attachments:

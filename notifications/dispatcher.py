@@ -1,17 +1,20 @@
 """The dispatcher: send what the outbox holds, record the outcome, retry with backoff.
 
-A worker claims a batch of due rows by setting a lease (`claimed_until`) in one UPDATE (on
-PostgreSQL with `FOR UPDATE SKIP LOCKED`), so two dispatchers never send the same row. Each
-row is then rendered if it is a digest, delivered channel by channel (a retry skips the
-channels that have it), and its outcome written: sent; or the error and the next attempt
-after the policy's backoff; or, after the last attempt, failed, and the controlling office
-is told. A crash between sending and recording can only repeat a send after the lease ends.
-"""
+First the reminders the sweep wrote are grouped: one digest per recipient and day into the
+outbox, its reminders linked to it. A worker then claims a batch of due rows by setting a
+lease (`claimed_until`) in one UPDATE (on PostgreSQL with `FOR UPDATE SKIP LOCKED`), so two
+dispatchers never send the same row. The rows are read and digests rendered a few at a time;
+each is delivered channel by channel (a retry skips the channels that have it), and its
+outcome written in one short transaction while the lease holds: sent; or the error and the
+next attempt after the policy's backoff; or, after the last attempt, failed, and the
+controlling office is told. A crash between sending and recording can only repeat a send
+after the lease ends."""
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -39,6 +42,62 @@ class DispatchReport:
     retrying: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+
+
+def group_digests(engine: sa.Engine, now: dt.datetime) -> int:
+    """Put the reminders that are in no message yet into one digest per recipient and day
+    (an outbox row each, rendered when it is sent); returns how many digests were added.
+    One grouping at a time (on PostgreSQL an advisory lock; SQLite has one writer anyway),
+    so two dispatchers never put the same reminder into two messages."""
+    reminder = Reminder.__table__  # type: ignore[attr-defined]
+    outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
+    run = uuid.uuid4().hex[:12]
+
+    def key(recipient: sa.ColumnElement[str], day: sa.ColumnElement[dt.date]) -> sa.ColumnElement:
+        return sa.literal("digest:") + recipient + ":" + sa.cast(day, sa.String) + ":" + run
+
+    recipient_id = sa.cast(sa.func.substr(reminder.c.recipient, 9), sa.Integer)
+    address = sa.case(
+        (
+            reminder.c.recipient.startswith("faction:"),
+            sa.select(Faction.email).where(Faction.id == recipient_id).scalar_subquery(),
+        ),
+        else_=sa.select(Contact.email).where(Contact.id == recipient_id).scalar_subquery(),
+    )
+    groups = (
+        sa.select(
+            sa.func.min(Task.body_id),
+            key(reminder.c.recipient, reminder.c.sent_on),
+            sa.literal("digest"),
+            reminder.c.recipient,
+            sa.func.coalesce(address, ""),
+            sa.literal(""),
+            sa.literal(""),
+            sa.literal([], outbox.c.tags.type),
+            sa.literal([], outbox.c.delivered_to.type),
+            sa.literal(now, outbox.c.created_at.type),
+            sa.literal(OutboxStatus.pending.value),
+            sa.literal(0),
+        )
+        .join(Task, Task.id == reminder.c.task_id)
+        .where(reminder.c.message_id.is_(None))
+        .group_by(reminder.c.recipient, reminder.c.sent_on)
+    )
+    columns = ["body_id", "key", "kind", "recipient", "address", "subject", "text", "tags"]
+    columns += ["delivered_to", "created_at", "status", "attempts"]
+    message = (
+        sa.select(outbox.c.id)
+        .where(outbox.c.key == key(reminder.c.recipient, reminder.c.sent_on))
+        .scalar_subquery()
+    )
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('group_digests'))"))
+        added = connection.execute(sa.insert(outbox).from_select(columns, groups)).rowcount
+        connection.execute(
+            sa.update(reminder).where(reminder.c.message_id.is_(None)).values(message_id=message)
+        )
+    return added
 
 
 def claim(engine: sa.Engine, now: dt.datetime, limit: int) -> list[int]:
@@ -74,61 +133,131 @@ def dispatch(
     batch: int = 200,
     workers: int = 8,
 ) -> DispatchReport:
-    """Send every due message, `workers` at a time (sending waits on the network, and apprise
-    opens a connection per message); returns what happened."""
+    """Send every due message, `workers` at a time (sending waits on the network); returns
+    what happened. The main thread reads and renders the claimed messages a few at a time,
+    with one query each for their rows and their digests' items; the workers deliver and
+    record each outcome in one short transaction."""
     report = DispatchReport()
     lock = threading.Lock()
-
-    def send(message_id: int) -> None:
-        _send_one(engine, channels, message_id, now, base_url, report, lock)
-
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dispatch") as pool:
-        while ids := claim(engine, now, batch):
-            list(pool.map(send, ids))
+    group_digests(engine, now)
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dispatch") as pool:
+            while ids := claim(engine, now, batch):
+                futures = [
+                    pool.submit(_deliver, engine, channels, prepared, now, report, lock)
+                    for start in range(0, len(ids), PREPARE)
+                    for prepared in _prepare(engine, ids[start : start + PREPARE], base_url, now)
+                ]
+                for future in futures:
+                    future.result()
+    finally:
+        channels.close()
     return report
 
 
-def _send_one(
+PREPARE = 25  # messages read and rendered at a time, while the workers send the ones before
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    message_id: int
+    lease: dt.datetime | None
+    outgoing: Outgoing
+    content: dict[str, object]  # a digest's rendering, stored with the outcome
+    delivered_to: list[str]
+
+
+def _prepare(
+    engine: sa.Engine, ids: list[int], base_url: str | None, now: dt.datetime
+) -> list[_Prepared]:
+    """The claimed messages still pending, ready to send; nothing is written here."""
+    with Session(engine, expire_on_commit=False) as session:
+        rows = session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.pending)  # type: ignore[attr-defined]
+            .order_by(OutboxMessage.id)  # type: ignore[arg-type]
+        ).all()
+        items = _digest_items(session, [row.id for row in rows if row.kind == "digest"])
+        prepared = []
+        with session.no_autoflush:  # rendering changes rows; they are written with the outcome
+            for row in rows:
+                attachments: tuple[tuple[str, bytes, str], ...] = ()
+                if row.kind == "digest":
+                    found = items.get(row.id, [])
+                    attachments = _prepare_digest(session, row, found, base_url, now)
+                outgoing = Outgoing(
+                    subject=row.subject,
+                    text=row.text,
+                    html=row.html,
+                    address=row.address or None,
+                    tags=tuple(row.tags),
+                    attachments=attachments,
+                )
+                content = {"subject": row.subject, "text": row.text, "html": row.html}
+                content["tags"] = list(row.tags)
+                prepared.append(
+                    _Prepared(row.id, row.claimed_until, outgoing, content, list(row.delivered_to))  # type: ignore[arg-type]
+                )
+        session.rollback()  # the renderings are written with the outcomes
+    return prepared
+
+
+def _deliver(
     engine: sa.Engine,
     channels: Channels,
-    message_id: int,
+    prepared: _Prepared,
     now: dt.datetime,
-    base_url: str | None,
     report: DispatchReport,
     lock: threading.Lock,
 ) -> None:
-    with session_scope(engine) as session:
-        row = session.get(OutboxMessage, message_id)
-        if row is None or row.status != OutboxStatus.pending:
-            return
-        attachments: tuple[tuple[str, bytes, str], ...] = ()
-        if row.kind == "digest":
-            attachments = _prepare_digest(session, row, base_url, now)
-        outgoing = Outgoing(
-            subject=row.subject,
-            text=row.text,
-            html=row.html,
-            address=row.address or None,
-            tags=tuple(row.tags),
-            attachments=attachments,
-        )
-        lease = row.claimed_until
     try:
-        delivered = channels.deliver(outgoing, skip=frozenset(row.delivered_to))
+        delivered = channels.deliver(prepared.outgoing, skip=frozenset(prepared.delivered_to))
         error = None
     except DeliveryError as failure:
         delivered, error = failure.delivered, str(failure)
-    with session_scope(engine) as session:
-        row = session.get(OutboxMessage, message_id)
-        if row is None or row.claimed_until != lease:  # our lease ended: leave it to the other
-            return
-        row.delivered_to = [*row.delivered_to, *delivered]
-        row.claimed_until = None
-        if error is None:
-            row.status, row.sent_at, row.last_error = OutboxStatus.sent, now, None
+    if error is None:
+        table = OutboxMessage.__table__  # type: ignore[attr-defined]
+        statement = (
+            sa.update(table)
+            # only while our lease holds: after it ended, the row is another worker's
+            .where(table.c.id == prepared.message_id, table.c.claimed_until == prepared.lease)
+            .values(
+                **prepared.content,
+                delivered_to=[*prepared.delivered_to, *delivered],
+                claimed_until=None,
+                status=OutboxStatus.sent.value,
+                sent_at=now,
+                last_error=None,
+            )
+        )
+        with engine.begin() as connection:
+            recorded = connection.execute(statement).rowcount == 1
+        if recorded:
             with lock:
                 report.sent += 1
+        return
+    _record_failure(engine, prepared, delivered, error, now, report, lock)
+
+
+def _record_failure(
+    engine: sa.Engine,
+    prepared: _Prepared,
+    delivered: list[str],
+    error: str,
+    now: dt.datetime,
+    report: DispatchReport,
+    lock: threading.Lock,
+) -> None:
+    """Another attempt after the policy's backoff, or after the last one: failed, and the
+    controlling office is told."""
+    with session_scope(engine) as session:
+        row = session.get(OutboxMessage, prepared.message_id)
+        if row is None or row.claimed_until != prepared.lease:  # our lease ended
             return
+        for name, value in prepared.content.items():
+            setattr(row, name, value)
+        row.delivered_to = [*row.delivered_to, *delivered]
+        row.claimed_until = None
         row.attempts += 1
         row.last_error = error[:2000]
         policy = _policy(session, row.body_id)
@@ -192,22 +321,49 @@ def _tell_the_controlling_office(session: Session, row: OutboxMessage, now: dt.d
 # --------------------------------------------------------------------------- digests
 
 
-def _prepare_digest(
-    session: Session, row: OutboxMessage, base_url: str | None, now: dt.datetime
-) -> tuple[tuple[str, bytes, str], ...]:
-    """Render a digest from its reminders (first time only) and build its .ics attachment."""
-    items = session.exec(
+def _digest_items(session: Session, message_ids: list[int]) -> dict[int, list]:  # type: ignore[type-arg]
+    """Per digest: its reminders with task, deadline, phase title, year, department, faction
+    and body, in the order they are listed; one query for all of them. The recipients are
+    read along, so that rendering finds them in the session."""
+    if not message_ids:
+        return {}
+    rows = session.exec(
         select(Reminder, Task, Deadline, Phase.title, Cycle.year, Department, Faction, Body)
         .join(Task, Reminder.task_id == Task.id)
         .join(Deadline, Task.deadline_id == Deadline.id)
         .join(Phase, Deadline.phase_id == Phase.id)
         .join(Cycle, Phase.cycle_id == Cycle.id)
-        .join(Body, Body.id == Reminder.body_id)
+        .join(Body, Body.id == Task.body_id)
         .join(Department, Task.department_id == Department.id, isouter=True)
         .join(Faction, Task.faction_id == Faction.id, isouter=True)
-        .where(Reminder.message_key == row.key)
-        .order_by(Deadline.due_on, Deadline.key, Reminder.kind)
+        .where(Reminder.message_id.in_(message_ids))  # type: ignore[union-attr]
+        .order_by(Reminder.message_id, Deadline.due_on, Deadline.key, Reminder.kind)
     ).all()
+    items: dict[int, list] = {}  # type: ignore[type-arg]
+    contact_ids, faction_ids = set(), set()
+    for row in rows:
+        reminder = row[0]
+        items.setdefault(reminder.message_id, []).append(row)
+        kind, _, recipient_id = reminder.recipient.partition(":")
+        (faction_ids if kind == "faction" else contact_ids).add(int(recipient_id))
+        if reminder.covering_id is not None:
+            contact_ids.add(reminder.covering_id)
+    # held in the session's info: its identity map keeps only what is referenced elsewhere
+    session.info["recipients"] = [
+        *session.exec(select(Contact).where(Contact.id.in_(contact_ids))).all(),  # type: ignore[attr-defined]
+        *session.exec(select(Faction).where(Faction.id.in_(faction_ids))).all(),  # type: ignore[attr-defined]
+    ]
+    return items
+
+
+def _prepare_digest(
+    session: Session,
+    row: OutboxMessage,
+    items: list,  # type: ignore[type-arg]
+    base_url: str | None,
+    now: dt.datetime,
+) -> tuple[tuple[str, bytes, str], ...]:
+    """Render a digest from its reminders (first time only) and build its .ics attachment."""
     if not items:
         return ()
     body = items[0][7]
@@ -242,6 +398,8 @@ def _render_digest(session: Session, row: OutboxMessage, items, base_url: str | 
         name, role = (contact.name if contact else ""), (contact.role if contact else "")
         recipient_tag = f"contact:{body.slug}/{contact.key if contact else recipient_id}"
     offsets = _policy(session, body.id).kinds()
+    covering_id = items[0][0].covering_id
+    covered = session.get(Contact, covering_id) if covering_id is not None else None
     context_items = []
     departments = set()
     for reminder, task, deadline, _, _, department, faction, _ in items:
@@ -265,7 +423,7 @@ def _render_digest(session: Session, row: OutboxMessage, items, base_url: str | 
         kind,
         {
             "recipient_name": name,
-            "covering_for": items[0][0].covering_for,
+            "covering_for": covered.name if covered else None,
             "items": context_items,
             "any_assignee": True,
             "year": items[0][4],

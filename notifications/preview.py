@@ -49,7 +49,7 @@ def preview_day(*, session: Session, body: Body, year: int, day: dt.date) -> Pre
 
         raise NotFoundError(f"Für {year} gibt es noch keinen Steuerungskreislauf.")
     selected = session.execute(
-        due_selection([body.id], dates, day, "", cycle_id=cycle.id, exclude_sent=True)
+        due_selection([body.id], dates, day, cycle_id=cycle.id, exclude_sent=True)
     ).all()
     rows = []
     for row in selected:
@@ -60,17 +60,18 @@ def preview_day(*, session: Session, body: Body, year: int, day: dt.date) -> Pre
         kind, _, recipient_id = row.recipient.partition(":")
         if kind == "faction":
             faction = session.get(Faction, int(recipient_id))
-            name = faction.leader if faction else "?"
+            name, address = (faction.leader, faction.email) if faction else ("?", "")
         else:
             contact = session.get(Contact, int(recipient_id))
-            name = contact.name if contact else "?"
+            name, address = (contact.name, contact.email) if contact else ("?", "")
+        absent = session.get(Contact, row.covering_id) if row.covering_id is not None else None
         department = session.get(Department, task.department_id) if task.department_id else None
         faction_row = session.get(Faction, task.faction_id) if task.faction_id else None
         rows.append(
             PreviewRow(
                 name=name,
-                address=row.address,
-                covering_for=row.covering_for,
+                address=address,
+                covering_for=absent.name if absent else None,
                 kind_label=kind_label(row.kind),
                 title=deadline.title,
                 due=deadline.due_on,

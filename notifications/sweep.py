@@ -2,17 +2,16 @@
 
 Set-based, so it scales to a data centre: per group of bodies that share a holiday calendar,
 time zone and policy, the policy gives today's trigger dates (models.reminder_policy); one
-INSERT ... SELECT writes the reminders whose due dates are among them (the unique key
-(task, kind) drops what was decided before), and one INSERT ... SELECT writes one digest
-message per recipient into the outbox. Nothing loops over deadlines in Python; the messages
-are rendered when they are sent. Both statements run in one transaction.
-"""
+INSERT ... SELECT writes the reminders whose due dates are among them into the reminder
+table, which is the sweep's outbox (the unique key (task, kind) drops what was decided
+before). That is the sweep's only write: the dispatcher groups each recipient's new
+reminders into one digest of the day when it sends (notifications.dispatcher). Nothing loops
+over deadlines in Python; the messages are rendered when they are sent."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -23,9 +22,8 @@ from models.body import Body
 from models.calendar_rules import WorkingDays
 from models.cycle import Deadline, Task, TaskStatus
 from models.db import upsert_insert
-from models.organisation import Absence, Contact, ContactRole, Department, Faction
+from models.organisation import Absence, Contact, ContactRole, Department
 from models.reminder_policy import ReminderPolicy, trigger_dates
-from notifications.outbox import OutboxMessage, OutboxStatus
 from notifications.reminders import Reminder
 
 OPEN = (TaskStatus.open.value, TaskStatus.returned.value)
@@ -33,9 +31,8 @@ OPEN = (TaskStatus.open.value, TaskStatus.returned.value)
 
 @dataclass(frozen=True)
 class SweepReport:
-    reminders: int
-    messages: int
-    sweep: str
+    reminders: int  # new reminders
+    messages: int  # their recipients: each gets one digest
 
 
 @dataclass(frozen=True)
@@ -82,44 +79,60 @@ def plan_sweep(
     ]
 
 
-def _department_contacts(*, offices_only: bool = False) -> sa.Subquery:
-    """Per department: who gets its reminders (controlling contact, else head) and its head;
-    `offices_only`: just the controlling offices (one per body), for escalations."""
-
-    def first(role: ContactRole) -> sa.ScalarSelect[int]:
-        return (
-            sa.select(Contact.id)
-            .where(Contact.department_id == Department.id, Contact.role == role.value)
-            .order_by(Contact.id)
-            .limit(1)
-            .scalar_subquery()
+def _department_contacts() -> sa.CTE:
+    """Per department: who gets its reminders (its first controlling contact, else its first
+    head) and its first head; one pass over the contacts, joined by hash, not looked up per
+    reminder."""
+    head = sa.func.min(sa.case((Contact.role == ContactRole.head.value, Contact.id)))
+    controlling = sa.func.min(sa.case((Contact.role == ContactRole.controlling.value, Contact.id)))
+    return (
+        sa.select(
+            Contact.department_id.label("department_id"),
+            sa.func.coalesce(controlling, head).label("responsible_id"),
+            head.label("head_id"),
         )
-
-    query = sa.select(
-        Department.id.label("department_id"),
-        Department.body_id.label("body_id"),
-        Department.is_controlling_office.label("is_office"),
-        sa.func.coalesce(first(ContactRole.controlling), first(ContactRole.head)).label(
-            "responsible_id"
-        ),
-        first(ContactRole.head).label("head_id"),
+        .group_by(Contact.department_id)
+        .cte("department_contacts")
     )
-    if offices_only:
-        query = query.where(Department.is_controlling_office.is_(True))
-    return query.subquery("offices" if offices_only else "department_contacts")
+
+
+def _offices(contacts: sa.CTE) -> sa.Subquery:
+    """Per body: who gets the escalations to its controlling office."""
+    first = (
+        sa.select(Department.body_id, sa.func.min(Department.id).label("department_id"))
+        .where(Department.is_controlling_office.is_(True))
+        .group_by(Department.body_id)
+        .subquery("first_office")
+    )
+    return (
+        sa.select(first.c.body_id, contacts.c.responsible_id)
+        .join(contacts, contacts.c.department_id == first.c.department_id)
+        .subquery("offices")
+    )
+
+
+def _absent(today: dt.date) -> sa.Subquery:
+    """The contacts absent today who have a deputy, with the deputy."""
+    return (
+        sa.select(Absence.contact_id, Contact.deputy_id)
+        .join(Contact, Contact.id == Absence.contact_id)
+        .where(Absence.starts_on <= today, Absence.ends_on >= today, Contact.deputy_id.is_not(None))
+        .distinct()
+        .subquery("absent")
+    )
 
 
 def due_selection(
     body_ids: list[int] | None,
     dates: dict[str, list[dt.date]],
     today: dt.date,
-    message_suffix: str,
     cycle_id: int | None = None,
     exclude_sent: bool = False,
 ) -> sa.Select:  # type: ignore[type-arg]
-    """Reminders due on these trigger dates (bodies None: all), one row per (task, kind),
-    with the recipient after deputies stand in for absent contacts. The deadlines are found
-    by their due date (indexed); contacts come from one small per-department table."""
+    """Reminders due on these trigger dates (bodies None: all), one row per (task, kind):
+    task_id, kind, sent_on, recipient ("contact:<id>" after a deputy stood in for an absent
+    contact, or "faction:<id>") and covering_id (the absent contact). The deadlines are found
+    by their due date (indexed); contacts come from small per-department tables."""
     # a small inline table (kind, due_on); UNION ALL because SQLite has no VALUES aliases
     triggers = sa.union_all(
         *[
@@ -130,68 +143,58 @@ def due_selection(
             for day in days
         ]
     ).subquery("triggers")
-    own = _department_contacts()
-    office = _department_contacts(offices_only=True)
     kind = triggers.c.kind
-    target = sa.case(
-        (kind == "escalation:head", own.c.head_id),
-        (kind == "escalation:controlling", office.c.responsible_id),
-        else_=own.c.responsible_id,
-    )
+    contacts = _department_contacts()
+    offices = _offices(contacts)
     faction_kinds = [k for k in dates if not k.startswith("escalation:")]
-    faction_id = sa.case(
-        (Task.department_id.is_(None) & kind.in_(faction_kinds), Task.faction_id), else_=sa.null()
-    )
     targets = (
         sa.select(
             Task.id.label("task_id"),
-            Task.body_id.label("body_id"),
             kind.label("kind"),
-            target.label("contact_id"),
-            faction_id.label("faction_id"),
+            sa.case(
+                (Task.department_id.is_(None) & kind.in_(faction_kinds), Task.faction_id),
+                else_=sa.null(),
+            ).label("faction_id"),
+            sa.case(
+                (kind == "escalation:head", contacts.c.head_id),
+                (kind == "escalation:controlling", offices.c.responsible_id),
+                else_=contacts.c.responsible_id,
+            ).label("contact_id"),
         )
         .select_from(triggers)
         .join(Deadline, Deadline.due_on == triggers.c.due_on)
         .join(Task, Task.deadline_id == Deadline.id)
-        .outerjoin(own, own.c.department_id == Task.department_id)
-        .outerjoin(office, office.c.body_id == Task.body_id)
+        .outerjoin(contacts, contacts.c.department_id == Task.department_id)
+        .outerjoin(offices, offices.c.body_id == Task.body_id)
         .where(Task.status.in_(OPEN))  # type: ignore[attr-defined]
     )
     if body_ids is not None:
         targets = targets.where(Task.body_id.in_(body_ids))  # type: ignore[attr-defined]
     if cycle_id is not None:
         targets = targets.where(Task.cycle_id == cycle_id)
-    targets = targets.subquery("targets")
-    named = sa.orm.aliased(Contact, name="named")
-    stand_in = sa.orm.aliased(Contact, name="stand_in")
-    absent = sa.exists().where(
-        Absence.contact_id == named.id, Absence.starts_on <= today, Absence.ends_on >= today
-    )
-    substituted = absent & named.deputy_id.is_not(None)
-    recipient_id = sa.case((substituted, named.deputy_id), else_=named.id)
+    # the WITH inside the statement: Python's sqlite3 opens its implicit transaction only for
+    # statements that begin with INSERT, so a leading WITH would commit on its own
+    targets = targets.add_cte(contacts, nest_here=True).subquery("targets")
+    absent = _absent(today)
     recipient = sa.case(
         (
             targets.c.faction_id.is_not(None),
             sa.literal("faction:") + sa.cast(targets.c.faction_id, sa.String),
         ),
-        else_=sa.literal("contact:") + sa.cast(recipient_id, sa.String),
+        else_=sa.literal("contact:")
+        + sa.cast(sa.func.coalesce(absent.c.deputy_id, targets.c.contact_id), sa.String),
     )
     selection = (
         sa.select(
-            targets.c.body_id,
             targets.c.task_id,
             targets.c.kind,
             sa.literal(today, sa.Date).label("sent_on"),
             recipient.label("recipient"),
-            sa.func.coalesce(Faction.email, stand_in.email).label("address"),
-            sa.case((substituted, named.name), else_=sa.null()).label("covering_for"),
-            (sa.literal("digest:") + recipient + sa.literal(message_suffix)).label("message_key"),
+            absent.c.contact_id.label("covering_id"),
         )
         .select_from(targets)
-        .outerjoin(named, named.id == targets.c.contact_id)
-        .outerjoin(stand_in, stand_in.id == recipient_id)
-        .outerjoin(Faction, Faction.id == targets.c.faction_id)
-        .where(sa.or_(targets.c.faction_id.is_not(None), stand_in.id.is_not(None)))
+        .outerjoin(absent, absent.c.contact_id == targets.c.contact_id)
+        .where(sa.or_(targets.c.faction_id.is_not(None), targets.c.contact_id.is_not(None)))
     )
     if exclude_sent:  # the preview; the sweep relies on the unique key instead
         selection = selection.where(
@@ -204,90 +207,30 @@ def due_selection(
 
 def sweep(*, session: Session, now: dt.datetime, body_ids: list[int] | None = None) -> SweepReport:
     """Decide and enqueue today's reminders for every body (or `body_ids`), in the caller's
-    transaction. Safe to repeat and to run twice at once."""
-    run = uuid.uuid4().hex[:12]
+    transaction: one INSERT per group of bodies with the same trigger dates, into the
+    reminder table only. `messages` counts the recipients of the new reminders (the
+    dispatcher sends each one digest). Safe to repeat and to run twice at once."""
     if session.get_bind().dialect.name == "postgresql":
         # short statements over indexes: JIT compilation costs more than it saves here
         session.execute(sa.text("SET LOCAL jit = off"))
     reminders = 0
+    recipients: set[tuple[str, dt.date]] = set()
     for plan in plan_sweep(session, now, body_ids):
-        suffix = f":{plan.today.isoformat()}:{run}"
-        selection = due_selection(plan.body_ids, plan.dates, plan.today, suffix)
-        reminders += _insert_reminders(session, selection, now, run)
-    messages = _insert_digests(session, run, now) if reminders else 0
-    return SweepReport(reminders, messages, run)
+        selection = due_selection(plan.body_ids, plan.dates, plan.today)
+        inserted = _insert_reminders(session, selection)
+        reminders += len(inserted)
+        recipients.update((recipient, plan.today) for recipient in inserted)
+    return SweepReport(reminders, len(recipients))
 
 
-def _insert_reminders(
-    session: Session,
-    selection: sa.Select,  # type: ignore[type-arg]
-    now: dt.datetime,
-    run: str,
-) -> int:
-    columns = [
-        "body_id",
-        "task_id",
-        "kind",
-        "sent_on",
-        "recipient",
-        "address",
-        "covering_for",
-        "message_key",
-        "created_at",
-        "sweep",
-    ]
+def _insert_reminders(session: Session, selection: sa.Select) -> list[str]:  # type: ignore[type-arg]
+    """Insert the reminders that are new; returns their recipients."""
     table = Reminder.__table__  # type: ignore[attr-defined]
-    decided = selection.subquery("decided")
-    source = sa.select(
-        *decided.c,
-        sa.literal(now, table.c.created_at.type).label("created_at"),
-        sa.literal(run).label("sweep"),
-    )
-    statement = upsert_insert(session, table).from_select(columns, source.where(sa.true()))
+    columns = ["task_id", "kind", "sent_on", "recipient", "covering_id"]
+    # SQLite reads "SELECT ... ON CONFLICT" as a join condition unless the SELECT has a WHERE
+    statement = upsert_insert(session, table).from_select(columns, selection.where(sa.true()))
     statement = statement.on_conflict_do_nothing(index_elements=["task_id", "kind"])
-    return len(session.execute(statement.returning(table.c.id)).all())
-
-
-def _insert_digests(session: Session, run: str, now: dt.datetime) -> int:
-    """One outbox message per recipient of this sweep; rendered when it is sent."""
-    table = Reminder.__table__  # type: ignore[attr-defined]
-    outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
-    created = sa.literal(now, outbox.c.created_at.type)
-    source = (
-        sa.select(
-            sa.func.min(table.c.body_id),
-            table.c.message_key,
-            sa.literal("digest"),
-            sa.func.min(table.c.recipient),
-            sa.func.min(table.c.address),
-            sa.literal(""),
-            sa.literal(""),
-            sa.literal([], outbox.c.tags.type),
-            created,
-            sa.literal(OutboxStatus.pending.value),
-            sa.literal(0),
-        )
-        .where(table.c.sweep == run)
-        .group_by(table.c.message_key)
-    )
-    statement = upsert_insert(session, outbox).from_select(
-        [
-            "body_id",
-            "key",
-            "kind",
-            "recipient",
-            "address",
-            "subject",
-            "text",
-            "tags",
-            "created_at",
-            "status",
-            "attempts",
-        ],
-        source,
-    )
-    statement = statement.on_conflict_do_nothing(index_elements=["key"])
-    return len(session.execute(statement.returning(outbox.c.id)).all())
+    return list(session.execute(statement.returning(table.c.recipient)).scalars())
 
 
 def _local_date(now: dt.datetime, timezone: str) -> dt.date:

@@ -28,7 +28,7 @@ from models.cycle import Deadline, Task
 from models.db import session_scope
 from models.organisation import Contact, ContactRole, Department
 from notifications.channels import Channels
-from notifications.dispatcher import DispatchReport, claim, dispatch
+from notifications.dispatcher import DispatchReport, claim, dispatch, group_digests
 from notifications.outbox import OutboxMessage, OutboxStatus
 from notifications.preview import preview_day
 from notifications.reminders import Reminder
@@ -81,8 +81,11 @@ def webhook():  # type: ignore[no-untyped-def]
 
 
 def run_sweep(engine: sa.Engine, now: dt.datetime) -> SweepReport:
+    """The sweep, then what the dispatcher does first: one digest per recipient into the outbox."""
     with session_scope(engine) as session:
-        return sweep(session=session, now=now)
+        report = sweep(session=session, now=now)
+    group_digests(engine, now)
+    return report
 
 
 def send(
@@ -256,13 +259,12 @@ def test_an_absent_contact_is_covered_by_the_deputy(
         assert "Vertretung" in part and "Jan Exempel" in part
     (post,) = webhook.posts  # the text version, as rendered from the text template
     assert "in Vertretung für Jan Exempel" in post.payload["message"]
+    katrin, jan = contact(world, "umwelt-stv"), contact(world, "umwelt-controlling")
     with session_scope(world) as session:
         (reminder,) = session.exec(
-            select(Reminder).where(
-                Reminder.address == "katrin.platzhalter@lrak-loerrach.example.org"
-            )
+            select(Reminder).where(Reminder.recipient == f"contact:{katrin.id}")
         ).all()
-    assert reminder.covering_for == "Jan Exempel"
+    assert reminder.covering_id == jan.id
 
     # back from leave: the 3-working-day notice (Tue 16.02.) goes to Jan himself
     run_sweep(world, berlin(2, 16))
@@ -689,6 +691,7 @@ def test_two_sweeps_at_once_on_postgresql_neither_duplicate_nor_lose(
         )
     assert expected[0] == (10, 10) and expected[-1][0] >= 10
 
+    group_digests(world, ESCALATION_DAY)  # what the dispatcher does first
     with world.connect() as connection:
         per_task_kind = connection.execute(
             sa.select(Reminder.task_id, Reminder.kind, sa.func.count()).group_by(
@@ -699,16 +702,16 @@ def test_two_sweeps_at_once_on_postgresql_neither_duplicate_nor_lose(
             sa.select(
                 Reminder.recipient,
                 Reminder.sent_on,
-                sa.func.count(sa.distinct(Reminder.message_key)),
+                sa.func.count(sa.distinct(Reminder.message_id)),
             ).group_by(Reminder.recipient, Reminder.sent_on)
         ).all()
-        keys = set(connection.execute(sa.select(OutboxMessage.key)).scalars())
-        reminder_keys = set(connection.execute(sa.select(Reminder.message_key)).scalars())
+        messages = set(connection.execute(sa.select(OutboxMessage.id)).scalars())
+        reminder_messages = set(connection.execute(sa.select(Reminder.message_id)).scalars())
     assert len(per_task_kind) == sum(r for r, _ in expected)
     assert {count for *_, count in per_task_kind} == {1}
     assert {count for *_, count in per_recipient_day} == {1}  # one digest per person and day
-    assert reminder_keys == keys  # every reminder is in a message, no message without one
-    assert len(keys) == sum(m for _, m in expected)
+    assert reminder_messages == messages  # every reminder is in a message, no message without one
+    assert len(messages) == sum(m for _, m in expected)
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)

@@ -8,6 +8,7 @@ import pendulum
 import sqlalchemy as sa
 from sqlmodel import select
 
+from models.cycle import Task
 from models.db import session_scope
 from models.organisation import Contact, Department
 from notifications.reminders import Reminder
@@ -23,26 +24,34 @@ def test_every_reminder_goes_to_a_contact_of_its_own_body(engine: sa.Engine, loe
         with session_scope(engine) as session:
             create_cycle(session=session, body=body, year=2027, now=NOW, actor="test")
         with session_scope(engine) as session:
-            reconcile(session=session, body=body, year=2027, actor="test",
-                      now=pendulum.datetime(2027, 2, 1, 6, tz="Europe/Berlin"))
+            reconcile(
+                session=session,
+                body=body,
+                year=2027,
+                actor="test",
+                now=pendulum.datetime(2027, 2, 1, 6, tz="Europe/Berlin"),
+            )
     day = dt.date(2027, 1, 4)
     while day <= dt.date(2027, 3, 31):  # both bodies' notices, overdue notices, escalations
         with session_scope(engine) as session:
-            sweep(session=session, now=pendulum.datetime(day.year, day.month, day.day, 7,
-                                                          tz="Europe/Berlin"))
+            sweep(
+                session=session,
+                now=pendulum.datetime(day.year, day.month, day.day, 7, tz="Europe/Berlin"),
+            )
         day += dt.timedelta(days=1)
     with session_scope(engine) as session:
         rows = session.exec(
-            select(Reminder, Contact, Department)
+            select(Reminder, Contact, Department, Task.body_id)
+            .join(Task, Task.id == Reminder.task_id)
             .join(Contact, sa.cast(Contact.id, sa.String) == sa.func.substr(Reminder.recipient, 9))
             .join(Department, Contact.department_id == Department.id)
             .where(Reminder.recipient.like("contact:%"))  # type: ignore[attr-defined]
         ).all()
-    assert {reminder.body_id for reminder, _, _ in rows} == {loerrach.id, town.id}
-    assert all(contact.body_id == reminder.body_id for reminder, contact, _ in rows)
-    escalations = [(r, d) for r, _, d in rows if r.kind == "escalation:controlling"]
+    assert {body_id for *_, body_id in rows} == {loerrach.id, town.id}
+    assert all(contact.body_id == body_id for _, contact, _, body_id in rows)
+    escalations = [(b, d) for r, _, d, b in rows if r.kind == "escalation:controlling"]
     assert escalations and all(department.is_controlling_office for _, department in escalations)
-    assert {r.body_id for r, _ in escalations} == {loerrach.id, town.id}
+    assert {body_id for body_id, _ in escalations} == {loerrach.id, town.id}
 
 
 def test_bodies_with_the_same_trigger_dates_are_swept_together(engine, loerrach) -> None:

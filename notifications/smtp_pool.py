@@ -1,0 +1,154 @@
+"""E-mail over reused SMTP connections: apprise's e-mail plugin, registered for mailto://.
+
+apprise's own plugin opens a connection, and builds a TLS context (about 20 ms of CPU even
+without TLS), for every message; the dispatcher sends hundreds of digests in a row. This
+subclass is the same plugin (same URL syntax, same messages, same privacy URL) except that
+it keeps the connections it opened, per server and login, and hands an idle one to the next
+message. A kept connection is checked with NOOP before it is used again; one that failed is
+closed, never reused. `close_idle()` ends the idle ones (the dispatcher calls it when done).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from apprise import NotifyType
+from apprise.apprise import N_MGR
+from apprise.exception import AppriseImproperlyConfigured
+from apprise.plugins.email import AppriseEmailException, NotifyEmail
+from apprise.plugins.email.smtp import SMTP_EXCEPTIONS, AppriseSMTPController
+
+_Key = tuple[Any, ...]
+
+
+class _Pool:
+    """Idle, logged-in SMTP connections per (host, port, security, login)."""
+
+    def __init__(self) -> None:
+        self._idle: dict[_Key, list[AppriseSMTPController]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: _Key) -> AppriseSMTPController | None:
+        while True:
+            with self._lock:
+                idle = self._idle.get(key)
+                connection = idle.pop() if idle else None
+            if connection is None:
+                return None
+            try:  # the server may have closed it while it was idle
+                if connection._socket is not None and connection._socket.noop()[0] == 250:
+                    return connection
+            except SMTP_EXCEPTIONS:
+                pass
+            _close(connection)
+
+    def give_back(self, key: _Key, connection: AppriseSMTPController) -> None:
+        with self._lock:
+            self._idle.setdefault(key, []).append(connection)
+
+    def close_idle(self) -> None:
+        with self._lock:
+            idle = [connection for connections in self._idle.values() for connection in connections]
+            self._idle.clear()
+        for connection in idle:
+            _close(connection)
+
+
+def _close(connection: AppriseSMTPController) -> None:
+    connection.__exit__(None, None, None)  # QUIT, errors suppressed
+
+
+POOL = _Pool()
+
+
+class PooledEmail(NotifyEmail):
+    """apprise's e-mail plugin, sending over a kept connection when one is idle."""
+
+    def send(  # type: ignore[no-untyped-def]
+        self, body, title="", notify_type=NotifyType.INFO, attach=None, body_format=None, **kwargs
+    ) -> bool:
+        if not self.targets:
+            self.logger.warning("There are no Email recipients to notify")
+            return False
+        self.throttle()
+        headers = {"X-Application": self.app_id, **self.headers, **self._protocol_headers(body)}
+        try:
+            messages = list(
+                NotifyEmail.prepare_emails(
+                    subject=title,
+                    body=body,
+                    notify_format=self.resolve_format(body_format),
+                    from_addr=self.from_addr,
+                    to=self.targets,
+                    cc=self.cc,
+                    bcc=self.bcc,
+                    reply_to=self.reply_to,
+                    smtp_host=self.smtp_host,
+                    attach=attach,
+                    headers=headers,
+                    names=self.names,
+                    pgp=self.pgp,
+                    pgp_mode=self.pgp_mode,
+                    inline=self.inline,
+                    tzinfo=self.tzinfo,
+                )
+            )
+        except AppriseEmailException as error:
+            self.logger.debug(f"Email Exception: {error}")
+            return False
+        sent = True
+        for message in messages:
+            if self.is_delivered(message.recipient):  # a retry skips who has it already
+                continue
+            if self._sendmail(message.to_addrs, message.body):
+                self.logger.info("Sent Email to %s", message.recipient)
+                self.mark_delivered(message.recipient)
+            else:
+                self.logger.warning('Sending email to "%s" failed.', message.recipient)
+                sent = False
+        self.pgp.prune()
+        return sent
+
+    def _sendmail(self, to_addrs: list[str], body: str) -> bool:
+        key = (self.smtp_host, self.port, self.secure_mode, self.user, self.password)
+        key += (self.verify_certificate,)
+        connection = POOL.take(key)
+        if connection is None:
+            try:
+                connection = AppriseSMTPController(
+                    host=self.smtp_host,
+                    port=self.port,
+                    secure_mode=self.secure_mode,
+                    user=self.user,
+                    password=self.password,
+                    verify_certificate=self.verify_certificate,
+                    socket_connect_timeout=self.socket_connect_timeout,
+                ).__enter__()
+            except (*SMTP_EXCEPTIONS, AppriseImproperlyConfigured) as error:
+                host = self.smtp_host
+                self.logger.warning('Connection error while submitting email to "%s"', host)
+                self.logger.debug(f"Socket Exception: {error}")
+                return False
+        if connection.sendmail(self.from_addr[1], to_addrs, body):
+            POOL.give_back(key, connection)
+            return True
+        _close(connection)  # refused or broken: a fresh connection for the next message
+        return False
+
+
+_registered = threading.Lock()
+_done = False
+
+
+def register() -> None:
+    """Make mailto:// and mailtos:// URLs use PooledEmail (once per process)."""
+    global _done
+    with _registered:
+        if not _done:
+            N_MGR.add(PooledEmail, force=True)
+            _done = True
+
+
+def close_idle() -> None:
+    POOL.close_idle()
