@@ -1,7 +1,7 @@
 """The `kreislauf` command line: German for people, exit codes for scripts.
 
 Commands live by topic: `cli.setup` (init, strategy, cycles, calendar, status, departments),
-`cli.decisions` (survey, forum, resolution), `cli.orchestration` (serve, deploy, simulate).
+`cli.decisions` (survey, forum, resolution), `cli.orchestration` (serve, deploy, simulate), `cli.web` (web, user).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import cli.decisions  # noqa: F401  (registers commands)
 import cli.orchestration  # noqa: F401
 import cli.reminders  # noqa: F401
 import cli.setup  # noqa: F401
+import cli.web  # noqa: F401
 from cli.app import app, german_help
 
 

@@ -1,0 +1,130 @@
+"""The web dashboard and its users: `kreislauf web`, `kreislauf user add|token`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from cli.app import actor, app, body_session, console, database_url, now, state, user_errors
+
+user_app = typer.Typer(help="Benutzer der Weboberfläche und API-Token.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+HOST = Annotated[str, typer.Option("--host", help="Adresse der Weboberfläche.")]
+PORT = Annotated[int, typer.Option("--port", help="Port der Weboberfläche.")]
+
+
+def web_settings():  # type: ignore[no-untyped-def]
+    """The web app's settings from the environment, with the CLI's --database and --body."""
+    from dataclasses import replace
+
+    from web.settings import WebSettings
+
+    return replace(WebSettings.from_environment(), database_url=database_url(), body=state.body)
+
+
+@app.command()
+@user_errors
+def web(host: HOST = "127.0.0.1", port: PORT = 8000) -> None:
+    """Die Weboberfläche starten (Controlling, Fachbereiche, Verwaltung), bis Strg-C.
+
+    Benutzer legt `kreislauf user add` an. Sitzungen überdauern einen Neustart nur mit
+    KREISLAUF_SECRET_KEY. Beispiel: kreislauf web --port 8000
+    """
+    import uvicorn
+
+    from web.app import create_app
+
+    application = create_app(web_settings())
+    console().print(f"Weboberfläche: http://{host}:{port}/  (Beenden mit Strg-C)")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+def read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = typer.prompt("Passwort", hide_input=True)
+    second = typer.prompt("Passwort wiederholen", hide_input=True)
+    if first != second:
+        from models.errors import KreislaufError
+
+        raise KreislaufError("Die Passwörter stimmen nicht überein; nichts wurde angelegt.")
+    return first
+
+
+@user_app.command("add")
+@user_errors
+def user_add(
+    username: Annotated[str, typer.Argument(metavar="BENUTZERNAME")],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role", metavar="ROLLE", help="admin, controlling oder department (Fachbereich)."
+        ),
+    ],
+    department: Annotated[
+        str | None,
+        typer.Option("--department", metavar="FACHBEREICH", help="Kürzel des Fachbereichs."),
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", metavar="NAME", help="Anzeigename.")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Passwort aus der Standardeingabe lesen.")
+    ] = False,
+) -> None:
+    """Einen Benutzer der Weboberfläche anlegen (Passwort: Eingabeaufforderung oder stdin).
+
+    Die Körperschaft wählt die globale Option --body. Beispiel:
+    kreislauf user add mueller --role department --department umwelt
+    """
+    from models.accounts import Role
+    from models.errors import KreislaufError
+    from services.accounts import create_user
+
+    try:
+        chosen = Role(role.strip().lower())
+    except ValueError:
+        raise KreislaufError(
+            f"--role: {role!r} gibt es nicht (admin, controlling, department)."
+        ) from None
+    password = read_password(password_stdin)
+    with body_session() as (session, body):
+        user = create_user(
+            session=session,
+            body=body,
+            username=username,
+            password=password,
+            role=chosen,
+            department_key=department,
+            display_name=name,
+            now=now(),
+            actor=actor(),
+        )
+        text = f"Benutzer {user.username} ({chosen.label}) für {body.name} angelegt."
+    console().print(text)
+
+
+@user_app.command("token")
+@user_errors
+def user_token(
+    username: Annotated[str, typer.Argument(metavar="BENUTZERNAME")],
+    name: Annotated[str, typer.Option("--name", help="Wofür das Token ist.")] = "api",
+    days: Annotated[
+        int | None, typer.Option("--days", help="Gültigkeit in Tagen (Standard: unbegrenzt).")
+    ] = None,
+) -> None:
+    """Ein API-Token für /api erzeugen; es wird nur jetzt angezeigt.
+
+    Beispiel: kreislauf user token controlling --days 365
+    """
+    from services.accounts import create_token, get_user
+
+    with body_session() as (session, _body):
+        user = get_user(session=session, username=username)
+        token = create_token(
+            session=session, user=user, name=name, now=now(), valid_days=days, actor=actor()
+        )
+    err = console()
+    err.print(f"API-Token für {username} (nur jetzt sichtbar; Header Authorization: Bearer …):")
+    sys.stdout.write(token + "\n")
