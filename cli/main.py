@@ -1,7 +1,8 @@
 """The `kreislauf` command line: German for people, exit codes for scripts.
 
 Commands live by topic: `cli.setup` (init, strategy, cycles, calendar, status, departments),
-`cli.decisions` (survey, forum, resolution), `cli.orchestration` (serve, deploy, simulate), `cli.web` (web, user).
+`cli.decisions` (survey, forum, resolution), `cli.orchestration` (serve, deploy, simulate),
+`cli.web` (web, user).
 """
 
 from __future__ import annotations
