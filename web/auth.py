@@ -114,7 +114,8 @@ async def check_csrf(request: Request) -> None:
     """A form POST must carry the session's CSRF token (field `csrf_token`)."""
     form = await request.form()
     sent = form.get("csrf_token")
-    if not isinstance(sent, str) or not secrets.compare_digest(sent, csrf_token(request)):
+    expected = csrf_token(request).encode()
+    if not isinstance(sent, str) or not secrets.compare_digest(sent.encode(), expected):
         raise CsrfFailed
 
 

@@ -7,6 +7,7 @@ Tests pass their own starter to `create_app` (a recording fake).
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import threading
@@ -36,6 +37,7 @@ class FlowStarter(Protocol):
 class PrefectFlowStarter:
     database_url: str
     data_dir: Path | None
+    thread: threading.Thread | None = None  # the last in-process run, for tests to join
 
     def start(self, flow: str, *, body: str, year: int) -> str:
         from flows.server import prefect_environment, running_api_url
@@ -46,9 +48,15 @@ class PrefectFlowStarter:
         api_url = running_api_url(data_dir)
         if api_url:
             return self._on_server(flow, api_url, body=body, year=year)
-        threading.Thread(
-            target=self.run_here, args=(flow,), kwargs={"body": body, "year": year}, daemon=True
-        ).start()
+        # the thread sees this context's settings (e.g. a test's Prefect harness)
+        context = contextvars.copy_context()
+        self.thread = threading.Thread(
+            target=context.run,
+            args=(self.run_here, flow),
+            kwargs={"body": body, "year": year},
+            daemon=True,
+        )
+        self.thread.start()
         return f"Der Flow „{flow}“ läuft jetzt auf diesem Server (kein Prefect-Server erreichbar)."
 
     def _on_server(self, flow: str, api_url: str, *, body: str, year: int) -> str:
