@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -128,3 +130,52 @@ def user_token(
     err = console()
     err.print(f"API-Token für {username} (nur jetzt sichtbar; Header Authorization: Bearer …):")
     sys.stdout.write(token + "\n")
+
+
+@contextmanager
+def web_beside(host: str, port: int, *, api_url: str) -> Iterator[None]:
+    """The web app in a thread of this process (for `kreislauf serve --web`), stopped when the
+    block ends. It opens once the served deployments are registered, so that an
+    administrator's action can start its flow at once. The thread installs no signal
+    handlers: the main thread's Ctrl-C or SIGTERM ends both."""
+    import threading
+
+    import uvicorn
+
+    from flows.server import _port_free
+    from models.errors import KreislaufError
+    from web.app import create_app
+
+    if not _port_free(host, port):
+        raise KreislaufError(f"--web-port: {host}:{port} ist belegt; bitte einen anderen Port.")
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(web_settings()), host=host, port=port, log_level="warning")
+    )
+
+    def run() -> None:
+        if wait_for_deployment(api_url, "forum/convene", should_stop=lambda: server.should_exit):
+            console().print(f"Weboberfläche: http://{host}:{port}/")
+            server.run()
+
+    thread = threading.Thread(target=run, name="kreislauf-web", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def wait_for_deployment(api_url: str, name: str, *, should_stop, seconds: float = 300) -> bool:  # type: ignore[no-untyped-def]
+    """True once the Prefect server knows the deployment `flow/name`."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while not should_stop() and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{api_url}/deployments/name/{name}", timeout=2):
+                return True
+        except OSError:
+            time.sleep(0.5)
+    return False

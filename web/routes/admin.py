@@ -115,8 +115,9 @@ def _start_flow(request: Request, flow: str, slug: str, year: int) -> str:
     try:
         return request.app.state.flows.start(flow, body=slug, year=year)
     except Exception as error:  # recorded all the same: the daily tick carries it on
+        detail = str(error) if str(error) not in ("", "None") else type(error).__name__
         return (
-            f"Der Flow „{flow}“ konnte nicht gestartet werden ({error}); der tägliche "
+            f"Der Flow „{flow}“ konnte nicht gestartet werden ({detail}); der tägliche "
             "Abgleich holt ihn nach."
         )
 
