@@ -68,12 +68,17 @@ def init(
         plural(len(config.strategy.key_positions), "Schlüsselposition", "Schlüsselpositionen"),
         plural(len(config.organisation.departments), "Fachbereich", "Fachbereiche"),
         plural(len(config.organisation.factions), "Fraktion", "Fraktionen"),
+        plural(len(config.figures.key_figures), "Kennzahl", "Kennzahlen"),
     ]
     out.print(f"{body.name} eingerichtet: {', '.join(counts)}.")
     if config.organisation.example:
         out.print(
             "[yellow]Hinweis:[/] Fachbereiche, Kontakte und Fraktionsvorsitzende sind "
             "Beispieldaten (organisation.toml)."
+        )
+    if config.figures.example:
+        out.print(
+            "[yellow]Hinweis:[/] Kennzahlen, Ziele und Maßnahmen sind Beispieldaten (figures.toml)."
         )
 
 

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from config.schema import FILES, BodyFile, OrganisationFile, StrategyFile
+from config.schema import FILES, BodyFile, FiguresFile, OrganisationFile, StrategyFile
 from models.calendar_rules import CalendarSpec, RuleError, WorkingDays, expand_calendar
 from models.errors import KreislaufError
 from models.reminder_policy import ReminderPolicy
@@ -33,6 +33,7 @@ class BodyConfig:
     organisation: OrganisationFile
     calendar: CalendarSpec
     reminders: ReminderPolicy
+    figures: FiguresFile = FiguresFile()
 
     @property
     def working_days(self) -> WorkingDays:
@@ -52,6 +53,8 @@ def load_body_config(directory: Path) -> BodyConfig:
     reminders = (
         _load_file(optional, ReminderPolicy, problems) if optional.exists() else ReminderPolicy()
     )
+    optional = directory / "figures.toml"  # key figures, goals, measures; none when absent
+    figures = _load_file(optional, FiguresFile, problems) if optional.exists() else FiguresFile()
     if not problems:
         config = BodyConfig(
             directory=directory,
@@ -60,6 +63,7 @@ def load_body_config(directory: Path) -> BodyConfig:
             organisation=parsed["organisation.toml"],
             calendar=parsed["calendar.toml"],
             reminders=reminders,
+            figures=figures,
         )
         problems += cross_check(config)
     if problems:
@@ -186,8 +190,62 @@ def cross_check(config: BodyConfig) -> list[str]:
                     f"{deadline.responsible!r} ist weder 'departments', 'factions' noch ein "
                     "Fachbereich aus organisation.toml."
                 )
+    problems += _check_figures(config, departments)
     if not problems:
         problems += _check_planned_years(config)
+    return problems
+
+
+def _check_figures(config: BodyConfig, departments: set[str]) -> list[str]:
+    """figures.toml against the organisation, the strategy's priorities and the calendar."""
+    figures = config.figures
+    problems: list[str] = []
+    priorities = {
+        f"{field.key}.{index}"
+        for field in config.strategy.fields
+        for index in range(1, len(field.priorities) + 1)
+    }
+    for what, keys in (
+        ("key_figures[].key", [f.key for f in figures.key_figures]),
+        ("goals[].key", [g.key for g in figures.goals]),
+        ("goals[].measures[].key", [m.key for g in figures.goals for m in g.measures]),
+    ):
+        for value, count in Counter(keys).items():
+            if count > 1:
+                problems.append(
+                    f"figures.toml, {what}: der Schlüssel {value!r} kommt {count}-mal vor."
+                )
+    items = [("key_figures", i, f) for i, f in enumerate(figures.key_figures)]
+    items += [("goals", i, g) for i, g in enumerate(figures.goals)]
+    for table, index, item in items:
+        if item.department not in departments:
+            problems.append(
+                f"figures.toml, {table}[{index}].department: den Fachbereich {item.department!r} "
+                "gibt es nicht (organisation.toml)."
+            )
+        if item.priority is not None and item.priority not in priorities:
+            problems.append(
+                f"figures.toml, {table}[{index}].priority: den Schwerpunkt {item.priority!r} gibt "
+                "es nicht (Handlungsfeld-Schlüssel und Nummer, z. B. 'mobilitaet.2')."
+            )
+    delivering = [
+        (p_index, d_index, deadline)
+        for p_index, phase in enumerate(config.calendar.phases)
+        for d_index, deadline in enumerate(phase.deadlines)
+        if deadline.delivers == "key_figures"
+    ]
+    for p_index, d_index, deadline in delivering:
+        if deadline.responsible != "departments":
+            problems.append(
+                f"calendar.toml, phases[{p_index}].deadlines[{d_index}].delivers: nur eine Frist "
+                "der Fachbereiche (responsible = 'departments') kann Kennzahlen erhalten."
+            )
+    if len(delivering) > 1:
+        problems.append(
+            "calendar.toml: nur eine Frist darf delivers = 'key_figures' haben, gefunden: "
+            + ", ".join(repr(deadline.key) for _, _, deadline in delivering)
+            + "."
+        )
     return problems
 
 
@@ -223,6 +281,9 @@ _MESSAGES = {
     "dict_type": "Tabelle erwartet",
     "model_type": "Tabelle erwartet",
     "model_attributes_type": "Tabelle erwartet",
+    "float_type": "Zahl erwartet",
+    "float_parsing": "Zahl erwartet",
+    "tuple_type": "Liste erwartet",
     "date_type": "Datum erwartet (JJJJ-MM-TT)",
     "date_parsing": "Datum erwartet (JJJJ-MM-TT)",
     "date_from_datetime_parsing": "Datum erwartet (JJJJ-MM-TT)",
@@ -261,6 +322,10 @@ def _message(item: Any) -> str:
         return f"erlaubt: {ctx.get('expected')}"
     if kind in ("greater_than_equal", "greater_than"):
         return f"Zahl ab {ctx.get('ge', ctx.get('gt'))} erwartet"
+    if kind in ("less_than_equal", "less_than"):
+        return f"Zahl bis {ctx.get('le', ctx.get('lt'))} erwartet"
+    if kind == "too_long":
+        return f"höchstens {ctx.get('max_length')} Einträge erwartet"
     if kind == "value_error":
         return str(ctx.get("error", item["msg"]))
     return f"ungültiger Wert ({item['msg']})"
@@ -269,5 +334,6 @@ def _message(item: Any) -> str:
 _PATTERN_HINTS = {
     r"^[a-z][a-z0-9_-]*$": "Kleinbuchstaben, Ziffern, - und _, beginnend mit einem Buchstaben",
     r"^\d{2}\.\d{2}\.\d{2}$": "Produktnummer wie 11.20.04",
+    r"^\d{2}\.\d{2}$": "Produktgruppe wie 11.20",
     r"^[^@\s]+@[^@\s]+\.[^@\s]+$": "E-Mail-Adresse",
 }

@@ -23,9 +23,11 @@ from pydantic import (
 
 from models.calendar_rules import CalendarSpec, ElectionRule
 from models.organisation import ContactRole
+from models.strategy import Direction, MeasureStatus
 
 KEY = r"^[a-z][a-z0-9_-]*$"
 PRODUCT_NUMBER = r"^\d{2}\.\d{2}\.\d{2}$"
+PRODUCT_GROUP = r"^\d{2}\.\d{2}$"
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
@@ -134,6 +136,73 @@ class OrganisationFile(_Strict):
     departments: list[DepartmentSpec] = Field(min_length=1)
     factions: list[FactionSpec] = Field(default_factory=list)
     committees: list[CommitteeSpec] = Field(default_factory=list)
+
+
+class KeyFigureSpec(_Strict):
+    """A Kennzahl with its yearly targets (Soll) and the actuals (Ist) known before kreislauf."""
+
+    key: str = Field(pattern=KEY, max_length=80)
+    name: str = Field(min_length=1, max_length=300)
+    unit: str = Field(min_length=1, max_length=40)
+    direction: Direction
+    department: str
+    product: str | None = Field(default=None, pattern=PRODUCT_NUMBER)
+    product_group: str | None = Field(default=None, pattern=PRODUCT_GROUP)
+    priority: str | None = None  # a priority code of the strategy, e.g. "mobilitaet.2"
+    tolerance: float | None = Field(default=None, ge=0, le=100)  # percent; file default else
+    plausible: tuple[float, float] | None = None  # lowest and highest value a report may have
+    targets: dict[int, float] = Field(default_factory=dict)
+    actuals: dict[int, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> KeyFigureSpec:
+        if self.product is None and self.product_group is None:
+            raise ValueError("product oder product_group fehlt")
+        if (
+            self.product
+            and self.product_group
+            and not self.product.startswith(self.product_group + ".")
+        ):
+            raise ValueError(
+                f"Produkt {self.product} gehört nicht zur Produktgruppe {self.product_group}"
+            )
+        if self.plausible is not None and self.plausible[0] > self.plausible[1]:
+            raise ValueError(
+                f"plausible = [kleinster, größter Wert], aber {self.plausible[0]:g} ist größer "
+                f"als {self.plausible[1]:g}"
+            )
+        return self
+
+    @property
+    def group(self) -> str:
+        return self.product_group or (self.product or "").rsplit(".", 1)[0]
+
+
+class MeasureSpec(_Strict):
+    key: str = Field(pattern=KEY, max_length=80)
+    text: str = Field(min_length=1)
+    status: MeasureStatus = MeasureStatus.planned
+
+
+class GoalSpec(_Strict):
+    """A Leistungsziel of one budget year with its measures."""
+
+    key: str = Field(pattern=KEY, max_length=80)
+    year: StrictInt = Field(ge=2000, le=2100)
+    department: str
+    product_group: str = Field(pattern=PRODUCT_GROUP)
+    priority: str | None = None
+    text: str = Field(min_length=1)
+    measures: list[MeasureSpec] = Field(default_factory=list)
+
+
+class FiguresFile(_Strict):
+    """figures.toml: key figures, operational goals and measures (optional file)."""
+
+    example: StrictBool = False
+    tolerance: float = Field(default=5.0, ge=0, le=100)
+    key_figures: list[KeyFigureSpec] = Field(default_factory=list)
+    goals: list[GoalSpec] = Field(default_factory=list)
 
 
 FILES: dict[str, type[BaseModel]] = {

@@ -391,6 +391,8 @@ class DeadlineRule(_Strict):
     title: str = Field(min_length=1)
     due: str
     responsible: str = Field(min_length=1)
+    # "key_figures": the departments fulfil this deadline by submitting their figures workbook.
+    delivers: Literal["key_figures"] | None = None
 
     _due = field_validator("due")(_check_rule)
 

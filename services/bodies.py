@@ -22,6 +22,7 @@ from models.strategy import (
     StrategyVersion,
 )
 from models.strategy_versions import current_version
+from services.figures import sync_figures
 
 if TYPE_CHECKING:
     from config.loader import BodyConfig
@@ -56,6 +57,7 @@ def install_body(config: BodyConfig, *, session: Session, now: dt.datetime, acto
         raise ConflictError(f"Die Körperschaft {spec.slug!r} ist bereits eingerichtet.") from None
     departments, _ = _sync_organisation(config, body, session=session)
     version = _add_strategy(config, body, departments, session=session, now=now)
+    sync_figures(config, body, departments, session=session)
     audit.record(
         session=session,
         now=now,
@@ -85,7 +87,7 @@ def _sync_organisation(
     """
     organisation = config.organisation
     changes: list[str] = []
-    departments = _upsert(
+    departments = upsert_by_key(
         session,
         Department,
         body,
@@ -111,7 +113,7 @@ def _sync_organisation(
         for d in organisation.departments
         for c in d.contacts
     ]
-    contacts = _upsert(session, Contact, body, contact_rows, "Kontakt", changes)
+    contacts = upsert_by_key(session, Contact, body, contact_rows, "Kontakt", changes)
     for d in organisation.departments:
         for c in d.contacts:
             deputy_id = contacts[c.deputy].id if c.deputy else None
@@ -119,10 +121,10 @@ def _sync_organisation(
                 if contacts[c.key].deputy_id is not None or deputy_id is not None:
                     changes.append(f"Vertretung von {c.name} geändert")
                 contacts[c.key].deputy_id = deputy_id
-    _upsert(
+    upsert_by_key(
         session, Faction, body, [f.model_dump() for f in organisation.factions], "Fraktion", changes
     )
-    _upsert(
+    upsert_by_key(
         session,
         Committee,
         body,
@@ -134,7 +136,7 @@ def _sync_organisation(
     return departments, changes
 
 
-def _upsert(
+def upsert_by_key(
     session: Session,
     table,
     body: Body,
@@ -269,8 +271,9 @@ def update_body(
         "reminder_policy": "Erinnerungsregeln geändert (reminders.toml)",
     }
     changes = [described.get(name, f"Einstellung {name} geändert") for name in before]
-    _, organisation_changes = _sync_organisation(config, body, session=session)
+    departments, organisation_changes = _sync_organisation(config, body, session=session)
     changes += organisation_changes
+    changes += sync_figures(config, body, departments, session=session)
     if changes:
         session.flush()
         audit.record(

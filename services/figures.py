@@ -1,0 +1,122 @@
+"""Taking over figures.toml: key figures with their targets, operational goals and measures.
+
+Rows are matched by key and never deleted (they carry history). Targets always follow the
+file; an actual follows it only until an accepted submission has set it, and a measure's
+status only when the measure is new: later statuses come from the departments' submissions.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session, select
+
+from models.body import Body
+from models.organisation import Department
+from models.strategy import KeyFigure, KeyFigureValue, Measure, OperationalGoal
+
+if TYPE_CHECKING:
+    from config.loader import BodyConfig
+
+
+def sync_figures(
+    config: BodyConfig, body: Body, departments: dict[str, Department], *, session: Session
+) -> list[str]:
+    """Insert or update the body's figures, goals and measures; a German line per change."""
+    from services.bodies import upsert_by_key
+
+    spec = config.figures
+    changes: list[str] = []
+    figures = upsert_by_key(
+        session,
+        KeyFigure,
+        body,
+        [
+            {
+                "key": f.key,
+                "name": f.name,
+                "unit": f.unit,
+                "direction": f.direction,
+                "product_group": f.group,
+                "product_number": f.product,
+                "priority_code": f.priority,
+                "department_id": departments[f.department].id,
+                "tolerance_pct": spec.tolerance if f.tolerance is None else f.tolerance,
+                "plausible_min": f.plausible[0] if f.plausible else None,
+                "plausible_max": f.plausible[1] if f.plausible else None,
+                "position": position,
+            }
+            for position, f in enumerate(spec.key_figures, start=1)
+        ],
+        "Kennzahl",
+        changes,
+    )
+    values = {
+        (value.key_figure_id, value.year): value
+        for value in session.exec(
+            select(KeyFigureValue).where(KeyFigureValue.body_id == body.id)
+        ).all()
+    }
+    changed_values = 0
+    for f in spec.key_figures:
+        figure = figures[f.key]
+        for year in sorted(set(f.targets) | set(f.actuals)):
+            row = values.get((figure.id, year))
+            if row is None:
+                row = KeyFigureValue(body_id=body.id, key_figure_id=figure.id, year=year)
+                session.add(row)
+            wanted = {"target": f.targets.get(year)}
+            if row.submission_id is None:
+                wanted["actual"] = f.actuals.get(year)
+            if any(getattr(row, name) != value for name, value in wanted.items()):
+                changed_values += 1
+                for name, value in wanted.items():
+                    setattr(row, name, value)
+    if changed_values:
+        changes.append(f"{changed_values} Soll-/Ist-Werte von Kennzahlen übernommen")
+    goals = {
+        goal.key: goal
+        for goal in session.exec(
+            select(OperationalGoal).where(OperationalGoal.body_id == body.id)
+        ).all()
+    }
+    measures = {
+        measure.key: measure
+        for measure in session.exec(select(Measure).where(Measure.body_id == body.id)).all()
+    }
+    for g in spec.goals:
+        wanted_goal = {
+            "year": g.year,
+            "product_group": g.product_group,
+            "priority_code": g.priority,
+            "department_id": departments[g.department].id,
+            "text": g.text,
+        }
+        goal = goals.get(g.key)
+        if goal is None:
+            goal = OperationalGoal(body_id=body.id, key=g.key, **wanted_goal)
+            session.add(goal)
+            session.flush()
+            changes.append(f"Leistungsziel {g.key} neu")
+        elif any(getattr(goal, name) != value for name, value in wanted_goal.items()):
+            for name, value in wanted_goal.items():
+                setattr(goal, name, value)
+            changes.append(f"Leistungsziel {g.key} geändert")
+        for m in g.measures:
+            measure = measures.get(m.key)
+            if measure is None:
+                session.add(
+                    Measure(
+                        body_id=body.id,
+                        operational_goal_id=goal.id,
+                        key=m.key,
+                        text=m.text,
+                        status=m.status,
+                    )
+                )
+                changes.append(f"Maßnahme {m.key} neu")
+            elif (measure.text, measure.operational_goal_id) != (m.text, goal.id):
+                measure.text, measure.operational_goal_id = m.text, goal.id
+                changes.append(f"Maßnahme {m.key} geändert")
+    session.flush()
+    return changes
