@@ -1,0 +1,473 @@
+"""Departments report their key-figure actuals with a workbook; the controlling office reviews.
+
+Shared by the CLI and the web upload: functions take the session, the body, the cycle year,
+the file's bytes and `now`/`actor`, and raise KreislaufError subclasses with German messages.
+`write_template` -> the department fills it -> `submit_workbook` (validates everything, then
+records a Submission and marks the task submitted) -> `review_submission` (accept: the values
+become the report year's actuals; return: the task is open again, with the reviewer's comment).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Literal
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from models import audit
+from models.body import Body
+from models.cycle import Deadline, Task, TaskStatus
+from models.errors import ConflictError, KreislaufError, NotFoundError
+from models.organisation import Department
+from models.strategy import KeyFigure, KeyFigureValue, Measure, MeasureStatus, OperationalGoal
+from models.submissions import Submission, SubmissionFigure, SubmissionMeasure, SubmissionStatus
+from models.transitions import review_task, submit_task
+from services.cycles import get_cycle
+
+Format = Literal["xlsx", "csv"]
+
+
+def find_department(*, session: Session, body: Body, name: str) -> Department:
+    """A department by key or name (case-insensitive), as people type it."""
+    departments = session.exec(
+        select(Department).where(Department.body_id == body.id).order_by(Department.key)
+    ).all()
+    wanted = name.strip().casefold()
+    for department in departments:
+        if wanted in (department.key.casefold(), department.name.casefold()):
+            return department
+    known = ", ".join(f"{d.name} ({d.key})" for d in departments) or "keine"
+    raise NotFoundError(f"Den Fachbereich {name!r} gibt es nicht (vorhanden: {known}).")
+
+
+# --------------------------------------------------------------------------- template
+
+
+def build_template(*, session: Session, body: Body, year: int, department: Department):  # type: ignore[no-untyped-def]
+    """The workbook's content: figures with target R and actual R-1, measures of year R."""
+    from models.workbook import FigureRow, MeasureRow, Template
+
+    report_year = year - 1
+    figures = session.exec(
+        select(KeyFigure)
+        .where(KeyFigure.body_id == body.id, KeyFigure.department_id == department.id)
+        .order_by(KeyFigure.position, KeyFigure.key)
+    ).all()
+    values = {
+        (value.key_figure_id, value.year): value
+        for value in session.exec(
+            select(KeyFigureValue).where(
+                KeyFigureValue.key_figure_id.in_([f.id for f in figures]),  # type: ignore[union-attr]
+                KeyFigureValue.year.in_([report_year, report_year - 1]),  # type: ignore[attr-defined]
+            )
+        ).all()
+    }
+
+    def value(figure: KeyFigure, year: int, name: str) -> float | None:
+        row = values.get((figure.id, year))
+        return getattr(row, name) if row is not None else None
+
+    measures = session.exec(
+        select(Measure, OperationalGoal)
+        .join(OperationalGoal, Measure.operational_goal_id == OperationalGoal.id)
+        .where(
+            OperationalGoal.body_id == body.id,
+            OperationalGoal.department_id == department.id,
+            OperationalGoal.year == report_year,
+        )
+        .order_by(OperationalGoal.key, Measure.key)
+    ).all()
+    return Template(
+        body_slug=body.slug,
+        body_name=body.name,
+        cycle_year=year,
+        department_key=department.key,
+        department_name=department.name,
+        figures=[
+            FigureRow(
+                key=f.key,
+                name=f.name,
+                unit=f.unit,
+                target=value(f, report_year, "target"),
+                last_actual=value(f, report_year - 1, "actual"),
+                plausible_min=f.plausible_min,
+                plausible_max=f.plausible_max,
+            )
+            for f in figures
+        ],
+        measures=[
+            MeasureRow(key=m.key or "", goal=g.text, text=m.text, status=MeasureStatus(m.status))
+            for m, g in measures
+        ],
+    )
+
+
+def write_template(
+    session: Session, body: Body, year: int, department: str, fmt: Format = "xlsx"
+) -> bytes:
+    """The department's figures workbook for cycle `year` as .xlsx or .csv bytes."""
+    from models.workbook import write_csv, write_xlsx
+
+    if fmt not in ("xlsx", "csv"):
+        raise KreislaufError(f"Format {fmt!r} unbekannt: xlsx oder csv.")
+    found = find_department(session=session, body=body, name=department)
+    template = build_template(session=session, body=body, year=year, department=found)
+    return write_xlsx(template) if fmt == "xlsx" else write_csv(template)
+
+
+# --------------------------------------------------------------------------- the task
+
+
+def figures_deadline_key(body: Body) -> str:
+    """The key of the calendar's deadline that the figures workbook fulfils."""
+    for phase in body.calendar.get("phases", []):
+        for deadline in phase.get("deadlines", []):
+            if deadline.get("delivers") == "key_figures":
+                return str(deadline["key"])
+    raise NotFoundError(
+        f"Der Kalender von {body.name} hat keine Frist für die Kennzahlenmeldung "
+        '(delivers = "key_figures" in calendar.toml).'
+    )
+
+
+def figures_task(*, session: Session, body: Body, year: int, department: Department) -> Task:
+    cycle = get_cycle(session=session, body=body, year=year)
+    assert cycle is not None
+    key = figures_deadline_key(body)
+    deadline = session.exec(
+        select(Deadline).where(Deadline.cycle_id == cycle.id, Deadline.key == key)
+    ).first()
+    if deadline is None:
+        raise NotFoundError(
+            f"Der Steuerungskreislauf {year} hat keine Frist „{key}“ für die Kennzahlenmeldung."
+        )
+    task = session.exec(
+        select(Task).where(Task.deadline_id == deadline.id, Task.department_id == department.id)
+    ).first()
+    if task is None:
+        raise NotFoundError(
+            f"{department.name} hat im Steuerungskreislauf {year} keine Aufgabe „{deadline.title}“."
+        )
+    return task
+
+
+def require_submittable(task: Task, department: Department, year: int) -> None:
+    status = TaskStatus(task.status)
+    what = f"Die Kennzahlenmeldung {year} von {department.name}"
+    if status == TaskStatus.planned:
+        raise ConflictError(f"{what} ist noch nicht fällig: die Phase ist noch nicht eröffnet.")
+    if status == TaskStatus.submitted:
+        raise ConflictError(f"{what} ist bereits eingereicht und wartet auf Prüfung.")
+    if status == TaskStatus.accepted:
+        raise ConflictError(f"{what} ist bereits angenommen; sie kann nicht mehr geändert werden.")
+    if status == TaskStatus.cancelled:
+        raise ConflictError(f"{what} entfällt (Aufgabe abgesagt).")
+
+
+# --------------------------------------------------------------------------- submit
+
+
+def submit_workbook(
+    session: Session,
+    body: Body,
+    year: int,
+    data: bytes,
+    filename: str,
+    now: dt.datetime,
+    actor: str,
+    department: str | None = None,
+) -> Submission:
+    """Validate the whole file, then record it as the department's submission for its open
+    (or returned) task and mark the task submitted. `department` (key or name), when given,
+    must be the file's department (the web passes the uploader's). SubmissionInvalid with
+    every problem when anything is wrong; then nothing is written."""
+    from models.workbook import INFO, SubmissionInvalid, read_sheets
+    from models.workbook_check import INFO_DEPARTMENT, check_report, check_sheets, read_info
+
+    sheets = read_sheets(data, filename)
+    info = read_info(sheets)
+    key = info.text(INFO_DEPARTMENT) if INFO in sheets else None
+    if department is not None:
+        found: Department | None = find_department(session=session, body=body, name=department)
+    else:
+        found = _department_of_file(session=session, body=body, key=key)
+    if found is None:
+        problems = check_sheets(sheets) + info.problems
+        if not problems:
+            problems.append(f"{INFO}: den Fachbereich „{key}“ gibt es nicht")
+        raise SubmissionInvalid(_invalid(filename, problems), problems=problems)
+    report = check_report(
+        sheets, info, _expected(session=session, body=body, year=year, department=found)
+    )
+    if report.problems:
+        raise SubmissionInvalid(_invalid(filename, report.problems), problems=report.problems)
+    task = figures_task(session=session, body=body, year=year, department=found)
+    require_submittable(task, found, year)
+    return _record(session, body, task, found, report, data, filename, now, actor, year)
+
+
+def _department_of_file(*, session: Session, body: Body, key: str | None) -> Department | None:
+    if not key:
+        return None
+    try:
+        return find_department(session=session, body=body, name=key)
+    except NotFoundError:
+        return None
+
+
+def _invalid(filename: str, problems: list[str]) -> str:
+    count = len(problems)
+    return (
+        f"{filename} wurde nicht übernommen ({count} Problem{'e' if count != 1 else ''}); "
+        "nichts wurde gespeichert:"
+    )
+
+
+def _expected(*, session: Session, body: Body, year: int, department: Department):  # type: ignore[no-untyped-def]
+    from models.workbook_check import Expected, FigureSpec
+
+    template = build_template(session=session, body=body, year=year, department=department)
+    return Expected(
+        body_slug=body.slug,
+        cycle_year=year,
+        department_key=department.key,
+        figures=[
+            FigureSpec(row.key, row.name, row.unit, row.plausible_min, row.plausible_max)
+            for row in template.figures
+        ],
+        measure_keys=[row.key for row in template.measures],
+    )
+
+
+def _record(  # type: ignore[no-untyped-def]
+    session: Session,
+    body: Body,
+    task: Task,
+    department: Department,
+    report,
+    data: bytes,
+    filename: str,
+    now: dt.datetime,
+    actor: str,
+    year: int,
+) -> Submission:
+    # the task's conditional update first: of two uploads at once, one wins
+    if not submit_task(task, session=session, now=now, actor=actor):
+        raise ConflictError("Die Aufgabe wurde gleichzeitig von jemand anderem geändert.")
+    previous = session.exec(
+        select(sa.func.max(Submission.attempt)).where(Submission.task_id == task.id)
+    ).one()
+    submission = Submission(
+        body_id=body.id,
+        cycle_id=task.cycle_id,
+        task_id=task.id,
+        department_id=department.id,
+        attempt=(previous or 0) + 1,
+        report_year=year - 1,
+        filename=filename[-300:],
+        sha256=hashlib.sha256(data).hexdigest(),
+        submitted_at=now,
+        submitted_by=actor,
+    )
+    try:
+        with session.begin_nested():
+            session.add(submission)
+            session.flush()
+    except sa.exc.IntegrityError:
+        raise ConflictError("Gleichzeitig wurde eine andere Meldung eingereicht.") from None
+    _add_reported(session=session, body=body, submission=submission, report=report)
+    audit.record(
+        session=session,
+        now=now,
+        actor=actor,
+        action="submission.submitted",
+        entity="submission",
+        entity_id=submission.id,
+        body_id=body.id,
+        after={
+            "department": department.key,
+            "attempt": submission.attempt,
+            "filename": submission.filename,
+            "sha256": submission.sha256,
+            "figures": len(report.figures),
+            "measures": len(report.measures),
+        },
+    )
+    session.flush()
+    return submission
+
+
+def _add_reported(*, session: Session, body: Body, submission: Submission, report) -> None:  # type: ignore[no-untyped-def]
+    figure_ids = {
+        f.key: f.id
+        for f in session.exec(select(KeyFigure).where(KeyFigure.body_id == body.id)).all()
+    }
+    measure_ids = {
+        m.key: m.id for m in session.exec(select(Measure).where(Measure.body_id == body.id)).all()
+    }
+    for figure in report.figures:
+        session.add(
+            SubmissionFigure(
+                submission_id=submission.id,
+                key_figure_id=figure_ids[figure.key],
+                actual=figure.actual,
+                comment=figure.comment,
+            )
+        )
+    for measure in report.measures:
+        session.add(
+            SubmissionMeasure(
+                submission_id=submission.id,
+                measure_id=measure_ids[measure.key],
+                status=measure.status.value,
+                comment=measure.comment,
+            )
+        )
+
+
+# --------------------------------------------------------------------------- review
+
+
+def review_submission(
+    session: Session,
+    body: Body,
+    year: int,
+    department: str,
+    accept: bool,
+    comment: str | None,
+    now: dt.datetime,
+    actor: str,
+) -> Submission:
+    """Accept the department's submitted figures (they become the report year's actuals and
+    measure statuses) or return them with a comment (the task is open again)."""
+    found = find_department(session=session, body=body, name=department)
+    if not accept and not (comment and comment.strip()):
+        raise KreislaufError("Eine Rückgabe braucht einen Kommentar: was ist zu ändern?")
+    task = figures_task(session=session, body=body, year=year, department=found)
+    submission = session.exec(
+        select(Submission).where(Submission.task_id == task.id).order_by(Submission.attempt.desc())  # type: ignore[attr-defined]
+    ).first()
+    if submission is None or SubmissionStatus(submission.status) != SubmissionStatus.submitted:
+        state = (
+            "keine eingereichte Meldung"
+            if submission is None
+            else f"die letzte Meldung ist {SubmissionStatus(submission.status).label}"
+        )
+        raise ConflictError(f"{found.name}: für {year} gibt es nichts zu prüfen ({state}).")
+    if not review_task(task, accept=accept, comment=comment, session=session, now=now, actor=actor):
+        raise ConflictError("Die Aufgabe wurde gleichzeitig von jemand anderem geändert.")
+    new = SubmissionStatus.accepted if accept else SubmissionStatus.returned
+    submission.status = new
+    submission.reviewed_at = now
+    submission.reviewed_by = actor
+    submission.review_comment = comment.strip() if comment else None
+    if accept:
+        _take_over(session=session, body=body, submission=submission)
+    audit.record(
+        session=session,
+        now=now,
+        actor=actor,
+        action=f"submission.{new.value}",
+        entity="submission",
+        entity_id=submission.id,
+        body_id=body.id,
+        before={"status": "submitted"},
+        after={"status": new.value, "comment": submission.review_comment},
+    )
+    session.flush()
+    return submission
+
+
+def _take_over(*, session: Session, body: Body, submission: Submission) -> None:
+    """The accepted figures become actuals of the report year, the statuses the measures'."""
+    figures = session.exec(
+        select(SubmissionFigure).where(SubmissionFigure.submission_id == submission.id)
+    ).all()
+    values = {
+        value.key_figure_id: value
+        for value in session.exec(
+            select(KeyFigureValue).where(
+                KeyFigureValue.body_id == body.id, KeyFigureValue.year == submission.report_year
+            )
+        ).all()
+    }
+    for figure in figures:
+        value = values.get(figure.key_figure_id)
+        if value is None:
+            value = KeyFigureValue(
+                body_id=body.id, key_figure_id=figure.key_figure_id, year=submission.report_year
+            )
+            session.add(value)
+        value.actual = figure.actual
+        value.comment = figure.comment
+        value.submission_id = submission.id
+    for reported in session.exec(
+        select(SubmissionMeasure).where(SubmissionMeasure.submission_id == submission.id)
+    ).all():
+        measure = session.get(Measure, reported.measure_id)
+        assert measure is not None
+        measure.status = MeasureStatus(reported.status)
+
+
+# --------------------------------------------------------------------------- list
+
+
+@dataclass(frozen=True)
+class SubmissionView:
+    department: str
+    department_key: str
+    task_status: TaskStatus
+    attempt: int | None
+    status: SubmissionStatus | None
+    submitted_at: dt.datetime | None
+    submitted_by: str | None
+    review_comment: str | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "department": self.department_key,
+            "task_status": self.task_status.value,
+            "attempt": self.attempt,
+            "status": self.status.value if self.status else None,
+            "submitted_at": self.submitted_at.isoformat() if self.submitted_at else None,
+            "submitted_by": self.submitted_by,
+            "review_comment": self.review_comment,
+        }
+
+
+def list_submissions(*, session: Session, body: Body, year: int) -> list[SubmissionView]:
+    """Each department's figures task with its latest submission (if any)."""
+    cycle = get_cycle(session=session, body=body, year=year)
+    assert cycle is not None
+    key = figures_deadline_key(body)
+    rows = session.exec(
+        select(Task, Department)
+        .join(Deadline, Task.deadline_id == Deadline.id)
+        .join(Department, Task.department_id == Department.id)
+        .where(Deadline.cycle_id == cycle.id, Deadline.key == key)
+        .order_by(Department.name)
+    ).all()
+    latest: dict[int, Submission] = {}
+    for submission in session.exec(
+        select(Submission).where(Submission.cycle_id == cycle.id).order_by(Submission.attempt)
+    ).all():
+        latest[submission.task_id] = submission
+    views = []
+    for task, department in rows:
+        s = latest.get(task.id)  # type: ignore[arg-type]
+        views.append(
+            SubmissionView(
+                department=department.name,
+                department_key=department.key,
+                task_status=TaskStatus(task.status),
+                attempt=s.attempt if s else None,
+                status=SubmissionStatus(s.status) if s else None,
+                submitted_at=s.submitted_at if s else None,
+                submitted_by=s.submitted_by if s else None,
+                review_comment=s.review_comment if s else None,
+            )
+        )
+    return views

@@ -1,0 +1,600 @@
+"""Key-figure reporting: the workbook goes out, comes back filled, is checked and reviewed.
+
+The 2027 cycle's evaluation opens on 1 February 2027; the figures are due on 19 February.
+Fachbereich Umwelt reports three key figures (pv-leistung, klimaberatungen,
+ausgleichsflaechen) and three measures of budget year 2026.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import openpyxl
+import pendulum
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from models.cycle import Task, TaskStatus
+from models.db import session_scope
+from models.errors import ConflictError, KreislaufError
+from models.strategy import KeyFigure, KeyFigureValue, Measure, MeasureStatus
+from models.submissions import Submission, SubmissionStatus
+from models.workbook import SubmissionInvalid
+from notifications.reminders import Reminder
+from notifications.sweep import sweep
+from services.cycles import create_cycle
+from services.reconcile import reconcile
+from services.submissions import review_submission, submit_workbook, write_template
+from tests.conftest import NOW, row_counts
+
+FILLED = {"pv-leistung": 2980, "klimaberatungen": 1012, "ausgleichsflaechen": 163.5}
+FIRST_ROW = 4  # .xlsx: title, year note, header row, then the first figure
+
+
+def berlin(month: int, day: int, hour: int = 9) -> pendulum.DateTime:
+    return pendulum.datetime(2027, month, day, hour, tz="Europe/Berlin")
+
+
+@pytest.fixture
+def evaluation(engine: sa.Engine, loerrach):  # type: ignore[no-untyped-def]
+    """Lörrach with its 2027 cycle, the evaluation phase opened on 1 February."""
+    with session_scope(engine) as session:
+        create_cycle(session=session, body=loerrach, year=2027, now=NOW, actor="test")
+    with session_scope(engine) as session:
+        reconcile(session=session, body=loerrach, year=2027, now=berlin(2, 1, 6), actor="flow")
+    return loerrach
+
+
+def template(engine: sa.Engine, body, department: str = "umwelt", fmt: str = "xlsx") -> bytes:  # type: ignore[no-untyped-def]
+    with session_scope(engine) as session:
+        return write_template(session, body, 2027, department, fmt)  # type: ignore[arg-type]
+
+
+def fill(data: bytes, actuals=FILLED, edit=None) -> bytes:  # type: ignore[no-untyped-def]
+    """What a department does in Excel: type the actuals (and whatever `edit` does)."""
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    sheet = book["Kennzahlen"]
+    for row in range(FIRST_ROW, sheet.max_row + 1):
+        key = sheet.cell(row=row, column=1).value
+        if key in actuals:
+            sheet.cell(row=row, column=6).value = actuals[key]
+            sheet.cell(row=row, column=7).value = f"Kommentar zu {key}"
+    if edit is not None:
+        edit(book)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def submit(engine, body, data: bytes, filename: str = "umwelt.xlsx", **options):  # type: ignore[no-untyped-def]
+    options = {"year": 2027, "now": berlin(2, 10), **options}
+    with session_scope(engine) as session:
+        submission = submit_workbook(
+            session,
+            body,
+            options.pop("year"),
+            data,
+            filename,
+            options.pop("now"),
+            "fb-umwelt",
+            **options,
+        )
+        return submission.id, submission.attempt
+
+
+def review(engine, body, accept: bool, comment: str | None = None, when=None):  # type: ignore[no-untyped-def]
+    with session_scope(engine) as session:
+        submission = review_submission(
+            session,
+            body,
+            2027,
+            "Fachbereich Umwelt",
+            accept,
+            comment,
+            when or berlin(2, 12),
+            "ctrl",
+        )
+        return submission.status
+
+
+def task_status(engine: sa.Engine, department: str = "umwelt") -> TaskStatus:
+    with session_scope(engine) as session:
+        tasks = session.exec(select(Task).where(Task.assignee == f"department:{department}")).all()
+        return TaskStatus(min(tasks, key=lambda t: t.deadline_id).status)
+
+
+def actuals_2026(engine: sa.Engine) -> dict[str, tuple[float | None, str | None]]:
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(KeyFigure.key, KeyFigureValue.actual, KeyFigureValue.comment)
+            .join(KeyFigureValue, KeyFigureValue.key_figure_id == KeyFigure.id)
+            .where(KeyFigureValue.year == 2026, KeyFigure.key.in_(FILLED))  # type: ignore[attr-defined]
+        ).all()
+    return {key: (actual, comment) for key, actual, comment in rows}
+
+
+def refused(engine, body, data: bytes, filename: str = "umwelt.xlsx", **options) -> str:  # type: ignore[no-untyped-def]
+    """Submit a bad file: the German message, after checking that nothing was written."""
+    before = row_counts(engine)
+    with pytest.raises(SubmissionInvalid) as caught:
+        submit(engine, body, data, filename, **options)
+    assert row_counts(engine) == before
+    assert task_status(engine) == TaskStatus.open
+    return str(caught.value)
+
+
+# --------------------------------------------------------------------------- the round trip
+
+
+def test_template_shows_target_2026_actual_2025_and_empty_input_cells(engine, evaluation) -> None:
+    book = openpyxl.load_workbook(io.BytesIO(template(engine, evaluation)))
+    assert book.sheetnames == ["Kennzahlen", "Maßnahmen", "Info"]
+    figures = book["Kennzahlen"]
+    assert "Berichtsjahr 2026" in figures["A2"].value
+    header = [c.value for c in figures[3]]
+    assert header == [
+        "Schlüssel",
+        "Kennzahl",
+        "Einheit",
+        "Soll 2026",
+        "Ist 2025",
+        "Ist 2026",
+        "Kommentar",
+    ]
+    assert [c.value for c in figures[4]] == [
+        "pv-leistung",
+        "Installierte Photovoltaik-Leistung auf Kreisgebäuden",
+        "kWp",
+        3000,
+        2050,
+        None,
+        None,
+    ]
+    assert figures.freeze_panes == "A4"
+    assert figures.protection.sheet and not figures.protection.password
+    assert figures["F4"].protection.locked is False and figures["A4"].protection.locked is True
+    assert figures["F4"].fill.fgColor.rgb.endswith("FFF2CC")
+    assert figures["A3"].font.bold
+    ranges = {
+        str(v.sqref): (v.formula1, v.formula2) for v in figures.data_validations.dataValidation
+    }
+    assert ranges["F4"] == ("0", "20000")  # pv-leistung: plausible 0 to 20.000 kWp
+    measures = book["Maßnahmen"]
+    statuses = {row[0].value: row[3].value for row in measures.iter_rows(min_row=4)}
+    assert statuses["umwelt-2026-pv-dachkataster"] == "umgesetzt"
+    lists = [v.formula1 for v in measures.data_validations.dataValidation]
+    assert lists == ['"geplant,in Umsetzung,umgesetzt,verschoben,entfallen"']
+    info = {row[0].value: row[1].value for row in book["Info"].iter_rows(min_row=4)}
+    assert (info["Körperschaft"], info["Steuerungskreislauf"], info["Fachbereich"]) == (
+        "loerrach",
+        2027,
+        "umwelt",
+    )
+
+
+def test_filled_workbook_is_submitted_then_accepted_into_the_2026_actuals(
+    engine, evaluation
+) -> None:
+    def change_status(book) -> None:  # type: ignore[no-untyped-def]
+        book["Maßnahmen"]["D4"] = "umgesetzt"  # umwelt-2026-biotopverbund-plan
+
+    data = fill(template(engine, evaluation), edit=change_status)
+    submission_id, attempt = submit(engine, evaluation, data)
+    assert attempt == 1
+    assert task_status(engine) == TaskStatus.submitted
+    assert actuals_2026(engine)["pv-leistung"] == (None, None)  # not before the review
+    assert review(engine, evaluation, accept=True) == SubmissionStatus.accepted
+    assert task_status(engine) == TaskStatus.accepted
+    assert actuals_2026(engine) == {
+        "pv-leistung": (2980, "Kommentar zu pv-leistung"),
+        "klimaberatungen": (1012, "Kommentar zu klimaberatungen"),
+        "ausgleichsflaechen": (163.5, "Kommentar zu ausgleichsflaechen"),
+    }
+    with session_scope(engine) as session:
+        value = session.exec(
+            select(KeyFigureValue)
+            .join(KeyFigure, KeyFigureValue.key_figure_id == KeyFigure.id)
+            .where(KeyFigure.key == "pv-leistung", KeyFigureValue.year == 2026)
+        ).one()
+        measure = session.exec(
+            select(Measure).where(Measure.key == "umwelt-2026-biotopverbund-plan")
+        ).one()
+        submission = session.get(Submission, submission_id)
+    assert value.submission_id == submission_id and value.target == 3000
+    assert measure.status == MeasureStatus.done
+    assert submission.filename == "umwelt.xlsx" and len(submission.sha256) == 64
+    assert submission.report_year == 2026 and submission.reviewed_by == "ctrl"
+
+
+def test_returned_figures_stay_out_and_a_second_attempt_is_accepted(engine, evaluation) -> None:
+    submit(engine, evaluation, fill(template(engine, evaluation)))
+    assert review(engine, evaluation, False, "PV-Wert bitte prüfen") == SubmissionStatus.returned
+    assert task_status(engine) == TaskStatus.returned
+    assert actuals_2026(engine)["pv-leistung"] == (None, None)
+    fixed = fill(template(engine, evaluation), actuals={**FILLED, "pv-leistung": 3010})
+    _, attempt = submit(engine, evaluation, fixed, now=berlin(2, 15))
+    assert attempt == 2
+    review(engine, evaluation, accept=True, when=berlin(2, 16))
+    assert actuals_2026(engine)["pv-leistung"][0] == 3010
+    with session_scope(engine) as session:
+        attempts = session.exec(select(Submission).order_by(Submission.attempt)).all()
+    assert [(s.attempt, s.status, s.review_comment) for s in attempts] == [
+        (1, "returned", "PV-Wert bitte prüfen"),
+        (2, "accepted", None),
+    ]
+
+
+def test_a_returned_task_is_reminded_again_by_the_sweep(engine, evaluation) -> None:
+    def reminded(day: int) -> set[str]:
+        with session_scope(engine) as session:
+            sweep(session=session, now=berlin(2, day, 7))
+        with session_scope(engine) as session:
+            rows = session.exec(
+                select(Reminder.kind, Task.assignee).join(Task, Reminder.task_id == Task.id)
+            ).all()
+        return {kind for kind, assignee in rows if assignee == "department:umwelt"}
+
+    submit(engine, evaluation, fill(template(engine, evaluation)), now=berlin(2, 10))
+    assert "due" not in reminded(19)  # due day (Fri 19 Feb): submitted, so no reminder
+    review(engine, evaluation, False, "Kommentar zu den Beratungen fehlt", when=berlin(2, 22))
+    assert "overdue:2" in reminded(23)  # 2 working days overdue: reminded again
+
+
+def test_csv_template_round_trips_with_decimal_comma(engine, evaluation) -> None:
+    data = template(engine, evaluation, fmt="csv")
+    assert data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    values = {"pv-leistung": "2980", "klimaberatungen": "1012", "ausgleichsflaechen": "163,5"}
+    for row in rows:
+        if row[0] == "Kennzahlen" and row[1] in values:
+            row[6], row[7] = values[row[1]], f"Kommentar zu {row[1]}"
+        if row[0] == "Maßnahmen" and row[1] == "umwelt-2026-pv-ausschreibung":
+            row[4] = "verschoben"
+    out = io.StringIO()
+    csv.writer(out, delimiter=";").writerows(rows)
+    submit(engine, evaluation, ("\ufeff" + out.getvalue()).encode(), filename="umwelt.csv")
+    review(engine, evaluation, accept=True)
+    assert actuals_2026(engine)["ausgleichsflaechen"] == (163.5, "Kommentar zu ausgleichsflaechen")
+    with session_scope(engine) as session:
+        measure = session.exec(
+            select(Measure).where(Measure.key == "umwelt-2026-pv-ausschreibung")
+        ).one()
+    assert measure.status == MeasureStatus.postponed
+
+
+def test_csv_saved_by_german_excel_in_windows_encoding_is_read(engine, evaluation) -> None:
+    text = template(engine, evaluation, fmt="csv").decode("utf-8-sig")
+    lines = []
+    for line in text.splitlines():
+        cells = line.split(";")
+        if cells[0] == "Kennzahlen" and cells[1] in FILLED:
+            cells[6] = str(FILLED[cells[1]]).replace(".", ",")
+        lines.append(";".join(cells))
+    submit(engine, evaluation, "\r\n".join(lines).encode("cp1252"), filename="umwelt.csv")
+    assert task_status(engine) == TaskStatus.submitted
+
+
+def test_numbers_in_german_notation_are_read(engine, evaluation) -> None:
+    actuals = {"pv-leistung": "2.980,5", "klimaberatungen": "1012", "ausgleichsflaechen": "163,5"}
+    submit(engine, evaluation, fill(template(engine, evaluation), actuals=actuals))
+    review(engine, evaluation, accept=True)
+    got = {key: value for key, (value, _) in actuals_2026(engine).items()}
+    assert got == {"pv-leistung": 2980.5, "klimaberatungen": 1012, "ausgleichsflaechen": 163.5}
+
+
+def test_the_bounds_of_the_plausible_range_are_accepted(engine, evaluation) -> None:
+    # pv-leistung: plausible 0 to 20.000 kWp
+    submit(engine, evaluation, fill(template(engine, evaluation), {**FILLED, "pv-leistung": 20000}))
+    review(engine, evaluation, accept=False, comment="nochmal")
+    submit(engine, evaluation, fill(template(engine, evaluation), {**FILLED, "pv-leistung": "0"}))
+    assert task_status(engine) == TaskStatus.submitted
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_value_just_outside_the_plausible_range_is_refused(engine, evaluation) -> None:
+    data = fill(template(engine, evaluation), {**FILLED, "pv-leistung": "20.000,5"})
+    message = refused(engine, evaluation, data)
+    assert (
+        "Kennzahlen Zeile 4, Spalte F (Ist 2026): 20.000,5 liegt außerhalb des plausiblen "
+        "Bereichs 0 bis 20.000 kWp"
+    ) in message
+    data = fill(template(engine, evaluation), {**FILLED, "klimaberatungen": -1})
+    assert "Kennzahlen Zeile 5, Spalte F (Ist 2026): -1 liegt außerhalb" in refused(
+        engine, evaluation, data
+    )
+
+
+def test_unknown_key_figure_is_refused(engine, evaluation) -> None:
+    def add_row(book) -> None:  # type: ignore[no-untyped-def]
+        book["Kennzahlen"].append(["radwege-neu", "Radwege", "km", None, None, 4, None])
+
+    message = refused(engine, evaluation, fill(template(engine, evaluation), edit=add_row))
+    assert (
+        "Kennzahlen Zeile 7, Spalte A (Schlüssel): unbekannte Kennzahl „radwege-neu“"
+    ) in message
+
+
+def test_wrong_sheet_is_refused(engine, evaluation) -> None:
+    def rename(book) -> None:  # type: ignore[no-untyped-def]
+        book["Kennzahlen"].title = "Tabelle1"
+
+    message = refused(engine, evaluation, fill(template(engine, evaluation), edit=rename))
+    assert (
+        "Kennzahlen: das Blatt „Kennzahlen“ fehlt (vorhanden: Tabelle1, Maßnahmen, Info)" in message
+    )
+    assert "Tabelle1: das Blatt „Tabelle1“ gehört nicht zur Vorlage" in message
+
+
+def test_figures_moved_off_their_columns_are_refused(engine, evaluation) -> None:
+    def shift(book) -> None:  # type: ignore[no-untyped-def]
+        book["Kennzahlen"].insert_cols(1)
+
+    message = refused(engine, evaluation, fill(template(engine, evaluation), edit=shift))
+    assert "Kennzahlen: keine Kopfzeile mit „Schlüssel“ in Spalte A gefunden" in message
+
+
+def test_text_where_a_number_belongs_is_refused(engine, evaluation) -> None:
+    data = fill(template(engine, evaluation), {**FILLED, "klimaberatungen": "etwa tausend"})
+    message = refused(engine, evaluation, data)
+    assert "Kennzahlen Zeile 5, Spalte F (Ist 2026): „etwa tausend“ ist keine Zahl" in message
+
+
+def test_ambiguous_thousands_dot_is_refused(engine, evaluation) -> None:
+    data = fill(template(engine, evaluation), {**FILLED, "klimaberatungen": "1.012"})
+    message = refused(engine, evaluation, data)
+    assert "Kennzahlen Zeile 5, Spalte F (Ist 2026): „1.012“ ist mehrdeutig" in message
+
+
+def test_unit_that_does_not_match_is_refused(engine, evaluation) -> None:
+    def unit(book) -> None:  # type: ignore[no-untyped-def]
+        book["Kennzahlen"]["C4"] = "MWp"
+
+    message = refused(engine, evaluation, fill(template(engine, evaluation), edit=unit))
+    assert (
+        "Kennzahlen Zeile 4, Spalte C (Einheit): Einheit „MWp“ passt nicht zur Kennzahl "
+        "„pv-leistung“ (Einheit „kWp“)"
+    ) in message
+
+
+def test_duplicated_row_is_refused(engine, evaluation) -> None:
+    def duplicate(book) -> None:  # type: ignore[no-untyped-def]
+        sheet = book["Kennzahlen"]
+        sheet.append([cell.value for cell in sheet[4]])
+
+    message = refused(engine, evaluation, fill(template(engine, evaluation), edit=duplicate))
+    assert (
+        "Kennzahlen Zeile 7, Spalte A (Schlüssel): Kennzahl „pv-leistung“ steht doppelt "
+        "(schon in Zeile 4)"
+    ) in message
+
+
+def test_missing_actual_is_refused(engine, evaluation) -> None:
+    data = fill(template(engine, evaluation), {"pv-leistung": 2980, "klimaberatungen": 1012})
+    message = refused(engine, evaluation, data)
+    assert "Kennzahlen Zeile 6, Spalte F (Ist 2026): Ist-Wert fehlt" in message
+
+
+def test_deleted_figure_row_is_refused(engine, evaluation) -> None:
+    def delete(book) -> None:  # type: ignore[no-untyped-def]
+        book["Kennzahlen"].delete_rows(6)
+
+    message = refused(engine, evaluation, fill(template(engine, evaluation), edit=delete))
+    assert "Kennzahlen, Spalte A (Schlüssel): Kennzahl „ausgleichsflaechen“ fehlt" in message
+
+
+def test_unknown_measure_status_is_refused(engine, evaluation) -> None:
+    def status(book) -> None:  # type: ignore[no-untyped-def]
+        book["Maßnahmen"]["D5"] = "fast fertig"
+
+    message = refused(engine, evaluation, fill(template(engine, evaluation), edit=status))
+    assert "Maßnahmen Zeile 5, Spalte D (Status): Status „fast fertig“ unbekannt" in message
+
+
+def test_file_for_another_department_is_refused(engine, evaluation) -> None:
+    data = fill(template(engine, evaluation))
+    message = refused(engine, evaluation, data, department="Fachbereich Mobilität und Straßen")
+    assert (
+        "Info Zeile 10, Spalte B (Wert): Fachbereich: die Datei ist für den Fachbereich "
+        "„umwelt“, erwartet „mobilitaet“"
+    ) in message
+
+
+def test_file_for_another_year_is_refused(engine, evaluation) -> None:
+    message = refused(engine, evaluation, fill(template(engine, evaluation)), year=2028)
+    assert (
+        "Info Zeile 8, Spalte B (Wert): Steuerungskreislauf: die Datei ist für den "
+        "Steuerungskreislauf „2027“, erwartet „2028“"
+    ) in message
+    assert "Kennzahlen Zeile 3, Spalte D (Soll 2027): Spaltenüberschrift „Soll 2026“" in message
+
+
+def test_every_problem_is_reported_at_once(engine, evaluation) -> None:
+    def break_more(book) -> None:  # type: ignore[no-untyped-def]
+        book["Kennzahlen"]["C5"] = "Stück"
+        book["Maßnahmen"]["D4"] = "erledigt"
+
+    data = fill(template(engine, evaluation), {**FILLED, "pv-leistung": "viel"}, edit=break_more)
+    error_text = refused(engine, evaluation, data)
+    assert "wurde nicht übernommen (3 Probleme); nichts wurde gespeichert" in error_text
+    assert "Zeile 4, Spalte F" in error_text and "Zeile 5, Spalte C" in error_text
+    assert "Maßnahmen Zeile 4, Spalte D" in error_text
+
+
+def test_empty_file_is_refused(engine, evaluation) -> None:
+    assert "Die Datei umwelt.xlsx ist leer." in refused(engine, evaluation, b"")
+
+
+def test_truncated_workbook_is_refused(engine, evaluation) -> None:
+    data = fill(template(engine, evaluation))
+    message = refused(engine, evaluation, data[: len(data) // 2])
+    assert "Die Datei umwelt.xlsx ist keine gültige Excel-Datei (.xlsx)" in message
+
+
+def test_corrupt_workbook_is_refused(engine, evaluation) -> None:
+    message = refused(engine, evaluation, b"%PDF-1.7 not a workbook at all")
+    assert "keine gültige Excel-Datei" in message
+
+
+def test_csv_with_problems_names_the_csv_row_and_column(engine, evaluation) -> None:
+    text = template(engine, evaluation, fmt="csv").decode("utf-8-sig")
+    text = text.replace("pv-leistung;Installierte", "pv-leistun;Installierte")
+    message = refused(engine, evaluation, text.encode(), filename="umwelt.csv")
+    assert "Kennzahlen Zeile 3, Spalte B (Schlüssel): unbekannte Kennzahl „pv-leistun“" in message
+    assert "Kennzahlen Zeile 4, Spalte G (Ist 2026): Ist-Wert fehlt" in message
+
+
+# --------------------------------------------------------------------------- the task's state
+
+
+def test_an_accepted_task_takes_no_new_submission(engine, evaluation) -> None:
+    data = fill(template(engine, evaluation))
+    submit(engine, evaluation, data)
+    review(engine, evaluation, accept=True)
+    before = row_counts(engine)
+    with pytest.raises(ConflictError, match="bereits angenommen"):
+        submit(engine, evaluation, data, now=berlin(2, 15))
+    assert row_counts(engine) == before
+
+
+def test_a_submitted_task_waits_for_its_review(engine, evaluation) -> None:
+    data = fill(template(engine, evaluation))
+    submit(engine, evaluation, data)
+    with pytest.raises(ConflictError, match="bereits eingereicht und wartet auf Prüfung"):
+        submit(engine, evaluation, data, now=berlin(2, 11))
+
+
+def test_before_the_evaluation_opens_nothing_can_be_submitted(engine, loerrach) -> None:
+    with session_scope(engine) as session:
+        create_cycle(session=session, body=loerrach, year=2027, now=NOW, actor="test")
+    data = fill(template(engine, loerrach))
+    with pytest.raises(ConflictError, match="Phase ist noch nicht eröffnet"):
+        submit(engine, loerrach, data, now=berlin(1, 20))
+
+
+def test_returning_needs_a_comment_and_something_submitted(engine, evaluation) -> None:
+    with pytest.raises(ConflictError, match="keine eingereichte Meldung"):
+        review(engine, evaluation, accept=True)
+    submit(engine, evaluation, fill(template(engine, evaluation)))
+    with pytest.raises(KreislaufError, match="Rückgabe braucht einen Kommentar"):
+        review(engine, evaluation, accept=False, comment="  ")
+    assert task_status(engine) == TaskStatus.submitted
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_cli_template_submit_review_and_list(engine, evaluation, cli, tmp_path) -> None:
+    path = tmp_path / "umwelt.xlsx"
+    result = cli("template", "2027", "--department", "Fachbereich Umwelt", "-o", str(path))
+    assert result.exit_code == 0, result.output
+    assert "Berichtsjahr 2026" in result.output
+    path.write_bytes(fill(path.read_bytes(), {**FILLED, "pv-leistung": "viel"}))
+    result = cli("submit", "2027", str(path))
+    assert result.exit_code == 2
+    assert "Kennzahlen Zeile 4, Spalte F (Ist 2026): „viel“ ist keine Zahl" in result.stderr
+    path.write_bytes(fill(path.read_bytes()))
+    result = cli("submit", "2027", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert "eingereicht (Versuch 1)" in result.output
+    result = cli("review", "2027", "--department", "umwelt", "--return")
+    assert result.exit_code == 2 and "Kommentar" in result.stderr
+    result = cli("review", "2027", "--department", "umwelt", "--accept")
+    assert result.exit_code == 0, result.stderr
+    result = cli("submissions", "2027", "--json")
+    umwelt = [
+        row for row in __import__("json").loads(result.output) if row["department"] == "umwelt"
+    ]
+    assert umwelt == [
+        {
+            "department": "umwelt",
+            "task_status": "accepted",
+            "attempt": 1,
+            "status": "accepted",
+            "submitted_at": umwelt[0]["submitted_at"],
+            "submitted_by": umwelt[0]["submitted_by"],
+            "review_comment": None,
+        }
+    ]
+
+
+def test_cli_csv_template_by_suffix(engine, evaluation, cli, tmp_path) -> None:
+    path = tmp_path / "umwelt.csv"
+    assert cli("template", "2027", "--department", "umwelt", "-o", str(path)).exit_code == 0
+    assert path.read_bytes().startswith("\ufeffBlatt;".encode())
+
+
+# --------------------------------------------------------------------------- pure parsing
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("1.234,5", 1234.5),
+        ("1234,5", 1234.5),
+        ("1234.5", 1234.5),
+        ("17.45", 17.45),
+        ("1.234.567", 1234567),
+        ("-3,25", -3.25),
+        ("64 %", 64),
+        (" 2\u00a0050 ", 2050),
+        (2050, 2050),
+        (17.4, 17.4),
+    ],
+)
+def test_german_notation(text, number) -> None:  # type: ignore[no-untyped-def]
+    from models.workbook_check import parse_number
+
+    assert parse_number(text, "kWp") == number
+
+
+@pytest.mark.parametrize("text", ["1.234", "1,234.5", "12,3,4", "zwölf", "1e5", True])
+def test_not_a_number_or_ambiguous(text) -> None:  # type: ignore[no-untyped-def]
+    from models.workbook_check import parse_number
+
+    with pytest.raises(ValueError, match="keine Zahl|mehrdeutig"):
+        parse_number(text, "kWp")
+
+
+def test_a_cell_formatted_as_percent_counts_in_percent() -> None:
+    from models.workbook import Percent, _is_percent_format
+    from models.workbook_check import parse_number
+
+    assert parse_number(Percent(0.645), "%") == pytest.approx(64.5)
+    assert _is_percent_format("0.0%") and not _is_percent_format('0.0" %"')
+
+
+def test_percent_typed_into_the_workbook_is_read_as_percent() -> None:
+    from models.workbook import FigureRow, Template, read_sheets, write_xlsx
+    from models.workbook_check import Expected, FigureSpec, check_report, read_info
+
+    template = Template(
+        "lk",
+        "Landkreis",
+        2027,
+        "jugend",
+        "FB Jugend",
+        [FigureRow("quote", "Quote", "%", 68, 65.1)],
+        [],
+    )
+    book = openpyxl.load_workbook(io.BytesIO(write_xlsx(template)))
+    book["Kennzahlen"]["F4"] = 0.664
+    book["Kennzahlen"]["F4"].number_format = "0.0%"  # Excel, after someone typed "66,4 %"
+    out = io.BytesIO()
+    book.save(out)
+    sheets = read_sheets(out.getvalue(), "jugend.xlsx")
+    expected = Expected("lk", 2027, "jugend", [FigureSpec("quote", "Quote", "%", 0, 100)], [])
+    report = check_report(sheets, read_info(sheets), expected)
+    assert report.problems == []
+    assert report.figures[0].actual == pytest.approx(66.4)
+
+
+def test_report_year_is_cycle_year_minus_one() -> None:
+    from models.workbook import Template
+
+    assert Template("lk", "Landkreis", 2027, "u", "U", [], []).report_year == 2026
+    assert dt.date(2027, 2, 19).weekday() == 4  # the due day in these tests is a Friday
