@@ -16,10 +16,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from models.accounts import Role
-from models.errors import ConflictError, KreislaufError, NotFoundError
+from models.errors import KreislaufError
 from web import auth
 from web.render import page
-from web.routes.common import actor, body_session, now
+from web.routes.common import actor, body_session, now, status_of
 from web.views import cycle_years, default_year, factions
 
 router = APIRouter(include_in_schema=False)
@@ -79,12 +79,6 @@ def _parse_day(text: str, label: str) -> dt.date:
     return parse_day(text, label)
 
 
-def _status_of(error: KreislaufError) -> int:
-    if isinstance(error, NotFoundError):
-        return 404
-    return 409 if isinstance(error, ConflictError) else 400
-
-
 def run_action(
     request: Request,
     viewer: auth.Viewer,
@@ -102,7 +96,7 @@ def run_action(
             slug = body.slug
     except KreislaufError as error:
         return admin_page(
-            request, viewer, form=form, error=str(error), values=values, status=_status_of(error)
+            request, viewer, form=form, error=str(error), values=values, status=status_of(error)
         )
     if flow:
         message += " " + _start_flow(request, flow, slug, year)

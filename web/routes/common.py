@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from models.body import Body
 from models.db import session_scope
+from models.errors import ConflictError, KreislaufError, NotFoundError
 from services.bodies import resolve_body
 from web.auth import Viewer
 
@@ -43,3 +44,10 @@ def require_cycle(session: Session, body: Body, year: int):  # type: ignore[no-u
     if cycle is None:
         raise HTTPException(404, f"Für {year} gibt es noch keinen Steuerungskreislauf.")
     return cycle
+
+
+def status_of(error: KreislaufError) -> int:
+    """The HTTP status of a user's mistake: 404 missing, 409 conflict, else 400."""
+    if isinstance(error, NotFoundError):
+        return 404
+    return 409 if isinstance(error, ConflictError) else 400

@@ -35,6 +35,7 @@ def overview(
     viewer: auth.Viewer = Depends(auth.require_viewer),
 ) -> Response:
     auth.require_role(viewer, Role.admin, Role.controlling)
+    from services.evaluation import evaluate
     from services.strategy import strategy_view
 
     task_filter = TaskFilter.parse(assignee, state, sort, direction)
@@ -54,14 +55,39 @@ def overview(
             "strategy": strategy_view(session=session, body=body),
             "messages": messages(session=session, body=body),
             "audit": audit_trail(session=session, body=body),
-            "figures": figures_of(session=session, body=body, year=year),
+            "evaluation": evaluate(session=session, body=body, year=year, now=now(request)),
+            "reports": [
+                ("Bericht zur Zielerreichung (.pdf)", f"/cycles/{year}/report.pdf"),
+                ("Bericht zur Zielerreichung (.xlsx)", f"/cycles/{year}/report.xlsx"),
+            ],
         }
     return page(request, "overview.html", {"viewer": viewer, **context})
 
 
-def figures_of(*, session, body, year: int):  # type: ignore[no-untyped-def]
-    """The key figures with their traffic lights, once the evaluation module provides them."""
-    return None
+REPORT_TYPES = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@router.get("/cycles/{year}/report.{fmt}")
+def report(
+    request: Request, year: int, fmt: str, viewer: auth.Viewer = Depends(auth.require_viewer)
+) -> Response:
+    """The evaluation report (Bericht zur Zielerreichung) as the CLI's `kreislauf report`."""
+    from services.reports import render_report
+
+    auth.require_role(viewer, Role.admin, Role.controlling)
+    if fmt not in REPORT_TYPES:
+        raise HTTPException(404, "Den Bericht gibt es als .pdf oder .xlsx.")
+    with body_session(request, viewer) as (session, body):
+        require_cycle(session, body, year)
+        data = render_report(session, body, year, fmt, now(request))
+    return Response(
+        data,
+        media_type=REPORT_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="zielerreichung-{year - 1}.{fmt}"'},
+    )
 
 
 @router.get("/cycles/{year}/deadlines.ics")
