@@ -69,6 +69,9 @@ def test_a_department_delivers_its_figures_and_the_controlling_office_accepts_th
         in overview
     )
     assert "angenommen" in visible_text(department.get(UMWELT).text)
+    figures = {f["key"]: f for f in department.get("/api/cycles/2027/figures").json()}
+    assert figures["pv-leistung"]["light"] == "yellow"
+    assert {f["department"] for f in figures.values()} == {"Fachbereich Umwelt"}
 
 
 @pytest.mark.parametrize("fmt, magic", [("xlsx", b"PK"), ("pdf", b"%PDF")])

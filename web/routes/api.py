@@ -140,3 +140,53 @@ def tasks(
         for r in rows
         if not overdue or r.days_overdue > 0
     ]
+
+
+class FigurePublic(BaseModel):
+    key: str
+    name: str
+    unit: str
+    field: str | None
+    department: str | None
+    target: float | None
+    actual: float | None
+    light: str
+    light_label: str
+    trend: str
+    trend_label: str
+
+
+@router.get(
+    "/cycles/{year}/figures",
+    response_model=list[FigurePublic],
+    summary="Kennzahlen des Berichtsjahres mit Ampel und Trend",
+)
+def figures(
+    request: Request, year: int, viewer: auth.Viewer = Depends(auth.require_api_viewer)
+) -> list[FigurePublic]:
+    """The key figures of budget year `year - 1` as the evaluation sees them at `now`;
+    department users get their department's figures."""
+    from services.evaluation import evaluate
+
+    with body_session(request, viewer) as (session, body):
+        require_cycle(session, body, year)
+        evaluation = evaluate(session=session, body=body, year=year, now=now(request))
+    by_field = [(f.name, figure) for f in evaluation.fields for figure in f.figures]
+    by_field += [(None, figure) for figure in evaluation.other_figures]
+    return [
+        FigurePublic(
+            key=figure.key,
+            name=figure.name,
+            unit=figure.unit,
+            field=field,
+            department=figure.department,
+            target=figure.target,
+            actual=figure.actual,
+            light=figure.light.value,
+            light_label=figure.light.label,
+            trend=figure.trend.value,
+            trend_label=figure.trend.label,
+        )
+        for field, figure in by_field
+        if viewer.sees_all_departments or figure.department == viewer.department_name
+    ]
