@@ -83,7 +83,11 @@ def serve(
         from cli.web import web_beside
 
         try:
-            with web_beside(web_host, web_port, api_url=api_url) if web else nullcontext():
+            with (
+                web_beside(web_host, web_port, api_url=api_url, option="--web-port")
+                if web
+                else nullcontext()
+            ):
                 serve_all()
         except KeyboardInterrupt:
             pass

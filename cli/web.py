@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -35,13 +36,16 @@ def web(host: HOST = "127.0.0.1", port: PORT = 8000) -> None:
     Benutzer legt `kreislauf user add` an. Sitzungen überdauern einen Neustart nur mit
     KREISLAUF_SECRET_KEY. Beispiel: kreislauf web --port 8000
     """
-    import uvicorn
+    from cli.orchestration import _stop_on_signals
 
-    from web.app import create_app
-
-    application = create_app(web_settings())
-    console().print(f"Weboberfläche: http://{host}:{port}/  (Beenden mit Strg-C)")
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    _stop_on_signals()
+    try:
+        with web_beside(host, port) as thread:
+            while thread.is_alive():
+                thread.join(0.5)
+    except KeyboardInterrupt:
+        pass
+    console().print("kreislauf web beendet.")
 
 
 def read_password(from_stdin: bool) -> str:
@@ -133,13 +137,13 @@ def user_token(
 
 
 @contextmanager
-def web_beside(host: str, port: int, *, api_url: str) -> Iterator[None]:
-    """The web app in a thread of this process (for `kreislauf serve --web`), stopped when the
-    block ends. It opens once the served deployments are registered, so that an
-    administrator's action can start its flow at once. The thread installs no signal
-    handlers: the main thread's Ctrl-C or SIGTERM ends both."""
-    import threading
-
+def web_beside(
+    host: str, port: int, *, api_url: str | None = None, option: str = "--port"
+) -> Iterator[threading.Thread]:
+    """The web app in a thread of this process, stopped when the block ends. Beside
+    `kreislauf serve` (`api_url`) it opens once the served deployments are registered, so
+    that an administrator's action can start its flow at once. The thread installs no signal
+    handlers: the main thread's Ctrl-C or SIGTERM ends it."""
     import uvicorn
 
     from flows.server import _port_free
@@ -147,20 +151,21 @@ def web_beside(host: str, port: int, *, api_url: str) -> Iterator[None]:
     from web.app import create_app
 
     if not _port_free(host, port):
-        raise KreislaufError(f"--web-port: {host}:{port} ist belegt; bitte einen anderen Port.")
+        raise KreislaufError(f"{option}: {host}:{port} ist belegt; bitte einen anderen Port.")
     server = uvicorn.Server(
         uvicorn.Config(create_app(web_settings()), host=host, port=port, log_level="warning")
     )
 
     def run() -> None:
-        if wait_for_deployment(api_url, "forum/convene", should_stop=lambda: server.should_exit):
-            console().print(f"Weboberfläche: http://{host}:{port}/")
+        stop = lambda: server.should_exit  # noqa: E731
+        if api_url is None or wait_for_deployment(api_url, "forum/convene", should_stop=stop):
+            console().print(f"Weboberfläche: http://{host}:{port}/  (Beenden mit Strg-C)")
             server.run()
 
     thread = threading.Thread(target=run, name="kreislauf-web", daemon=True)
     thread.start()
     try:
-        yield
+        yield thread
     finally:
         server.should_exit = True
         thread.join(timeout=10)

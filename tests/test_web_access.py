@@ -78,6 +78,29 @@ def test_a_wrong_password_is_refused_in_german_and_gives_no_session(web: Web) ->
     assert client.get("/api/me").status_code == 401
 
 
+def test_after_login_only_paths_of_this_site_are_followed(web: Web) -> None:
+    for target, landing in (
+        ("/cycles/2027?state=overdue", "/cycles/2027"),
+        ("//evil.example/", "/"),
+    ):
+        client = web.client()
+        token = form_token(client, "/login")
+        response = client.post(
+            "/login",
+            data={
+                "username": "controlling",
+                "password": PASSWORD,
+                "csrf_token": token,
+                "next": target,
+            },
+            follow_redirects=False,
+        )
+        assert response.headers["location"] == (target if landing != "/" else "/")
+    missing = web.login("controlling").get("/api/cycles/2031")
+    assert missing.status_code == 404
+    assert missing.json()["detail"] == "Für 2031 gibt es noch keinen Steuerungskreislauf."
+
+
 def test_controlling_sees_the_overdue_departments_on_16_march(web: Web) -> None:
     client = web.login("controlling")
     response = client.get("/")

@@ -45,6 +45,34 @@ def csrf(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
 
 
+def test_kreislauf_web_answers_on_its_port_and_stops_on_sigterm(tmp_path: Path) -> None:
+    kreislauf = str(Path(sys.executable).with_name("kreislauf"))
+    env = {**os.environ, "KREISLAUF_DATABASE_URL": f"sqlite:///{tmp_path / 'kreislauf.db'}"}
+    subprocess.run([kreislauf, "init"], env=env, check=True, capture_output=True)
+    port = free_port()
+    process = subprocess.Popen(
+        [kreislauf, "web", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for(lambda: answers(f"http://127.0.0.1:{port}/login"), 60, "kreislauf web")
+        page = httpx.get(f"http://127.0.0.1:{port}/login").text
+        assert '<html lang="de">' in page and "Anmelden" in page
+        assert httpx.get(f"http://127.0.0.1:{port}/api/cycles").status_code == 401
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0
+    assert f"Weboberfläche: http://127.0.0.1:{port}/" in output
+    assert "kreislauf web beendet." in output
+
+
 def test_serve_with_web_starts_the_forum_flow_on_its_server_and_stops_on_sigterm(
     tmp_path: Path,
 ) -> None:
