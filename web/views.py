@@ -7,8 +7,7 @@ this module only selects, filters, sorts and places things on the year's timelin
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field
 
 from sqlmodel import Session, select
 
@@ -34,12 +33,14 @@ STATE_FILTERS = {
 
 
 @dataclass(frozen=True)
-class TaskRow:
-    task: TaskView
-    department_key: str | None
+class TaskRow(TaskView):
+    """A task as services.cycles shows it, with its department's key for links and filters."""
 
-    def __getattr__(self, name: str) -> Any:  # the template reads the task's fields
-        return getattr(self.task, name)
+    department_key: str | None = None
+
+    @classmethod
+    def of(cls, task: TaskView, department_key: str | None) -> TaskRow:
+        return cls(**asdict(task), department_key=department_key)
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class TaskFilter:
         elif self.state:
             rows = [r for r in rows if r.status.value == self.state]
         key = SORT_KEYS[self.sort]
-        return sorted(rows, key=lambda r: key(r.task), reverse=self.descending)
+        return sorted(rows, key=key, reverse=self.descending)
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def department_keys(*, session: Session, body: Body) -> dict[str, str]:
 def cycle_page(*, session: Session, body: Body, year: int, today: dt.date) -> CyclePage:
     view = cycle_view(session=session, body=body, year=year, today=today)
     keys = department_keys(session=session, body=body)
-    rows = [TaskRow(task, keys.get(task.assignee)) for task in view.tasks]
+    rows = [TaskRow.of(task, keys.get(task.assignee)) for task in view.tasks]
     overdue: dict[str, list[TaskRow]] = {}
     for row in rows:
         if row.days_overdue > 0:
