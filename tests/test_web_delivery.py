@@ -38,6 +38,12 @@ def test_a_department_delivers_its_figures_and_the_controlling_office_accepts_th
     text = visible_text(bad.text)
     assert "umwelt.xlsx wurde nicht übernommen (1 Problem); nichts wurde gespeichert:" in text
     assert "Kennzahlen Zeile 5, Spalte F (Ist 2026): „etwa tausend“ ist keine Zahl" in text
+    foreign = department.post(
+        "/cycles/2027/departments/soziales/submissions",
+        data={"csrf_token": form_token(department, UMWELT)},
+        files={"workbook": ("soziales.xlsx", fill(template.content, FILLED), XLSX)},
+    )
+    assert foreign.status_code == 403
     empty = upload(department, b"", "")
     assert "Bitte die ausgefüllte Vorlage" in visible_text(empty.text)
     assert row_counts(web.engine) == before
