@@ -2,7 +2,7 @@
 
 Commands live by topic: `cli.setup` (init, strategy, cycles, calendar, status, departments),
 `cli.decisions` (survey, forum, resolution), `cli.orchestration` (serve, deploy, simulate),
-`cli.web` (web, user).
+`cli.report` (report, strategy diff), `cli.web` (web, user).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import sys
 import cli.decisions  # noqa: F401  (registers commands)
 import cli.orchestration  # noqa: F401
 import cli.reminders  # noqa: F401
+import cli.report  # noqa: F401
 import cli.setup  # noqa: F401
 import cli.web  # noqa: F401
 from cli.app import app, german_help

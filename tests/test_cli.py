@@ -36,6 +36,8 @@ HELP = [
     (["reminders", "send"], "festlegen und versenden"),
     (["reminders", "log"], "Wiederholung wartet"),
     (["absence", "add"], "an die Vertretung"),
+    (["report"], "Bericht zur Zielerreichung"),
+    (["strategy", "diff"], "zweier Strategieversionen im Vergleich"),
 ]
 
 

@@ -271,3 +271,27 @@ def test_a_recorded_forum_and_the_resolution_make_a_new_strategy_version(web: We
     assert [flow for flow, _, _ in web.flows.started] == ["forum", "forum", "resolution"]
     overview = visible_text(client.get("/cycles/2027").text)
     assert "Beschluss KT/2027/045 vom 21.07.2027: 1 Änderungen" in overview
+
+
+@pytest.mark.parametrize("fmt, magic", [("xlsx", b"PK"), ("pdf", b"%PDF")])
+def test_the_report_downloads_for_the_controlling_office_only(
+    web: Web, fmt: str, magic: bytes
+) -> None:
+    controlling = web.login("controlling")
+    response = controlling.get(f"/cycles/2027/report.{fmt}")
+    assert response.status_code == 200
+    assert response.content.startswith(magic)
+    assert "zielerreichung-2026" in response.headers["content-disposition"]
+    assert web.login("umwelt").get(f"/cycles/2027/report.{fmt}").status_code == 403
+
+
+def test_the_key_figures_show_their_light_in_words_and_in_the_api(web: Web) -> None:
+    controlling = web.login("controlling")
+    overview = visible_text(controlling.get("/cycles/2027").text)
+    assert "Kennzahlen je Handlungsfeld" in overview
+    assert "Installierte Photovoltaik-Leistung auf Kreisgebäuden 3.000 kWp – ○ keine Angabe" in (
+        overview
+    )
+    figures = web.login("umwelt").get("/api/cycles/2027/figures").json()
+    assert {f["department"] for f in figures} == {"Fachbereich Umwelt"}
+    assert {f["light_label"] for f in figures} == {"keine Angabe"}

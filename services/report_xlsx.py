@@ -1,0 +1,203 @@
+"""The evaluation report and the version diff as Excel workbooks (openpyxl).
+
+A sheet per area: overview, key positions, fields of action, departments, open tasks. The
+traffic light is text (symbol and word in columns of their own); a conditional fill on the
+word colours it, so the colour is never the only carrier of the status.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from models.achievement import Light
+from models.change_set import DIFF_LABELS
+from models.strategy import StrategyVersion
+from services.evaluation import Evaluation, FigureStatus
+
+FILLS = {
+    Light.green: "C8E6C9",
+    Light.yellow: "FFF3B0",
+    Light.red: "FFCDD2",
+    Light.none: "E0E0E0",
+}
+FIGURE_HEADERS = [
+    "Kennzahl",
+    "Einheit",
+    "Richtung",
+    "Toleranz %",
+    "Soll",
+    "Ist",
+    "Zielerreichung %",
+    "Ampel",
+    "Ampel (Text)",
+    "Trend",
+]
+
+
+def evaluation_workbook(e: Evaluation) -> bytes:
+    from services.reports import DIRECTION_LABELS, measures_text
+
+    book = Workbook()
+    overview = book.active
+    overview.title = "Übersicht"
+    _rows(
+        overview,
+        ["Angabe", "Wert"],
+        [
+            ["Körperschaft", e.body_name],
+            ["Steuerungskreislauf", e.cycle_year],
+            ["Berichtsjahr", e.report_year],
+            ["Stand", e.as_of.strftime("%d.%m.%Y")],
+            ["Strategie", e.strategy_label],
+            ["Gesamtbild", e.rollup.light.label],
+            ["Kennzahlen", e.rollup.summary],
+        ],
+    )
+    years = sorted({year for f in e.figures for year, _ in f.series})
+    trend_headers = [f"Ist {year}" for year in years]
+
+    def figure_row(f: FigureStatus) -> list[Any]:
+        by_year = dict(f.series)
+        return [
+            f.name,
+            f.unit,
+            DIRECTION_LABELS[f.direction],
+            f.tolerance_pct,
+            f.target,
+            f.actual,
+            float(f.degree_pct) if f.degree_pct is not None else None,
+            f.light.symbol,
+            f.light.label,
+            f"{f.trend.symbol} {f.trend.label}",
+            *[by_year.get(year) for year in years],
+        ]
+
+    sheet = book.create_sheet("Schlüsselpositionen")
+    _rows(
+        sheet,
+        ["Produkt", "Schlüsselposition", "Fachbereich", "Gesamt", *FIGURE_HEADERS, *trend_headers],
+        [
+            [kp.product, kp.name, kp.department, kp.rollup.light.label, *figure_row(f)]
+            for kp in e.key_positions
+            for f in kp.figures
+        ],
+        light_columns=(4, 13),
+    )
+    sheet = book.create_sheet("Handlungsfelder")
+    _rows(
+        sheet,
+        ["Handlungsfeld", "Schwerpunkt", "Fachbereich", "Produkt", *FIGURE_HEADERS, *trend_headers],
+        [
+            [fld.name, f"{p.code}: {p.text}", f.department, f.product, *figure_row(f)]
+            for fld in e.fields
+            for p in fld.priorities
+            for f in p.figures
+        ]
+        + [
+            ["(ohne Schwerpunkt)", f.priority_code, f.department, f.product, *figure_row(f)]
+            for f in e.other_figures
+        ],
+        light_columns=(13,),
+    )
+    sheet = book.create_sheet("Fachbereiche")
+    _rows(
+        sheet,
+        ["Fachbereich", "Gesamt", "erreicht", "knapp verfehlt", "verfehlt", "ohne Wert"]
+        + ["Leistungsziele", "Maßnahmen", f"Meldung {e.cycle_year}", "Offene Aufgaben"],
+        [
+            [
+                d.name,
+                d.rollup.light.label,
+                d.rollup.green,
+                d.rollup.yellow,
+                d.rollup.red,
+                d.rollup.without_value,
+                d.goals,
+                measures_text(d.measures),
+                d.submission or "keine Meldung",
+                len(d.open_tasks),
+            ]
+            for d in e.departments
+        ],
+        light_columns=(2,),
+    )
+    sheet = book.create_sheet("Offene Aufgaben")
+    _rows(
+        sheet,
+        ["Zuständig", "Aufgabe", "fällig", "Stand", "Tage überfällig"],
+        [
+            [t.assignee, t.deadline_title, t.due, t.status.label, t.days_overdue]
+            for t in e.open_tasks
+        ],
+    )
+    for row in sheet.iter_rows(min_row=2, min_col=3, max_col=3):
+        row[0].number_format = "DD.MM.YYYY"
+    return _save(book)
+
+
+def diff_workbook(
+    body_name: str, old: StrategyVersion, new: StrategyVersion, changes: list[dict[str, Any]]
+) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = f"Version {old.number} zu {new.number}"
+    _rows(
+        sheet,
+        ["Änderung", "Handlungsfeld", "Schwerpunkt", "bisher", "neu"],
+        [
+            [DIFF_LABELS[c["change"]], c["field"], c["priority"], c["before"], c["after"]]
+            for c in changes
+        ],
+    )
+    sheet.insert_rows(1, 2)
+    sheet["A1"] = f"{body_name}: {old.resolution} → {new.resolution}"
+    sheet["A1"].font = Font(bold=True)
+    return _save(book)
+
+
+def _rows(
+    sheet: Worksheet,
+    headers: list[str],
+    rows: list[list[Any]],
+    *,
+    light_columns: tuple[int, ...] = (),
+) -> None:
+    """Header row (bold, frozen, filter), the rows, column widths, and the light fills on
+    the 1-based `light_columns` holding a light's word."""
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in rows:
+        sheet.append(row)
+    sheet.freeze_panes = "A2"
+    last = get_column_letter(len(headers))
+    sheet.auto_filter.ref = f"A1:{last}{max(len(rows) + 1, 2)}"
+    for index, header in enumerate(headers, start=1):
+        width = max([len(str(header))] + [len(str(r[index - 1] or "")) for r in rows])
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
+    for column in light_columns:
+        letter = get_column_letter(column)
+        cells = f"{letter}2:{letter}{max(len(rows) + 1, 2)}"
+        for light, color in FILLS.items():
+            sheet.conditional_formatting.add(
+                cells,
+                CellIsRule(
+                    operator="equal",
+                    formula=[f'"{light.label}"'],
+                    fill=PatternFill(start_color=color, end_color=color, fill_type="solid"),
+                ),
+            )
+
+
+def _save(book: Workbook) -> bytes:
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,132 @@
+"""The committees' documents: the evaluation report and the strategy-version diff.
+
+One HTML page (Jinja2, inline CSS and SVG, no external resources) is the source of both the
+HTML and the PDF (WeasyPrint, A4 with page numbers); the workbook is written with openpyxl.
+WeasyPrint and openpyxl are imported only when a document of their kind is rendered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import Literal
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+from sqlmodel import Session, select
+
+from models.achievement import Light
+from models.body import Body
+from models.calendar_rules import german_date
+from models.change_set import DIFF_LABELS, diff_strategies
+from models.errors import KreislaufError, NotFoundError
+from models.strategy import Direction, MeasureStatus, StrategyVersion
+from models.strategy_versions import load_content
+from services.evaluation import Evaluation, FigureStatus, evaluate
+from services.report_format import german_number, sparkline_svg
+
+Format = Literal["xlsx", "html", "pdf"]
+FORMATS: tuple[str, ...] = ("xlsx", "html", "pdf")
+DIRECTION_LABELS = {
+    Direction.higher_is_better: "höher ist besser",
+    Direction.lower_is_better: "niedriger ist besser",
+}
+
+
+def render_report(
+    session: Session, body: Body, year: int, fmt: Format | str, now: dt.datetime
+) -> bytes:
+    """The evaluation report of cycle `year` (Berichtsjahr `year - 1`) as of `now`."""
+    check_format(fmt)
+    evaluation = evaluate(session=session, body=body, year=year, now=now)
+    if fmt == "xlsx":
+        from services.report_xlsx import evaluation_workbook
+
+        return evaluation_workbook(evaluation)
+    html = report_html(evaluation)
+    return html.encode() if fmt == "html" else html_to_pdf(html)
+
+
+def render_version_diff(
+    session: Session, body: Body, from_number: int, to_number: int, fmt: Format | str
+) -> bytes:
+    """What changed in the strategic priorities from one strategy version to another."""
+    check_format(fmt)
+    old = strategy_version(session=session, body=body, number=from_number, option="--from")
+    new = strategy_version(session=session, body=body, number=to_number, option="--to")
+    changes = diff_strategies(
+        load_content(session=session, version=old), load_content(session=session, version=new)
+    )
+    if fmt == "xlsx":
+        from services.report_xlsx import diff_workbook
+
+        return diff_workbook(body.name, old, new, changes)
+    html = (
+        environment()
+        .get_template("version_diff.html")
+        .render(body_name=body.name, old=old, new=new, changes=changes, labels=DIFF_LABELS)
+    )
+    return html.encode() if fmt == "html" else html_to_pdf(html)
+
+
+def check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise KreislaufError(f"--format: {fmt!r} ist unbekannt (möglich: {', '.join(FORMATS)}).")
+
+
+def strategy_version(*, session: Session, body: Body, number: int, option: str) -> StrategyVersion:
+    version = session.exec(
+        select(StrategyVersion).where(
+            StrategyVersion.body_id == body.id, StrategyVersion.number == number
+        )
+    ).first()
+    if version is None:
+        known = session.exec(
+            select(StrategyVersion.number)
+            .where(StrategyVersion.body_id == body.id)
+            .order_by(StrategyVersion.number)
+        ).all()
+        raise NotFoundError(
+            f"{option}: Strategieversion {number} gibt es nicht "
+            f"(vorhanden: {', '.join(map(str, known)) or 'keine'})."
+        )
+    return version
+
+
+def report_html(evaluation: Evaluation) -> str:
+    return environment().get_template("report.html").render(e=evaluation, lights=Light)
+
+
+def html_to_pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=html).write_pdf()
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("services", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = lambda value, places=2: german_number(value, places=places)
+    env.filters["date"] = german_date
+    env.globals.update(
+        sparkline=_sparkline,
+        direction_label=lambda direction: DIRECTION_LABELS[Direction(direction)],
+        measures_text=measures_text,
+    )
+    return env
+
+
+def _sparkline(figure: FigureStatus) -> Markup:
+    return Markup(sparkline_svg(figure.series, target=figure.target))  # our own escaped SVG
+
+
+def measures_text(counts: dict[MeasureStatus, int]) -> str:
+    """'2 in Umsetzung, 1 umgesetzt' (statuses without measures left out), or '–'."""
+    parts = [f"{count} {status.label}" for status, count in counts.items() if count]
+    return ", ".join(parts) or "–"
