@@ -1,10 +1,9 @@
 """A department's key-figure delivery on the web, on SQLite and PostgreSQL: its template, the
 upload with the CLI's messages (and nothing stored on an error), the controlling office's
-review, the traffic lights that follow, and the report downloads."""
+review, and the traffic lights that follow."""
 
 from __future__ import annotations
 
-import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import row_counts
@@ -78,15 +77,3 @@ def test_a_department_delivers_its_figures_and_the_controlling_office_accepts_th
     figures = {f["key"]: f for f in department.get("/api/cycles/2027/figures").json()}
     assert figures["pv-leistung"]["light"] == "yellow"
     assert {f["department"] for f in figures.values()} == {"Fachbereich Umwelt"}
-
-
-@pytest.mark.parametrize("fmt, magic", [("xlsx", b"PK"), ("pdf", b"%PDF")])
-def test_the_report_downloads_for_the_controlling_office_only(
-    web: Web, fmt: str, magic: bytes
-) -> None:
-    controlling = web.login("controlling")
-    response = controlling.get(f"/cycles/2027/report.{fmt}")
-    assert response.status_code == 200
-    assert response.content.startswith(magic)
-    assert "zielerreichung-2026" in response.headers["content-disposition"]
-    assert web.login("umwelt").get(f"/cycles/2027/report.{fmt}").status_code == 403
