@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import LOERRACH, install, row_counts
-from tests.webworld import PASSWORD, Clock, RecordingFlows, build_world
+from tests.webworld import FILLED, PASSWORD, Clock, RecordingFlows, build_world, fill
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).parent.parent
@@ -161,6 +161,60 @@ def test_controlling_sees_an_overdue_department(site: Site, page) -> None:  # ty
         page.goto(f"{site.url}/cycles/2027")
         page.get_by_role("link", name="Fristen als Kalender (.ics)").click()
     assert download.value.suggested_filename == "fristen-2027.ics"
+
+
+def test_a_department_uploads_a_workbook_with_an_error_then_a_good_one(
+    site: Site,
+    page,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    log_in(page, site, "umwelt")
+    assert page.get_by_role("heading", level=1).inner_text() == "Fachbereich Umwelt: Aufgaben 2027"
+    assert "überfällig" in page.get_by_role("region", name="Aufgaben und Fristen").inner_text()
+    check_accessibility(page, site.axe)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Vorlage herunterladen (.xlsx)").click()
+    template = Path(download.value.path()).read_bytes()
+
+    bad = tmp_path / "umwelt.xlsx"
+    bad.write_bytes(fill(template, {**FILLED, "klimaberatungen": "etwa tausend"}))
+    before = row_counts(site.engine)
+    page.get_by_label("Ausgefüllte Vorlage (.xlsx oder .csv)").set_input_files(str(bad))
+    page.get_by_role("button", name="Meldung einreichen").click()
+    alert = page.get_by_role("alert").inner_text()
+    assert "umwelt.xlsx wurde nicht übernommen (1 Problem); nichts wurde gespeichert:" in alert
+    assert "Kennzahlen Zeile 5, Spalte F (Ist 2026): „etwa tausend“ ist keine Zahl" in alert
+    assert row_counts(site.engine) == before
+    check_accessibility(page, site.axe)
+
+    good = tmp_path / "umwelt-korrigiert.xlsx"
+    good.write_bytes(fill(template, FILLED))
+    page.get_by_label("Ausgefüllte Vorlage (.xlsx oder .csv)").set_input_files(str(good))
+    page.get_by_role("button", name="Meldung einreichen").click()
+    status = page.get_by_role("status").inner_text()
+    assert "Meldung 2027 eingereicht (Versuch 1). Das Controlling prüft sie." in status
+    delivery = page.get_by_role("region", name="Meldung der Kennzahlen 2027 (Berichtsjahr 2026)")
+    assert "eingereicht" in delivery.inner_text()
+    check_accessibility(page, site.axe)
+
+    # the controlling office returns it with a reason; the department sees why
+    controlling = site.browser.new_context(locale="de-DE").new_page()
+    log_in(controlling, site, "controlling")
+    controlling.goto(f"{site.url}/cycles/2027/departments/umwelt")
+    controlling.get_by_label("zurückgeben").check()
+    controlling.get_by_label("Kommentar (bei Rückgabe: was ist zu ändern?)").fill(
+        "Die Ausgleichsflächen bitte mit Quelle belegen."
+    )
+    controlling.get_by_role("button", name="Prüfung festhalten").click()
+    assert "Meldung 2027 zurückgegeben." in controlling.get_by_role("status").inner_text()
+    controlling.context.close()
+    page.reload()
+    delivery = page.get_by_role("region", name="Meldung der Kennzahlen 2027 (Berichtsjahr 2026)")
+    assert "zurückgegeben" in delivery.inner_text()
+    assert (
+        "Begründung des Controllings: Die Ausgleichsflächen bitte mit Quelle belegen."
+        in delivery.inner_text()
+    )
 
 
 def test_admin_convenes_the_forum(site: Site, page) -> None:  # type: ignore[no-untyped-def]

@@ -34,17 +34,28 @@ class RecordingFlows:
         return f"Der Flow „{flow}“ ist gestartet."
 
 
+FEBRUARY_1 = pendulum.datetime(2027, 2, 1, 6, 0, tz="Europe/Berlin")
+# what Fachbereich Umwelt reports for 2026 (rows of its workbook: key in column A, actual in F)
+FILLED = {"pv-leistung": 2980, "klimaberatungen": 1012, "ausgleichsflaechen": 163.5}
+FIRST_ROW = 4
+
+
 def build_world(engine: sa.Engine) -> None:
-    """The 2027 cycle (created in November 2026) and the users of USERS."""
+    """The 2027 cycle (created in November 2026, its evaluation opened by the daily tick on
+    1 February 2027) and the users of USERS."""
     from models.accounts import Role
     from models.db import session_scope
     from services.accounts import create_user
     from services.bodies import resolve_body
     from services.cycles import create_cycle
+    from services.reconcile import reconcile
 
     with session_scope(engine) as session:
         body = resolve_body(session=session, slug=None)
         create_cycle(session=session, body=body, year=2027, now=NOW, actor="test")
+    with session_scope(engine) as session:
+        body = resolve_body(session=session, slug=None)
+        reconcile(session=session, body=body, year=2027, now=FEBRUARY_1, actor="flow")
         for username, (role, department) in USERS.items():
             create_user(
                 session=session,
@@ -81,3 +92,20 @@ def visible_text(html: str) -> str:
 
     text = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
     return re.sub(r"\s+", " ", html_module.unescape(re.sub(r"<[^>]+>", " ", text))).strip()
+
+
+def fill(template: bytes, actuals: dict[str, object]) -> bytes:
+    """What a department does in Excel: type the actuals into the downloaded template."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(template))
+    sheet = book["Kennzahlen"]
+    for row in range(FIRST_ROW, sheet.max_row + 1):
+        key = sheet.cell(row=row, column=1).value
+        if key in actuals:
+            sheet.cell(row=row, column=6).value = actuals[key]
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
