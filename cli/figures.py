@@ -41,8 +41,10 @@ def template(
         ),
     ] = None,
 ) -> None:
-    """Meldevorlage eines Fachbereichs schreiben: Kennzahlen (Soll, Ist des Vorjahres, leere
-    Zellen für Ist und Kommentar) und Maßnahmen mit Status.
+    """Meldevorlage eines Fachbereichs schreiben: Kennzahlen und Maßnahmen zum Ausfüllen.
+
+    Kennzahlen mit Soll und Ist des Vorjahres, leere Zellen für Ist und Kommentar;
+    Maßnahmen mit Status.
 
     Im Kreislauf JAHR wird das Berichtsjahr JAHR-1 gemeldet.
     Beispiel: kreislauf template 2027 --department "Fachbereich Umwelt" -o umwelt.xlsx
@@ -88,8 +90,9 @@ def submit(
         ),
     ] = None,
 ) -> None:
-    """Ausgefüllte Meldevorlage einreichen: wird vollständig geprüft und nur fehlerfrei
-    übernommen; die Aufgabe gilt dann als eingereicht.
+    """Ausgefüllte Meldevorlage einreichen; nur eine fehlerfreie Datei wird übernommen.
+
+    Die Aufgabe gilt dann als eingereicht.
 
     Beispiel: kreislauf submit 2027 umwelt.xlsx
     """
@@ -146,8 +149,9 @@ def review(
         str | None, typer.Option("--comment", metavar="TEXT", help="Kommentar des Controllings.")
     ] = None,
 ) -> None:
-    """Eingereichte Meldung prüfen: annehmen oder zurückgeben (dann ist die Aufgabe wieder
-    offen und wird wieder erinnert).
+    """Eingereichte Meldung prüfen: annehmen oder mit Kommentar zurückgeben.
+
+    Nach einer Rückgabe ist die Aufgabe wieder offen und wird wieder erinnert.
 
     Beispiel: kreislauf review 2027 --department umwelt --return --comment "Ist PV fehlt"
     """

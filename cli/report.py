@@ -80,8 +80,10 @@ def report(
         ),
     ] = None,
 ) -> None:
-    """Bericht zur Zielerreichung für die Ausschüsse: Schlüsselpositionen, Handlungsfelder
-    mit Ampeln und Verlauf, Teilhaushaltsberichte, offene und verspätete Aufgaben.
+    """Bericht zur Zielerreichung für die Ausschüsse, als xlsx, HTML oder PDF.
+
+    Schlüsselpositionen, Handlungsfelder mit Ampeln und Verlauf, Teilhaushaltsberichte,
+    offene und verspätete Aufgaben.
 
     Der Kreislauf JAHR wertet das Berichtsjahr JAHR-1 aus.
     Beispiel: kreislauf report 2027 -o zielerreichung-2026.pdf
