@@ -3,7 +3,7 @@
 Commands live by topic: `cli.setup` (init, strategy, cycles, calendar, status, departments),
 `cli.decisions` (survey, forum, resolution), `cli.figures` (template, submit, review,
 submissions), `cli.orchestration` (serve, deploy, simulate), `cli.report` (report,
-strategy diff).
+strategy diff), `cli.web` (web, user).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import cli.orchestration  # noqa: F401
 import cli.reminders  # noqa: F401
 import cli.report  # noqa: F401
 import cli.setup  # noqa: F401
+import cli.web  # noqa: F401
 from cli.app import app, german_help
 
 

@@ -42,11 +42,19 @@ def serve(
     host: Annotated[
         str, typer.Option("--host", help="Adresse des lokalen Prefect-Servers.")
     ] = "127.0.0.1",
+    web: Annotated[
+        bool, typer.Option("--web", help="Daneben die Weboberfläche starten (kreislauf web).")
+    ] = False,
+    web_host: Annotated[
+        str, typer.Option("--web-host", help="Adresse der Weboberfläche.")
+    ] = "127.0.0.1",
+    web_port: Annotated[int, typer.Option("--web-port", help="Port der Weboberfläche.")] = 8000,
 ) -> None:
     """Alle Deployments mit ihren Zeitplänen (Europe/Berlin) ausführen, bis Strg-C.
 
     Ohne PREFECT_API_URL startet kreislauf einen lokalen Prefect-Server (mit Oberfläche)
-    im Datenverzeichnis. Beispiel: kreislauf serve --port 4200
+    im Datenverzeichnis; mit --web daneben die Weboberfläche.
+    Beispiel: kreislauf serve --port 4200 --web --web-port 8000
     """
     from contextlib import nullcontext
 
@@ -72,8 +80,15 @@ def serve(
             f"'{DAILY_TICK}' Europe/Berlin. Beenden mit Strg-C."
         )
         _stop_on_signals()
+        from cli.web import web_beside
+
         try:
-            serve_all()
+            with (
+                web_beside(web_host, web_port, api_url=api_url, option="--web-port")
+                if web
+                else nullcontext()
+            ):
+                serve_all()
         except KeyboardInterrupt:
             pass
     out.print("kreislauf serve beendet.")

@@ -1,0 +1,186 @@
+"""The web dashboard and its users: `kreislauf web`, `kreislauf user add|token`."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+
+from cli.app import actor, app, body_session, console, database_url, now, state, user_errors
+
+user_app = typer.Typer(help="Benutzer der Weboberfläche und API-Token.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+HOST = Annotated[str, typer.Option("--host", help="Adresse der Weboberfläche.")]
+PORT = Annotated[int, typer.Option("--port", help="Port der Weboberfläche.")]
+
+
+def web_settings():  # type: ignore[no-untyped-def]
+    """The web app's settings from the environment, with the CLI's --database and --body."""
+    from dataclasses import replace
+
+    from web.settings import WebSettings
+
+    return replace(WebSettings.from_environment(), database_url=database_url(), body=state.body)
+
+
+@app.command()
+@user_errors
+def web(host: HOST = "127.0.0.1", port: PORT = 8000) -> None:
+    """Die Weboberfläche starten (Controlling, Fachbereiche, Verwaltung), bis Strg-C.
+
+    Benutzer legt `kreislauf user add` an. Sitzungen überdauern einen Neustart nur mit
+    KREISLAUF_SECRET_KEY. Beispiel: kreislauf web --port 8000
+    """
+    from cli.orchestration import _stop_on_signals
+
+    _stop_on_signals()
+    try:
+        with web_beside(host, port) as thread:
+            while thread.is_alive():
+                thread.join(0.5)
+    except KeyboardInterrupt:
+        pass
+    console().print("kreislauf web beendet.")
+
+
+def read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = typer.prompt("Passwort", hide_input=True)
+    second = typer.prompt("Passwort wiederholen", hide_input=True)
+    if first != second:
+        from models.errors import KreislaufError
+
+        raise KreislaufError("Die Passwörter stimmen nicht überein; nichts wurde angelegt.")
+    return first
+
+
+@user_app.command("add")
+@user_errors
+def user_add(
+    username: Annotated[str, typer.Argument(metavar="BENUTZERNAME")],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role", metavar="ROLLE", help="admin, controlling oder department (Fachbereich)."
+        ),
+    ],
+    department: Annotated[
+        str | None,
+        typer.Option("--department", metavar="FACHBEREICH", help="Kürzel des Fachbereichs."),
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", metavar="NAME", help="Anzeigename.")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Passwort aus der Standardeingabe lesen.")
+    ] = False,
+) -> None:
+    """Einen Benutzer der Weboberfläche anlegen (Passwort: Eingabeaufforderung oder stdin).
+
+    Die Körperschaft wählt die globale Option --body. Beispiel:
+    kreislauf user add mueller --role department --department umwelt
+    """
+    from models.accounts import Role
+    from models.errors import KreislaufError
+    from services.accounts import create_user
+
+    try:
+        chosen = Role(role.strip().lower())
+    except ValueError:
+        raise KreislaufError(
+            f"--role: {role!r} gibt es nicht (admin, controlling, department)."
+        ) from None
+    password = read_password(password_stdin)
+    with body_session() as (session, body):
+        user = create_user(
+            session=session,
+            body=body,
+            username=username,
+            password=password,
+            role=chosen,
+            department_key=department,
+            display_name=name,
+            now=now(),
+            actor=actor(),
+        )
+        text = f"Benutzer {user.username} ({chosen.label}) für {body.name} angelegt."
+    console().print(text)
+
+
+@user_app.command("token")
+@user_errors
+def user_token(
+    username: Annotated[str, typer.Argument(metavar="BENUTZERNAME")],
+    name: Annotated[str, typer.Option("--name", help="Wofür das Token ist.")] = "api",
+    days: Annotated[
+        int | None, typer.Option("--days", help="Gültigkeit in Tagen (Standard: unbegrenzt).")
+    ] = None,
+) -> None:
+    """Ein API-Token für /api erzeugen; es wird nur jetzt angezeigt.
+
+    Beispiel: kreislauf user token controlling --days 365
+    """
+    from services.accounts import create_token, get_user
+
+    with body_session() as (session, _body):
+        user = get_user(session=session, username=username)
+        token = create_token(
+            session=session, user=user, name=name, now=now(), valid_days=days, actor=actor()
+        )
+    err = console()
+    err.print(f"API-Token für {username} (nur jetzt sichtbar; Header Authorization: Bearer …):")
+    sys.stdout.write(token + "\n")
+
+
+@contextmanager
+def web_beside(
+    host: str, port: int, *, api_url: str | None = None, option: str = "--port"
+) -> Iterator[threading.Thread]:
+    """The web app in a thread of this process, stopped when the block ends. Beside
+    `kreislauf serve` (`api_url`) it opens once the served deployments are registered, so
+    that an administrator's action can start its flow at once. The thread installs no signal
+    handlers: the main thread's Ctrl-C or SIGTERM ends it."""
+    import uvicorn
+
+    from flows.server import _port_free
+    from models.errors import KreislaufError
+    from web.app import create_app
+
+    if not _port_free(host, port):
+        raise KreislaufError(f"{option}: {host}:{port} ist belegt; bitte einen anderen Port.")
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(web_settings()), host=host, port=port, log_level="warning")
+    )
+
+    def run() -> None:
+        stop = lambda: server.should_exit  # noqa: E731
+        if api_url is None or wait_for_deployment(api_url, "forum/convene", should_stop=stop):
+            console().print(f"Weboberfläche: http://{host}:{port}/  (Beenden mit Strg-C)")
+            server.run()
+
+    thread = threading.Thread(target=run, name="kreislauf-web", daemon=True)
+    thread.start()
+    try:
+        yield thread
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def wait_for_deployment(api_url: str, name: str, *, should_stop, seconds: float = 300) -> bool:  # type: ignore[no-untyped-def]
+    """True once the Prefect server knows the deployment `flow/name`."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while not should_stop() and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{api_url}/deployments/name/{name}", timeout=2):
+                return True
+        except OSError:
+            time.sleep(0.5)
+    return False

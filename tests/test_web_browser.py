@@ -1,0 +1,273 @@
+"""The web dashboard in a real headless Chromium (Debian's `chromium`, driven by Playwright)
+against a real uvicorn on a loopback port, standing at 16 March 2027.
+
+Every page visited is scanned with axe-core (from the npm registry; `.ci/run` installs it
+into .ci/axe): no serious or critical violation. The overview's screenshot is saved to
+tests/artifacts/. Without chromium or axe-core these tests are skipped locally and fail in CI.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import LOERRACH, install, row_counts
+from tests.webworld import FILLED, PASSWORD, Clock, RecordingFlows, build_world, fill
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).parent.parent
+ARTIFACTS = Path(__file__).parent / "artifacts"
+AXE_CANDIDATES = [
+    Path(os.environ.get("KREISLAUF_AXE_JS", "/nonexistent")),
+    ROOT / ".ci" / "axe" / "node_modules" / "axe-core" / "axe.min.js",
+]
+
+
+def _missing(what: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} fehlt in CI (siehe .ci/run)")
+    pytest.skip(f"{what} fehlt: apt-get install chromium; npm install --prefix .ci/axe axe-core@4")
+
+
+def axe_source() -> str:
+    for candidate in AXE_CANDIDATES:
+        if candidate.is_file():
+            return candidate.read_text()
+    _missing("axe-core (axe.min.js)")
+    raise AssertionError  # unreachable
+
+
+@dataclass
+class Site:
+    url: str
+    engine: sa.Engine
+    clock: Clock
+    flows: RecordingFlows
+    browser: object
+    axe: str
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    if not CHROMIUM.exists():
+        _missing("Chromium (/usr/bin/chromium)")
+    axe = axe_source()
+    import uvicorn
+    from playwright.sync_api import sync_playwright
+
+    from models.db import make_engine, upgrade_to_head
+    from web.app import create_app
+    from web.settings import WebSettings
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'kreislauf.db'}"
+    engine = make_engine(url, create=True)
+    upgrade_to_head(engine)
+    install(engine, LOERRACH)
+    build_world(engine)
+    clock, flows = Clock(), RecordingFlows()
+    app = create_app(WebSettings(database_url=url), clock=clock, flows=flows)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        try:
+            yield Site(f"http://127.0.0.1:{port}", engine, clock, flows, browser, axe)
+        finally:
+            browser.close()
+            server.should_exit = True
+            thread.join(timeout=10)
+            engine.dispose()
+
+
+@pytest.fixture
+def page(site: Site):  # type: ignore[no-untyped-def]
+    context = site.browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def check_accessibility(page, axe: str) -> None:  # type: ignore[no-untyped-def]
+    """axe-core on the page as it stands: no serious or critical violation."""
+    page.add_script_tag(content=axe)
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"{page.url}:\n" + "\n".join(bad)
+
+
+def log_in(page, site: Site, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{site.url}/")
+    assert page.title() == "Anmelden – kreislauf"
+    check_accessibility(page, site.axe)
+    page.get_by_label("Benutzername").fill(username)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_label("Passwort").press("Enter")  # the keyboard submits the form
+    page.wait_for_load_state()
+
+
+def test_controlling_sees_an_overdue_department(site: Site, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{site.url}/login")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Zum Inhalt springen"
+    log_in(page, site, "controlling")
+    overdue = page.get_by_role("region", name="Verzug")
+    assert "Fachbereich Umwelt" in overdue.inner_text()
+    assert "seit bis zu 25 Tage" in overdue.inner_text()
+    assert "Heute: Dienstag, 16.03.2027" in page.inner_text("main")
+    check_accessibility(page, site.axe)
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "overview-2027-03-16.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"\nScreenshot der Übersicht: {shot}")
+
+    page.get_by_label("Stand").select_option(label="überfällig")
+    page.get_by_label("Zuständig").select_option(label="Fachbereich Umwelt")
+    page.get_by_role("button", name="Filtern").click()
+    rows = page.locator("table.tasks tbody tr")
+    assert rows.count() == 1
+    assert "überfällig" in rows.first.inner_text()
+    page.get_by_role("link", name="fällig", exact=True).click()
+    assert page.locator("th[aria-sort]").inner_text().startswith("fällig")
+
+    page.get_by_role("link", name="Fachbereich Umwelt").first.click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Fachbereich Umwelt: Aufgaben 2027"
+    check_accessibility(page, site.axe)
+    with page.expect_download() as download:
+        page.goto(f"{site.url}/cycles/2027")
+        page.get_by_role("link", name="Fristen als Kalender (.ics)").click()
+    assert download.value.suggested_filename == "fristen-2027.ics"
+
+
+def test_a_department_uploads_a_workbook_with_an_error_then_a_good_one(
+    site: Site,
+    page,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    log_in(page, site, "umwelt")
+    assert page.get_by_role("heading", level=1).inner_text() == "Fachbereich Umwelt: Aufgaben 2027"
+    assert "überfällig" in page.get_by_role("region", name="Aufgaben und Fristen").inner_text()
+    check_accessibility(page, site.axe)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Vorlage herunterladen (.xlsx)").click()
+    template = Path(download.value.path()).read_bytes()
+
+    bad = tmp_path / "umwelt.xlsx"
+    bad.write_bytes(fill(template, {**FILLED, "klimaberatungen": "etwa tausend"}))
+    before = row_counts(site.engine)
+    page.get_by_label("Ausgefüllte Vorlage (.xlsx oder .csv)").set_input_files(str(bad))
+    page.get_by_role("button", name="Meldung einreichen").click()
+    alert = page.get_by_role("alert").inner_text()
+    assert "umwelt.xlsx wurde nicht übernommen (1 Problem); nichts wurde gespeichert:" in alert
+    assert "Kennzahlen Zeile 5, Spalte F (Ist 2026): „etwa tausend“ ist keine Zahl" in alert
+    assert row_counts(site.engine) == before
+    check_accessibility(page, site.axe)
+
+    good = tmp_path / "umwelt-korrigiert.xlsx"
+    good.write_bytes(fill(template, FILLED))
+    page.get_by_label("Ausgefüllte Vorlage (.xlsx oder .csv)").set_input_files(str(good))
+    page.get_by_role("button", name="Meldung einreichen").click()
+    status = page.get_by_role("status").inner_text()
+    assert "Meldung 2027 eingereicht (Versuch 1). Das Controlling prüft sie." in status
+    delivery = page.get_by_role("region", name="Meldung der Kennzahlen 2027 (Berichtsjahr 2026)")
+    assert "eingereicht" in delivery.inner_text()
+    check_accessibility(page, site.axe)
+
+    # the controlling office returns it with a reason; the department sees why
+    controlling = site.browser.new_context(locale="de-DE").new_page()
+    log_in(controlling, site, "controlling")
+    controlling.goto(f"{site.url}/cycles/2027/departments/umwelt")
+    controlling.get_by_label("zurückgeben").check()
+    controlling.get_by_label("Kommentar (bei Rückgabe: was ist zu ändern?)").fill(
+        "Die Ausgleichsflächen bitte mit Quelle belegen."
+    )
+    controlling.get_by_role("button", name="Prüfung festhalten").click()
+    assert "Meldung 2027 zurückgegeben." in controlling.get_by_role("status").inner_text()
+    controlling.context.close()
+    page.reload()
+    delivery = page.get_by_role("region", name="Meldung der Kennzahlen 2027 (Berichtsjahr 2026)")
+    assert "zurückgegeben" in delivery.inner_text()
+    assert (
+        "Begründung des Controllings: Die Ausgleichsflächen bitte mit Quelle belegen."
+        in delivery.inner_text()
+    )
+
+
+def test_admin_convenes_the_forum(site: Site, page) -> None:  # type: ignore[no-untyped-def]
+    log_in(page, site, "verwaltung")
+    page.get_by_role("link", name="Verwaltung").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Verwaltung – Landkreis Lörrach"
+    check_accessibility(page, site.axe)
+    form = page.get_by_role("region", name="Forum bzw. Klausurtagung einberufen")
+    form.get_by_role("button", name="Einberufen").click()  # the browser asks for the reason
+    assert page.evaluate("document.activeElement.id") == "convene-reason"
+    form.get_by_label("Anlass").fill("Neue Klimaschutzvorgaben des Landes")
+    form.get_by_role("button", name="Einberufen").click()
+    status = page.get_by_role("status")
+    assert "Forum Zukunftsstrategie einberufen: Neue Klimaschutzvorgaben des Landes" in (
+        status.inner_text()
+    )
+    assert ("forum", "loerrach", 2027) in site.flows.started
+    check_accessibility(page, site.axe)
+
+    form = page.get_by_role("region", name="Forum bzw. Klausurtagung einberufen")
+    form.get_by_label("Anlass").fill("Noch einmal")
+    form.get_by_role("button", name="Einberufen").click()
+    assert "ist bereits einberufen" in page.get_by_role("alert").inner_text()
+    check_accessibility(page, site.axe)
+
+    page.goto(f"{site.url}/cycles/2027")
+    assert "Forum Zukunftsstrategie: einberufen (Einberufung durch die Verwaltung: Neue" in (
+        page.get_by_role("region", name="Entscheidungen").inner_text()
+    )
+
+
+@pytest.mark.parametrize("username", ["controlling", "umwelt"])
+def test_each_role_is_refused_what_it_may_not_do(site: Site, page, username: str) -> None:  # type: ignore[no-untyped-def]
+    log_in(page, site, username)
+    before = row_counts(site.engine)
+    refused = ["/admin"]
+    if username == "umwelt":
+        refused += ["/cycles/2027", "/cycles/2027/departments/soziales"]
+    for path in refused:
+        response = page.goto(f"{site.url}{path}")
+        assert response.status == 403, path
+        assert page.get_by_role("heading", level=1).inner_text() == "Kein Zugriff"
+        check_accessibility(page, site.axe)
+    # a form posted from this session to an admin action: 403, nothing changes
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    response = page.request.post(
+        f"{site.url}/admin/cycles", form={"year": "2031", "csrf_token": token}
+    )
+    assert response.status == 403
+    assert page.request.get(f"{site.url}/api/cycles").ok
+    assert row_counts(site.engine) == before
+
+
+def test_the_api_without_a_session_answers_401(site: Site, page) -> None:  # type: ignore[no-untyped-def]
+    response = page.request.get(f"{site.url}/api/cycles/2027/tasks")
+    assert response.status == 401

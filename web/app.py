@@ -1,0 +1,121 @@
+"""The app factory: `create_app(settings, clock=..., flows=...)`.
+
+`clock` is the one place the web app reads the time (tests pass a fixed instant); `flows`
+starts the flow that follows an administrator's action (tests pass a recording fake).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from web import auth
+from web.flows import FlowStarter, PrefectFlowStarter
+from web.settings import WebSettings
+
+HERE = Path(__file__).parent
+
+
+def wall_clock() -> dt.datetime:
+    import pendulum
+
+    return pendulum.now("Europe/Berlin")
+
+
+def create_app(
+    settings: WebSettings,
+    *,
+    clock: Callable[[], dt.datetime] = wall_clock,
+    flows: FlowStarter | None = None,
+) -> FastAPI:
+    from models.db import make_engine, require_current_schema
+    from web.render import install_filters
+    from web.routes import admin, api, department, overview, pages
+
+    app = FastAPI(
+        title="kreislauf",
+        description="Strategischer Steuerungskreislauf: Daten der Weboberfläche als JSON.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    engine = make_engine(settings.database_url)
+    require_current_schema(engine)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.clock = clock
+    app.state.flows = flows or PrefectFlowStarter(settings.database_url, settings.data_dir)
+    templates = Jinja2Templates(directory=HERE / "templates")
+    install_filters(templates.env)
+    app.state.templates = templates
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    for module in (pages, overview, department, admin, api):
+        app.include_router(module.router)
+    _install_session(app)
+    _install_error_pages(app)
+    return app
+
+
+def _install_session(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def session_middleware(request: Request, call_next):  # type: ignore[no-untyped-def]
+        request.state.session_changed = False
+        request.state.session = auth.load_session(request)
+        response = await call_next(request)
+        if request.state.session_changed:
+            response.set_cookie(
+                auth.COOKIE,
+                auth.session_cookie(request),
+                max_age=app.state.settings.session_seconds,
+                httponly=True,
+                samesite="lax",
+                secure=app.state.settings.secure_cookies,
+            )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api")
+
+
+def _install_error_pages(app: FastAPI) -> None:
+    from web.render import page
+
+    @app.exception_handler(auth.LoginRequired)
+    async def login_required(request: Request, _: Exception) -> Response:
+        if _is_api(request):
+            return JSONResponse(
+                {"detail": "Anmeldung erforderlich: Sitzung oder API-Token (Bearer)."},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(auth.Forbidden)
+    async def forbidden(request: Request, error: Exception) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": str(error)}, status_code=403)
+        return page(
+            request, "error.html", {"title": "Kein Zugriff", "message": str(error)}, status=403
+        )
+
+    @app.exception_handler(404)
+    async def not_found(request: Request, error: Exception) -> Response:
+        message = getattr(error, "detail", None) or "Diese Seite gibt es nicht."
+        if message == "Not Found":
+            message = "Diese Seite gibt es nicht."
+        if _is_api(request):
+            return JSONResponse({"detail": message}, status_code=404)
+        return page(request, "error.html", {"title": "Nicht gefunden", "message": message}, 404)

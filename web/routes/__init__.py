@@ -1,0 +1,1 @@
+"""Routers by area: login and start (pages), overview, department, admin, JSON API."""

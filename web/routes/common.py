@@ -1,0 +1,53 @@
+"""What every route needs: the viewer's body in a session, today, and the chosen cycle."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from fastapi import HTTPException, Request
+from sqlmodel import Session
+
+from models.body import Body
+from models.db import session_scope
+from models.errors import ConflictError, KreislaufError, NotFoundError
+from services.bodies import resolve_body
+from web.auth import Viewer
+
+
+@contextmanager
+def body_session(request: Request, viewer: Viewer) -> Iterator[tuple[Session, Body]]:
+    """One transaction, and the body the viewer belongs to (or the configured one)."""
+    with session_scope(request.app.state.engine) as session:
+        if viewer.body_id is not None:
+            body = session.get(Body, viewer.body_id)
+            assert body is not None
+        else:
+            body = resolve_body(session=session, slug=request.app.state.settings.body)
+        yield session, body
+
+
+def now(request: Request) -> dt.datetime:
+    """The one clock read of a request."""
+    return request.app.state.clock()
+
+
+def actor(viewer: Viewer) -> str:
+    return f"web:{viewer.username}"
+
+
+def require_cycle(session: Session, body: Body, year: int):  # type: ignore[no-untyped-def]
+    from services.cycles import get_cycle
+
+    cycle = get_cycle(session=session, body=body, year=year, required=False)
+    if cycle is None:
+        raise HTTPException(404, f"Für {year} gibt es noch keinen Steuerungskreislauf.")
+    return cycle
+
+
+def status_of(error: KreislaufError) -> int:
+    """The HTTP status of a user's mistake: 404 missing, 409 conflict, else 400."""
+    if isinstance(error, NotFoundError):
+        return 404
+    return 409 if isinstance(error, ConflictError) else 400

@@ -1,0 +1,212 @@
+"""A department's page: its tasks and deadlines, its template, its uploads and their review.
+
+A department user sees only their own department; administrators and the controlling office
+may open any department's page.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session, select
+
+from models.accounts import Role
+from models.body import Body
+from models.errors import KreislaufError
+from models.organisation import Department
+from web import auth
+from web.render import page
+from web.routes.common import actor, body_session, now, require_cycle, status_of
+from web.views import cycle_page, cycle_years
+
+router = APIRouter(include_in_schema=False)
+
+
+def get_department(session: Session, body: Body, key: str) -> Department:
+    department = session.exec(
+        select(Department).where(Department.body_id == body.id, Department.key == key)
+    ).first()
+    if department is None:
+        raise HTTPException(404, f"Den Fachbereich {key!r} gibt es nicht.")
+    return department
+
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+FORMATS = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+def may_upload(viewer: auth.Viewer, key: str) -> bool:
+    return viewer.is_admin or viewer.department_key == key
+
+
+def may_review(viewer: auth.Viewer) -> bool:
+    return viewer.role in (Role.admin, Role.controlling)
+
+
+def department_page_response(
+    request: Request,
+    viewer: auth.Viewer,
+    year: int,
+    key: str,
+    *,
+    error: str | None = None,
+    form: str | None = None,
+    status: int = 200,
+) -> Response:
+    from services.submissions import list_submissions
+
+    auth.require_department(viewer, key)
+    with body_session(request, viewer) as (session, body):
+        department = get_department(session, body, key)
+        require_cycle(session, body, year)
+        data = cycle_page(
+            session=session, body=body, year=year, today=body.local_date(now(request))
+        )
+        try:
+            delivery = next(
+                (
+                    v
+                    for v in list_submissions(session=session, body=body, year=year)
+                    if v.department_key == key
+                ),
+                None,
+            )
+        except KreislaufError:  # a calendar without a figures deadline: nothing to deliver
+            delivery = None
+        context = {
+            "body": body,
+            "department": department,
+            "cycle": data,
+            "rows": [row for row in data.rows if row.assignee == department.name],
+            "years": cycle_years(session=session, body=body),
+            "delivery": delivery,
+            "may_upload": may_upload(viewer, key),
+            "may_review": may_review(viewer),
+            "error": error,
+            "form": form,
+            "flash": request.state.session.pop("flash", None),
+        }
+    if context["flash"]:
+        request.state.session_changed = True
+    return page(request, "department.html", {"viewer": viewer, **context}, status=status)
+
+
+@router.get("/cycles/{year}/departments/{key}")
+def department_page(
+    request: Request, year: int, key: str, viewer: auth.Viewer = Depends(auth.require_viewer)
+) -> Response:
+    return department_page_response(request, viewer, year, key)
+
+
+@router.get("/cycles/{year}/departments/{key}/template.{fmt}")
+def template(
+    request: Request,
+    year: int,
+    key: str,
+    fmt: str,
+    viewer: auth.Viewer = Depends(auth.require_viewer),
+) -> Response:
+    """The department's figures workbook to fill in (.xlsx or .csv)."""
+    from services.submissions import write_template
+
+    auth.require_department(viewer, key)
+    if fmt not in FORMATS:
+        raise HTTPException(404, "Die Vorlage gibt es als .xlsx oder .csv.")
+    with body_session(request, viewer) as (session, body):
+        get_department(session, body, key)
+        require_cycle(session, body, year)
+        data = write_template(session, body, year, key, fmt)  # type: ignore[arg-type]
+    return Response(
+        data,
+        media_type=FORMATS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{key}-{year}.{fmt}"'},
+    )
+
+
+@router.post(
+    "/cycles/{year}/departments/{key}/submissions", dependencies=[Depends(auth.check_csrf)]
+)
+async def upload(
+    request: Request,
+    year: int,
+    key: str,
+    viewer: auth.Viewer = Depends(auth.require_viewer),
+) -> Response:
+    """Submit the filled workbook: checked whole, with the CLI's messages; taken over only
+    without any problem."""
+    auth.require_department(viewer, key)
+    if not may_upload(viewer, key):
+        raise auth.Forbidden("Die Meldung reicht der Fachbereich selbst ein.")
+    form = await request.form()
+    upload = form.get("workbook")
+    data = await upload.read(MAX_UPLOAD_BYTES + 1) if hasattr(upload, "read") else b""
+    filename = getattr(upload, "filename", "") or ""
+    return submit_upload(request, viewer, year, key, data, filename)
+
+
+def submit_upload(
+    request: Request, viewer: auth.Viewer, year: int, key: str, data: bytes, filename: str
+) -> Response:
+    from services.submissions import submit_workbook
+
+    try:
+        if not data or not filename:
+            raise KreislaufError("Bitte die ausgefüllte Vorlage (.xlsx oder .csv) auswählen.")
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise KreislaufError("Die Datei ist größer als 10 MB; bitte die Vorlage verwenden.")
+        with body_session(request, viewer) as (session, body):
+            submission = submit_workbook(
+                session, body, year, data, filename, now(request), actor(viewer), key
+            )
+            attempt = submission.attempt
+    except KreislaufError as error:
+        return department_page_response(
+            request, viewer, year, key, error=str(error), form="upload", status=status_of(error)
+        )
+    request.state.session["flash"] = (
+        f"Meldung {year} eingereicht (Versuch {attempt}). Das Controlling prüft sie."
+    )
+    request.state.session_changed = True
+    return RedirectResponse(f"/cycles/{year}/departments/{key}", status_code=303)
+
+
+@router.post("/cycles/{year}/departments/{key}/review", dependencies=[Depends(auth.check_csrf)])
+def review(
+    request: Request,
+    year: int,
+    key: str,
+    decision: str = Form(""),
+    comment: str = Form(""),
+    viewer: auth.Viewer = Depends(auth.require_viewer),
+) -> Response:
+    """The controlling office accepts the submitted figures or returns them with a comment."""
+    from services.submissions import review_submission
+
+    if not may_review(viewer):
+        raise auth.Forbidden("Meldungen prüft das Controlling.")
+    try:
+        if decision not in ("accept", "return"):
+            raise KreislaufError("Bitte „annehmen“ oder „zurückgeben“ wählen.")
+        with body_session(request, viewer) as (session, body):
+            get_department(session, body, key)
+            review_submission(
+                session,
+                body,
+                year,
+                key,
+                decision == "accept",
+                comment.strip() or None,
+                now(request),
+                actor(viewer),
+            )
+    except KreislaufError as error:
+        return department_page_response(
+            request, viewer, year, key, error=str(error), form="review", status=status_of(error)
+        )
+    done = "angenommen" if decision == "accept" else "zurückgegeben"
+    request.state.session["flash"] = f"Meldung {year} {done}."
+    request.state.session_changed = True
+    return RedirectResponse(f"/cycles/{year}/departments/{key}", status_code=303)

@@ -1,0 +1,139 @@
+"""The controlling office's view of a cycle, and the deadlines as iCalendar."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import select
+
+from models.accounts import Role
+from models.cycle import Cycle, Task
+from models.organisation import Department
+from web import auth
+from web.render import page
+from web.routes.common import body_session, now, require_cycle
+from web.views import (
+    STATE_FILTERS,
+    TaskFilter,
+    audit_trail,
+    cycle_page,
+    cycle_years,
+    messages,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/cycles/{year}")
+def overview(
+    request: Request,
+    year: int,
+    assignee: str = "",
+    state: str = "",
+    sort: str = "due",
+    direction: str = "asc",
+    viewer: auth.Viewer = Depends(auth.require_viewer),
+) -> Response:
+    auth.require_role(viewer, Role.admin, Role.controlling)
+    from services.evaluation import evaluate
+    from services.strategy import strategy_view
+
+    task_filter = TaskFilter.parse(assignee, state, sort, direction)
+    with body_session(request, viewer) as (session, body):
+        require_cycle(session, body, year)
+        data = cycle_page(
+            session=session, body=body, year=year, today=body.local_date(now(request))
+        )
+        context = {
+            "body": body,
+            "cycle": data,
+            "rows": task_filter.apply(data.rows),
+            "filter": task_filter,
+            "assignees": sorted({row.assignee for row in data.rows}),
+            "states": STATE_FILTERS,
+            "years": cycle_years(session=session, body=body),
+            "strategy": strategy_view(session=session, body=body),
+            "messages": messages(session=session, body=body),
+            "audit": audit_trail(session=session, body=body),
+            "evaluation": evaluate(session=session, body=body, year=year, now=now(request)),
+            "reports": [
+                ("Bericht zur Zielerreichung (.pdf)", f"/cycles/{year}/report.pdf"),
+                ("Bericht zur Zielerreichung (.xlsx)", f"/cycles/{year}/report.xlsx"),
+            ],
+        }
+    return page(request, "overview.html", {"viewer": viewer, **context})
+
+
+REPORT_TYPES = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@router.get("/cycles/{year}/report.{fmt}")
+def report(
+    request: Request, year: int, fmt: str, viewer: auth.Viewer = Depends(auth.require_viewer)
+) -> Response:
+    """The evaluation report (Bericht zur Zielerreichung) as the CLI's `kreislauf report`."""
+    from services.reports import render_report
+
+    auth.require_role(viewer, Role.admin, Role.controlling)
+    if fmt not in REPORT_TYPES:
+        raise HTTPException(404, "Den Bericht gibt es als .pdf oder .xlsx.")
+    with body_session(request, viewer) as (session, body):
+        require_cycle(session, body, year)
+        data = render_report(session, body, year, fmt, now(request))
+    return Response(
+        data,
+        media_type=REPORT_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="zielerreichung-{year - 1}.{fmt}"'},
+    )
+
+
+@router.get("/cycles/{year}/deadlines.ics")
+def deadlines_ics(
+    request: Request, year: int, viewer: auth.Viewer = Depends(auth.require_viewer)
+) -> Response:
+    """All deadlines of the cycle; a department user gets those of their department."""
+    from notifications.ics import CalendarEntry, deadlines_to_ics
+    from services.cycles import deadline_views
+
+    with body_session(request, viewer) as (session, body):
+        require_cycle(session, body, year)
+        deadlines = deadline_views(session=session, body=body, year=year)
+        if not viewer.sees_all_departments:
+            deadlines = [d for d in deadlines if viewer.department_name in d.responsible]
+        data = deadlines_to_ics(
+            [CalendarEntry(d.key, d.title, d.due, d.phase_title, d.responsible) for d in deadlines],
+            body_slug=body.slug,
+            body_name=body.name,
+            year=year,
+            now=now(request),
+        )
+    return Response(
+        data,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="fristen-{year}.ics"'},
+    )
+
+
+@router.get("/tasks/{task_id}")
+def task_link(
+    request: Request, task_id: int, viewer: auth.Viewer = Depends(auth.require_viewer)
+) -> Response:
+    """The link in reminders (`<KREISLAUF_BASE_URL>/tasks/<id>`): to the department's page."""
+    with body_session(request, viewer) as (session, body):
+        row = session.exec(
+            select(Task, Cycle.year, Department.key)
+            .join(Cycle, Task.cycle_id == Cycle.id)
+            .join(Department, Task.department_id == Department.id, isouter=True)
+            .where(Task.id == task_id, Task.body_id == body.id)
+        ).first()
+    if row is None:
+        raise HTTPException(404, "Diese Aufgabe gibt es nicht.")
+    _, year, key = row
+    if key is None:
+        auth.require_role(viewer, Role.admin, Role.controlling)
+        return RedirectResponse(f"/cycles/{year}", status_code=303)
+    auth.require_department(viewer, key)
+    return RedirectResponse(f"/cycles/{year}/departments/{key}", status_code=303)

@@ -1,0 +1,40 @@
+"""What the web app needs to know: the database, the body, the signing key, the session length."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SESSION_HOURS = 8
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    database_url: str
+    # the body shown to users bound to none (KREISLAUF_BODY); None: the only one
+    body: str | None = None
+    # signs the session cookies; a random key means sessions end with the process
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    session_seconds: int = SESSION_HOURS * 3600
+    # cookies only over HTTPS (set behind a TLS proxy)
+    secure_cookies: bool = False
+    data_dir: Path | None = None
+
+    @classmethod
+    def from_environment(cls) -> WebSettings:
+        """From `KREISLAUF_*`: database, body, data directory; `KREISLAUF_SECRET_KEY` and
+        `KREISLAUF_SECURE_COOKIES` for the session cookie."""
+        import os
+
+        from config.settings import Settings
+
+        settings = Settings()
+        key = os.environ.get("KREISLAUF_SECRET_KEY")
+        return cls(
+            database_url=settings.resolved_database_url,
+            body=settings.body or None,
+            secret_key=key or secrets.token_urlsafe(32),
+            secure_cookies=os.environ.get("KREISLAUF_SECURE_COOKIES", "") in ("1", "true"),
+            data_dir=settings.resolved_data_dir,
+        )
