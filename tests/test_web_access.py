@@ -106,7 +106,7 @@ def test_controlling_sees_the_overdue_departments_on_16_march(web: Web) -> None:
     response = client.get("/")
     assert response.url.path == "/cycles/2027"
     text = visible_text(response.text)
-    assert "Fachbereich Umwelt : 1 Aufgabe überfällig, seit bis zu 25 Tage" in text
+    assert "Fachbereich Umwelt : 1 Aufgabe überfällig (25 Tage)" in text
     assert "Heute: Dienstag, 16.03.2027" in text
     filtered = visible_text(
         client.get("/cycles/2027?state=overdue&sort=assignee&direction=desc").text

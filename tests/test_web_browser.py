@@ -137,7 +137,7 @@ def test_controlling_sees_an_overdue_department(site: Site, page) -> None:  # ty
     log_in(page, site, "controlling")
     overdue = page.get_by_role("region", name="Verzug")
     assert "Fachbereich Umwelt" in overdue.inner_text()
-    assert "seit bis zu 25 Tage" in overdue.inner_text()
+    assert "1 Aufgabe überfällig (25 Tage)" in overdue.inner_text()
     assert "Heute: Dienstag, 16.03.2027" in page.inner_text("main")
     check_accessibility(page, site.axe)
     ARTIFACTS.mkdir(exist_ok=True)
