@@ -17,7 +17,7 @@ from models.errors import KreislaufError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration's revision; tests/test_migrations.py keeps it equal to Alembic's head.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 
 
 def make_engine(url: str, *, create: bool = False) -> sa.Engine:

@@ -147,6 +147,8 @@ class KeyFigure(SQLModel, table=True):
     plausible_min: float | None = None
     plausible_max: float | None = None
     position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # False once the figure left figures.toml: no longer asked for, its history is kept.
+    active: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
 
 
 class KeyFigureValue(SQLModel, table=True):
@@ -227,3 +229,5 @@ class Measure(SQLModel, table=True):
     key: str | None = Field(default=None, max_length=80)
     text: str = Field(sa_type=sa.Text)
     status: MeasureStatus = Field(default=MeasureStatus.planned, sa_type=sa.String(20))
+    # False once the measure left figures.toml: no longer asked for, its history is kept.
+    active: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})

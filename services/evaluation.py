@@ -201,7 +201,8 @@ def evaluate(*, session: Session, body: Body, year: int, now: dt.datetime) -> Ev
 def figure_statuses(
     *, session: Session, body: Body, year: int, departments: dict[int | None, Department]
 ) -> list[tuple[KeyFigure, FigureStatus]]:
-    """Every key figure of the body with its light for budget year `year`, in file order."""
+    """Every key figure of the body with its light for budget year `year`, in file order
+    (a retired figure only where it has an actual of that year)."""
     rows = session.exec(
         select(KeyFigure)
         .where(KeyFigure.body_id == body.id)
@@ -219,6 +220,8 @@ def figure_statuses(
     result = []
     for figure in rows:
         by_year = values.get(figure.id, {})  # type: ignore[arg-type]
+        if not figure.active and (year not in by_year or by_year[year].actual is None):
+            continue  # left figures.toml and has nothing to show for this year
         department = departments.get(figure.department_id)
         result.append((figure, _status(figure, by_year, year, department)))
     return result

@@ -45,12 +45,22 @@ def sync_figures(
                 "plausible_min": f.plausible[0] if f.plausible else None,
                 "plausible_max": f.plausible[1] if f.plausible else None,
                 "position": position,
+                "active": True,
             }
             for position, f in enumerate(spec.key_figures, start=1)
         ],
         "Kennzahl",
         changes,
     )
+    listed = {f.key for f in spec.key_figures}
+    for figure in session.exec(
+        select(KeyFigure).where(KeyFigure.body_id == body.id, KeyFigure.active)
+    ).all():
+        if figure.key not in listed:
+            figure.active = False
+            changes.append(
+                f"Kennzahl {figure.name} nicht mehr in figures.toml: wird nicht mehr abgefragt"
+            )
     values = {
         (value.key_figure_id, value.year): value
         for value in session.exec(
@@ -84,6 +94,16 @@ def sync_figures(
         measure.key: measure
         for measure in session.exec(select(Measure).where(Measure.body_id == body.id)).all()
     }
+    listed_measures = {m.key for g in spec.goals for m in g.measures}
+    for measure in measures.values():
+        if measure.active and measure.key not in listed_measures:
+            measure.active = False
+            changes.append(
+                f"Maßnahme {measure.key} nicht mehr in figures.toml: wird nicht mehr abgefragt"
+            )
+        elif not measure.active and measure.key in listed_measures:
+            measure.active = True
+            changes.append(f"Maßnahme {measure.key} wieder aufgenommen")
     for g in spec.goals:
         wanted_goal = {
             "year": g.year,

@@ -53,7 +53,11 @@ def build_template(*, session: Session, body: Body, year: int, department: Depar
     report_year = year - 1
     figures = session.exec(
         select(KeyFigure)
-        .where(KeyFigure.body_id == body.id, KeyFigure.department_id == department.id)
+        .where(
+            KeyFigure.body_id == body.id,
+            KeyFigure.department_id == department.id,
+            KeyFigure.active,
+        )
         .order_by(KeyFigure.position, KeyFigure.key)
     ).all()
     values = {
@@ -77,6 +81,7 @@ def build_template(*, session: Session, body: Body, year: int, department: Depar
             OperationalGoal.body_id == body.id,
             OperationalGoal.department_id == department.id,
             OperationalGoal.year == report_year,
+            Measure.active,
         )
         .order_by(OperationalGoal.key, Measure.key)
     ).all()

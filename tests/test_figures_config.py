@@ -142,3 +142,27 @@ def test_only_one_department_deadline_receives_the_figures(
     assert "responsible = 'departments'" in problem_about(
         result.output, "calendar.toml", "deadlines[0].delivers"
     )
+
+
+def test_a_figure_removed_from_the_file_is_no_longer_asked_for(
+    cli: Cli, engine, body_dir: Path, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    assert cli("init", "--body-dir", str(body_dir)).exit_code == 0
+    assert cli("cycle", "create", "2027").exit_code == 0
+    path = body_dir / "figures.toml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index('[[key_figures]]\nkey = "klimaberatungen"')
+    end = text.index("[[key_figures]]", start + 1)
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    result = cli("init", "--body-dir", str(body_dir))
+    assert result.exit_code == 0, result.output
+    assert "nicht mehr in figures.toml" in result.stdout
+    target = tmp_path / "umwelt.xlsx"
+    assert cli("template", "2027", "--department", "umwelt", "-o", str(target)).exit_code == 0
+    sheet = openpyxl.load_workbook(target)["Kennzahlen"]
+    keys = [row[0] for row in sheet.iter_rows(min_row=4, values_only=True) if row[0]]
+    assert keys == ["pv-leistung", "ausgleichsflaechen"]
+    row, values = figure(engine, "klimaberatungen")
+    assert not row.active and values[2025].actual == 990  # its history is kept
