@@ -51,8 +51,15 @@ def write(output: Path, data: bytes) -> None:
     try:
         output.write_bytes(data)
     except OSError as error:
+        reason = error.strerror or type(error).__name__
+        if isinstance(error, FileNotFoundError):
+            reason = "das Verzeichnis gibt es nicht"
+        elif isinstance(error, PermissionError):
+            reason = "keine Schreibberechtigung"
+        elif isinstance(error, IsADirectoryError):
+            reason = "das ist ein Verzeichnis"
         raise KreislaufError(
-            f"--output: {output} kann nicht geschrieben werden ({error})."
+            f"--output: {output} kann nicht geschrieben werden: {reason}."
         ) from None
 
 
@@ -118,6 +125,7 @@ def strategy_diff(
 
     Beispiel: kreislauf strategy diff --from 1 --to 2 -o aenderungen.pdf
     """
+    from models.errors import KreislaufError
     from services.bodies import current_strategy_version
     from services.reports import render_version_diff
 
@@ -125,6 +133,11 @@ def strategy_diff(
     with body_session() as (session, body):
         newer = to_number or current_strategy_version(session=session, body=body).number
         older = from_number if from_number is not None else newer - 1
+        if from_number is None and older < 1:
+            raise KreislaufError(
+                f"Es gibt nur Version {newer} der Strategie: noch kein Beschluss hat sie "
+                "geändert, also nichts zu vergleichen."
+            )
         data = render_version_diff(session, body, older, newer, kind)
     write(output, data)
     console().print(

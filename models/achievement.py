@@ -31,6 +31,8 @@ from enum import StrEnum
 from models.strategy import Direction
 
 STABLE_PCT = Decimal(1)
+# A degree of achievement is shown as at most ±999,999 %: beyond, it says nothing more.
+DEGREE_LIMIT = Decimal(999999)
 
 
 class Light(StrEnum):
@@ -102,7 +104,10 @@ def degree_of_achievement(
     ratio = decimal(actual) / decimal(target)
     if Direction(direction) == Direction.lower_is_better:
         ratio = 2 - ratio
-    return (ratio * 100).quantize(Decimal("0.1"))
+    percent = ratio * 100
+    if abs(percent) >= DEGREE_LIMIT:  # absurd, and beyond what quantize can represent
+        return DEGREE_LIMIT if percent > 0 else -DEGREE_LIMIT
+    return percent.quantize(Decimal("0.1"))
 
 
 @dataclass(frozen=True)
