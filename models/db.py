@@ -48,6 +48,7 @@ def make_engine(url: str, *, create: bool = False) -> sa.Engine:
                 )
         engine = sa.create_engine(parsed, connect_args={"timeout": 30})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
     try:
         return sa.create_engine(parsed, pool_pre_ping=True)
@@ -58,6 +59,11 @@ def make_engine(url: str, *, create: bool = False) -> sa.Engine:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # Python's sqlite3 opens a transaction only before INSERT/UPDATE/DELETE, so DDL (a
+    # migration) and statements starting with WITH ran outside of it: a failed migration
+    # left a half-changed schema. The driver's own handling is switched off and every
+    # SQLAlchemy transaction starts with a real BEGIN (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     # write-ahead log: readers do not wait for the writer, and a commit needs no fsync of
@@ -65,6 +71,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(connection: sa.Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 @contextmanager

@@ -59,3 +59,19 @@ def test_the_latest_migrations_keep_an_installed_body(engine: sa.Engine) -> None
     with engine.connect() as connection:
         active = connection.execute(sa.text("SELECT count(*) FROM key_figure WHERE active"))
         assert active.scalar_one() == before["key_figure"] > 0
+
+
+def test_schema_changes_roll_back_with_their_transaction(engine: sa.Engine) -> None:
+    """A migration that fails half-way leaves the schema as it was, on SQLite too (whose
+    Python driver would otherwise commit DDL at once)."""
+    tables = set(sa.inspect(engine).get_table_names())
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("CREATE TABLE half_done (id INTEGER)"))
+            connection.execute(
+                sa.text("WITH x AS (SELECT 1) INSERT INTO half_done SELECT * FROM x")
+            )
+            raise RuntimeError("the migration's next step fails")
+    except RuntimeError:
+        pass
+    assert set(sa.inspect(engine).get_table_names()) == tables
