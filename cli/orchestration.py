@@ -89,9 +89,15 @@ def serve(
                 else nullcontext()
             ):
                 serve_all()
-        except KeyboardInterrupt:
-            pass
+        except BaseException:
+            # A signal may land inside an import or a library call that wraps the
+            # KeyboardInterrupt in its own error; once asked to stop, any of them is the stop.
+            if not _STOPPING:
+                raise
     out.print("kreislauf serve beendet.")
+
+
+_STOPPING: list[int] = []  # the signals received by `serve`
 
 
 def _stop_on_signals() -> None:
@@ -100,6 +106,7 @@ def _stop_on_signals() -> None:
     import signal
 
     def stop(signum, frame):  # type: ignore[no-untyped-def]
+        _STOPPING.append(signum)
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, stop)
