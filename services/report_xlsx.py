@@ -77,12 +77,14 @@ def evaluation_workbook(e: Evaluation) -> bytes:
             f.light.label,
             f"{f.trend.symbol} {f.trend.label}",
             *[by_year.get(year) for year in years],
+            f.comment,
         ]
 
     sheet = book.create_sheet("Schlüsselpositionen")
     _rows(
         sheet,
-        ["Produkt", "Schlüsselposition", "Fachbereich", "Gesamt", *FIGURE_HEADERS, *trend_headers],
+        ["Produkt", "Schlüsselposition", "Fachbereich", "Gesamt", *FIGURE_HEADERS, *trend_headers]
+        + [COMMENT],
         [
             [kp.product, kp.name, kp.department, kp.rollup.light.label, *figure_row(f)]
             for kp in e.key_positions
@@ -93,7 +95,8 @@ def evaluation_workbook(e: Evaluation) -> bytes:
     sheet = book.create_sheet("Handlungsfelder")
     _rows(
         sheet,
-        ["Handlungsfeld", "Schwerpunkt", "Fachbereich", "Produkt", *FIGURE_HEADERS, *trend_headers],
+        ["Handlungsfeld", "Schwerpunkt", "Fachbereich", "Produkt", *FIGURE_HEADERS, *trend_headers]
+        + [COMMENT],
         [
             [fld.name, f"{p.code}: {p.text}", f.department, f.product, *figure_row(f)]
             for fld in e.fields
@@ -106,6 +109,7 @@ def evaluation_workbook(e: Evaluation) -> bytes:
         ],
         light_columns=(13,),
     )
+    _trend_charts(book.create_sheet("Verlauf"), e.figures, years)
     sheet = book.create_sheet("Fachbereiche")
     _rows(
         sheet,
@@ -140,6 +144,34 @@ def evaluation_workbook(e: Evaluation) -> bytes:
     for row in sheet.iter_rows(min_row=2, min_col=3, max_col=3):
         row[0].number_format = "DD.MM.YYYY"
     return _save(book)
+
+
+COMMENT = "Kommentar des Fachbereichs"
+
+
+def _trend_charts(sheet: Any, figures: list[FigureStatus], years: list[int]) -> None:
+    """The actuals per year as a table, and a small line chart per key figure beside it."""
+    from openpyxl.chart import LineChart, Reference
+
+    _rows(
+        sheet,
+        ["Kennzahl", "Einheit", *[str(year) for year in years]],
+        [[f.name, f.unit, *[dict(f.series).get(year) for year in years]] for f in figures],
+    )
+    column = len(years) + 4
+    for index, figure in enumerate(figures):
+        row = index + 2
+        chart = LineChart()
+        chart.title = figure.name if len(figure.name) <= 60 else figure.name[:57] + "…"
+        chart.y_axis.title = figure.unit
+        chart.legend = None
+        chart.height, chart.width = 5.5, 9.5
+        data = Reference(sheet, min_col=3, max_col=len(years) + 2, min_row=row, max_row=row)
+        chart.add_data(data, from_rows=True, titles_from_data=False)
+        chart.set_categories(Reference(sheet, min_col=3, max_col=len(years) + 2, min_row=1))
+        anchor_row = 2 + (index // 2) * 12
+        anchor_col = column + (index % 2) * 7
+        sheet.add_chart(chart, f"{get_column_letter(anchor_col)}{anchor_row}")
 
 
 def diff_workbook(

@@ -79,9 +79,14 @@ def test_xlsx_has_a_sheet_per_area_and_the_lights_as_text(engine, year_2026) -> 
         "Übersicht",
         "Schlüsselpositionen",
         "Handlungsfelder",
+        "Verlauf",
         "Fachbereiche",
         "Offene Aufgaben",
     ]
+    trends = {row["Kennzahl"]: row for row in rows_of(data, "Verlauf")}
+    assert (trends[PV]["2022"], trends[PV]["2025"]) == (1100, 2050)
+    charts = book["Verlauf"]._charts  # openpyxl reads the charts back
+    assert len(charts) == 17
     overview = {row[0]: row[1] for row in book["Übersicht"].iter_rows(values_only=True)}
     assert overview["Berichtsjahr"] == 2025
     assert overview["Kennzahlen"] == "3 erreicht, 10 knapp verfehlt, 4 verfehlt, 0 ohne Wert"
