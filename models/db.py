@@ -48,7 +48,6 @@ def make_engine(url: str, *, create: bool = False) -> sa.Engine:
                 )
         engine = sa.create_engine(parsed, connect_args={"timeout": 30})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-        sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
     try:
         return sa.create_engine(parsed, pool_pre_ping=True)
@@ -59,11 +58,6 @@ def make_engine(url: str, *, create: bool = False) -> sa.Engine:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    # Python's sqlite3 opens a transaction only before INSERT/UPDATE/DELETE, so DDL (a
-    # migration) and statements starting with WITH ran outside of it: a failed migration
-    # left a half-changed schema. The driver's own handling is switched off and every
-    # SQLAlchemy transaction starts with a real BEGIN (see _sqlite_begin).
-    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     # write-ahead log: readers do not wait for the writer, and a commit needs no fsync of
@@ -71,10 +65,6 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-
-
-def _sqlite_begin(connection: sa.Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
 
 
 @contextmanager
@@ -128,8 +118,31 @@ def upgrade_to_head(engine: sa.Engine) -> None:
     """Apply every migration not yet applied (Alembic `upgrade head`)."""
     from alembic import command
 
-    with engine.begin() as connection:
+    with schema_transaction(engine) as connection:
         command.upgrade(alembic_config(connection), "head")
+
+
+@contextmanager
+def schema_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """One transaction for schema changes that commits or rolls back as a whole.
+
+    Python's sqlite3 opens a transaction only before INSERT/UPDATE/DELETE, so the DDL of a
+    migration would commit statement by statement and a failure half-way would leave a
+    half-changed schema. Here the driver's handling is off and a real BEGIN starts the
+    transaction; the connection is not reused afterwards.
+    """
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.driver_connection.isolation_level = None  # type: ignore[union-attr]
+        try:
+            with connection.begin():
+                if sqlite:
+                    connection.exec_driver_sql("BEGIN")
+                yield connection
+        finally:
+            if sqlite:
+                connection.invalidate()
 
 
 def alembic_config(connection: sa.Connection | None = None):  # type: ignore[no-untyped-def]

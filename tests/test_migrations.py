@@ -7,7 +7,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from models.db import HEAD_REVISION, alembic_config, schema_revision, upgrade_to_head
+from models.db import (
+    HEAD_REVISION,
+    alembic_config,
+    schema_revision,
+    schema_transaction,
+    upgrade_to_head,
+)
 from models.tables import metadata
 
 
@@ -66,7 +72,7 @@ def test_schema_changes_roll_back_with_their_transaction(engine: sa.Engine) -> N
     Python driver would otherwise commit DDL at once)."""
     tables = set(sa.inspect(engine).get_table_names())
     try:
-        with engine.begin() as connection:
+        with schema_transaction(engine) as connection:
             connection.execute(sa.text("CREATE TABLE half_done (id INTEGER)"))
             connection.execute(
                 sa.text("WITH x AS (SELECT 1) INSERT INTO half_done SELECT * FROM x")
