@@ -12,9 +12,11 @@ figure whose value is then agreed with the controlling office, not silently left
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from openpyxl.utils import get_column_letter
@@ -112,9 +114,13 @@ _PLAIN = re.compile(r"-?\d+([.,]\d+)?")
 def parse_number(value: Any, unit: str) -> float:
     """A cell's number (see the module's rules); ValueError with the German reason."""
     if isinstance(value, Percent):
-        return value.value * 100 if unit == "%" else value.value
+        if unit != "%":
+            raise ValueError(f"Zelle ist als Prozent formatiert, die Einheit ist {unit}")
+        return float(Decimal(repr(value.value)) * 100)  # 0.57 * 100 is 56.99999999999999
     if isinstance(value, bool):
-        raise ValueError(f"„{value}“ ist keine Zahl")
+        raise ValueError("Wahrheitswert statt Zahl")
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        raise ValueError("Datum statt Zahl")
     if isinstance(value, int | float):
         return float(value)
     text = str(value).strip().replace("\u00a0", "").replace(" ", "").removesuffix("%")
