@@ -221,6 +221,16 @@ class Percent:
 
 
 @dataclass(frozen=True)
+class Formula:
+    """A formula cell the file holds no computed value for (written by a program, not Excel)."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
 class Sheet:
     """A sheet's rows as read: (row number, cell values starting at `first_column`)."""
 
@@ -254,10 +264,14 @@ def _read_xlsx(data: bytes, filename: str) -> dict[str, Sheet]:
         )
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         try:
-            return {sheet.title: _xlsx_sheet(sheet) for sheet in book.worksheets}
+            return {
+                sheet.title: _xlsx_sheet(sheet, formulas[sheet.title]) for sheet in book.worksheets
+            }
         finally:
             book.close()
+            formulas.close()
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         raise SubmissionInvalid(
             f"Die Datei {filename} ist keine gültige Excel-Datei (.xlsx) oder beschädigt "
@@ -265,16 +279,23 @@ def _read_xlsx(data: bytes, filename: str) -> dict[str, Sheet]:
         ) from None
 
 
-def _xlsx_sheet(sheet: Any) -> Sheet:
+def _xlsx_sheet(sheet: Any, formulas: Any) -> Sheet:
+    """The cached values; a formula without one becomes `Formula` (data_only reads None)."""
     rows = []
-    for number, cells in enumerate(sheet.iter_rows(min_row=1), start=1):
-        values = tuple(_xlsx_value(cell) for cell in cells)
+    pairs = zip(sheet.iter_rows(min_row=1), formulas.iter_rows(min_row=1), strict=False)
+    for number, (cells, raw) in enumerate(pairs, start=1):
+        values = tuple(
+            _xlsx_value(cell, raw[index] if index < len(raw) else None)
+            for index, cell in enumerate(cells)
+        )
         rows.append((number, values))
     return Sheet(sheet.title, rows)
 
 
-def _xlsx_value(cell: Any) -> Any:
+def _xlsx_value(cell: Any, raw: Any = None) -> Any:
     value = getattr(cell, "value", None)
+    if value is None and getattr(raw, "data_type", None) == "f":
+        return Formula(str(raw.value))
     if isinstance(value, int | float) and not isinstance(value, bool):
         if _is_percent_format(getattr(cell, "number_format", "") or ""):
             return Percent(float(value))

@@ -13,6 +13,7 @@ figure whose value is then agreed with the controlling office, not silently left
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from models.workbook import (
     SHEETS,
     TEMPLATE_NAME,
     TEMPLATE_VERSION,
+    Formula,
     Percent,
     Sheet,
     figure_headers,
@@ -113,6 +115,10 @@ _PLAIN = re.compile(r"-?\d+([.,]\d+)?")
 
 def parse_number(value: Any, unit: str) -> float:
     """A cell's number (see the module's rules); ValueError with the German reason."""
+    if isinstance(value, Formula):
+        raise ValueError(
+            "Formel ohne berechneten Wert (Datei in Excel speichern oder Wert eintragen)"
+        )
     if isinstance(value, Percent):
         if unit != "%":
             raise ValueError(f"Zelle ist als Prozent formatiert, die Einheit ist {unit}")
@@ -136,7 +142,16 @@ def parse_number(value: Any, unit: str) -> float:
     raise ValueError(f"„{value}“ ist keine Zahl")
 
 
+HUGE = 1e15  # beyond any key figure of a district; also where floats stop being exact
+
+
 def german_number(value: float) -> str:
+    """1234.5 -> "1.234,5"; very large numbers short: 1e300 -> "1,0e300"."""
+    if not math.isfinite(value):
+        return {"inf": "unendlich", "-inf": "minus unendlich"}.get(str(value), "keine Zahl")
+    if abs(value) >= HUGE:
+        mantissa, exponent = f"{value:.1e}".split("e")
+        return f"{mantissa.replace('.', ',')}e{int(exponent)}"
     text = f"{value:,.6f}".rstrip("0").rstrip(".")
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
@@ -337,11 +352,20 @@ def _actual(
     except ValueError as error:
         problems.append(f"{place(number, 5)}: {error}")
         return None
+    if not math.isfinite(actual):
+        problems.append(f"{place(number, 5)}: {german_number(actual)} ist keine gültige Zahl")
+        return None
     low, high = spec.plausible_min, spec.plausible_max
     if (low is not None and actual < low) or (high is not None and actual > high):
         problems.append(
             f"{place(number, 5)}: {german_number(actual)} liegt außerhalb des plausiblen "
             f"Bereichs {_bound(low)} bis {_bound(high)} {spec.unit}"
+        )
+        return None
+    if (low is None or high is None) and abs(actual) >= HUGE:
+        problems.append(
+            f"{place(number, 5)}: {german_number(actual)} ist unplausibel groß "
+            f"(Betrag ab {german_number(HUGE)})"
         )
         return None
     return actual

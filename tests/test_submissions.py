@@ -596,6 +596,72 @@ def test_percent_typed_into_the_workbook_is_read_as_percent() -> None:
     assert report.figures[0].actual == 66.4
 
 
+def checked(value, unit="kWp", low=0.0, high=20000.0, number_format=None):  # type: ignore[no-untyped-def]
+    """Problems and actuals of a one-figure workbook whose actual cell holds `value`."""
+    from models.workbook import FigureRow, Template, read_sheets, write_xlsx
+    from models.workbook_check import Expected, FigureSpec, check_report, read_info
+
+    template = Template("lk", "Landkreis", 2027, "u", "U", [FigureRow("k", "K", unit, 1, 1)], [])
+    book = openpyxl.load_workbook(io.BytesIO(write_xlsx(template)))
+    book["Kennzahlen"]["F4"] = value
+    if number_format:
+        book["Kennzahlen"]["F4"].number_format = number_format
+    out = io.BytesIO()
+    book.save(out)
+    sheets = read_sheets(out.getvalue(), "u.xlsx")
+    expected = Expected("lk", 2027, "u", [FigureSpec("k", "K", unit, low, high)], [])
+    report = check_report(sheets, read_info(sheets), expected)
+    return report.problems, [figure.actual for figure in report.figures]
+
+
+CELL = "Kennzahlen Zeile 4, Spalte F (Ist 2026): "
+
+
+def test_percent_cells_are_exact_and_need_a_percent_unit() -> None:
+    assert checked(0.57, "%", 0, 100, "0%") == ([], [57.0])
+    assert checked(0.5, number_format="0%") == (
+        [CELL + "Zelle ist als Prozent formatiert, die Einheit ist kWp"],
+        [],
+    )
+
+
+def test_cells_that_are_not_numbers_say_what_they_are() -> None:
+    assert checked("=1+1") == (
+        [CELL + "Formel ohne berechneten Wert (Datei in Excel speichern oder Wert eintragen)"],
+        [],
+    )
+    assert checked(dt.date(2026, 12, 31)) == ([CELL + "Datum statt Zahl"], [])
+    assert checked(True) == ([CELL + "Wahrheitswert statt Zahl"], [])
+
+
+def test_huge_numbers_are_short_and_refused() -> None:
+    assert checked(1e300) == (
+        [CELL + "1,0e300 liegt außerhalb des plausiblen Bereichs 0 bis 20.000 kWp"],
+        [],
+    )
+    assert checked(1e300, low=None, high=None) == (
+        [CELL + "1,0e300 ist unplausibel groß (Betrag ab 1,0e15)"],
+        [],
+    )
+    assert checked(-2.5e15, low=0, high=None) == (
+        [CELL + "-2,5e15 liegt außerhalb des plausiblen Bereichs 0 bis – kWp"],
+        [],
+    )
+    assert checked(99999, low=None, high=None) == ([], [99999.0])
+
+
+def test_infinite_number_is_refused() -> None:
+    from models.workbook import Sheet
+    from models.workbook_check import FigureSpec, Place, _actual
+
+    problems: list[str] = []
+    place = Place(Sheet("Kennzahlen", []), ["a", "b", "c", "d", "e", "Ist 2026", "g"])
+    spec = FigureSpec("k", "K", "kWp", None, None)
+    cells = (None, None, None, None, None, float("inf"))
+    assert _actual(cells, 4, spec, place, problems) is None
+    assert problems == [CELL + "unendlich ist keine gültige Zahl"]
+
+
 def test_report_year_is_cycle_year_minus_one() -> None:
     from models.workbook import Template
 
