@@ -313,6 +313,19 @@ def _is_percent_format(number_format: str) -> bool:
     return False
 
 
+CSV_DELIMITERS = (";", ",", "\t")
+
+
+def _csv_delimiter(text: str) -> str | None:
+    """The separator under which the first non-empty line's first cell is "Blatt"."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    for delimiter in CSV_DELIMITERS:
+        cells = next(csv.reader([first], delimiter=delimiter), [])
+        if cells and cells[0].strip() == CSV_SHEET_COLUMN:
+            return delimiter
+    return None
+
+
 def _read_csv(data: bytes, filename: str) -> dict[str, Sheet]:
     try:
         text = data.decode("utf-8-sig")
@@ -320,13 +333,15 @@ def _read_csv(data: bytes, filename: str) -> dict[str, Sheet]:
         text = data.decode("cp1252", errors="replace")  # German Excel's "CSV (Trennzeichen)"
     if "\x00" in text:
         raise SubmissionInvalid(f"Die Datei {filename} ist weder eine .xlsx- noch eine CSV-Datei.")
-    if ";" not in text:
+    delimiter = _csv_delimiter(text)
+    if delimiter is None:
         raise SubmissionInvalid(
-            f"Die Datei {filename} ist keine CSV-Datei mit Semikolon als Trennzeichen "
-            "(wie sie die Vorlage hat)."
+            f"Die Datei {filename} ist keine CSV-Datei der Vorlage: die erste Zeile muss in "
+            f"Spalte A „{CSV_SHEET_COLUMN}“ enthalten, getrennt durch Semikolon, Komma oder "
+            "Tabulator; bitte die Vorlage von `kreislauf template` verwenden."
         )
     sheets: dict[str, list[tuple[int, tuple[Any, ...]]]] = {}
-    for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=";"), start=1):
+    for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
         if not cells or not any(cell.strip() for cell in cells):
             continue
         sheets.setdefault(cells[0].strip(), []).append(

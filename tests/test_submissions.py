@@ -277,6 +277,33 @@ def test_csv_saved_by_german_excel_in_windows_encoding_is_read(engine, evaluatio
     assert task_status(engine) == TaskStatus.submitted
 
 
+@pytest.mark.parametrize("delimiter", [",", "\t"])
+def test_csv_saved_with_comma_or_tab_separators_is_read(engine, evaluation, delimiter) -> None:
+    rows = list(
+        csv.reader(
+            io.StringIO(template(engine, evaluation, fmt="csv").decode("utf-8-sig")), delimiter=";"
+        )
+    )
+    for row in rows:
+        if row[0] == "Kennzahlen" and row[1] in FILLED:
+            row[6] = str(FILLED[row[1]]).replace(".", ",")
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter).writerows(rows)
+    submit(engine, evaluation, out.getvalue().encode(), filename="umwelt.csv")
+    review(engine, evaluation, accept=True)
+    assert actuals_2026(engine)["ausgleichsflaechen"] == (163.5, None)
+
+
+def test_csv_without_the_template_header_gets_one_message(engine, evaluation) -> None:
+    text = template(engine, evaluation, fmt="csv").decode("utf-8-sig").replace(";", "|")
+    message = refused(engine, evaluation, text.encode(), filename="umwelt.csv")
+    assert message == (
+        "Die Datei umwelt.csv ist keine CSV-Datei der Vorlage: die erste Zeile muss in Spalte A "
+        "„Blatt“ enthalten, getrennt durch Semikolon, Komma oder Tabulator; bitte die Vorlage "
+        "von `kreislauf template` verwenden."
+    )
+
+
 def test_numbers_in_german_notation_are_read(engine, evaluation) -> None:
     actuals = {"pv-leistung": "2.980,5", "klimaberatungen": "1012", "ausgleichsflaechen": "163,5"}
     submit(engine, evaluation, fill(template(engine, evaluation), actuals=actuals))
