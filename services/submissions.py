@@ -190,7 +190,13 @@ def submit_workbook(
     must be the file's department (the web passes the uploader's). SubmissionInvalid with
     every problem when anything is wrong; then nothing is written."""
     from models.workbook import INFO, SubmissionInvalid, read_sheets
-    from models.workbook_check import INFO_DEPARTMENT, check_report, check_sheets, read_info
+    from models.workbook_check import (
+        INFO_DEPARTMENT,
+        check_identity,
+        check_report,
+        check_sheets,
+        read_info,
+    )
 
     sheets = read_sheets(data, filename)
     info = read_info(sheets)
@@ -204,13 +210,17 @@ def submit_workbook(
         if not problems:
             problems.append(f"{INFO}: den Fachbereich „{key}“ gibt es nicht")
         raise SubmissionInvalid(_invalid(filename, problems), problems=problems)
-    report = check_report(
-        sheets, info, _expected(session=session, body=body, year=year, department=found)
-    )
-    if report.problems:
-        raise SubmissionInvalid(_invalid(filename, report.problems), problems=report.problems)
+    expected = _expected(session=session, body=body, year=year, department=found)
+    # whose file and for what: when that is wrong, the rows' problems only follow from it
+    identity = info.problems + (check_identity(info, sheets, expected) if INFO in sheets else [])
+    if identity:
+        raise SubmissionInvalid(_invalid(filename, identity), problems=identity)
+    # an accepted or waiting task takes no file, whatever the file holds
     task = figures_task(session=session, body=body, year=year, department=found)
     require_submittable(task, found, year)
+    report = check_report(sheets, info, expected)
+    if report.problems:
+        raise SubmissionInvalid(_invalid(filename, report.problems), problems=report.problems)
     return _record(session, body, task, found, report, data, filename, now, actor, year)
 
 

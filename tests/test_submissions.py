@@ -425,19 +425,30 @@ def test_unknown_measure_status_is_refused(engine, evaluation) -> None:
 def test_file_for_another_department_is_refused(engine, evaluation) -> None:
     data = fill(template(engine, evaluation))
     message = refused(engine, evaluation, data, department="Fachbereich Mobilität und Straßen")
-    assert (
-        "Info Zeile 10, Spalte B (Wert): Fachbereich: die Datei ist für den Fachbereich "
+    assert message == (
+        "umwelt.xlsx wurde nicht übernommen (1 Problem); nichts wurde gespeichert:\n"
+        "  - Info Zeile 10, Spalte B (Wert): Fachbereich: die Datei ist für den Fachbereich "
         "„umwelt“, erwartet „mobilitaet“"
-    ) in message
+    )
+
+
+def test_another_departments_file_gives_only_the_identity_problem(engine, evaluation) -> None:
+    data = fill(template(engine, evaluation, "gebaeude"))
+    message = refused(engine, evaluation, data, department="umwelt")
+    assert message == (
+        "umwelt.xlsx wurde nicht übernommen (1 Problem); nichts wurde gespeichert:\n"
+        "  - Info Zeile 10, Spalte B (Wert): Fachbereich: die Datei ist für den Fachbereich "
+        "„gebaeude“, erwartet „umwelt“"
+    )
 
 
 def test_file_for_another_year_is_refused(engine, evaluation) -> None:
     message = refused(engine, evaluation, fill(template(engine, evaluation)), year=2028)
-    assert (
-        "Info Zeile 8, Spalte B (Wert): Steuerungskreislauf: die Datei ist für den "
+    assert message == (
+        "umwelt.xlsx wurde nicht übernommen (1 Problem); nichts wurde gespeichert:\n"
+        "  - Info Zeile 8, Spalte B (Wert): Steuerungskreislauf: die Datei ist für den "
         "Steuerungskreislauf „2027“, erwartet „2028“"
-    ) in message
-    assert "Kennzahlen Zeile 3, Spalte D (Soll 2027): Spaltenüberschrift „Soll 2026“" in message
+    )
 
 
 def test_every_problem_is_reported_at_once(engine, evaluation) -> None:
@@ -493,6 +504,28 @@ def test_a_submitted_task_waits_for_its_review(engine, evaluation) -> None:
     submit(engine, evaluation, data)
     with pytest.raises(ConflictError, match="bereits eingereicht und wartet auf Prüfung"):
         submit(engine, evaluation, data, now=berlin(2, 11))
+
+
+def test_the_task_state_comes_before_the_files_problems(engine, evaluation) -> None:
+    faulty = fill(template(engine, evaluation), {**FILLED, "pv-leistung": "viel"})
+    submit(engine, evaluation, fill(template(engine, evaluation)))
+    before = row_counts(engine)
+    with pytest.raises(ConflictError) as caught:
+        submit(engine, evaluation, faulty, now=berlin(2, 11))
+    assert str(caught.value) == (
+        "Die Kennzahlenmeldung 2027 von Fachbereich Umwelt ist bereits eingereicht und wartet "
+        "auf Prüfung."
+    )
+    assert row_counts(engine) == before
+    review(engine, evaluation, accept=True)
+    before = row_counts(engine)
+    with pytest.raises(ConflictError) as caught:
+        submit(engine, evaluation, faulty, now=berlin(2, 15))
+    assert str(caught.value) == (
+        "Die Kennzahlenmeldung 2027 von Fachbereich Umwelt ist bereits angenommen; sie kann "
+        "nicht mehr geändert werden."
+    )
+    assert row_counts(engine) == before
 
 
 def test_before_the_evaluation_opens_nothing_can_be_submitted(engine, loerrach) -> None:
