@@ -119,6 +119,10 @@ def write_template(
     if fmt not in ("xlsx", "csv"):
         raise KreislaufError(f"Format {fmt!r} unbekannt: xlsx oder csv.")
     found = find_department(session=session, body=body, name=department)
+    try:  # a template that can never be submitted helps nobody
+        figures_task(session=session, body=body, year=year, department=found)
+    except NotFoundError as error:
+        raise KreislaufError(f"Keine Vorlage: {error}") from None
     template = build_template(session=session, body=body, year=year, department=found)
     return write_xlsx(template) if fmt == "xlsx" else write_csv(template)
 

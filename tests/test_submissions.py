@@ -582,6 +582,33 @@ def test_cli_template_submit_review_and_list(engine, evaluation, cli, tmp_path) 
     ]
 
 
+def test_no_template_where_nothing_can_be_submitted(engine, evaluation, cli, tmp_path) -> None:
+    path = tmp_path / "x.xlsx"
+    result = cli("template", "2031", "--department", "umwelt", "-o", str(path))
+    assert result.exit_code == 2
+    assert (
+        "Keine Vorlage: Für 2031 gibt es noch keinen Steuerungskreislauf: "
+        "`kreislauf cycle create 2031`." in " ".join(result.stderr.split())
+    )
+    result = cli("template", "2027", "--department", "controlling", "-o", str(path))
+    assert result.exit_code == 2
+    assert "Keine Vorlage: Zentrales Controlling / Strategische Steuerung hat im " in " ".join(
+        result.stderr.split()
+    )
+    assert not path.exists()
+
+
+def test_a_department_without_figures_and_measures_fulfils_its_task(engine, evaluation) -> None:
+    data = template(engine, evaluation, "finanzen")
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book["Kennzahlen"].max_row == 3 and book["Maßnahmen"].max_row == 3  # headers only
+    submit(engine, evaluation, data, filename="finanzen.xlsx")
+    assert task_status(engine, "finanzen") == TaskStatus.submitted
+    with session_scope(engine) as session:
+        review_submission(session, evaluation, 2027, "finanzen", True, None, berlin(2, 12), "c")
+    assert task_status(engine, "finanzen") == TaskStatus.accepted
+
+
 def test_cli_csv_template_by_suffix(engine, evaluation, cli, tmp_path) -> None:
     path = tmp_path / "umwelt.csv"
     assert cli("template", "2027", "--department", "umwelt", "-o", str(path)).exit_code == 0
