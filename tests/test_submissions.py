@@ -227,6 +227,64 @@ def test_returned_figures_stay_out_and_a_second_attempt_is_accepted(engine, eval
     ]
 
 
+def test_acceptance_audits_measure_statuses_and_overwritten_actuals(engine, evaluation) -> None:
+    from models.audit import AuditEvent
+
+    with session_scope(engine) as session:
+        figure = session.exec(select(KeyFigure).where(KeyFigure.key == "pv-leistung")).one()
+        value = session.exec(
+            select(KeyFigureValue).where(
+                KeyFigureValue.key_figure_id == figure.id, KeyFigureValue.year == 2026
+            )
+        ).first() or KeyFigureValue(body_id=evaluation.id, key_figure_id=figure.id, year=2026)
+        value.actual, value.comment = 2500.0, "vorläufig"
+        session.add(value)
+
+    def postpone(book) -> None:  # type: ignore[no-untyped-def]
+        book["Maßnahmen"]["D4"] = "verschoben"
+
+    data = fill(template(engine, evaluation), edit=postpone)
+    key = openpyxl.load_workbook(io.BytesIO(data))["Maßnahmen"]["A4"].value
+    with session_scope(engine) as session:
+        measure = session.exec(select(Measure).where(Measure.key == key)).one()
+        measure_id, old = measure.id, MeasureStatus(measure.status).value
+    assert old != "postponed"
+    submission_id, _ = submit(engine, evaluation, data)
+    review(engine, evaluation, accept=True)
+    with session_scope(engine) as session:
+        events = {
+            e.action: (e.entity, e.entity_id, e.before, e.after)
+            for e in session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()
+        }
+    assert events["submission.accepted"] == (
+        "submission",
+        submission_id,
+        {"status": "submitted"},
+        {"status": "accepted", "comment": None},
+    )
+    assert events["measure.status"] == (
+        "measure",
+        measure_id,
+        {"status": old},
+        {"status": "postponed", "submission": submission_id},
+    )
+    assert events["key_figure_value.actual_overwritten"][2:] == (
+        {"actual": 2500.0, "comment": "vorläufig"},
+        {"actual": 2980.0, "comment": "Kommentar zu pv-leistung", "submission": submission_id},
+    )
+
+
+def test_submission_status_moves_only_as_the_transitions_allow() -> None:
+    from models.transitions import check_transition
+
+    check_transition("submission", SubmissionStatus.submitted, SubmissionStatus.returned)
+    with pytest.raises(ConflictError) as caught:
+        check_transition("submission", SubmissionStatus.accepted, SubmissionStatus.returned)
+    assert str(caught.value) == (
+        "Die Kennzahlenmeldung kann nicht von „angenommen“ zu „zurückgegeben“ wechseln."
+    )
+
+
 def test_a_returned_task_is_reminded_again_by_the_sweep(engine, evaluation) -> None:
     def reminded(day: int) -> set[str]:
         with session_scope(engine) as session:
