@@ -13,7 +13,8 @@ Layout (the same columns in both formats):
 In .xlsx each sheet has two title lines above its header row; the input cells are yellow and
 unlocked, everything else is locked by sheet protection without a password. The .csv is one
 file for German Excel (UTF-8 with BOM, semicolons, decimal comma) whose column A names the
-sheet a row belongs to; each section starts with its header row.
+sheet a row belongs to; each section starts with its header row. Read back, the separator is
+the one (semicolon, comma or tab) under which the first line starts with "Blatt".
 """
 
 from __future__ import annotations

@@ -1,7 +1,10 @@
 """Checking a returned figures workbook: every problem with sheet, row and column, no DB.
 
 Numbers: a number cell is taken as it is; a cell with a percent format (Excel shows 64 % for
-0.64) counts in percent for a figure whose unit is "%". Text is read in German notation:
+0.64) counts in percent for a figure whose unit is "%" (exactly: 0.57 is 57, not
+56.99999999999999) and is refused for any other unit. A formula without a computed value, a
+date or a truth value is named as such; an infinite number, and a number of 10^15 or more where
+the figure's plausible range leaves that side open, is refused. Text is read in German notation:
 "1.234,5" and "1234,5" are 1234.5; a dot alone is a decimal point where that is unambiguous
 ("1234.5", "17.45"), thousands dots where there are several groups ("1.234.567"); a single
 dot followed by exactly three digits ("1.234") could mean either and is refused. A trailing
