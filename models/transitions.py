@@ -38,6 +38,7 @@ from models.strategy_versions import (
     load_content,
     used_priority_codes,
 )
+from models.submissions import Submission, SubmissionStatus
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,15 @@ ALLOWED: dict[str, set[tuple[str, str]]] = {
         ("open", "cancelled"),
         ("returned", "cancelled"),
     },
+    # a department's figures submission: the controlling office accepts or returns it
+    "submission": {("submitted", "accepted"), ("submitted", "returned")},
 }
-ENTITY_LABELS = {"cycle": "Der Steuerungskreislauf", "phase": "Die Phase", "task": "Die Aufgabe"}
+ENTITY_LABELS = {
+    "cycle": "Der Steuerungskreislauf",
+    "phase": "Die Phase",
+    "task": "Die Aufgabe",
+    "submission": "Die Kennzahlenmeldung",
+}
 
 
 def check_transition(entity: str, old: StrEnum, new: StrEnum) -> None:
@@ -100,7 +108,7 @@ def _label(status: StrEnum) -> str:
 
 
 def transition(
-    row: Cycle | Phase | Task,
+    row: Cycle | Phase | Task | Submission,
     new: StrEnum,
     *,
     session: Session,
@@ -320,6 +328,28 @@ def review_task(
         now=now,
         actor=actor,
         detail={"comment": comment} if comment else None,
+    )
+
+
+def review_submission_status(
+    submission: Submission,
+    *,
+    accept: bool,
+    comment: str | None,
+    session: Session,
+    now: dt.datetime,
+    actor: str,
+) -> bool:
+    """The submission accepted or returned, with reviewer, time and comment."""
+    new = SubmissionStatus.accepted if accept else SubmissionStatus.returned
+    return transition(
+        submission,
+        new,
+        session=session,
+        now=now,
+        actor=actor,
+        detail={"comment": comment},
+        columns={"reviewed_at": now, "reviewed_by": actor, "review_comment": comment},
     )
 
 

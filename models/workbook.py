@@ -13,7 +13,8 @@ Layout (the same columns in both formats):
 In .xlsx each sheet has two title lines above its header row; the input cells are yellow and
 unlocked, everything else is locked by sheet protection without a password. The .csv is one
 file for German Excel (UTF-8 with BOM, semicolons, decimal comma) whose column A names the
-sheet a row belongs to; each section starts with its header row.
+sheet a row belongs to; each section starts with its header row. Read back, the separator is
+the one (semicolon, comma or tab) under which the first line starts with "Blatt".
 """
 
 from __future__ import annotations
@@ -221,6 +222,16 @@ class Percent:
 
 
 @dataclass(frozen=True)
+class Formula:
+    """A formula cell the file holds no computed value for (written by a program, not Excel)."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
 class Sheet:
     """A sheet's rows as read: (row number, cell values starting at `first_column`)."""
 
@@ -254,10 +265,14 @@ def _read_xlsx(data: bytes, filename: str) -> dict[str, Sheet]:
         )
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         try:
-            return {sheet.title: _xlsx_sheet(sheet) for sheet in book.worksheets}
+            return {
+                sheet.title: _xlsx_sheet(sheet, formulas[sheet.title]) for sheet in book.worksheets
+            }
         finally:
             book.close()
+            formulas.close()
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         raise SubmissionInvalid(
             f"Die Datei {filename} ist keine gültige Excel-Datei (.xlsx) oder beschädigt "
@@ -265,16 +280,23 @@ def _read_xlsx(data: bytes, filename: str) -> dict[str, Sheet]:
         ) from None
 
 
-def _xlsx_sheet(sheet: Any) -> Sheet:
+def _xlsx_sheet(sheet: Any, formulas: Any) -> Sheet:
+    """The cached values; a formula without one becomes `Formula` (data_only reads None)."""
     rows = []
-    for number, cells in enumerate(sheet.iter_rows(min_row=1), start=1):
-        values = tuple(_xlsx_value(cell) for cell in cells)
+    pairs = zip(sheet.iter_rows(min_row=1), formulas.iter_rows(min_row=1), strict=False)
+    for number, (cells, raw) in enumerate(pairs, start=1):
+        values = tuple(
+            _xlsx_value(cell, raw[index] if index < len(raw) else None)
+            for index, cell in enumerate(cells)
+        )
         rows.append((number, values))
     return Sheet(sheet.title, rows)
 
 
-def _xlsx_value(cell: Any) -> Any:
+def _xlsx_value(cell: Any, raw: Any = None) -> Any:
     value = getattr(cell, "value", None)
+    if value is None and getattr(raw, "data_type", None) == "f":
+        return Formula(str(raw.value))
     if isinstance(value, int | float) and not isinstance(value, bool):
         if _is_percent_format(getattr(cell, "number_format", "") or ""):
             return Percent(float(value))
@@ -292,6 +314,19 @@ def _is_percent_format(number_format: str) -> bool:
     return False
 
 
+CSV_DELIMITERS = (";", ",", "\t")
+
+
+def _csv_delimiter(text: str) -> str | None:
+    """The separator under which the first non-empty line's first cell is "Blatt"."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    for delimiter in CSV_DELIMITERS:
+        cells = next(csv.reader([first], delimiter=delimiter), [])
+        if cells and cells[0].strip() == CSV_SHEET_COLUMN:
+            return delimiter
+    return None
+
+
 def _read_csv(data: bytes, filename: str) -> dict[str, Sheet]:
     try:
         text = data.decode("utf-8-sig")
@@ -299,13 +334,15 @@ def _read_csv(data: bytes, filename: str) -> dict[str, Sheet]:
         text = data.decode("cp1252", errors="replace")  # German Excel's "CSV (Trennzeichen)"
     if "\x00" in text:
         raise SubmissionInvalid(f"Die Datei {filename} ist weder eine .xlsx- noch eine CSV-Datei.")
-    if ";" not in text:
+    delimiter = _csv_delimiter(text)
+    if delimiter is None:
         raise SubmissionInvalid(
-            f"Die Datei {filename} ist keine CSV-Datei mit Semikolon als Trennzeichen "
-            "(wie sie die Vorlage hat)."
+            f"Die Datei {filename} ist keine CSV-Datei der Vorlage: die erste Zeile muss in "
+            f"Spalte A „{CSV_SHEET_COLUMN}“ enthalten, getrennt durch Semikolon, Komma oder "
+            "Tabulator; bitte die Vorlage von `kreislauf template` verwenden."
         )
     sheets: dict[str, list[tuple[int, tuple[Any, ...]]]] = {}
-    for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=";"), start=1):
+    for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
         if not cells or not any(cell.strip() for cell in cells):
             continue
         sheets.setdefault(cells[0].strip(), []).append(

@@ -1,7 +1,10 @@
 """Checking a returned figures workbook: every problem with sheet, row and column, no DB.
 
 Numbers: a number cell is taken as it is; a cell with a percent format (Excel shows 64 % for
-0.64) counts in percent for a figure whose unit is "%". Text is read in German notation:
+0.64) counts in percent for a figure whose unit is "%" (exactly: 0.57 is 57, not
+56.99999999999999) and is refused for any other unit. A formula without a computed value, a
+date or a truth value is named as such; an infinite number, and a number of 10^15 or more where
+the figure's plausible range leaves that side open, is refused. Text is read in German notation:
 "1.234,5" and "1234,5" are 1234.5; a dot alone is a decimal point where that is unambiguous
 ("1234.5", "17.45"), thousands dots where there are several groups ("1.234.567"); a single
 dot followed by exactly three digits ("1.234") could mean either and is refused. A trailing
@@ -12,9 +15,12 @@ figure whose value is then agreed with the controlling office, not silently left
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from openpyxl.utils import get_column_letter
@@ -35,6 +41,7 @@ from models.workbook import (
     SHEETS,
     TEMPLATE_NAME,
     TEMPLATE_VERSION,
+    Formula,
     Percent,
     Sheet,
     figure_headers,
@@ -111,10 +118,18 @@ _PLAIN = re.compile(r"-?\d+([.,]\d+)?")
 
 def parse_number(value: Any, unit: str) -> float:
     """A cell's number (see the module's rules); ValueError with the German reason."""
+    if isinstance(value, Formula):
+        raise ValueError(
+            "Formel ohne berechneten Wert (Datei in Excel speichern oder Wert eintragen)"
+        )
     if isinstance(value, Percent):
-        return value.value * 100 if unit == "%" else value.value
+        if unit != "%":
+            raise ValueError(f"Zelle ist als Prozent formatiert, die Einheit ist {unit}")
+        return float(Decimal(repr(value.value)) * 100)  # 0.57 * 100 is 56.99999999999999
     if isinstance(value, bool):
-        raise ValueError(f"„{value}“ ist keine Zahl")
+        raise ValueError("Wahrheitswert statt Zahl")
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        raise ValueError("Datum statt Zahl")
     if isinstance(value, int | float):
         return float(value)
     text = str(value).strip().replace("\u00a0", "").replace(" ", "").removesuffix("%")
@@ -130,7 +145,16 @@ def parse_number(value: Any, unit: str) -> float:
     raise ValueError(f"„{value}“ ist keine Zahl")
 
 
+HUGE = 1e15  # beyond any key figure of a district; also where floats stop being exact
+
+
 def german_number(value: float) -> str:
+    """1234.5 -> "1.234,5"; very large numbers short: 1e300 -> "1,0e300"."""
+    if not math.isfinite(value):
+        return {"inf": "unendlich", "-inf": "minus unendlich"}.get(str(value), "keine Zahl")
+    if abs(value) >= HUGE:
+        mantissa, exponent = f"{value:.1e}".split("e")
+        return f"{mantissa.replace('.', ',')}e{int(exponent)}"
     text = f"{value:,.6f}".rstrip("0").rstrip(".")
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
@@ -331,11 +355,20 @@ def _actual(
     except ValueError as error:
         problems.append(f"{place(number, 5)}: {error}")
         return None
+    if not math.isfinite(actual):
+        problems.append(f"{place(number, 5)}: {german_number(actual)} ist keine gültige Zahl")
+        return None
     low, high = spec.plausible_min, spec.plausible_max
     if (low is not None and actual < low) or (high is not None and actual > high):
         problems.append(
             f"{place(number, 5)}: {german_number(actual)} liegt außerhalb des plausiblen "
             f"Bereichs {_bound(low)} bis {_bound(high)} {spec.unit}"
+        )
+        return None
+    if (low is None or high is None) and abs(actual) >= HUGE:
+        problems.append(
+            f"{place(number, 5)}: {german_number(actual)} ist unplausibel groß "
+            f"(Betrag ab {german_number(HUGE)})"
         )
         return None
     return actual

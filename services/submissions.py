@@ -24,7 +24,7 @@ from models.errors import ConflictError, KreislaufError, NotFoundError
 from models.organisation import Department
 from models.strategy import KeyFigure, KeyFigureValue, Measure, MeasureStatus, OperationalGoal
 from models.submissions import Submission, SubmissionFigure, SubmissionMeasure, SubmissionStatus
-from models.transitions import review_task, submit_task
+from models.transitions import review_submission_status, review_task, submit_task
 from services.cycles import get_cycle
 
 Format = Literal["xlsx", "csv"]
@@ -119,6 +119,10 @@ def write_template(
     if fmt not in ("xlsx", "csv"):
         raise KreislaufError(f"Format {fmt!r} unbekannt: xlsx oder csv.")
     found = find_department(session=session, body=body, name=department)
+    try:  # a template that can never be submitted helps nobody
+        figures_task(session=session, body=body, year=year, department=found)
+    except NotFoundError as error:
+        raise KreislaufError(f"Keine Vorlage: {error}") from None
     template = build_template(session=session, body=body, year=year, department=found)
     return write_xlsx(template) if fmt == "xlsx" else write_csv(template)
 
@@ -190,7 +194,13 @@ def submit_workbook(
     must be the file's department (the web passes the uploader's). SubmissionInvalid with
     every problem when anything is wrong; then nothing is written."""
     from models.workbook import INFO, SubmissionInvalid, read_sheets
-    from models.workbook_check import INFO_DEPARTMENT, check_report, check_sheets, read_info
+    from models.workbook_check import (
+        INFO_DEPARTMENT,
+        check_identity,
+        check_report,
+        check_sheets,
+        read_info,
+    )
 
     sheets = read_sheets(data, filename)
     info = read_info(sheets)
@@ -204,13 +214,17 @@ def submit_workbook(
         if not problems:
             problems.append(f"{INFO}: den Fachbereich „{key}“ gibt es nicht")
         raise SubmissionInvalid(_invalid(filename, problems), problems=problems)
-    report = check_report(
-        sheets, info, _expected(session=session, body=body, year=year, department=found)
-    )
-    if report.problems:
-        raise SubmissionInvalid(_invalid(filename, report.problems), problems=report.problems)
+    expected = _expected(session=session, body=body, year=year, department=found)
+    # whose file and for what: when that is wrong, the rows' problems only follow from it
+    identity = info.problems + (check_identity(info, sheets, expected) if INFO in sheets else [])
+    if identity:
+        raise SubmissionInvalid(_invalid(filename, identity), problems=identity)
+    # an accepted or waiting task takes no file, whatever the file holds
     task = figures_task(session=session, body=body, year=year, department=found)
     require_submittable(task, found, year)
+    report = check_report(sheets, info, expected)
+    if report.problems:
+        raise SubmissionInvalid(_invalid(filename, report.problems), problems=report.problems)
     return _record(session, body, task, found, report, data, filename, now, actor, year)
 
 
@@ -364,29 +378,24 @@ def review_submission(
         raise ConflictError(f"{found.name}: für {year} gibt es nichts zu prüfen ({state}).")
     if not review_task(task, accept=accept, comment=comment, session=session, now=now, actor=actor):
         raise ConflictError("Die Aufgabe wurde gleichzeitig von jemand anderem geändert.")
-    new = SubmissionStatus.accepted if accept else SubmissionStatus.returned
-    submission.status = new
-    submission.reviewed_at = now
-    submission.reviewed_by = actor
-    submission.review_comment = comment.strip() if comment else None
-    if accept:
-        _take_over(session=session, body=body, submission=submission)
-    audit.record(
+    if not review_submission_status(
+        submission,
+        accept=accept,
+        comment=comment.strip() if comment else None,
         session=session,
         now=now,
         actor=actor,
-        action=f"submission.{new.value}",
-        entity="submission",
-        entity_id=submission.id,
-        body_id=body.id,
-        before={"status": "submitted"},
-        after={"status": new.value, "comment": submission.review_comment},
-    )
+    ):
+        raise ConflictError("Die Meldung wurde gleichzeitig von jemand anderem geprüft.")
+    if accept:
+        _take_over(session=session, body=body, submission=submission, now=now, actor=actor)
     session.flush()
     return submission
 
 
-def _take_over(*, session: Session, body: Body, submission: Submission) -> None:
+def _take_over(
+    *, session: Session, body: Body, submission: Submission, now: dt.datetime, actor: str
+) -> None:
     """The accepted figures become actuals of the report year, the statuses the measures'."""
     figures = session.exec(
         select(SubmissionFigure).where(SubmissionFigure.submission_id == submission.id)
@@ -401,6 +410,22 @@ def _take_over(*, session: Session, body: Body, submission: Submission) -> None:
     }
     for figure in figures:
         value = values.get(figure.key_figure_id)
+        if value is not None and value.actual is not None and value.actual != figure.actual:
+            audit.record(
+                session=session,
+                now=now,
+                actor=actor,
+                action="key_figure_value.actual_overwritten",
+                entity="key_figure_value",
+                entity_id=value.id,
+                body_id=body.id,
+                before={"actual": value.actual, "comment": value.comment},
+                after={
+                    "actual": figure.actual,
+                    "comment": figure.comment,
+                    "submission": submission.id,
+                },
+            )
         if value is None:
             value = KeyFigureValue(
                 body_id=body.id, key_figure_id=figure.key_figure_id, year=submission.report_year
@@ -414,7 +439,21 @@ def _take_over(*, session: Session, body: Body, submission: Submission) -> None:
     ).all():
         measure = session.get(Measure, reported.measure_id)
         assert measure is not None
-        measure.status = MeasureStatus(reported.status)
+        old, new = MeasureStatus(measure.status), MeasureStatus(reported.status)
+        if old == new:
+            continue
+        measure.status = new
+        audit.record(
+            session=session,
+            now=now,
+            actor=actor,
+            action="measure.status",
+            entity="measure",
+            entity_id=measure.id,
+            body_id=body.id,
+            before={"status": old.value},
+            after={"status": new.value, "submission": submission.id},
+        )
 
 
 # --------------------------------------------------------------------------- list

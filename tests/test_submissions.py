@@ -227,6 +227,64 @@ def test_returned_figures_stay_out_and_a_second_attempt_is_accepted(engine, eval
     ]
 
 
+def test_acceptance_audits_measure_statuses_and_overwritten_actuals(engine, evaluation) -> None:
+    from models.audit import AuditEvent
+
+    with session_scope(engine) as session:
+        figure = session.exec(select(KeyFigure).where(KeyFigure.key == "pv-leistung")).one()
+        value = session.exec(
+            select(KeyFigureValue).where(
+                KeyFigureValue.key_figure_id == figure.id, KeyFigureValue.year == 2026
+            )
+        ).first() or KeyFigureValue(body_id=evaluation.id, key_figure_id=figure.id, year=2026)
+        value.actual, value.comment = 2500.0, "vorläufig"
+        session.add(value)
+
+    def postpone(book) -> None:  # type: ignore[no-untyped-def]
+        book["Maßnahmen"]["D4"] = "verschoben"
+
+    data = fill(template(engine, evaluation), edit=postpone)
+    key = openpyxl.load_workbook(io.BytesIO(data))["Maßnahmen"]["A4"].value
+    with session_scope(engine) as session:
+        measure = session.exec(select(Measure).where(Measure.key == key)).one()
+        measure_id, old = measure.id, MeasureStatus(measure.status).value
+    assert old != "postponed"
+    submission_id, _ = submit(engine, evaluation, data)
+    review(engine, evaluation, accept=True)
+    with session_scope(engine) as session:
+        events = {
+            e.action: (e.entity, e.entity_id, e.before, e.after)
+            for e in session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()
+        }
+    assert events["submission.accepted"] == (
+        "submission",
+        submission_id,
+        {"status": "submitted"},
+        {"status": "accepted", "comment": None},
+    )
+    assert events["measure.status"] == (
+        "measure",
+        measure_id,
+        {"status": old},
+        {"status": "postponed", "submission": submission_id},
+    )
+    assert events["key_figure_value.actual_overwritten"][2:] == (
+        {"actual": 2500.0, "comment": "vorläufig"},
+        {"actual": 2980.0, "comment": "Kommentar zu pv-leistung", "submission": submission_id},
+    )
+
+
+def test_submission_status_moves_only_as_the_transitions_allow() -> None:
+    from models.transitions import check_transition
+
+    check_transition("submission", SubmissionStatus.submitted, SubmissionStatus.returned)
+    with pytest.raises(ConflictError) as caught:
+        check_transition("submission", SubmissionStatus.accepted, SubmissionStatus.returned)
+    assert str(caught.value) == (
+        "Die Kennzahlenmeldung kann nicht von „angenommen“ zu „zurückgegeben“ wechseln."
+    )
+
+
 def test_a_returned_task_is_reminded_again_by_the_sweep(engine, evaluation) -> None:
     def reminded(day: int) -> set[str]:
         with session_scope(engine) as session:
@@ -275,6 +333,33 @@ def test_csv_saved_by_german_excel_in_windows_encoding_is_read(engine, evaluatio
         lines.append(";".join(cells))
     submit(engine, evaluation, "\r\n".join(lines).encode("cp1252"), filename="umwelt.csv")
     assert task_status(engine) == TaskStatus.submitted
+
+
+@pytest.mark.parametrize("delimiter", [",", "\t"])
+def test_csv_saved_with_comma_or_tab_separators_is_read(engine, evaluation, delimiter) -> None:
+    rows = list(
+        csv.reader(
+            io.StringIO(template(engine, evaluation, fmt="csv").decode("utf-8-sig")), delimiter=";"
+        )
+    )
+    for row in rows:
+        if row[0] == "Kennzahlen" and row[1] in FILLED:
+            row[6] = str(FILLED[row[1]]).replace(".", ",")
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter).writerows(rows)
+    submit(engine, evaluation, out.getvalue().encode(), filename="umwelt.csv")
+    review(engine, evaluation, accept=True)
+    assert actuals_2026(engine)["ausgleichsflaechen"] == (163.5, None)
+
+
+def test_csv_without_the_template_header_gets_one_message(engine, evaluation) -> None:
+    text = template(engine, evaluation, fmt="csv").decode("utf-8-sig").replace(";", "|")
+    message = refused(engine, evaluation, text.encode(), filename="umwelt.csv")
+    assert message == (
+        "Die Datei umwelt.csv ist keine CSV-Datei der Vorlage: die erste Zeile muss in Spalte A "
+        "„Blatt“ enthalten, getrennt durch Semikolon, Komma oder Tabulator; bitte die Vorlage "
+        "von `kreislauf template` verwenden."
+    )
 
 
 def test_numbers_in_german_notation_are_read(engine, evaluation) -> None:
@@ -398,19 +483,30 @@ def test_unknown_measure_status_is_refused(engine, evaluation) -> None:
 def test_file_for_another_department_is_refused(engine, evaluation) -> None:
     data = fill(template(engine, evaluation))
     message = refused(engine, evaluation, data, department="Fachbereich Mobilität und Straßen")
-    assert (
-        "Info Zeile 10, Spalte B (Wert): Fachbereich: die Datei ist für den Fachbereich "
+    assert message == (
+        "umwelt.xlsx wurde nicht übernommen (1 Problem); nichts wurde gespeichert:\n"
+        "  - Info Zeile 10, Spalte B (Wert): Fachbereich: die Datei ist für den Fachbereich "
         "„umwelt“, erwartet „mobilitaet“"
-    ) in message
+    )
+
+
+def test_another_departments_file_gives_only_the_identity_problem(engine, evaluation) -> None:
+    data = fill(template(engine, evaluation, "gebaeude"))
+    message = refused(engine, evaluation, data, department="umwelt")
+    assert message == (
+        "umwelt.xlsx wurde nicht übernommen (1 Problem); nichts wurde gespeichert:\n"
+        "  - Info Zeile 10, Spalte B (Wert): Fachbereich: die Datei ist für den Fachbereich "
+        "„gebaeude“, erwartet „umwelt“"
+    )
 
 
 def test_file_for_another_year_is_refused(engine, evaluation) -> None:
     message = refused(engine, evaluation, fill(template(engine, evaluation)), year=2028)
-    assert (
-        "Info Zeile 8, Spalte B (Wert): Steuerungskreislauf: die Datei ist für den "
+    assert message == (
+        "umwelt.xlsx wurde nicht übernommen (1 Problem); nichts wurde gespeichert:\n"
+        "  - Info Zeile 8, Spalte B (Wert): Steuerungskreislauf: die Datei ist für den "
         "Steuerungskreislauf „2027“, erwartet „2028“"
-    ) in message
-    assert "Kennzahlen Zeile 3, Spalte D (Soll 2027): Spaltenüberschrift „Soll 2026“" in message
+    )
 
 
 def test_every_problem_is_reported_at_once(engine, evaluation) -> None:
@@ -468,6 +564,28 @@ def test_a_submitted_task_waits_for_its_review(engine, evaluation) -> None:
         submit(engine, evaluation, data, now=berlin(2, 11))
 
 
+def test_the_task_state_comes_before_the_files_problems(engine, evaluation) -> None:
+    faulty = fill(template(engine, evaluation), {**FILLED, "pv-leistung": "viel"})
+    submit(engine, evaluation, fill(template(engine, evaluation)))
+    before = row_counts(engine)
+    with pytest.raises(ConflictError) as caught:
+        submit(engine, evaluation, faulty, now=berlin(2, 11))
+    assert str(caught.value) == (
+        "Die Kennzahlenmeldung 2027 von Fachbereich Umwelt ist bereits eingereicht und wartet "
+        "auf Prüfung."
+    )
+    assert row_counts(engine) == before
+    review(engine, evaluation, accept=True)
+    before = row_counts(engine)
+    with pytest.raises(ConflictError) as caught:
+        submit(engine, evaluation, faulty, now=berlin(2, 15))
+    assert str(caught.value) == (
+        "Die Kennzahlenmeldung 2027 von Fachbereich Umwelt ist bereits angenommen; sie kann "
+        "nicht mehr geändert werden."
+    )
+    assert row_counts(engine) == before
+
+
 def test_before_the_evaluation_opens_nothing_can_be_submitted(engine, loerrach) -> None:
     with session_scope(engine) as session:
         create_cycle(session=session, body=loerrach, year=2027, now=NOW, actor="test")
@@ -522,6 +640,33 @@ def test_cli_template_submit_review_and_list(engine, evaluation, cli, tmp_path) 
     ]
 
 
+def test_no_template_where_nothing_can_be_submitted(engine, evaluation, cli, tmp_path) -> None:
+    path = tmp_path / "x.xlsx"
+    result = cli("template", "2031", "--department", "umwelt", "-o", str(path))
+    assert result.exit_code == 2
+    assert (
+        "Keine Vorlage: Für 2031 gibt es noch keinen Steuerungskreislauf: "
+        "`kreislauf cycle create 2031`." in " ".join(result.stderr.split())
+    )
+    result = cli("template", "2027", "--department", "controlling", "-o", str(path))
+    assert result.exit_code == 2
+    assert "Keine Vorlage: Zentrales Controlling / Strategische Steuerung hat im " in " ".join(
+        result.stderr.split()
+    )
+    assert not path.exists()
+
+
+def test_a_department_without_figures_and_measures_fulfils_its_task(engine, evaluation) -> None:
+    data = template(engine, evaluation, "finanzen")
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book["Kennzahlen"].max_row == 3 and book["Maßnahmen"].max_row == 3  # headers only
+    submit(engine, evaluation, data, filename="finanzen.xlsx")
+    assert task_status(engine, "finanzen") == TaskStatus.submitted
+    with session_scope(engine) as session:
+        review_submission(session, evaluation, 2027, "finanzen", True, None, berlin(2, 12), "c")
+    assert task_status(engine, "finanzen") == TaskStatus.accepted
+
+
 def test_cli_csv_template_by_suffix(engine, evaluation, cli, tmp_path) -> None:
     path = tmp_path / "umwelt.csv"
     assert cli("template", "2027", "--department", "umwelt", "-o", str(path)).exit_code == 0
@@ -552,7 +697,7 @@ def test_german_notation(text, number) -> None:  # type: ignore[no-untyped-def]
     assert parse_number(text, "kWp") == number
 
 
-@pytest.mark.parametrize("text", ["1.234", "1,234.5", "12,3,4", "zwölf", "1e5", True])
+@pytest.mark.parametrize("text", ["1.234", "1,234.5", "12,3,4", "zwölf", "1e5"])
 def test_not_a_number_or_ambiguous(text) -> None:  # type: ignore[no-untyped-def]
     from models.workbook_check import parse_number
 
@@ -564,7 +709,10 @@ def test_a_cell_formatted_as_percent_counts_in_percent() -> None:
     from models.workbook import Percent, _is_percent_format
     from models.workbook_check import parse_number
 
-    assert parse_number(Percent(0.645), "%") == pytest.approx(64.5)
+    assert parse_number(Percent(0.645), "%") == 64.5
+    assert parse_number(Percent(0.57), "%") == 57.0  # not 56.99999999999999
+    with pytest.raises(ValueError, match="^Zelle ist als Prozent formatiert, die Einheit ist kWp$"):
+        parse_number(Percent(0.5), "kWp")
     assert _is_percent_format("0.0%") and not _is_percent_format('0.0" %"')
 
 
@@ -590,7 +738,73 @@ def test_percent_typed_into_the_workbook_is_read_as_percent() -> None:
     expected = Expected("lk", 2027, "jugend", [FigureSpec("quote", "Quote", "%", 0, 100)], [])
     report = check_report(sheets, read_info(sheets), expected)
     assert report.problems == []
-    assert report.figures[0].actual == pytest.approx(66.4)
+    assert report.figures[0].actual == 66.4
+
+
+def checked(value, unit="kWp", low=0.0, high=20000.0, number_format=None):  # type: ignore[no-untyped-def]
+    """Problems and actuals of a one-figure workbook whose actual cell holds `value`."""
+    from models.workbook import FigureRow, Template, read_sheets, write_xlsx
+    from models.workbook_check import Expected, FigureSpec, check_report, read_info
+
+    template = Template("lk", "Landkreis", 2027, "u", "U", [FigureRow("k", "K", unit, 1, 1)], [])
+    book = openpyxl.load_workbook(io.BytesIO(write_xlsx(template)))
+    book["Kennzahlen"]["F4"] = value
+    if number_format:
+        book["Kennzahlen"]["F4"].number_format = number_format
+    out = io.BytesIO()
+    book.save(out)
+    sheets = read_sheets(out.getvalue(), "u.xlsx")
+    expected = Expected("lk", 2027, "u", [FigureSpec("k", "K", unit, low, high)], [])
+    report = check_report(sheets, read_info(sheets), expected)
+    return report.problems, [figure.actual for figure in report.figures]
+
+
+CELL = "Kennzahlen Zeile 4, Spalte F (Ist 2026): "
+
+
+def test_percent_cells_are_exact_and_need_a_percent_unit() -> None:
+    assert checked(0.57, "%", 0, 100, "0%") == ([], [57.0])
+    assert checked(0.5, number_format="0%") == (
+        [CELL + "Zelle ist als Prozent formatiert, die Einheit ist kWp"],
+        [],
+    )
+
+
+def test_cells_that_are_not_numbers_say_what_they_are() -> None:
+    assert checked("=1+1") == (
+        [CELL + "Formel ohne berechneten Wert (Datei in Excel speichern oder Wert eintragen)"],
+        [],
+    )
+    assert checked(dt.date(2026, 12, 31)) == ([CELL + "Datum statt Zahl"], [])
+    assert checked(True) == ([CELL + "Wahrheitswert statt Zahl"], [])
+
+
+def test_huge_numbers_are_short_and_refused() -> None:
+    assert checked(1e300) == (
+        [CELL + "1,0e300 liegt außerhalb des plausiblen Bereichs 0 bis 20.000 kWp"],
+        [],
+    )
+    assert checked(1e300, low=None, high=None) == (
+        [CELL + "1,0e300 ist unplausibel groß (Betrag ab 1,0e15)"],
+        [],
+    )
+    assert checked(-2.5e15, low=0, high=None) == (
+        [CELL + "-2,5e15 liegt außerhalb des plausiblen Bereichs 0 bis – kWp"],
+        [],
+    )
+    assert checked(99999, low=None, high=None) == ([], [99999.0])
+
+
+def test_infinite_number_is_refused() -> None:
+    from models.workbook import Sheet
+    from models.workbook_check import FigureSpec, Place, _actual
+
+    problems: list[str] = []
+    place = Place(Sheet("Kennzahlen", []), ["a", "b", "c", "d", "e", "Ist 2026", "g"])
+    spec = FigureSpec("k", "K", "kWp", None, None)
+    cells = (None, None, None, None, None, float("inf"))
+    assert _actual(cells, 4, spec, place, problems) is None
+    assert problems == [CELL + "unendlich ist keine gültige Zahl"]
 
 
 def test_report_year_is_cycle_year_minus_one() -> None:
