@@ -447,6 +447,51 @@ def test_a_failed_webhook_is_retried_without_resending_the_mail(
     assert row.status == OutboxStatus.sent and len(row.delivered_to) == 2
 
 
+# --------------------------------------------------------------------------- calendar file
+
+
+def test_the_calendar_file_is_valid_icalendar_read_back_as_written() -> None:
+    """The .ics text is written directly: icalendar reads back every value, escaped and
+    folded ones included; lines end in CRLF and are at most 75 octets."""
+    from notifications.ics import CalendarEntry, deadlines_to_ics
+
+    phase = "Auswertung, Steuerung; Berichtswesen " + "Überprüfung der Zielerreichung " * 3
+    entries = [
+        CalendarEntry(
+            "kennzahlen_ist",
+            'Ist-Werte; Teil 1, "a\\b" ' + "ä" * 60,
+            dt.date(2027, 2, 19),
+            phase,
+            ["Fachbereich Umwelt, Ordnung", "Kämmerei"],
+        ),
+        CalendarEntry("jahresbericht", "Jahresbericht", dt.date(2027, 12, 31), "Bericht", []),
+    ]
+    data = deadlines_to_ics(
+        entries, body_slug="loerrach", body_name="Landkreis Lörrach", year=2027, now=berlin(3, 5)
+    )
+    assert data.endswith(b"\r\n") and b"\n" not in data.replace(b"\r\n", b"")
+    lines = data.split(b"\r\n")
+    assert all(len(line) <= 75 for line in lines)
+    assert len([line for line in lines if line.startswith(b" ")]) >= 4  # folded, UTF-8 intact
+    calendar = Calendar.from_ical(data)
+    assert str(calendar["version"]) == "2.0" and str(calendar["prodid"]).startswith("-//kreislauf")
+    assert calendar["x-wr-calname"].to_ical().decode() == "Fristen 2027 – Landkreis Lörrach"
+    first, last = calendar.walk("VEVENT")
+    assert str(first["uid"]) == "loerrach-2027-kennzahlen_ist@kreislauf"
+    assert str(last["uid"]) == "loerrach-2027-jahresbericht@kreislauf"
+    assert first.decoded("dtstamp") == dt.datetime(2027, 3, 5, 6, tzinfo=dt.UTC)
+    assert first.decoded("dtstart") == dt.date(2027, 2, 19)
+    assert first.decoded("dtend") == dt.date(2027, 2, 20)
+    assert last.decoded("dtend") == dt.date(2028, 1, 1)
+    assert str(first["summary"]) == 'Frist: Ist-Werte; Teil 1, "a\\b" ' + "ä" * 60
+    assert first["categories"].cats == [phase]
+    assert str(first["description"]) == (
+        f"Phase: {phase}\nZuständig: Fachbereich Umwelt, Ordnung, Kämmerei"
+    )
+    assert str(last["description"]) == "Phase: Bericht\nZuständig: –"
+    assert str(first["transp"]) == "TRANSPARENT"
+
+
 # --------------------------------------------------------------------------- only once
 
 
