@@ -101,7 +101,10 @@ def group_digests(engine: sa.Engine, now: dt.datetime) -> int:
 
 
 def claim(engine: sa.Engine, now: dt.datetime, limit: int) -> list[int]:
-    """Lease up to `limit` due rows to this worker; returns their ids."""
+    """Lease up to `limit` due rows to this worker; returns their ids. One UPDATE ...
+    RETURNING: on PostgreSQL its rows are picked `FOR UPDATE SKIP LOCKED`; SQLite runs the
+    statement, its select included, under the database's single write lock, so a second
+    process sees the lease and picks other rows."""
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
     due = (
         sa.select(table.c.id)
@@ -132,14 +135,72 @@ def dispatch(
     base_url: str | None = None,
     batch: int = 200,
     workers: int = 8,
+    processes: int = 1,
 ) -> DispatchReport:
-    """Send every due message, `workers` at a time (sending waits on the network); returns
-    what happened. The main thread reads and renders the claimed messages a few at a time,
-    with one query each for their rows and their digests' items; the workers deliver and
-    record each outcome in one short transaction."""
+    """Send every due message, `workers` at a time per process (sending waits on the
+    network), in `processes` processes (rendering and building e-mails is CPU work, one core
+    per process); returns what happened, summed over the processes. The main thread reads and
+    renders the claimed messages a few at a time, with one query each for their rows and their
+    digests' items; the workers deliver and record each outcome in one short transaction.
+    Each process claims batches of its own: no message is sent by two of them."""
+    group_digests(engine, now)
+    if processes <= 1:
+        return _dispatch_claimed(engine, channels, now, base_url, batch, workers)
+    batch = min(batch, 2 * PREPARE)  # smaller claims: the processes share the work evenly
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawned, not forked: the caller may hold threads (Prefect's, apprise's), connections,
+    # and locks that a forked child would inherit half-way
+    url = engine.url.render_as_string(hide_password=False)
+    configuration = (channels.config_path, channels.email_url)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(processes - 1, mp_context=context) as helpers:
+        futures = [
+            helpers.submit(_dispatch_in_process, url, configuration, now, base_url, batch, workers)
+            for _ in range(processes - 1)
+        ]
+        report = _dispatch_claimed(engine, channels, now, base_url, batch, workers)
+        for future in futures:
+            other = future.result()
+            report.sent += other.sent
+            report.retrying += other.retrying
+            report.failed += other.failed
+            report.errors += other.errors
+    return report
+
+
+def _dispatch_in_process(
+    url: str,
+    configuration: tuple[object, str | None],
+    now: dt.datetime,
+    base_url: str | None,
+    batch: int,
+    workers: int,
+) -> DispatchReport:
+    """One more dispatcher, in a process of its own (see `dispatch`)."""
+    from models.db import make_engine
+
+    engine = make_engine(url)
+    config_path, email_url = configuration
+    channels = Channels(config_path=config_path, email_url=email_url)  # type: ignore[arg-type]
+    try:
+        return _dispatch_claimed(engine, channels, now, base_url, batch, workers)
+    finally:
+        engine.dispose()
+
+
+def _dispatch_claimed(
+    engine: sa.Engine,
+    channels: Channels,
+    now: dt.datetime,
+    base_url: str | None,
+    batch: int,
+    workers: int,
+) -> DispatchReport:
+    """Claim due messages a batch at a time and send them, until none is left."""
     report = DispatchReport()
     lock = threading.Lock()
-    group_digests(engine, now)
     try:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dispatch") as pool:
             while ids := claim(engine, now, batch):

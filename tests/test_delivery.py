@@ -676,7 +676,9 @@ with engine.connect() as connection:
     pass
 print("ready", flush=True)
 sys.stdin.readline()
-report = dispatch(engine=engine, channels=channels, now=now, batch=1)
+report = dispatch(
+    engine=engine, channels=channels, now=now, batch=1, processes=int(sys.argv[4])
+)
 print(report.sent, report.retrying, report.failed, flush=True)
 """
 
@@ -759,15 +761,22 @@ def test_two_sweeps_at_once_on_postgresql_neither_duplicate_nor_lose(
     assert len(messages) == sum(m for _, m in expected)
 
 
-@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_two_dispatchers_at_once_on_postgresql_send_each_message_once(
-    world: sa.Engine, database_url: str, smtp: SmtpServer
+@pytest.mark.parametrize(
+    ("database_url", "processes"),
+    [("postgresql", 1), ("postgresql", 2), ("sqlite", 2)],
+    indirect=["database_url"],
+)
+def test_two_dispatchers_at_once_send_each_message_once(
+    world: sa.Engine, database_url: str, smtp: SmtpServer, processes: int
 ) -> None:
+    """Two dispatchers started at the same instant, each claiming one message at a time; with
+    `processes` 2 each runs a second process of its own: four claim at once. Every message
+    reaches the SMTP server once and is recorded sent once."""
     run_sweep(world, NOTICE_DAY)
     run_sweep(world, ESCALATION_DAY)
     rows = outbox(world)
     results = run_twice_at_once(
-        DISPATCH_SCRIPT, database_url, ESCALATION_DAY.isoformat(), smtp.url()
+        DISPATCH_SCRIPT, database_url, ESCALATION_DAY.isoformat(), smtp.url(), str(processes)
     )
     assert sum(sent for sent, _, _ in results) == len(rows)
     assert [sum(column) for column in zip(*results, strict=True)][1:] == [0, 0]
