@@ -201,19 +201,47 @@ def _dispatch_claimed(
     """Claim due messages a batch at a time and send them, until none is left."""
     report = DispatchReport()
     lock = threading.Lock()
+    connections = _Connections(engine)
     try:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dispatch") as pool:
             while ids := claim(engine, now, batch):
                 futures = [
-                    pool.submit(_deliver, engine, channels, prepared, now, report, lock)
+                    pool.submit(_deliver, connections, channels, prepared, now, report, lock)
                     for start in range(0, len(ids), PREPARE)
                     for prepared in _prepare(engine, ids[start : start + PREPARE], base_url, now)
                 ]
                 for future in futures:
                     future.result()
     finally:
+        connections.close()
         channels.close()
     return report
+
+
+class _Connections:
+    """A database connection per sending thread, kept for the dispatch: each outcome is still
+    one short transaction of its own, without a pool checkout (on PostgreSQL: a ping) each.
+    A connection that broke is replaced on the next use."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self._local = threading.local()
+        self._opened: list[sa.Connection] = []
+        self._lock = threading.Lock()
+
+    def get(self) -> sa.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None or connection.closed or connection.invalidated:
+            connection = self._local.connection = self.engine.connect()
+            with self._lock:
+                self._opened.append(connection)
+        return connection
+
+    def close(self) -> None:
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for connection in opened:
+            connection.close()
 
 
 PREPARE = 25  # messages read and rendered at a time, while the workers send the ones before
@@ -264,7 +292,7 @@ def _prepare(
 
 
 def _deliver(
-    engine: sa.Engine,
+    connections: _Connections,
     channels: Channels,
     prepared: _Prepared,
     now: dt.datetime,
@@ -277,27 +305,51 @@ def _deliver(
     except DeliveryError as failure:
         delivered, error = failure.delivered, str(failure)
     if error is None:
-        table = OutboxMessage.__table__  # type: ignore[attr-defined]
-        statement = (
-            sa.update(table)
-            # only while our lease holds: after it ended, the row is another worker's
-            .where(table.c.id == prepared.message_id, table.c.claimed_until == prepared.lease)
-            .values(
-                **prepared.content,
-                delivered_to=[*prepared.delivered_to, *delivered],
-                claimed_until=None,
-                status=OutboxStatus.sent.value,
-                sent_at=now,
-                last_error=None,
-            )
-        )
-        with engine.begin() as connection:
-            recorded = connection.execute(statement).rowcount == 1
+        values = {
+            **{f"new_{name}": value for name, value in prepared.content.items()},
+            "new_delivered_to": [*prepared.delivered_to, *delivered],
+            "new_sent_at": now,
+            "message_id": prepared.message_id,
+            "lease": prepared.lease,
+        }
+        connection = connections.get()
+        with connection.begin():
+            recorded = connection.execute(_SENT, values).rowcount == 1
         if recorded:
             with lock:
                 report.sent += 1
         return
-    _record_failure(engine, prepared, delivered, error, now, report, lock)
+    _record_failure(connections.engine, prepared, delivered, error, now, report, lock)
+
+
+def _sent_statement() -> sa.Update:
+    """The outcome of a message sent, built once: its parameters are bound per message."""
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+
+    def new(name: str) -> sa.BindParameter:  # type: ignore[type-arg]
+        return sa.bindparam(f"new_{name}", type_=table.c[name].type)
+
+    return (
+        sa.update(table)
+        # only while our lease holds: after it ended, the row is another worker's
+        .where(
+            table.c.id == sa.bindparam("message_id", type_=table.c.id.type),
+            table.c.claimed_until == sa.bindparam("lease", type_=table.c.claimed_until.type),
+        )
+        .values(
+            {
+                **{name: new(name) for name in ("subject", "text", "html", "tags")},
+                "delivered_to": new("delivered_to"),
+                "sent_at": new("sent_at"),
+                "claimed_until": None,
+                "status": OutboxStatus.sent.value,
+                "last_error": None,
+            }
+        )
+    )
+
+
+_SENT = _sent_statement()
 
 
 def _record_failure(
