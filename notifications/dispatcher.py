@@ -8,7 +8,8 @@ each is delivered channel by channel (a retry skips the channels that have it), 
 outcome written in one short transaction while the lease holds: sent; or the error and the
 next attempt after the policy's backoff; or, after the last attempt, failed, and the
 controlling office is told. A crash between sending and recording can only repeat a send
-after the lease ends."""
+after the lease ends. With `processes` > 1, more dispatcher processes (spawned, one per 500
+due messages) claim batches the same way, so rendering and building e-mails use more cores."""
 
 from __future__ import annotations
 
@@ -100,6 +101,16 @@ def group_digests(engine: sa.Engine, now: dt.datetime) -> int:
     return added
 
 
+def _due(now: dt.datetime) -> tuple[sa.ColumnElement[bool], ...]:
+    """Pending, its next attempt due, and no other worker's lease on it."""
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    return (
+        table.c.status == OutboxStatus.pending.value,
+        sa.or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
+        sa.or_(table.c.claimed_until.is_(None), table.c.claimed_until < now),
+    )
+
+
 def claim(engine: sa.Engine, now: dt.datetime, limit: int) -> list[int]:
     """Lease up to `limit` due rows to this worker; returns their ids. One UPDATE ...
     RETURNING: on PostgreSQL its rows are picked `FOR UPDATE SKIP LOCKED`; SQLite runs the
@@ -108,11 +119,7 @@ def claim(engine: sa.Engine, now: dt.datetime, limit: int) -> list[int]:
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
     due = (
         sa.select(table.c.id)
-        .where(
-            table.c.status == OutboxStatus.pending.value,
-            sa.or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
-            sa.or_(table.c.claimed_until.is_(None), table.c.claimed_until < now),
-        )
+        .where(*_due(now))
         .order_by(table.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -136,14 +143,23 @@ def dispatch(
     batch: int = 200,
     workers: int = 8,
     processes: int = 1,
+    per_process: int = 500,
 ) -> DispatchReport:
     """Send every due message, `workers` at a time per process (sending waits on the
     network), in `processes` processes (rendering and building e-mails is CPU work, one core
     per process); returns what happened, summed over the processes. The main thread reads and
     renders the claimed messages a few at a time, with one query each for their rows and their
     digests' items; the workers deliver and record each outcome in one short transaction.
-    Each process claims batches of its own: no message is sent by two of them."""
+    Each process claims batches of its own: no message is sent by two of them. A process
+    takes about a second of CPU to start: one more is started for every `per_process` due
+    messages, up to `processes` in all (a few retries are sent by this process alone)."""
     group_digests(engine, now)
+    if processes > 1:
+        table = OutboxMessage.__table__  # type: ignore[attr-defined]
+        with engine.connect() as connection:
+            count = sa.select(sa.func.count()).select_from(table).where(*_due(now))
+            due = connection.execute(count).scalar_one()
+        processes = min(processes, max(1, due // max(per_process, 1)))
     if processes <= 1:
         return _dispatch_claimed(engine, channels, now, base_url, batch, workers)
     batch = min(batch, 2 * PREPARE)  # smaller claims: the processes share the work evenly

@@ -677,7 +677,7 @@ with engine.connect() as connection:
 print("ready", flush=True)
 sys.stdin.readline()
 report = dispatch(
-    engine=engine, channels=channels, now=now, batch=1, processes=int(sys.argv[4])
+    engine=engine, channels=channels, now=now, batch=1, processes=int(sys.argv[4]), per_process=1
 )
 print(report.sent, report.retrying, report.failed, flush=True)
 """
