@@ -72,7 +72,8 @@ def send(
             "--workers",
             min=1,
             max=32,
-            help="So viele Prozesse versenden gleichzeitig (je ein Prozessorkern).",
+            help="Höchstens so viele Prozesse versenden gleichzeitig (je ein "
+            "Prozessorkern; ein weiterer je 500 fällige Nachrichten).",
         ),
     ] = 1,
 ) -> None:
