@@ -662,6 +662,8 @@ print(report.reminders, report.messages, flush=True)
 
 DISPATCH_SCRIPT = """
 import sys
+import threading
+import time
 
 import pendulum
 
@@ -672,6 +674,8 @@ from notifications.dispatcher import dispatch
 engine = make_engine(sys.argv[1])
 now = pendulum.parse(sys.argv[2])
 channels = Channels(email_url=sys.argv[3])
+if sys.argv[5] == "with-a-thread":  # as under Prefect: the helper is spawned, not forked
+    threading.Thread(target=time.sleep, args=(300,), daemon=True).start()
 with engine.connect() as connection:
     pass
 print("ready", flush=True)
@@ -762,21 +766,33 @@ def test_two_sweeps_at_once_on_postgresql_neither_duplicate_nor_lose(
 
 
 @pytest.mark.parametrize(
-    ("database_url", "processes"),
-    [("postgresql", 1), ("postgresql", 2), ("sqlite", 2)],
+    ("database_url", "processes", "threads"),
+    [
+        ("postgresql", 1, "alone"),
+        ("postgresql", 2, "alone"),  # helper forked
+        ("postgresql", 2, "with-a-thread"),  # helper spawned
+        ("sqlite", 2, "alone"),
+        ("sqlite", 2, "with-a-thread"),
+    ],
     indirect=["database_url"],
 )
 def test_two_dispatchers_at_once_send_each_message_once(
-    world: sa.Engine, database_url: str, smtp: SmtpServer, processes: int
+    world: sa.Engine, database_url: str, smtp: SmtpServer, processes: int, threads: str
 ) -> None:
     """Two dispatchers started at the same instant, each claiming one message at a time; with
-    `processes` 2 each runs a second process of its own: four claim at once. Every message
-    reaches the SMTP server once and is recorded sent once."""
+    `processes` 2 each runs a second process of its own (forked, or spawned when the caller
+    runs other threads): four claim at once. Every message reaches the SMTP server once and is
+    recorded sent once."""
     run_sweep(world, NOTICE_DAY)
     run_sweep(world, ESCALATION_DAY)
     rows = outbox(world)
     results = run_twice_at_once(
-        DISPATCH_SCRIPT, database_url, ESCALATION_DAY.isoformat(), smtp.url(), str(processes)
+        DISPATCH_SCRIPT,
+        database_url,
+        ESCALATION_DAY.isoformat(),
+        smtp.url(),
+        str(processes),
+        threads,
     )
     assert sum(sent for sent, _, _ in results) == len(rows)
     assert [sum(column) for column in zip(*results, strict=True)][1:] == [0, 0]
