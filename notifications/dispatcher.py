@@ -8,8 +8,9 @@ each is delivered channel by channel (a retry skips the channels that have it), 
 outcome written in one short transaction while the lease holds: sent; or the error and the
 next attempt after the policy's backoff; or, after the last attempt, failed, and the
 controlling office is told. A crash between sending and recording can only repeat a send
-after the lease ends. With `processes` > 1, more dispatcher processes (spawned, one per 500
-due messages) claim batches the same way, so rendering and building e-mails use more cores."""
+after the lease ends. With `processes` > 1, more dispatcher processes (forked or spawned,
+one per 500 due messages) claim batches the same way, so rendering and building e-mails use
+more cores."""
 
 from __future__ import annotations
 
@@ -150,8 +151,8 @@ def dispatch(
     per process); returns what happened, summed over the processes. The main thread reads and
     renders the claimed messages a few at a time, with one query each for their rows and their
     digests' items; the workers deliver and record each outcome in one short transaction.
-    Each process claims batches of its own: no message is sent by two of them. A process
-    takes about a second of CPU to start: one more is started for every `per_process` due
+    Each process claims batches of its own: no message is sent by two of them. A spawned
+    process takes about a second of CPU to start: one more is started for every `per_process` due
     messages, up to `processes` in all (a few retries are sent by this process alone)."""
     group_digests(engine, now)
     if processes > 1:
