@@ -65,10 +65,21 @@ def preview(
 
 @reminders_app.command("send")
 @user_errors
-def send() -> None:
+def send(
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=32,
+            help="Höchstens so viele Prozesse versenden gleichzeitig (je ein "
+            "Prozessorkern; ein weiterer je 500 fällige Nachrichten).",
+        ),
+    ] = 1,
+) -> None:
     """Die Erinnerungen des Tages jetzt festlegen und versenden (wie der Lauf um 07:00).
 
-    Beispiel: KREISLAUF_EMAIL_URL="mailtos://..." kreislauf reminders send
+    Beispiel: KREISLAUF_EMAIL_URL="mailtos://..." kreislauf reminders send --workers 2
     """
     from config.settings import Settings, channels_from
     from models.db import require_current_schema, session_scope
@@ -89,7 +100,13 @@ def send() -> None:
     moment = now()
     with session_scope(current) as session:
         decided = sweep(session=session, now=moment)
-    report = dispatch(engine=current, channels=channels, now=moment, base_url=settings.base_url)
+    report = dispatch(
+        engine=current,
+        channels=channels,
+        now=moment,
+        base_url=settings.base_url,
+        processes=workers,
+    )
     out = console()
     out.print(
         f"{decided.reminders} Erinnerungen in {decided.messages} Nachrichten festgelegt; "

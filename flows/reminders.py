@@ -27,7 +27,7 @@ def sweep_task(now: dt.datetime) -> dict[str, int]:
 
 
 @task(name="dispatch", cache_policy=NO_CACHE)
-def dispatch_task(now: dt.datetime) -> dict[str, int]:
+def dispatch_task(now: dt.datetime, workers: int = 1) -> dict[str, int]:
     settings = Settings()
     channels = channels_from(settings)
     group_digests(engine(), now)  # the day's digests are in the outbox even without a channel
@@ -37,7 +37,13 @@ def dispatch_task(now: dt.datetime) -> dict[str, int]:
             "KREISLAUF_NOTIFY_CONFIG): Nachrichten bleiben im Postausgang."
         )
         return {"sent": 0, "retrying": 0, "failed": 0}
-    report = dispatch(engine=engine(), channels=channels, now=now, base_url=settings.base_url)
+    report = dispatch(
+        engine=engine(),
+        channels=channels,
+        now=now,
+        base_url=settings.base_url,
+        processes=workers,  # processes, each claiming batches of its own
+    )
     for error in report.errors:
         get_run_logger().warning("nicht zugestellt: %s", error)
     return {"sent": report.sent, "retrying": report.retrying, "failed": report.failed}
@@ -47,11 +53,12 @@ def dispatch_task(now: dt.datetime) -> dict[str, int]:
     name="reminder-sweep",
     description="Erinnerungen und Eskalationen des Tages festlegen und versenden.",
 )
-def reminder_sweep(now: dt.datetime | None = None) -> dict[str, int]:
+def reminder_sweep(now: dt.datetime | None = None, workers: int = 1) -> dict[str, int]:
     now = entry_now(now)
-    return {**sweep_task(now), **dispatch_task(now)}
+    return {**sweep_task(now), **dispatch_task(now, workers)}
 
 
 @flow(name="dispatch", description="Fällige Nachrichten versenden (auch Wiederholungen).")
-def dispatch_outbox(now: dt.datetime | None = None) -> dict[str, int]:
-    return dispatch_task(entry_now(now))
+def dispatch_outbox(now: dt.datetime | None = None, workers: int = 1) -> dict[str, int]:
+    """`workers`: dispatcher processes sending at once (one core each)."""
+    return dispatch_task(entry_now(now), workers)

@@ -55,6 +55,7 @@ class Channels:
         # own, and apprise would start a thread pool for every message
         self._asset = apprise.AppriseAsset(async_mode=False)
         self.email_url = email_url
+        self.config_path = config_path  # with email_url: what a dispatcher process needs
         self._config = None
         if config_path is not None:
             config = apprise.AppriseConfig(asset=self._asset)

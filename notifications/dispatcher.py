@@ -8,7 +8,9 @@ each is delivered channel by channel (a retry skips the channels that have it), 
 outcome written in one short transaction while the lease holds: sent; or the error and the
 next attempt after the policy's backoff; or, after the last attempt, failed, and the
 controlling office is told. A crash between sending and recording can only repeat a send
-after the lease ends."""
+after the lease ends. With `processes` > 1, more dispatcher processes (forked or spawned,
+one per 500 due messages) claim batches the same way, so rendering and building e-mails use
+more cores."""
 
 from __future__ import annotations
 
@@ -100,16 +102,25 @@ def group_digests(engine: sa.Engine, now: dt.datetime) -> int:
     return added
 
 
+def _due(now: dt.datetime) -> tuple[sa.ColumnElement[bool], ...]:
+    """Pending, its next attempt due, and no other worker's lease on it."""
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    return (
+        table.c.status == OutboxStatus.pending.value,
+        sa.or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
+        sa.or_(table.c.claimed_until.is_(None), table.c.claimed_until < now),
+    )
+
+
 def claim(engine: sa.Engine, now: dt.datetime, limit: int) -> list[int]:
-    """Lease up to `limit` due rows to this worker; returns their ids."""
+    """Lease up to `limit` due rows to this worker; returns their ids. One UPDATE ...
+    RETURNING: on PostgreSQL its rows are picked `FOR UPDATE SKIP LOCKED`; SQLite runs the
+    statement, its select included, under the database's single write lock, so a second
+    process sees the lease and picks other rows."""
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
     due = (
         sa.select(table.c.id)
-        .where(
-            table.c.status == OutboxStatus.pending.value,
-            sa.or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
-            sa.or_(table.c.claimed_until.is_(None), table.c.claimed_until < now),
-        )
+        .where(*_due(now))
         .order_by(table.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -132,27 +143,136 @@ def dispatch(
     base_url: str | None = None,
     batch: int = 200,
     workers: int = 8,
+    processes: int = 1,
+    per_process: int = 500,
 ) -> DispatchReport:
-    """Send every due message, `workers` at a time (sending waits on the network); returns
-    what happened. The main thread reads and renders the claimed messages a few at a time,
-    with one query each for their rows and their digests' items; the workers deliver and
-    record each outcome in one short transaction."""
+    """Send every due message, `workers` at a time per process (sending waits on the
+    network), in `processes` processes (rendering and building e-mails is CPU work, one core
+    per process); returns what happened, summed over the processes. The main thread reads and
+    renders the claimed messages a few at a time, with one query each for their rows and their
+    digests' items; the workers deliver and record each outcome in one short transaction.
+    Each process claims batches of its own: no message is sent by two of them. A spawned
+    process takes about a second of CPU to start: one more is started for every `per_process` due
+    messages, up to `processes` in all (a few retries are sent by this process alone)."""
+    group_digests(engine, now)
+    if processes > 1:
+        table = OutboxMessage.__table__  # type: ignore[attr-defined]
+        with engine.connect() as connection:
+            count = sa.select(sa.func.count()).select_from(table).where(*_due(now))
+            due = connection.execute(count).scalar_one()
+        processes = min(processes, max(1, due // max(per_process, 1)))
+    if processes <= 1:
+        return _dispatch_claimed(engine, channels, now, base_url, batch, workers)
+    batch = min(batch, 2 * PREPARE)  # smaller claims: the processes share the work evenly
+    from concurrent.futures import ProcessPoolExecutor
+
+    url = engine.url.render_as_string(hide_password=False)
+    configuration = (channels.config_path, channels.email_url)
+    with ProcessPoolExecutor(processes - 1, mp_context=_start_method()) as helpers:
+        futures = [
+            helpers.submit(_dispatch_in_process, url, configuration, now, base_url, batch, workers)
+            for _ in range(processes - 1)
+        ]
+        report = _dispatch_claimed(engine, channels, now, base_url, batch, workers)
+        for future in futures:
+            other = future.result()
+            report.sent += other.sent
+            report.retrying += other.retrying
+            report.failed += other.failed
+            report.errors += other.errors
+    return report
+
+
+def _start_method():  # type: ignore[no-untyped-def]
+    """Forked when this process runs no other thread (the CLI): a helper is ready at once.
+    Spawned (a fresh interpreter, about a second) when it does (Prefect's, apprise's
+    threads): a forked child would inherit their locks, maybe held. Either way the helper
+    opens its own database connections and SMTP connections."""
+    import multiprocessing
+
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _dispatch_in_process(
+    url: str,
+    configuration: tuple[object, str | None],
+    now: dt.datetime,
+    base_url: str | None,
+    batch: int,
+    workers: int,
+) -> DispatchReport:
+    """One more dispatcher, in a process of its own (see `dispatch`)."""
+    from models.db import make_engine
+    from notifications import smtp_pool
+
+    smtp_pool.POOL = smtp_pool._Pool()  # forked: none of the parent's connections
+
+    engine = make_engine(url)
+    config_path, email_url = configuration
+    channels = Channels(config_path=config_path, email_url=email_url)  # type: ignore[arg-type]
+    try:
+        return _dispatch_claimed(engine, channels, now, base_url, batch, workers)
+    finally:
+        engine.dispose()
+
+
+def _dispatch_claimed(
+    engine: sa.Engine,
+    channels: Channels,
+    now: dt.datetime,
+    base_url: str | None,
+    batch: int,
+    workers: int,
+) -> DispatchReport:
+    """Claim due messages a batch at a time and send them, until none is left."""
     report = DispatchReport()
     lock = threading.Lock()
-    group_digests(engine, now)
+    connections = _Connections(engine)
     try:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dispatch") as pool:
             while ids := claim(engine, now, batch):
                 futures = [
-                    pool.submit(_deliver, engine, channels, prepared, now, report, lock)
+                    pool.submit(_deliver, connections, channels, prepared, now, report, lock)
                     for start in range(0, len(ids), PREPARE)
                     for prepared in _prepare(engine, ids[start : start + PREPARE], base_url, now)
                 ]
                 for future in futures:
                     future.result()
     finally:
+        connections.close()
         channels.close()
     return report
+
+
+class _Connections:
+    """A database connection per sending thread, kept for the dispatch: each outcome is still
+    one short transaction of its own, without a pool checkout (on PostgreSQL: a ping) each.
+    In autocommit: a sent message's outcome is a single UPDATE, its own transaction, one
+    round trip instead of three (BEGIN, UPDATE, COMMIT). A connection that broke is
+    replaced on the next use."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self._local = threading.local()
+        self._opened: list[sa.Connection] = []
+        self._lock = threading.Lock()
+
+    def get(self) -> sa.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None or connection.closed or connection.invalidated:
+            connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            self._local.connection = connection
+            with self._lock:
+                self._opened.append(connection)
+        return connection
+
+    def close(self) -> None:
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for connection in opened:
+            connection.close()
 
 
 PREPARE = 25  # messages read and rendered at a time, while the workers send the ones before
@@ -203,7 +323,7 @@ def _prepare(
 
 
 def _deliver(
-    engine: sa.Engine,
+    connections: _Connections,
     channels: Channels,
     prepared: _Prepared,
     now: dt.datetime,
@@ -216,27 +336,49 @@ def _deliver(
     except DeliveryError as failure:
         delivered, error = failure.delivered, str(failure)
     if error is None:
-        table = OutboxMessage.__table__  # type: ignore[attr-defined]
-        statement = (
-            sa.update(table)
-            # only while our lease holds: after it ended, the row is another worker's
-            .where(table.c.id == prepared.message_id, table.c.claimed_until == prepared.lease)
-            .values(
-                **prepared.content,
-                delivered_to=[*prepared.delivered_to, *delivered],
-                claimed_until=None,
-                status=OutboxStatus.sent.value,
-                sent_at=now,
-                last_error=None,
-            )
-        )
-        with engine.begin() as connection:
-            recorded = connection.execute(statement).rowcount == 1
+        values = {
+            **{f"new_{name}": value for name, value in prepared.content.items()},
+            "new_delivered_to": [*prepared.delivered_to, *delivered],
+            "new_sent_at": now,
+            "message_id": prepared.message_id,
+            "lease": prepared.lease,
+        }
+        recorded = connections.get().execute(_SENT, values).rowcount == 1  # autocommit
         if recorded:
             with lock:
                 report.sent += 1
         return
-    _record_failure(engine, prepared, delivered, error, now, report, lock)
+    _record_failure(connections.engine, prepared, delivered, error, now, report, lock)
+
+
+def _sent_statement() -> sa.Update:
+    """The outcome of a message sent, built once: its parameters are bound per message."""
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+
+    def new(name: str) -> sa.BindParameter:  # type: ignore[type-arg]
+        return sa.bindparam(f"new_{name}", type_=table.c[name].type)
+
+    return (
+        sa.update(table)
+        # only while our lease holds: after it ended, the row is another worker's
+        .where(
+            table.c.id == sa.bindparam("message_id", type_=table.c.id.type),
+            table.c.claimed_until == sa.bindparam("lease", type_=table.c.claimed_until.type),
+        )
+        .values(
+            {
+                **{name: new(name) for name in ("subject", "text", "html", "tags")},
+                "delivered_to": new("delivered_to"),
+                "sent_at": new("sent_at"),
+                "claimed_until": None,
+                "status": OutboxStatus.sent.value,
+                "last_error": None,
+            }
+        )
+    )
+
+
+_SENT = _sent_statement()
 
 
 def _record_failure(

@@ -29,6 +29,9 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         keep_trailing_newline=True,
+        # the templates ship with the package: compiled once, never checked on disk again
+        # (the dispatcher renders hundreds of digests in a row)
+        auto_reload=False,
     )
 
 

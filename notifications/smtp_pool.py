@@ -4,13 +4,16 @@ apprise's own plugin opens a connection, and builds a TLS context (about 20 ms o
 without TLS), for every message; the dispatcher sends hundreds of digests in a row. This
 subclass is the same plugin (same URL syntax, same messages, same privacy URL) except that
 it keeps the connections it opened, per server and login, and hands an idle one to the next
-message. A kept connection is checked with NOOP before it is used again; one that failed is
-closed, never reused. `close_idle()` ends the idle ones (the dispatcher calls it when done).
+message. A kept connection that was idle for more than a moment (FRESH) is checked with NOOP
+before it is used again (one right after the other is not: a round trip per message); one that
+failed is closed, never reused. `close_idle()` ends the idle ones (the dispatcher calls it
+when done).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from apprise import NotifyType
@@ -20,22 +23,25 @@ from apprise.plugins.email import AppriseEmailException, NotifyEmail
 from apprise.plugins.email.smtp import SMTP_EXCEPTIONS, AppriseSMTPController
 
 _Key = tuple[Any, ...]
+FRESH = 2.0  # seconds: a connection given back more recently is used without a NOOP
 
 
 class _Pool:
     """Idle, logged-in SMTP connections per (host, port, security, login)."""
 
     def __init__(self) -> None:
-        self._idle: dict[_Key, list[AppriseSMTPController]] = {}
+        self._idle: dict[_Key, list[tuple[float, AppriseSMTPController]]] = {}
         self._lock = threading.Lock()
 
     def take(self, key: _Key) -> AppriseSMTPController | None:
         while True:
             with self._lock:
                 idle = self._idle.get(key)
-                connection = idle.pop() if idle else None
+                given_back, connection = idle.pop() if idle else (0.0, None)
             if connection is None:
                 return None
+            if connection._socket is not None and time.monotonic() - given_back < FRESH:
+                return connection
             try:  # the server may have closed it while it was idle
                 if connection._socket is not None and connection._socket.noop()[0] == 250:
                     return connection
@@ -45,11 +51,11 @@ class _Pool:
 
     def give_back(self, key: _Key, connection: AppriseSMTPController) -> None:
         with self._lock:
-            self._idle.setdefault(key, []).append(connection)
+            self._idle.setdefault(key, []).append((time.monotonic(), connection))
 
     def close_idle(self) -> None:
         with self._lock:
-            idle = [connection for connections in self._idle.values() for connection in connections]
+            idle = [connection for kept in self._idle.values() for _, connection in kept]
             self._idle.clear()
         for connection in idle:
             _close(connection)

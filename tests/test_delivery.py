@@ -447,6 +447,51 @@ def test_a_failed_webhook_is_retried_without_resending_the_mail(
     assert row.status == OutboxStatus.sent and len(row.delivered_to) == 2
 
 
+# --------------------------------------------------------------------------- calendar file
+
+
+def test_the_calendar_file_is_valid_icalendar_read_back_as_written() -> None:
+    """The .ics text is written directly: icalendar reads back every value, escaped and
+    folded ones included; lines end in CRLF and are at most 75 octets."""
+    from notifications.ics import CalendarEntry, deadlines_to_ics
+
+    phase = "Auswertung, Steuerung; Berichtswesen " + "Überprüfung der Zielerreichung " * 3
+    entries = [
+        CalendarEntry(
+            "kennzahlen_ist",
+            'Ist-Werte; Teil 1, "a\\b" ' + "ä" * 60,
+            dt.date(2027, 2, 19),
+            phase,
+            ["Fachbereich Umwelt, Ordnung", "Kämmerei"],
+        ),
+        CalendarEntry("jahresbericht", "Jahresbericht", dt.date(2027, 12, 31), "Bericht", []),
+    ]
+    data = deadlines_to_ics(
+        entries, body_slug="loerrach", body_name="Landkreis Lörrach", year=2027, now=berlin(3, 5)
+    )
+    assert data.endswith(b"\r\n") and b"\n" not in data.replace(b"\r\n", b"")
+    lines = data.split(b"\r\n")
+    assert all(len(line) <= 75 for line in lines)
+    assert len([line for line in lines if line.startswith(b" ")]) >= 4  # folded, UTF-8 intact
+    calendar = Calendar.from_ical(data)
+    assert str(calendar["version"]) == "2.0" and str(calendar["prodid"]).startswith("-//kreislauf")
+    assert calendar["x-wr-calname"].to_ical().decode() == "Fristen 2027 – Landkreis Lörrach"
+    first, last = calendar.walk("VEVENT")
+    assert str(first["uid"]) == "loerrach-2027-kennzahlen_ist@kreislauf"
+    assert str(last["uid"]) == "loerrach-2027-jahresbericht@kreislauf"
+    assert first.decoded("dtstamp") == dt.datetime(2027, 3, 5, 6, tzinfo=dt.UTC)
+    assert first.decoded("dtstart") == dt.date(2027, 2, 19)
+    assert first.decoded("dtend") == dt.date(2027, 2, 20)
+    assert last.decoded("dtend") == dt.date(2028, 1, 1)
+    assert str(first["summary"]) == 'Frist: Ist-Werte; Teil 1, "a\\b" ' + "ä" * 60
+    assert first["categories"].cats == [phase]
+    assert str(first["description"]) == (
+        f"Phase: {phase}\nZuständig: Fachbereich Umwelt, Ordnung, Kämmerei"
+    )
+    assert str(last["description"]) == "Phase: Bericht\nZuständig: –"
+    assert str(first["transp"]) == "TRANSPARENT"
+
+
 # --------------------------------------------------------------------------- only once
 
 
@@ -617,6 +662,8 @@ print(report.reminders, report.messages, flush=True)
 
 DISPATCH_SCRIPT = """
 import sys
+import threading
+import time
 
 import pendulum
 
@@ -627,11 +674,15 @@ from notifications.dispatcher import dispatch
 engine = make_engine(sys.argv[1])
 now = pendulum.parse(sys.argv[2])
 channels = Channels(email_url=sys.argv[3])
+if sys.argv[5] == "with-a-thread":  # as under Prefect: the helper is spawned, not forked
+    threading.Thread(target=time.sleep, args=(300,), daemon=True).start()
 with engine.connect() as connection:
     pass
 print("ready", flush=True)
 sys.stdin.readline()
-report = dispatch(engine=engine, channels=channels, now=now, batch=1)
+report = dispatch(
+    engine=engine, channels=channels, now=now, batch=1, processes=int(sys.argv[4]), per_process=1
+)
 print(report.sent, report.retrying, report.failed, flush=True)
 """
 
@@ -714,15 +765,34 @@ def test_two_sweeps_at_once_on_postgresql_neither_duplicate_nor_lose(
     assert len(messages) == sum(m for _, m in expected)
 
 
-@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_two_dispatchers_at_once_on_postgresql_send_each_message_once(
-    world: sa.Engine, database_url: str, smtp: SmtpServer
+@pytest.mark.parametrize(
+    ("database_url", "processes", "threads"),
+    [
+        ("postgresql", 1, "alone"),
+        ("postgresql", 2, "alone"),  # helper forked
+        ("postgresql", 2, "with-a-thread"),  # helper spawned
+        ("sqlite", 2, "alone"),
+        ("sqlite", 2, "with-a-thread"),
+    ],
+    indirect=["database_url"],
+)
+def test_two_dispatchers_at_once_send_each_message_once(
+    world: sa.Engine, database_url: str, smtp: SmtpServer, processes: int, threads: str
 ) -> None:
+    """Two dispatchers started at the same instant, each claiming one message at a time; with
+    `processes` 2 each runs a second process of its own (forked, or spawned when the caller
+    runs other threads): four claim at once. Every message reaches the SMTP server once and is
+    recorded sent once."""
     run_sweep(world, NOTICE_DAY)
     run_sweep(world, ESCALATION_DAY)
     rows = outbox(world)
     results = run_twice_at_once(
-        DISPATCH_SCRIPT, database_url, ESCALATION_DAY.isoformat(), smtp.url()
+        DISPATCH_SCRIPT,
+        database_url,
+        ESCALATION_DAY.isoformat(),
+        smtp.url(),
+        str(processes),
+        threads,
     )
     assert sum(sent for sent, _, _ in results) == len(rows)
     assert [sum(column) for column in zip(*results, strict=True)][1:] == [0, 0]
