@@ -31,6 +31,7 @@ from models.decisions import SessionTrigger
 from models.errors import KreislaufError
 from models.organisation import Department
 from models.reconcile import WORK_PHASES
+from models.submissions import Submission, SubmissionStatus
 from models.transitions import Event, review_task, submit_task
 from services.cycles import plan_cycle, working_days_of
 from services.decisions import (
@@ -261,8 +262,8 @@ def _perform(
     task = session.get(Task, data["task_id"])
     assert task is not None
     name, title = _task_names(task, session=session)
-    workbook = _figures_workbook(task, session=session, body=body, year=cycle.year)
     if action.kind == "submit":
+        workbook = _figures_workbook(task, session=session, body=body, year=cycle.year)
         if workbook is not None and task.status in ("open", "returned"):
             from services.submissions import submit_workbook
 
@@ -281,15 +282,19 @@ def _perform(
         if workbook is None and submit_task(task, session=session, now=now, actor=actor):
             return [Event(today, action.phase, "task_submitted", f"{name}: {title} eingereicht")]
         return []
-    if workbook is not None and task.status == "submitted":
+    pending = session.exec(
+        select(Submission.id).where(
+            Submission.task_id == task.id, Submission.status == SubmissionStatus.submitted
+        )
+    ).first()
+    if pending is not None:  # a workbook waits: accepting it takes over its figures
         from services.submissions import review_submission
 
-        department, _ = workbook
+        department = session.get(Department, task.department_id)
+        assert department is not None
         review_submission(session, body, cycle.year, department.key, True, None, now, actor)
         return [Event(today, action.phase, "task_accepted", f"{name}: {title} angenommen")]
-    if workbook is None and review_task(
-        task, accept=True, comment=None, session=session, now=now, actor=actor
-    ):
+    if review_task(task, accept=True, comment=None, session=session, now=now, actor=actor):
         return [Event(today, action.phase, "task_accepted", f"{name}: {title} angenommen")]
     return []
 

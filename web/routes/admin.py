@@ -62,13 +62,13 @@ def admin(request: Request, viewer: auth.Viewer = Depends(require_admin)) -> Res
 
 
 def _parse_year(text: str) -> int:
+    from cli.render import check_year
+
     try:
         year = int(text.strip())
     except ValueError:
         raise KreislaufError(f"Jahr: {text!r} ist keine Jahreszahl.") from None
-    if not 2000 <= year <= 2199:
-        raise KreislaufError(f"Jahr {year}: erwartet wird ein Jahr zwischen 2000 und 2199.")
-    return year
+    return check_year(year)
 
 
 def _parse_day(text: str, label: str) -> dt.date:
