@@ -81,8 +81,9 @@ def send(
 
     Beispiel: KREISLAUF_EMAIL_URL="mailtos://..." kreislauf reminders send --workers 2
     """
-    from config.settings import Settings, channels_from
+    from config.settings import Settings
     from models.db import require_current_schema, session_scope
+    from notifications.channels import channels_from
     from notifications.dispatcher import dispatch
     from notifications.sweep import sweep
 
@@ -133,7 +134,7 @@ def log(
     from sqlmodel import select
 
     from models.errors import KreislaufError
-    from notifications.outbox import OutboxMessage, OutboxStatus
+    from models.outbox import OutboxMessage, OutboxStatus
 
     if status and status not in {s.value for s in OutboxStatus}:
         raise KreislaufError(f"--status: {status!r}; erlaubt: pending, sent, failed.")

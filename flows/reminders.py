@@ -12,9 +12,10 @@ import datetime as dt
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from config.settings import Settings, channels_from
+from config.settings import Settings
 from flows.runtime import engine, entry_now
 from models.db import session_scope
+from notifications.channels import channels_from
 from notifications.dispatcher import dispatch, group_digests
 from notifications.sweep import sweep
 

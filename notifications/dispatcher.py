@@ -28,11 +28,12 @@ from models.calendar_rules import WEEKDAY_NAMES_DE
 from models.cycle import Cycle, Deadline, Phase, Task
 from models.db import session_scope
 from models.organisation import Contact, ContactRole, Department, Faction
+from models.outbox import OutboxMessage, OutboxStatus
 from models.reminder_policy import ReminderPolicy, kind_label
+from models.reminders import Reminder
 from notifications.channels import Channels, DeliveryError, Outgoing
 from notifications.ics import CalendarEntry, deadlines_to_ics
-from notifications.outbox import Message, OutboxMessage, OutboxStatus, enqueue
-from notifications.reminders import Reminder
+from notifications.outbox import Message, enqueue
 from notifications.render import render
 
 LEASE = dt.timedelta(minutes=10)

@@ -20,10 +20,10 @@ from sqlmodel import select
 from models.cycle import Task, TaskStatus
 from models.db import session_scope
 from models.errors import ConflictError, KreislaufError
+from models.reminders import Reminder
 from models.strategy import KeyFigure, KeyFigureValue, Measure, MeasureStatus
 from models.submissions import Submission, SubmissionStatus
 from models.workbook import SubmissionInvalid
-from notifications.reminders import Reminder
 from notifications.sweep import sweep
 from services.cycles import create_cycle
 from services.reconcile import reconcile

@@ -15,7 +15,7 @@ from models.audit import AuditEvent
 from models.body import Body
 from models.cycle import Cycle, TaskStatus
 from models.organisation import Department, Faction
-from notifications.outbox import OutboxMessage
+from models.outbox import OutboxMessage
 from services.cycles import CycleView, PhaseView, TaskView, cycle_view
 
 SORT_KEYS = {
