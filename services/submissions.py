@@ -48,7 +48,7 @@ def find_department(*, session: Session, body: Body, name: str) -> Department:
 
 def build_template(*, session: Session, body: Body, year: int, department: Department):  # type: ignore[no-untyped-def]
     """The workbook's content: figures with target R and actual R-1, measures of year R."""
-    from models.workbook import FigureRow, MeasureRow, Template
+    from models.workbook_layout import FigureRow, MeasureRow, Template
 
     report_year = year - 1
     figures = session.exec(
@@ -193,7 +193,6 @@ def submit_workbook(
     (or returned) task and mark the task submitted. `department` (key or name), when given,
     must be the file's department (the web passes the uploader's). SubmissionInvalid with
     every problem when anything is wrong; then nothing is written."""
-    from models.workbook import INFO, SubmissionInvalid, read_sheets
     from models.workbook_check import (
         INFO_DEPARTMENT,
         check_identity,
@@ -201,6 +200,8 @@ def submit_workbook(
         check_sheets,
         read_info,
     )
+    from models.workbook_layout import INFO, SubmissionInvalid
+    from models.workbook_read import read_sheets
 
     sheets = read_sheets(data, filename)
     info = read_info(sheets)
