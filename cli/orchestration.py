@@ -281,7 +281,7 @@ def _print_timeline(events: list[dict[str, str]], title: str) -> None:
 
     from rich.table import Table
 
-    from cli.render import german_date, weekday
+    from models.german import german_date, weekday_name
 
     table = Table(title=title)
     for column in ("Datum", "Phase", "Ereignis", "Einzelheiten"):
@@ -289,7 +289,7 @@ def _print_timeline(events: list[dict[str, str]], title: str) -> None:
     previous = None
     for event in events:
         day = dt.date.fromisoformat(event["date"])
-        shown = f"{weekday(day)[:2]} {german_date(day)}" if event["date"] != previous else ""
+        shown = f"{weekday_name(day)[:2]} {german_date(day)}" if event["date"] != previous else ""
         table.add_row(
             shown,
             PHASE_SHORT[event["phase"]],

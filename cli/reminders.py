@@ -28,7 +28,8 @@ def preview(
     """
     from rich.table import Table
 
-    from cli.render import check_year, german_date, parse_day
+    from cli.render import check_year, parse_day
+    from models.german import german_date
     from notifications.preview import preview_day
 
     check_year(year)
@@ -134,6 +135,7 @@ def log(
     from sqlmodel import select
 
     from models.errors import KreislaufError
+    from models.german import german_datetime
     from models.outbox import OutboxMessage, OutboxStatus
 
     if status and status not in {s.value for s in OutboxStatus}:
@@ -149,7 +151,7 @@ def log(
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(
-            row.created_at.strftime("%d.%m.%Y %H:%M"),
+            german_datetime(row.created_at, "UTC"),
             labels[row.status],
             row.kind,
             row.address,
@@ -196,7 +198,7 @@ def absence_list() -> None:
     """Eingetragene Abwesenheiten mit Vertretung."""
     from rich.table import Table
 
-    from cli.render import german_date
+    from models.german import german_date
     from services.absences import list_absences
 
     with body_session() as (session, body):

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from models import audit
 from models.body import Body
-from models.calendar_rules import PhaseKind, german_date
+from models.calendar_rules.spec import PhaseKind
 from models.change_set import ChangeSet, apply_change_set, diff_strategies
 from models.cycle import Cycle, CycleStatus, Deadline, Phase, PhaseStatus, Task, TaskStatus
 from models.decisions import (
@@ -31,6 +31,7 @@ from models.decisions import (
     SurveyAnswer,
 )
 from models.errors import ConflictError, KreislaufError
+from models.german import german_date
 from models.organisation import Faction
 from models.strategy_versions import (
     create_next_version,

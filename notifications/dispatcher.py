@@ -24,9 +24,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from models.body import Body
-from models.calendar_rules import WEEKDAY_NAMES_DE
 from models.cycle import Cycle, Deadline, Phase, Task
 from models.db import session_scope
+from models.german import german_date, weekday_name
 from models.organisation import Contact, ContactRole, Department, Faction
 from models.outbox import OutboxMessage, OutboxStatus
 from models.reminder_policy import ReminderPolicy, kind_label
@@ -553,8 +553,8 @@ def _render_digest(session: Session, row: OutboxMessage, items, base_url: str | 
                 "title": deadline.title,
                 "kind": reminder.kind,
                 "kind_label": kind_label(reminder.kind),
-                "due": deadline.due_on.strftime("%d.%m.%Y"),
-                "weekday": WEEKDAY_NAMES_DE[deadline.due_on.weekday()],
+                "due": german_date(deadline.due_on),
+                "weekday": weekday_name(deadline.due_on),
                 "assignee": _assignee(department, faction),
                 "url": f"{base_url.rstrip('/')}/tasks/{task.id}" if base_url else None,
                 "days": offset if reminder.kind.startswith("advance:") else None,
@@ -570,7 +570,7 @@ def _render_digest(session: Session, row: OutboxMessage, items, base_url: str | 
             "items": context_items,
             "any_assignee": True,
             "year": items[0][4],
-            "today": items[0][0].sent_on.strftime("%d.%m.%Y"),
+            "today": german_date(items[0][0].sent_on),
         },
     )
     row.subject, row.text, row.html = rendered.subject[:300], rendered.text, rendered.html
