@@ -16,7 +16,8 @@ from config.settings import Settings
 from flows.runtime import engine, entry_now
 from models.db import session_scope
 from notifications.channels import channels_from
-from notifications.dispatcher import dispatch, group_digests
+from notifications.digests import group_digests
+from notifications.dispatcher import dispatch
 from notifications.sweep import sweep
 
 

@@ -30,7 +30,8 @@ from models.organisation import Contact, ContactRole, Department
 from models.outbox import OutboxMessage, OutboxStatus
 from models.reminders import Reminder
 from notifications.channels import Channels
-from notifications.dispatcher import DispatchReport, claim, dispatch, group_digests
+from notifications.digests import group_digests
+from notifications.dispatcher import DispatchReport, claim, dispatch
 from notifications.preview import preview_day
 from notifications.sweep import SweepReport, sweep
 from services.cycles import create_cycle
