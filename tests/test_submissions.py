@@ -27,7 +27,8 @@ from models.workbook_layout import SubmissionInvalid
 from notifications.sweep import sweep
 from services.cycles import create_cycle
 from services.reconcile import reconcile
-from services.submissions import review_submission, submit_workbook, write_template
+from services.submission_template import write_template
+from services.submissions import review_submission, submit_workbook
 from tests.conftest import NOW, row_counts
 
 FILLED = {"pv-leistung": 2980, "klimaberatungen": 1012, "ausgleichsflaechen": 163.5}
