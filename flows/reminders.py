@@ -12,10 +12,12 @@ import datetime as dt
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from config.settings import Settings, channels_from
+from config.settings import Settings
 from flows.runtime import engine, entry_now
 from models.db import session_scope
-from notifications.dispatcher import dispatch, group_digests
+from notifications.channels import channels_from
+from notifications.digests import group_digests
+from notifications.dispatcher import dispatch
 from notifications.sweep import sweep
 
 
