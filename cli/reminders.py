@@ -142,7 +142,7 @@ def log(
         query = select(OutboxMessage).where(OutboxMessage.body_id == body.id)
         if status:
             query = query.where(OutboxMessage.status == status)
-        rows = session.exec(query.order_by(OutboxMessage.id.desc()).limit(limit)).all()  # type: ignore[union-attr]
+        rows = session.exec(query.order_by(OutboxMessage.id.desc()).limit(limit)).all()
     table = Table(title=f"Nachrichten – {body.name}")
     for column in ("angelegt", "Stand", "Art", "Empfänger", "Betreff", "Versuche", "Fehler"):
         table.add_column(column, overflow="fold")

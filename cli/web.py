@@ -19,7 +19,7 @@ HOST = Annotated[str, typer.Option("--host", help="Adresse der Weboberfläche.")
 PORT = Annotated[int, typer.Option("--port", help="Port der Weboberfläche.")]
 
 
-def web_settings():  # type: ignore[no-untyped-def]
+def web_settings():
     """The web app's settings from the environment, with the CLI's --database and --body."""
     from dataclasses import replace
 
@@ -171,7 +171,7 @@ def web_beside(
         thread.join(timeout=10)
 
 
-def wait_for_deployment(api_url: str, name: str, *, should_stop, seconds: float = 300) -> bool:  # type: ignore[no-untyped-def]
+def wait_for_deployment(api_url: str, name: str, *, should_stop, seconds: float = 300) -> bool:
     """True once the Prefect server knows the deployment `flow/name`."""
     import time
     import urllib.request

@@ -49,7 +49,7 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def channels_from(settings: Settings):  # type: ignore[no-untyped-def]
+def channels_from(settings: Settings):
     """The configured delivery channels (imports apprise: only commands that send call it)."""
     from notifications.channels import Channels
 

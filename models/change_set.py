@@ -143,7 +143,7 @@ def diff_strategies(old: StrategyContent, new: StrategyContent) -> list[dict[str
         result.append(
             {
                 "change": kind,
-                "field": (new_entry or old_entry)[0],  # type: ignore[index]
+                "field": (new_entry or old_entry)[0],
                 "priority": code,
                 "before": old_entry[1] if old_entry else None,
                 "after": new_entry[1] if new_entry else None,

@@ -176,8 +176,8 @@ def trigger_dates(
         dates = [
             due
             for due in candidates
-            if start <= reminder_day(due, offset, policy, calendar) <= end  # type: ignore[arg-type]
-            and _relevant(kind, due, today, calendar)  # type: ignore[arg-type]
+            if start <= reminder_day(due, offset, policy, calendar) <= end
+            and _relevant(kind, due, today, calendar)
         ]
         if dates:
             result[kind] = dates

@@ -29,12 +29,12 @@ def load_content(*, session: Session, version: StrategyVersion) -> StrategyConte
     ).all()
     thoughts = session.exec(
         select(GuidingThought)
-        .where(GuidingThought.field_id.in_([f.id for f in fields]))  # type: ignore[union-attr]
+        .where(GuidingThought.field_id.in_([f.id for f in fields]))
         .order_by(GuidingThought.position)
     ).all()
     priorities = session.exec(
         select(Priority)
-        .where(Priority.field_id.in_([f.id for f in fields]))  # type: ignore[union-attr]
+        .where(Priority.field_id.in_([f.id for f in fields]))
         .order_by(Priority.position)
     ).all()
     return StrategyContent(
@@ -55,7 +55,7 @@ def current_version(*, session: Session, body_id: int) -> StrategyVersion:
     version = session.exec(
         select(StrategyVersion)
         .where(StrategyVersion.body_id == body_id)
-        .order_by(StrategyVersion.number.desc())  # type: ignore[attr-defined]
+        .order_by(StrategyVersion.number.desc())
     ).first()
     if version is None:
         from models.errors import NotFoundError

@@ -124,7 +124,7 @@ class Channels:
             if self._send(server, message, html=personal):
                 delivered.append(channel)
             else:
-                failed.append(channel if personal else server.url(privacy=True))  # type: ignore[attr-defined]
+                failed.append(channel if personal else server.url(privacy=True))
         if failed:
             raise DeliveryError("nicht zugestellt an: " + "; ".join(failed), delivered=delivered)
         return delivered
@@ -135,7 +135,7 @@ class Channels:
 
         smtp_pool.close_idle()
 
-    def _send(self, server, message: Outgoing, *, html: bool) -> bool:  # type: ignore[no-untyped-def]
+    def _send(self, server, message: Outgoing, *, html: bool) -> bool:
         from apprise.attachment.memory import AttachMemory
 
         apprise = self._apprise
@@ -160,7 +160,7 @@ class Channels:
             return False
 
 
-def _private(apprise, url: str) -> str:  # type: ignore[no-untyped-def]
+def _private(apprise, url: str) -> str:
     notifier = apprise.Apprise()
     notifier.add(url)
     return next((server.url(privacy=True) for server in notifier), "(ungültig)")

@@ -89,7 +89,7 @@ def enqueue(messages: list[Message], *, session: Session, body_id: int, now: dt.
         }
         for m in messages
     ]
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    table = OutboxMessage.__table__
     statement = upsert_insert(session, table).on_conflict_do_nothing(index_elements=["key"])
     result = session.execute(statement.returning(table.c.id), rows)
     return len(result.all())

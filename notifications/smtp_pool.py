@@ -71,7 +71,7 @@ POOL = _Pool()
 class PooledEmail(NotifyEmail):
     """apprise's e-mail plugin, sending over a kept connection when one is idle."""
 
-    def send(  # type: ignore[no-untyped-def]
+    def send(
         self, body, title="", notify_type=NotifyType.INFO, attach=None, body_format=None, **kwargs
     ) -> bool:
         if not self.targets:

@@ -22,7 +22,7 @@ from models.organisation import Department
 MIN_PASSWORD_LENGTH = 10
 
 
-def _hasher():  # type: ignore[no-untyped-def]
+def _hasher():
     from argon2 import PasswordHasher
 
     return PasswordHasher()

@@ -141,9 +141,9 @@ def upsert_by_key(
     table,
     body: Body,
     rows: list[dict],
-    label: str,  # type: ignore[no-untyped-def]
+    label: str,
     changes: list[str],
-) -> dict:  # type: ignore[type-arg]
+) -> dict:
     existing = {
         row.key: row for row in session.exec(select(table).where(table.body_id == body.id)).all()
     }

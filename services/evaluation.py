@@ -219,7 +219,7 @@ def figure_statuses(
         values.setdefault(value.key_figure_id, {})[value.year] = value
     result = []
     for figure in rows:
-        by_year = values.get(figure.id, {})  # type: ignore[arg-type]
+        by_year = values.get(figure.id, {})
         if not figure.active and (year not in by_year or by_year[year].actual is None):
             continue  # left figures.toml and has nothing to show for this year
         department = departments.get(figure.department_id)
@@ -279,7 +279,7 @@ def _fields(
     fields: dict[int, FieldStatus] = {}
     for field_row, priority in rows:
         target = fields.setdefault(
-            field_row.id,  # type: ignore[arg-type]
+            field_row.id,
             FieldStatus(field_row.key, field_row.name, []),
         )
         target.priorities.append(
@@ -375,7 +375,7 @@ def _departments(
                 figures=[s for f, s in figures if f.department_id == department.id],
                 goals=sum(1 for goal in goals if goal.department_id == department.id),
                 measures=counts,
-                submission=deliveries.get(department.id),  # type: ignore[arg-type]
+                submission=deliveries.get(department.id),
                 open_tasks=[t for t in tasks if t.assignee == department.name],
             )
         )

@@ -62,13 +62,13 @@ def strategy_view(*, session: Session, body: Body) -> StrategyView:
     }
     for thought in session.exec(
         select(GuidingThought)
-        .where(GuidingThought.field_id.in_(fields))  # type: ignore[union-attr]
+        .where(GuidingThought.field_id.in_(fields))
         .order_by(GuidingThought.position)
     ).all():
         fields[thought.field_id].guiding_thoughts.append(thought.text)
     for priority in session.exec(
         select(Priority)
-        .where(Priority.field_id.in_(fields))  # type: ignore[union-attr]
+        .where(Priority.field_id.in_(fields))
         .order_by(Priority.position)
     ).all():
         fields[priority.field_id].priorities.append((priority.code, priority.text))

@@ -64,7 +64,7 @@ def create_app(
 
 def _install_session(app: FastAPI) -> None:
     @app.middleware("http")
-    async def session_middleware(request: Request, call_next):  # type: ignore[no-untyped-def]
+    async def session_middleware(request: Request, call_next):
         request.state.session_changed = False
         request.state.session = auth.load_session(request)
         response = await call_next(request)

@@ -183,7 +183,7 @@ def messages(*, session: Session, body: Body, limit: int = 50) -> list[OutboxMes
         session.exec(
             select(OutboxMessage)
             .where(OutboxMessage.body_id == body.id)
-            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())  # type: ignore[union-attr]
+            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
             .limit(limit)
         )
     )
@@ -194,7 +194,7 @@ def audit_trail(*, session: Session, body: Body, limit: int = 50) -> list[AuditE
         session.exec(
             select(AuditEvent)
             .where(AuditEvent.body_id == body.id)
-            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())  # type: ignore[union-attr]
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
             .limit(limit)
         )
     )

@@ -10,7 +10,7 @@ import models.tables  # noqa: F401  (registers every table)
 target_metadata = SQLModel.metadata
 
 
-def run(connection) -> None:  # type: ignore[no-untyped-def]
+def run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
