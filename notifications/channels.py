@@ -13,8 +13,13 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from models.errors import KreislaufError
+
+if TYPE_CHECKING:
+    from apprise import NotifyBase
 
 
 class DeliveryError(Exception):
@@ -89,9 +94,9 @@ class Channels:
             ]
         return shown
 
-    def targets(self, message: Outgoing) -> list[tuple[str, object, bool]]:
+    def targets(self, message: Outgoing) -> list[tuple[str, NotifyBase, bool]]:
         """(channel id, apprise server, is personal e-mail) for a message."""
-        found: list[tuple[str, object, bool]] = []
+        found: list[tuple[str, NotifyBase, bool]] = []
         if self._email_fields is not None and message.address:
             # the URL with this recipient as `to`, without parsing the URL for every message
             fields = {**copy.deepcopy(self._email_fields), "targets": [message.address]}
@@ -135,7 +140,7 @@ class Channels:
 
         smtp_pool.close_idle()
 
-    def _send(self, server, message: Outgoing, *, html: bool) -> bool:
+    def _send(self, server: NotifyBase, message: Outgoing, *, html: bool) -> bool:
         from apprise.attachment.memory import AttachMemory
 
         apprise = self._apprise
@@ -160,7 +165,7 @@ class Channels:
             return False
 
 
-def _private(apprise, url: str) -> str:
+def _private(apprise: ModuleType, url: str) -> str:
     notifier = apprise.Apprise()
     notifier.add(url)
     return next((server.url(privacy=True) for server in notifier), "(ungültig)")

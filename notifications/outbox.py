@@ -13,7 +13,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, Session, SQLModel
 
-from models.db import upsert_insert
+from models.db import table_of, upsert_insert
 from models.types import UTCDateTime
 
 
@@ -89,7 +89,7 @@ def enqueue(messages: list[Message], *, session: Session, body_id: int, now: dt.
         }
         for m in messages
     ]
-    table = OutboxMessage.__table__
+    table = table_of(OutboxMessage)
     statement = upsert_insert(session, table).on_conflict_do_nothing(index_elements=["key"])
     result = session.execute(statement.returning(table.c.id), rows)
     return len(result.all())
