@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from models import audit
 from models.body import Body
+from models.db import id_of
 from models.errors import ConflictError, KreislaufError, NotFoundError
 from models.organisation import Committee, Contact, Department, Faction
 from models.strategy import (
     FieldOfAction,
     GuidingThought,
+    KeyFigure,
     KeyPosition,
     Principle,
     Priority,
@@ -26,6 +28,9 @@ from services.figures import sync_figures
 
 if TYPE_CHECKING:
     from config.loader import BodyConfig
+
+# the tables whose rows the configuration names by key
+_Keyed = TypeVar("_Keyed", Department, Contact, Faction, Committee, KeyFigure)
 
 
 def install_body(config: BodyConfig, *, session: Session, now: dt.datetime, actor: str) -> Body:
@@ -138,12 +143,12 @@ def _sync_organisation(
 
 def upsert_by_key(
     session: Session,
-    table,
+    table: type[_Keyed],
     body: Body,
-    rows: list[dict],
+    rows: list[dict[str, Any]],
     label: str,
     changes: list[str],
-) -> dict:
+) -> dict[str, _Keyed]:
     existing = {
         row.key: row for row in session.exec(select(table).where(table.body_id == body.id)).all()
     }
@@ -151,7 +156,7 @@ def upsert_by_key(
     for values in rows:
         row = existing.get(values["key"])
         if row is None:
-            row = table(body_id=body.id, **values)
+            row = table(body_id=id_of(body), **values)
             session.add(row)
             changes.append(f"{label} {values.get('name', values['key'])} neu")
         else:
@@ -174,8 +179,9 @@ def _add_strategy(
     now: dt.datetime,
 ) -> StrategyVersion:
     spec = config.strategy
+    body_id = id_of(body)
     version = StrategyVersion(
-        body_id=body.id,
+        body_id=body_id,
         number=1,
         label=spec.label,
         motto=spec.motto,
@@ -188,12 +194,13 @@ def _add_strategy(
     )
     session.add(version)
     session.flush()
+    version_id = id_of(version)
     for position, text in enumerate(spec.principles, start=1):
-        session.add(Principle(body_id=body.id, version_id=version.id, position=position, text=text))
+        session.add(Principle(body_id=body_id, version_id=version_id, position=position, text=text))
     for position, field_spec in enumerate(spec.fields, start=1):
         field = FieldOfAction(
-            body_id=body.id,
-            version_id=version.id,
+            body_id=body_id,
+            version_id=version_id,
             key=field_spec.key,
             name=field_spec.name,
             position=position,
@@ -202,13 +209,13 @@ def _add_strategy(
         session.flush()
         for index, text in enumerate(field_spec.guiding_thoughts, start=1):
             session.add(
-                GuidingThought(body_id=body.id, field_id=field.id, position=index, text=text)
+                GuidingThought(body_id=body_id, field_id=id_of(field), position=index, text=text)
             )
         for index, text in enumerate(field_spec.priorities, start=1):
             session.add(
                 Priority(
-                    body_id=body.id,
-                    field_id=field.id,
+                    body_id=body_id,
+                    field_id=id_of(field),
                     position=index,
                     code=f"{field_spec.key}.{index}",
                     text=text,
@@ -217,7 +224,7 @@ def _add_strategy(
     for position, key_position in enumerate(spec.key_positions, start=1):
         department = departments.get(key_position.department or "")
         product = Product(
-            body_id=body.id,
+            body_id=body_id,
             number=key_position.product,
             name=key_position.name,
             product_group=key_position.product.rsplit(".", 1)[0],
@@ -227,9 +234,9 @@ def _add_strategy(
         session.flush()
         session.add(
             KeyPosition(
-                body_id=body.id,
-                version_id=version.id,
-                product_id=product.id,
+                body_id=body_id,
+                version_id=version_id,
+                product_id=id_of(product),
                 position=position,
                 reason=key_position.reason,
                 page=key_position.page,
@@ -311,4 +318,4 @@ def resolve_body(*, session: Session, slug: str | None) -> Body:
 
 
 def current_strategy_version(*, session: Session, body: Body) -> StrategyVersion:
-    return current_version(session=session, body_id=body.id)
+    return current_version(session=session, body_id=id_of(body))
