@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli.app import actor, app, body_session, console, database_url, now, state, user_errors
+
+if TYPE_CHECKING:
+    from web.settings import WebSettings
 
 user_app = typer.Typer(help="Benutzer der Weboberfläche und API-Token.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
@@ -19,7 +22,7 @@ HOST = Annotated[str, typer.Option("--host", help="Adresse der Weboberfläche.")
 PORT = Annotated[int, typer.Option("--port", help="Port der Weboberfläche.")]
 
 
-def web_settings():
+def web_settings() -> WebSettings:
     """The web app's settings from the environment, with the CLI's --database and --body."""
     from dataclasses import replace
 
@@ -171,7 +174,9 @@ def web_beside(
         thread.join(timeout=10)
 
 
-def wait_for_deployment(api_url: str, name: str, *, should_stop, seconds: float = 300) -> bool:
+def wait_for_deployment(
+    api_url: str, name: str, *, should_stop: Callable[[], bool], seconds: float = 300
+) -> bool:
     """True once the Prefect server knows the deployment `flow/name`."""
     import time
     import urllib.request
