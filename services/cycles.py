@@ -74,12 +74,13 @@ def create_cycle(*, session: Session, body: Body, year: int, now: dt.datetime, a
         raise ConflictError(
             f"Der Steuerungskreislauf {year} für {body.name} existiert bereits."
         ) from None
+    cycle_id = id_of(cycle)
     assignees = _assignees(session=session, body=body)
     counts = {"phases": 0, "deadlines": 0, "tasks": 0}
     for planned_phase in plan.phases:
         phase = Phase(
             body_id=body_id,
-            cycle_id=id_of(cycle),
+            cycle_id=cycle_id,
             kind=planned_phase.kind,
             title=planned_phase.title,
             opens_on=planned_phase.opens,
@@ -91,7 +92,7 @@ def create_cycle(*, session: Session, body: Body, year: int, now: dt.datetime, a
         for planned in planned_phase.deadlines:
             deadline = Deadline(
                 body_id=body_id,
-                cycle_id=id_of(cycle),
+                cycle_id=cycle_id,
                 phase_id=id_of(phase),
                 key=planned.key,
                 title=planned.title,
@@ -105,7 +106,7 @@ def create_cycle(*, session: Session, body: Body, year: int, now: dt.datetime, a
                 session.add(
                     Task(
                         body_id=body_id,
-                        cycle_id=id_of(cycle),
+                        cycle_id=cycle_id,
                         deadline_id=id_of(deadline),
                         assignee=assignee,
                         department_id=department_id,
