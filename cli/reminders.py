@@ -132,7 +132,7 @@ def log(
     Beispiel: kreislauf reminders log --status failed
     """
     from rich.table import Table
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from models.errors import KreislaufError
     from models.german import german_datetime
@@ -145,7 +145,7 @@ def log(
         query = select(OutboxMessage).where(OutboxMessage.body_id == body.id)
         if status:
             query = query.where(OutboxMessage.status == status)
-        rows = session.exec(query.order_by(OutboxMessage.id.desc()).limit(limit)).all()  # type: ignore[union-attr]
+        rows = session.exec(query.order_by(col(OutboxMessage.id).desc()).limit(limit)).all()
     table = Table(title=f"Nachrichten – {body.name}")
     for column in ("angelegt", "Stand", "Art", "Empfänger", "Betreff", "Versuche", "Fehler"):
         table.add_column(column, overflow="fold")

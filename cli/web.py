@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli.app import actor, app, body_session, console, database_url, now, state, user_errors
 from cli.signals import stop_on_signals
+
+if TYPE_CHECKING:
+    from web.settings import WebSettings
 
 user_app = typer.Typer(help="Benutzer der Weboberfläche und API-Token.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
@@ -20,7 +23,7 @@ HOST = Annotated[str, typer.Option("--host", help="Adresse der Weboberfläche.")
 PORT = Annotated[int, typer.Option("--port", help="Port der Weboberfläche.")]
 
 
-def web_settings():  # type: ignore[no-untyped-def]
+def web_settings() -> WebSettings:
     """The web app's settings from the environment, with the CLI's --database and --body."""
     from dataclasses import replace
 
@@ -170,7 +173,9 @@ def web_beside(
         thread.join(timeout=10)
 
 
-def wait_for_deployment(api_url: str, name: str, *, should_stop, seconds: float = 300) -> bool:  # type: ignore[no-untyped-def]
+def wait_for_deployment(
+    api_url: str, name: str, *, should_stop: Callable[[], bool], seconds: float = 300
+) -> bool:
     """True once the Prefect server knows the deployment `flow/name`."""
     import time
     import urllib.request

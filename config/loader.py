@@ -14,7 +14,15 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from config.schema import FILES, BodyFile, FiguresFile, OrganisationFile, StrategyFile
+from config.schema import (
+    FILES,
+    BodyFile,
+    FiguresFile,
+    GoalSpec,
+    KeyFigureSpec,
+    OrganisationFile,
+    StrategyFile,
+)
 from models.calendar_rules import CalendarSpec, RuleError, WorkingDays, expand_calendar
 from models.errors import KreislaufError
 from models.reminder_policy import ReminderPolicy
@@ -215,6 +223,7 @@ def _check_figures(config: BodyConfig, departments: set[str]) -> list[str]:
                 problems.append(
                     f"figures.toml, {what}: der Schlüssel {value!r} kommt {count}-mal vor."
                 )
+    items: list[tuple[str, int, KeyFigureSpec | GoalSpec]]
     items = [("key_figures", i, f) for i, f in enumerate(figures.key_figures)]
     items += [("goals", i, g) for i, g in enumerate(figures.goals)]
     for table, index, item in items:
@@ -251,7 +260,7 @@ def _check_figures(config: BodyConfig, departments: set[str]) -> list[str]:
 
 def _check_planned_years(config: BodyConfig) -> list[str]:
     """Expand the calendar for every year with session dates: a bad rule shows at once."""
-    problems = []
+    problems: list[str] = []
     for year in sorted(config.calendar.council_sessions):
         try:
             expand_calendar(
@@ -316,7 +325,7 @@ def _message(item: Any) -> str:
     if kind == "string_too_short":
         return "darf nicht leer sein"
     if kind == "string_pattern_mismatch":
-        pattern = ctx.get("pattern")
+        pattern = str(ctx.get("pattern"))
         return f"Format passt nicht (erwartet: {_PATTERN_HINTS.get(pattern, pattern)})"
     if kind in ("enum", "literal_error"):
         return f"erlaubt: {ctx.get('expected')}"

@@ -110,7 +110,7 @@ def apply_change_set(
             kept = tuple(p for p in owner.priorities if p[0] != change.priority)
         else:
             kept = tuple(
-                (code, change.text if code == change.priority else text)
+                (code, (change.text or "") if code == change.priority else text)
                 for code, text in owner.priorities
             )
         fields[owner.key] = replace(owner, priorities=kept)
@@ -137,13 +137,14 @@ def diff_strategies(old: StrategyContent, new: StrategyContent) -> list[dict[str
     result: list[dict[str, str | None]] = []
     for code in [*before, *[c for c in after if c not in before]]:
         old_entry, new_entry = before.get(code), after.get(code)
-        if old_entry == new_entry:
+        shown = new_entry or old_entry
+        if shown is None or old_entry == new_entry:
             continue
         kind = "added" if old_entry is None else "removed" if new_entry is None else "changed"
         result.append(
             {
                 "change": kind,
-                "field": (new_entry or old_entry)[0],  # type: ignore[index]
+                "field": shown[0],
                 "priority": code,
                 "before": old_entry[1] if old_entry else None,
                 "after": new_entry[1] if new_entry else None,

@@ -9,11 +9,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, cast
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from models.errors import KreislaufError
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from alembic.config import Config
+    from sqlalchemy.dialects import postgresql, sqlite
+    from sqlalchemy.engine.interfaces import DBAPIConnection
+    from sqlalchemy.pool import ConnectionPoolEntry
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration's revision; tests/test_migrations.py keeps it equal to Alembic's head.
@@ -57,7 +66,7 @@ def make_engine(url: str, *, create: bool = False) -> sa.Engine:
         ) from None
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     # write-ahead log: readers do not wait for the writer, and a commit needs no fsync of
@@ -79,13 +88,38 @@ def session_scope(engine: sa.Engine) -> Iterator[Session]:
             raise
 
 
-def upsert_insert(session: Session, table: sa.Table):  # type: ignore[no-untyped-def]
+class _Row(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def id_of(row: _Row) -> int:
+    """The primary key of a row that is in the database (loaded, or added and flushed).
+
+    The tables type `id` as `int | None` because a new row has none until it is flushed.
+    """
+    if row.id is None:
+        raise RuntimeError(f"{type(row).__name__} has no id yet: add and flush it first")
+    return row.id
+
+
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The table of a table class (SQLModel does not declare `__table__` to type checkers)."""
+    table = sa.inspect(model).local_table
+    if not isinstance(table, sa.Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table
+
+
+def upsert_insert(session: Session, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that knows `ON CONFLICT DO NOTHING` on both databases we run on."""
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
 
 
 def schema_revision(engine: sa.Engine) -> str | None:
@@ -134,7 +168,8 @@ def schema_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
-            connection.connection.driver_connection.isolation_level = None  # type: ignore[union-attr]
+            driver = cast("sqlite3.Connection", connection.connection.driver_connection)
+            driver.isolation_level = None
         try:
             with connection.begin():
                 if sqlite:
@@ -145,7 +180,7 @@ def schema_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
                 connection.invalidate()
 
 
-def alembic_config(connection: sa.Connection | None = None):  # type: ignore[no-untyped-def]
+def alembic_config(connection: sa.Connection | None = None) -> Config:
     from alembic.config import Config
 
     config = Config()

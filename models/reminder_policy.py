@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
@@ -80,8 +81,16 @@ def kind_label(kind: str) -> str:
     return KIND_LABELS[kind]
 
 
+class Calendar(Protocol):
+    """What the rules below ask of the working days: WorkingDays, or the sweep's index of it."""
+
+    def is_working_day(self, day: dt.date) -> bool: ...
+
+    def shift(self, day: dt.date, count: int) -> dt.date: ...
+
+
 def trigger_day(
-    due: dt.date, offset: int, working_days: WorkingDays, any_day: bool = False
+    due: dt.date, offset: int, working_days: Calendar, any_day: bool = False
 ) -> dt.date:
     """The day a reminder with `offset` refers to: counted in working days from the due date;
     a due date on a non-working day is reminded on the next working day (on the day itself
@@ -93,14 +102,14 @@ def trigger_day(
     return working_days.shift(due, offset)
 
 
-def sending_day(day: dt.date, policy: ReminderPolicy, working_days: WorkingDays) -> dt.date:
+def sending_day(day: dt.date, policy: ReminderPolicy, working_days: Calendar) -> dt.date:
     if policy.send_on_non_working_days or working_days.is_working_day(day):
         return day
     return working_days.shift(day, 1)
 
 
 def reminder_day(
-    due: dt.date, offset: int, policy: ReminderPolicy, working_days: WorkingDays
+    due: dt.date, offset: int, policy: ReminderPolicy, working_days: Calendar
 ) -> dt.date:
     """The day the reminder with `offset` for a deadline on `due` goes out."""
     trigger = trigger_day(due, offset, working_days, policy.send_on_non_working_days)
@@ -117,7 +126,7 @@ def sweep_window(
     return working_days.shift(today, -policy.catch_up_working_days), today
 
 
-def _relevant(kind: str, due: dt.date, today: dt.date, working_days: WorkingDays) -> bool:
+def _relevant(kind: str, due: dt.date, today: dt.date, working_days: Calendar) -> bool:
     """A caught-up notice must still say something true: an advance notice only while the
     due date lies ahead, a due-day notice only on its day; overdue notices and escalations
     are caught up whenever a sweep was missed."""
@@ -176,8 +185,8 @@ def trigger_dates(
         dates = [
             due
             for due in candidates
-            if start <= reminder_day(due, offset, policy, calendar) <= end  # type: ignore[arg-type]
-            and _relevant(kind, due, today, calendar)  # type: ignore[arg-type]
+            if start <= reminder_day(due, offset, policy, calendar) <= end
+            and _relevant(kind, due, today, calendar)
         ]
         if dates:
             result[kind] = dates

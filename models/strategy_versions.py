@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.change_set import FieldContent, StrategyContent
+from models.db import id_of
 from models.strategy import (
     FieldOfAction,
     GuidingThought,
@@ -25,17 +26,17 @@ def load_content(*, session: Session, version: StrategyVersion) -> StrategyConte
     fields = session.exec(
         select(FieldOfAction)
         .where(FieldOfAction.version_id == version.id)
-        .order_by(FieldOfAction.position)
+        .order_by(col(FieldOfAction.position))
     ).all()
     thoughts = session.exec(
         select(GuidingThought)
-        .where(GuidingThought.field_id.in_([f.id for f in fields]))  # type: ignore[union-attr]
-        .order_by(GuidingThought.position)
+        .where(col(GuidingThought.field_id).in_([f.id for f in fields]))
+        .order_by(col(GuidingThought.position))
     ).all()
     priorities = session.exec(
         select(Priority)
-        .where(Priority.field_id.in_([f.id for f in fields]))  # type: ignore[union-attr]
-        .order_by(Priority.position)
+        .where(col(Priority.field_id).in_([f.id for f in fields]))
+        .order_by(col(Priority.position))
     ).all()
     return StrategyContent(
         tuple(
@@ -55,7 +56,7 @@ def current_version(*, session: Session, body_id: int) -> StrategyVersion:
     version = session.exec(
         select(StrategyVersion)
         .where(StrategyVersion.body_id == body_id)
-        .order_by(StrategyVersion.number.desc())  # type: ignore[attr-defined]
+        .order_by(col(StrategyVersion.number).desc())
     ).first()
     if version is None:
         from models.errors import NotFoundError
@@ -101,7 +102,7 @@ def create_next_version(
         session.add(
             Principle(
                 body_id=body_id,
-                version_id=version.id,
+                version_id=id_of(version),
                 position=principle.position,
                 text=principle.text,
             )
@@ -109,7 +110,7 @@ def create_next_version(
     for position, field_content in enumerate(content.fields, start=1):
         field = FieldOfAction(
             body_id=body_id,
-            version_id=version.id,
+            version_id=id_of(version),
             key=field_content.key,
             name=field_content.name,
             position=position,
@@ -118,11 +119,13 @@ def create_next_version(
         session.flush()
         for index, text in enumerate(field_content.guiding_thoughts, start=1):
             session.add(
-                GuidingThought(body_id=body_id, field_id=field.id, position=index, text=text)
+                GuidingThought(body_id=body_id, field_id=id_of(field), position=index, text=text)
             )
         for index, (code, text) in enumerate(field_content.priorities, start=1):
             session.add(
-                Priority(body_id=body_id, field_id=field.id, position=index, code=code, text=text)
+                Priority(
+                    body_id=body_id, field_id=id_of(field), position=index, code=code, text=text
+                )
             )
     for key_position in session.exec(
         select(KeyPosition).where(KeyPosition.version_id == previous.id)
@@ -130,7 +133,7 @@ def create_next_version(
         session.add(
             KeyPosition(
                 body_id=body_id,
-                version_id=version.id,
+                version_id=id_of(version),
                 product_id=key_position.product_id,
                 position=key_position.position,
                 reason=key_position.reason,

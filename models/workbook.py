@@ -73,7 +73,7 @@ def write_xlsx(template: Template) -> bytes:
     from models.workbook_style import style_figures, style_info, style_measures
 
     book = Workbook()
-    figures = book.active
+    figures = book.worksheets[0]  # a new workbook's one sheet
     figures.title = FIGURES
     _fill(figures, template, f"Kennzahlen {template.department_name}", FIGURES)
     style_figures(figures, template)
@@ -97,8 +97,8 @@ def _fill(sheet: Any, template: Template, title: str, kind: str) -> None:
             sheet.append(figure_cells(row))
     elif kind == MEASURES:
         sheet.append(MEASURE_HEADERS)
-        for row in template.measures:
-            sheet.append(measure_cells(row))
+        for measure in template.measures:
+            sheet.append(measure_cells(measure))
     else:
         sheet.append(INFO_HEADERS)
         for cells in info_rows(template):

@@ -247,11 +247,13 @@ def read_info(sheets: dict[str, Sheet]) -> Info:
     if sheet is None:
         return Info({}, problems)
     rows = _table(sheet, INFO_HEADERS, problems)
-    values = {_text(cells, 0): _cell(cells, 1) for _, cells in rows or []}
+    values = {
+        name: _cell(cells, 1) for _, cells in rows or [] if (name := _text(cells, 0)) is not None
+    }
     info = Info(values, problems)
     if rows is not None:
         place = Place(sheet, INFO_HEADERS)
-        row_of = {_text(cells, 0): number for number, cells in rows}
+        row_of = {name: number for number, cells in rows if (name := _text(cells, 0))}
         if info.text(INFO_TEMPLATE) != TEMPLATE_NAME:
             problems.append(
                 _info_problem(place, row_of, INFO_TEMPLATE, "keine Vorlage von kreislauf")
@@ -272,7 +274,7 @@ def read_info(sheets: dict[str, Sheet]) -> Info:
     return info
 
 
-def _info_problem(place: Place, row_of: dict[str | None, int], name: str, problem: str) -> str:
+def _info_problem(place: Place, row_of: dict[str, int], name: str, problem: str) -> str:
     if name in row_of:
         return f"{place(row_of[name], 1)}: {name}: {problem}"
     return f"{place.sheet.name}, Spalte A ({INFO_HEADERS[0]}): Feld „{name}“ fehlt"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, NotRequired, TypedDict
 
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
@@ -69,9 +69,16 @@ def style_figures(sheet: Any, template: Template) -> None:
         sheet.add_data_validation(_plausible(figure, f"F{row}"))
 
 
+class _Rule(TypedDict):
+    operator: Literal["between", "greaterThanOrEqual", "lessThanOrEqual"]
+    formula1: str
+    formula2: NotRequired[str]
+
+
 def _plausible(figure: FigureRow, cell: str) -> DataValidation:
     """Excel refuses text and implausible values while typing; submit checks again."""
     low, high = figure.plausible_min, figure.plausible_max
+    rule: _Rule
     if low is not None and high is not None:
         rule = {"operator": "between", "formula1": _formula(low), "formula2": _formula(high)}
         hint = f"zwischen {figure_number(low)} und {figure_number(high)} {figure.unit}"

@@ -13,9 +13,14 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from config.settings import Settings
 from models.errors import KreislaufError
+
+if TYPE_CHECKING:
+    from apprise import NotifyBase
 
 
 class DeliveryError(Exception):
@@ -90,9 +95,9 @@ class Channels:
             ]
         return shown
 
-    def targets(self, message: Outgoing) -> list[tuple[str, object, bool]]:
+    def targets(self, message: Outgoing) -> list[tuple[str, NotifyBase, bool]]:
         """(channel id, apprise server, is personal e-mail) for a message."""
-        found: list[tuple[str, object, bool]] = []
+        found: list[tuple[str, NotifyBase, bool]] = []
         if self._email_fields is not None and message.address:
             # the URL with this recipient as `to`, without parsing the URL for every message
             fields = {**copy.deepcopy(self._email_fields), "targets": [message.address]}
@@ -125,7 +130,7 @@ class Channels:
             if self._send(server, message, html=personal):
                 delivered.append(channel)
             else:
-                failed.append(channel if personal else server.url(privacy=True))  # type: ignore[attr-defined]
+                failed.append(channel if personal else server.url(privacy=True))
         if failed:
             raise DeliveryError("nicht zugestellt an: " + "; ".join(failed), delivered=delivered)
         return delivered
@@ -136,7 +141,7 @@ class Channels:
 
         smtp_pool.close_idle()
 
-    def _send(self, server, message: Outgoing, *, html: bool) -> bool:  # type: ignore[no-untyped-def]
+    def _send(self, server: NotifyBase, message: Outgoing, *, html: bool) -> bool:
         from apprise.attachment.memory import AttachMemory
 
         apprise = self._apprise
@@ -161,7 +166,7 @@ class Channels:
             return False
 
 
-def _private(apprise, url: str) -> str:  # type: ignore[no-untyped-def]
+def _private(apprise: ModuleType, url: str) -> str:
     notifier = apprise.Apprise()
     notifier.add(url)
     return next((server.url(privacy=True) for server in notifier), "(ungültig)")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from models.db import upsert_insert
+from models.db import table_of, upsert_insert
 from models.outbox import OutboxMessage, OutboxStatus
 
 
@@ -51,7 +51,7 @@ def enqueue(messages: list[Message], *, session: Session, body_id: int, now: dt.
         }
         for m in messages
     ]
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    table = table_of(OutboxMessage)
     statement = upsert_insert(session, table).on_conflict_do_nothing(index_elements=["key"])
     result = session.execute(statement.returning(table.c.id), rows)
     return len(result.all())

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from models.body import Body
 from models.calendar_rules import WorkingDays
 from models.cycle import Cycle, Deadline, Task
+from models.db import id_of
 from models.organisation import Contact, Department, Faction
 from models.reminder_policy import ReminderPolicy, kind_label, trigger_dates
 from notifications.sweep import due_selection
@@ -49,7 +50,7 @@ def preview_day(*, session: Session, body: Body, year: int, day: dt.date) -> Pre
 
         raise NotFoundError(f"Für {year} gibt es noch keinen Steuerungskreislauf.")
     selected = session.execute(
-        due_selection([body.id], dates, day, cycle_id=cycle.id, exclude_sent=True)
+        due_selection([id_of(body)], dates, day, cycle_id=cycle.id, exclude_sent=True)
     ).all()
     rows = []
     for row in selected:

@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Any
 
-from apprise import NotifyType
+from apprise import AppriseAttachment, NotifyFormat, NotifyType
 from apprise.apprise import N_MGR
 from apprise.exception import AppriseImproperlyConfigured
 from apprise.plugins.email import AppriseEmailException, NotifyEmail
@@ -71,8 +71,14 @@ POOL = _Pool()
 class PooledEmail(NotifyEmail):
     """apprise's e-mail plugin, sending over a kept connection when one is idle."""
 
-    def send(  # type: ignore[no-untyped-def]
-        self, body, title="", notify_type=NotifyType.INFO, attach=None, body_format=None, **kwargs
+    def send(
+        self,
+        body: str,
+        title: str = "",
+        notify_type: NotifyType = NotifyType.INFO,
+        attach: AppriseAttachment | None = None,
+        body_format: NotifyFormat | None = None,
+        **kwargs: Any,
     ) -> bool:
         if not self.targets:
             self.logger.warning("There are no Email recipients to notify")
@@ -117,10 +123,12 @@ class PooledEmail(NotifyEmail):
         return sent
 
     def _sendmail(self, to_addrs: list[str], body: str) -> bool:
-        key = (self.smtp_host, self.port, self.secure_mode, self.user, self.password)
+        key: _Key = (self.smtp_host, self.port, self.secure_mode, self.user, self.password)
         key += (self.verify_certificate,)
         connection = POOL.take(key)
         if connection is None:
+            if self.port is None or self.secure_mode is None:  # NotifyEmail.__init__ sets both
+                return False
             try:
                 connection = AppriseSMTPController(
                     host=self.smtp_host,
@@ -136,7 +144,7 @@ class PooledEmail(NotifyEmail):
                 self.logger.warning('Connection error while submitting email to "%s"', host)
                 self.logger.debug(f"Socket Exception: {error}")
                 return False
-        if connection.sendmail(self.from_addr[1], to_addrs, body):
+        if connection.sendmail(str(self.from_addr[1]), to_addrs, body):
             POOL.give_back(key, connection)
             return True
         _close(connection)  # refused or broken: a fresh connection for the next message

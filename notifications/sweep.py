@@ -14,14 +14,15 @@ import datetime as dt
 import json
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.body import Body
 from models.calendar_rules import WorkingDays
 from models.cycle import Deadline, Task, TaskStatus
-from models.db import upsert_insert
+from models.db import table_of, upsert_insert
 from models.organisation import Absence, Contact, ContactRole, Department
 from models.reminder_policy import ReminderPolicy, trigger_dates
 from models.reminders import Reminder
@@ -50,16 +51,20 @@ def plan_sweep(
     """Trigger dates per distinct (holidays, time zone, policy), computed once each; bodies
     that end up with the same dates are swept by the same statements (usually all of them)."""
     query = sa.select(
-        Body.id, Body.holiday_country, Body.holiday_subdivision, Body.timezone, Body.reminder_policy
+        col(Body.id),
+        col(Body.holiday_country),
+        col(Body.holiday_subdivision),
+        col(Body.timezone),
+        col(Body.reminder_policy),
     )
     if body_ids is not None:
-        query = query.where(Body.id.in_(body_ids))  # type: ignore[union-attr]
+        query = query.where(col(Body.id).in_(body_ids))
     settings: dict[tuple[str, str | None, str, str], list[int]] = defaultdict(list)
     for body_id, country, subdivision, timezone, policy in session.execute(query):
         settings[(country, subdivision, timezone, json.dumps(policy or {}, sort_keys=True))].append(
             body_id
         )
-    by_dates: dict[tuple[dt.date, tuple], tuple[dict[str, list[dt.date]], list[int]]] = {}
+    by_dates: dict[tuple[dt.date, tuple[Any, ...]], tuple[dict[str, list[dt.date]], list[int]]] = {}
     for (country, subdivision, timezone, policy_json), ids in settings.items():
         today = _local_date(now, timezone)
         policy = ReminderPolicy.model_validate_json(policy_json)
@@ -83,15 +88,16 @@ def _department_contacts() -> sa.CTE:
     """Per department: who gets its reminders (its first controlling contact, else its first
     head) and its first head; one pass over the contacts, joined by hash, not looked up per
     reminder."""
-    head = sa.func.min(sa.case((Contact.role == ContactRole.head.value, Contact.id)))
-    controlling = sa.func.min(sa.case((Contact.role == ContactRole.controlling.value, Contact.id)))
+    role, contact_id = col(Contact.role), col(Contact.id)
+    head = sa.func.min(sa.case((role == ContactRole.head.value, contact_id)))
+    controlling = sa.func.min(sa.case((role == ContactRole.controlling.value, contact_id)))
     return (
         sa.select(
-            Contact.department_id.label("department_id"),
+            col(Contact.department_id).label("department_id"),
             sa.func.coalesce(controlling, head).label("responsible_id"),
             head.label("head_id"),
         )
-        .group_by(Contact.department_id)
+        .group_by(col(Contact.department_id))
         .cte("department_contacts")
     )
 
@@ -99,9 +105,9 @@ def _department_contacts() -> sa.CTE:
 def _offices(contacts: sa.CTE) -> sa.Subquery:
     """Per body: who gets the escalations to its controlling office."""
     first = (
-        sa.select(Department.body_id, sa.func.min(Department.id).label("department_id"))
-        .where(Department.is_controlling_office.is_(True))
-        .group_by(Department.body_id)
+        sa.select(col(Department.body_id), sa.func.min(Department.id).label("department_id"))
+        .where(col(Department.is_controlling_office).is_(True))
+        .group_by(col(Department.body_id))
         .subquery("first_office")
     )
     return (
@@ -114,9 +120,13 @@ def _offices(contacts: sa.CTE) -> sa.Subquery:
 def _absent(today: dt.date) -> sa.Subquery:
     """The contacts absent today who have a deputy, with the deputy."""
     return (
-        sa.select(Absence.contact_id, Contact.deputy_id)
-        .join(Contact, Contact.id == Absence.contact_id)
-        .where(Absence.starts_on <= today, Absence.ends_on >= today, Contact.deputy_id.is_not(None))
+        sa.select(col(Absence.contact_id), col(Contact.deputy_id))
+        .join(Contact, col(Contact.id) == Absence.contact_id)
+        .where(
+            col(Absence.starts_on) <= today,
+            col(Absence.ends_on) >= today,
+            col(Contact.deputy_id).is_not(None),
+        )
         .distinct()
         .subquery("absent")
     )
@@ -128,7 +138,7 @@ def due_selection(
     today: dt.date,
     cycle_id: int | None = None,
     exclude_sent: bool = False,
-) -> sa.Select:  # type: ignore[type-arg]
+) -> sa.Select[int, str, dt.date, str, int | None]:
     """Reminders due on these trigger dates (bodies None: all), one row per (task, kind):
     task_id, kind, sent_on, recipient ("contact:<id>" after a deputy stood in for an absent
     contact, or "faction:<id>") and covering_id (the absent contact). The deadlines are found
@@ -147,12 +157,12 @@ def due_selection(
     contacts = _department_contacts()
     offices = _offices(contacts)
     faction_kinds = [k for k in dates if not k.startswith("escalation:")]
-    targets = (
+    query = (
         sa.select(
-            Task.id.label("task_id"),
+            col(Task.id).label("task_id"),
             kind.label("kind"),
             sa.case(
-                (Task.department_id.is_(None) & kind.in_(faction_kinds), Task.faction_id),
+                (col(Task.department_id).is_(None) & kind.in_(faction_kinds), col(Task.faction_id)),
                 else_=sa.null(),
             ).label("faction_id"),
             sa.case(
@@ -162,19 +172,19 @@ def due_selection(
             ).label("contact_id"),
         )
         .select_from(triggers)
-        .join(Deadline, Deadline.due_on == triggers.c.due_on)
-        .join(Task, Task.deadline_id == Deadline.id)
+        .join(Deadline, col(Deadline.due_on) == triggers.c.due_on)
+        .join(Task, col(Task.deadline_id) == Deadline.id)
         .outerjoin(contacts, contacts.c.department_id == Task.department_id)
         .outerjoin(offices, offices.c.body_id == Task.body_id)
-        .where(Task.status.in_(OPEN))  # type: ignore[attr-defined]
+        .where(col(Task.status).in_(OPEN))
     )
     if body_ids is not None:
-        targets = targets.where(Task.body_id.in_(body_ids))  # type: ignore[attr-defined]
+        query = query.where(col(Task.body_id).in_(body_ids))
     if cycle_id is not None:
-        targets = targets.where(Task.cycle_id == cycle_id)
+        query = query.where(col(Task.cycle_id) == cycle_id)
     # the WITH inside the statement: Python's sqlite3 opens its implicit transaction only for
     # statements that begin with INSERT, so a leading WITH would commit on its own
-    targets = targets.add_cte(contacts, nest_here=True).subquery("targets")
+    targets = query.add_cte(contacts, nest_here=True).subquery("targets")
     absent = _absent(today)
     recipient = sa.case(
         (
@@ -199,7 +209,7 @@ def due_selection(
     if exclude_sent:  # the preview; the sweep relies on the unique key instead
         selection = selection.where(
             ~sa.exists().where(
-                Reminder.task_id == targets.c.task_id, Reminder.kind == targets.c.kind
+                col(Reminder.task_id) == targets.c.task_id, col(Reminder.kind) == targets.c.kind
             )
         )
     return selection
@@ -223,9 +233,11 @@ def sweep(*, session: Session, now: dt.datetime, body_ids: list[int] | None = No
     return SweepReport(reminders, len(recipients))
 
 
-def _insert_reminders(session: Session, selection: sa.Select) -> list[str]:  # type: ignore[type-arg]
+def _insert_reminders(
+    session: Session, selection: sa.Select[int, str, dt.date, str, int | None]
+) -> list[str]:
     """Insert the reminders that are new; returns their recipients."""
-    table = Reminder.__table__  # type: ignore[attr-defined]
+    table = table_of(Reminder)
     columns = ["task_id", "kind", "sent_on", "recipient", "covering_id"]
     # SQLite reads "SELECT ... ON CONFLICT" as a join condition unless the SELECT has a WHERE
     statement = upsert_insert(session, table).from_select(columns, selection.where(sa.true()))

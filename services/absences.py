@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import audit
 from models.body import Body
+from models.db import id_of
 from models.errors import KreislaufError, NotFoundError
 from models.organisation import Absence, Contact
 
@@ -34,7 +35,11 @@ def add_absence(
     if ends_on < starts_on:
         raise KreislaufError("--to liegt vor --from.")
     row = Absence(
-        body_id=body.id, contact_id=contact.id, starts_on=starts_on, ends_on=ends_on, note=note
+        body_id=id_of(body),
+        contact_id=id_of(contact),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        note=note,
     )
     session.add(row)
     session.flush()
@@ -57,9 +62,9 @@ def list_absences(
 ) -> list[tuple[str, dt.date, dt.date, str | None, str | None]]:
     rows = session.exec(
         select(Absence, Contact)
-        .join(Contact, Absence.contact_id == Contact.id)
+        .join(Contact, col(Absence.contact_id) == Contact.id)
         .where(Absence.body_id == body.id)
-        .order_by(Absence.starts_on)
+        .order_by(col(Absence.starts_on))
     ).all()
     names = {c.id: c.name for c in session.exec(select(Contact).where(Contact.body_id == body.id))}
     return [

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -16,13 +17,17 @@ from sqlmodel import Session, select
 from models import audit
 from models.accounts import ApiToken, Role, UserAccount
 from models.body import Body
+from models.db import id_of
 from models.errors import ConflictError, KreislaufError, NotFoundError
 from models.organisation import Department
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 MIN_PASSWORD_LENGTH = 10
 
 
-def _hasher():  # type: ignore[no-untyped-def]
+def _hasher() -> PasswordHasher:
     from argon2 import PasswordHasher
 
     return PasswordHasher()
@@ -145,7 +150,7 @@ def create_token(
     """A new bearer token for `user`; returned once, only its SHA-256 is stored."""
     token = "kl_" + secrets.token_urlsafe(32)
     row = ApiToken(
-        user_id=user.id,
+        user_id=id_of(user),
         name=name.strip() or "api",
         token_hash=token_digest(token),
         created_at=now,

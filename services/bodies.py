@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from models import audit
 from models.body import Body
+from models.db import id_of
 from models.errors import ConflictError, KreislaufError, NotFoundError
 from models.organisation import Committee, Contact, Department, Faction
 from models.strategy import (
@@ -27,6 +28,8 @@ from services.keyed_rows import upsert_by_key
 
 if TYPE_CHECKING:
     from config.loader import BodyConfig
+
+# the tables whose rows the configuration names by key
 
 
 def install_body(config: BodyConfig, *, session: Session, now: dt.datetime, actor: str) -> Body:
@@ -146,8 +149,9 @@ def _add_strategy(
     now: dt.datetime,
 ) -> StrategyVersion:
     spec = config.strategy
+    body_id = id_of(body)
     version = StrategyVersion(
-        body_id=body.id,
+        body_id=body_id,
         number=1,
         label=spec.label,
         motto=spec.motto,
@@ -160,12 +164,13 @@ def _add_strategy(
     )
     session.add(version)
     session.flush()
+    version_id = id_of(version)
     for position, text in enumerate(spec.principles, start=1):
-        session.add(Principle(body_id=body.id, version_id=version.id, position=position, text=text))
+        session.add(Principle(body_id=body_id, version_id=version_id, position=position, text=text))
     for position, field_spec in enumerate(spec.fields, start=1):
         field = FieldOfAction(
-            body_id=body.id,
-            version_id=version.id,
+            body_id=body_id,
+            version_id=version_id,
             key=field_spec.key,
             name=field_spec.name,
             position=position,
@@ -174,13 +179,13 @@ def _add_strategy(
         session.flush()
         for index, text in enumerate(field_spec.guiding_thoughts, start=1):
             session.add(
-                GuidingThought(body_id=body.id, field_id=field.id, position=index, text=text)
+                GuidingThought(body_id=body_id, field_id=id_of(field), position=index, text=text)
             )
         for index, text in enumerate(field_spec.priorities, start=1):
             session.add(
                 Priority(
-                    body_id=body.id,
-                    field_id=field.id,
+                    body_id=body_id,
+                    field_id=id_of(field),
                     position=index,
                     code=f"{field_spec.key}.{index}",
                     text=text,
@@ -189,7 +194,7 @@ def _add_strategy(
     for position, key_position in enumerate(spec.key_positions, start=1):
         department = departments.get(key_position.department or "")
         product = Product(
-            body_id=body.id,
+            body_id=body_id,
             number=key_position.product,
             name=key_position.name,
             product_group=key_position.product.rsplit(".", 1)[0],
@@ -199,9 +204,9 @@ def _add_strategy(
         session.flush()
         session.add(
             KeyPosition(
-                body_id=body.id,
-                version_id=version.id,
-                product_id=product.id,
+                body_id=body_id,
+                version_id=version_id,
+                product_id=id_of(product),
                 position=position,
                 reason=key_position.reason,
                 page=key_position.page,
@@ -283,4 +288,4 @@ def resolve_body(*, session: Session, slug: str | None) -> Body:
 
 
 def current_strategy_version(*, session: Session, body: Body) -> StrategyVersion:
-    return current_version(session=session, body_id=body.id)
+    return current_version(session=session, body_id=id_of(body))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Literal, overload
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import audit
 from models.body import Body
@@ -29,6 +30,7 @@ from models.cycle import (
     days_overdue,
     window_timing,
 )
+from models.db import id_of
 from models.errors import ConflictError, NotFoundError
 from models.german import german_date
 from models.organisation import Department, Faction
@@ -58,8 +60,9 @@ def create_cycle(*, session: Session, body: Body, year: int, now: dt.datetime, a
         raise ConflictError(f"Der Steuerungskreislauf {year} für {body.name} existiert bereits.")
     plan = plan_cycle(body, year)
     version = current_strategy_version(session=session, body=body)
+    body_id = id_of(body)
     cycle = Cycle(
-        body_id=body.id,
+        body_id=body_id,
         year=year,
         election_year=plan.election_year,
         strategy_version_id=version.id,
@@ -72,12 +75,13 @@ def create_cycle(*, session: Session, body: Body, year: int, now: dt.datetime, a
         raise ConflictError(
             f"Der Steuerungskreislauf {year} für {body.name} existiert bereits."
         ) from None
+    cycle_id = id_of(cycle)
     assignees = _assignees(session=session, body=body)
     counts = {"phases": 0, "deadlines": 0, "tasks": 0}
     for planned_phase in plan.phases:
         phase = Phase(
-            body_id=body.id,
-            cycle_id=cycle.id,
+            body_id=body_id,
+            cycle_id=cycle_id,
             kind=planned_phase.kind,
             title=planned_phase.title,
             opens_on=planned_phase.opens,
@@ -88,9 +92,9 @@ def create_cycle(*, session: Session, body: Body, year: int, now: dt.datetime, a
         counts["phases"] += 1
         for planned in planned_phase.deadlines:
             deadline = Deadline(
-                body_id=body.id,
-                cycle_id=cycle.id,
-                phase_id=phase.id,
+                body_id=body_id,
+                cycle_id=cycle_id,
+                phase_id=id_of(phase),
                 key=planned.key,
                 title=planned.title,
                 due_on=planned.due,
@@ -102,9 +106,9 @@ def create_cycle(*, session: Session, body: Body, year: int, now: dt.datetime, a
             for assignee, department_id, faction_id in assignees[planned.responsible]:
                 session.add(
                     Task(
-                        body_id=body.id,
-                        cycle_id=cycle.id,
-                        deadline_id=deadline.id,
+                        body_id=body_id,
+                        cycle_id=cycle_id,
+                        deadline_id=id_of(deadline),
                         assignee=assignee,
                         department_id=department_id,
                         faction_id=faction_id,
@@ -148,7 +152,18 @@ def _assignees(
     return result
 
 
+@overload
+def get_cycle(
+    *, session: Session, body: Body, year: int, required: Literal[True] = True
+) -> Cycle: ...
+
+
+@overload
+def get_cycle(*, session: Session, body: Body, year: int, required: bool) -> Cycle | None: ...
+
+
 def get_cycle(*, session: Session, body: Body, year: int, required: bool = True) -> Cycle | None:
+    """The body's cycle for `year`; NotFoundError if there is none and it is `required`."""
     cycle = session.exec(select(Cycle).where(Cycle.body_id == body.id, Cycle.year == year)).first()
     if cycle is None and required:
         raise NotFoundError(
@@ -205,18 +220,17 @@ class CycleView:
 
 def cycle_view(*, session: Session, body: Body, year: int, today: dt.date) -> CycleView:
     cycle = get_cycle(session=session, body=body, year=year)
-    assert cycle is not None
     phases = session.exec(
-        select(Phase).where(Phase.cycle_id == cycle.id).order_by(Phase.opens_on, Phase.id)
+        select(Phase).where(Phase.cycle_id == cycle.id).order_by(col(Phase.opens_on), col(Phase.id))
     ).all()
     phase_titles = {phase.id: phase.title for phase in phases}
     rows = session.exec(
         select(Task, Deadline, Department, Faction)
-        .join(Deadline, Task.deadline_id == Deadline.id)
-        .join(Department, Task.department_id == Department.id, isouter=True)
-        .join(Faction, Task.faction_id == Faction.id, isouter=True)
+        .join(Deadline, col(Task.deadline_id) == Deadline.id)
+        .join(Department, col(Task.department_id) == Department.id, isouter=True)
+        .join(Faction, col(Task.faction_id) == Faction.id, isouter=True)
         .where(Task.cycle_id == cycle.id)
-        .order_by(Deadline.due_on, Deadline.key, Task.assignee)
+        .order_by(col(Deadline.due_on), col(Deadline.key), col(Task.assignee))
     ).all()
     tasks = [
         TaskView(
@@ -266,7 +280,7 @@ def decision_lines(*, session: Session, cycle: Cycle) -> list[str]:
     lines = []
     answers = session.exec(
         select(Faction.name, SurveyAnswer.need)
-        .join(Faction, SurveyAnswer.faction_id == Faction.id)
+        .join(Faction, col(SurveyAnswer.faction_id) == Faction.id)
         .where(SurveyAnswer.cycle_id == cycle.id)
         .order_by(Faction.name)
     ).all()
@@ -297,11 +311,10 @@ def decision_lines(*, session: Session, cycle: Cycle) -> list[str]:
 def deadline_views(*, session: Session, body: Body, year: int) -> list[DeadlineView]:
     """Every deadline of the cycle with the names of those responsible."""
     cycle = get_cycle(session=session, body=body, year=year)
-    assert cycle is not None
     assignees = session.exec(
         select(Task.deadline_id, Department.name, Faction.name)
-        .join(Department, Task.department_id == Department.id, isouter=True)
-        .join(Faction, Task.faction_id == Faction.id, isouter=True)
+        .join(Department, col(Task.department_id) == Department.id, isouter=True)
+        .join(Faction, col(Task.faction_id) == Faction.id, isouter=True)
         .where(Task.cycle_id == cycle.id)
         .order_by(Task.assignee)
     ).all()
@@ -310,9 +323,9 @@ def deadline_views(*, session: Session, body: Body, year: int) -> list[DeadlineV
         responsible.setdefault(deadline_id, []).append(department_name or faction_name)
     deadlines = session.exec(
         select(Deadline, Phase)
-        .join(Phase, Deadline.phase_id == Phase.id)
+        .join(Phase, col(Deadline.phase_id) == Phase.id)
         .where(Deadline.cycle_id == cycle.id)
-        .order_by(Deadline.due_on, Deadline.key)
+        .order_by(col(Deadline.due_on), col(Deadline.key))
     ).all()
     return [
         DeadlineView(
@@ -320,7 +333,7 @@ def deadline_views(*, session: Session, body: Body, year: int) -> list[DeadlineV
             title=deadline.title,
             phase_title=phase.title,
             due=deadline.due_on,
-            responsible=responsible.get(deadline.id, []),
+            responsible=responsible.get(id_of(deadline), []),
             responsible_spec=deadline.responsible,
         )
         for deadline, phase in deadlines

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.achievement import (
     Light,
@@ -25,6 +25,7 @@ from models.achievement import (
 )
 from models.body import Body
 from models.cycle import Cycle, Deadline, Task, TaskStatus, days_overdue
+from models.db import id_of
 from models.organisation import Department
 from models.strategy import (
     Direction,
@@ -206,7 +207,7 @@ def figure_statuses(
     rows = session.exec(
         select(KeyFigure)
         .where(KeyFigure.body_id == body.id)
-        .order_by(KeyFigure.position, KeyFigure.key)
+        .order_by(col(KeyFigure.position), col(KeyFigure.key))
     ).all()
     values: dict[int, dict[int, KeyFigureValue]] = {}
     for value in session.exec(
@@ -219,7 +220,7 @@ def figure_statuses(
         values.setdefault(value.key_figure_id, {})[value.year] = value
     result = []
     for figure in rows:
-        by_year = values.get(figure.id, {})  # type: ignore[arg-type]
+        by_year = values.get(id_of(figure), {})
         if not figure.active and (year not in by_year or by_year[year].actual is None):
             continue  # left figures.toml and has nothing to show for this year
         department = departments.get(figure.department_id)
@@ -269,9 +270,9 @@ def _fields(
 ) -> tuple[list[FieldStatus], list[FigureStatus]]:
     rows = session.exec(
         select(FieldOfAction, Priority)
-        .join(Priority, Priority.field_id == FieldOfAction.id)
+        .join(Priority, col(Priority.field_id) == FieldOfAction.id)
         .where(FieldOfAction.version_id == version_id)
-        .order_by(FieldOfAction.position, Priority.position)
+        .order_by(col(FieldOfAction.position), col(Priority.position))
     ).all()
     by_code: dict[str, list[FigureStatus]] = {}
     for figure, status in figures:
@@ -279,7 +280,7 @@ def _fields(
     fields: dict[int, FieldStatus] = {}
     for field_row, priority in rows:
         target = fields.setdefault(
-            field_row.id,  # type: ignore[arg-type]
+            id_of(field_row),
             FieldStatus(field_row.key, field_row.name, []),
         )
         target.priorities.append(
@@ -294,10 +295,10 @@ def _key_positions(
 ) -> list[KeyPositionStatus]:
     rows = session.exec(
         select(KeyPosition, Product, Department)
-        .join(Product, KeyPosition.product_id == Product.id)
-        .join(Department, Product.department_id == Department.id, isouter=True)
+        .join(Product, col(KeyPosition.product_id) == Product.id)
+        .join(Department, col(Product.department_id) == Department.id, isouter=True)
         .where(KeyPosition.version_id == version_id)
-        .order_by(KeyPosition.position)
+        .order_by(col(KeyPosition.position))
     ).all()
     return [
         KeyPositionStatus(
@@ -317,10 +318,10 @@ def open_tasks(*, session: Session, cycle: Cycle, today: dt.date) -> list[OpenTa
     unfinished task whose due date has passed; the most overdue first."""
     rows = session.exec(
         select(Task, Deadline, Department.name)
-        .join(Deadline, Task.deadline_id == Deadline.id)
-        .join(Department, Task.department_id == Department.id, isouter=True)
+        .join(Deadline, col(Task.deadline_id) == Deadline.id)
+        .join(Department, col(Task.department_id) == Department.id, isouter=True)
         .where(Task.cycle_id == cycle.id)
-        .order_by(Deadline.due_on, Task.assignee)
+        .order_by(col(Deadline.due_on), col(Task.assignee))
     ).all()
     result = []
     for task, deadline, department_name in rows:
@@ -356,7 +357,7 @@ def _departments(
     ).all()
     measures = session.exec(
         select(Measure.status, OperationalGoal.department_id)
-        .join(OperationalGoal, Measure.operational_goal_id == OperationalGoal.id)
+        .join(OperationalGoal, col(Measure.operational_goal_id) == OperationalGoal.id)
         .where(OperationalGoal.body_id == body.id, OperationalGoal.year == report_year)
     ).all()
     deliveries = _submissions(session=session, cycle=cycle)
@@ -375,7 +376,7 @@ def _departments(
                 figures=[s for f, s in figures if f.department_id == department.id],
                 goals=sum(1 for goal in goals if goal.department_id == department.id),
                 measures=counts,
-                submission=deliveries.get(department.id),  # type: ignore[arg-type]
+                submission=deliveries.get(id_of(department)),
                 open_tasks=[t for t in tasks if t.assignee == department.name],
             )
         )
@@ -388,7 +389,7 @@ def _submissions(*, session: Session, cycle: Cycle | None) -> dict[int, str]:
         return {}
     latest: dict[int, Submission] = {}
     for row in session.exec(
-        select(Submission).where(Submission.cycle_id == cycle.id).order_by(Submission.attempt)
+        select(Submission).where(Submission.cycle_id == cycle.id).order_by(col(Submission.attempt))
     ).all():
         latest[row.department_id] = row
     return {

@@ -7,11 +7,12 @@ status only when the measure is new: later statuses come from the departments' s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
 from models.body import Body
+from models.db import id_of
 from models.organisation import Department
 from models.strategy import KeyFigure, KeyFigureValue, Measure, OperationalGoal
 from services.keyed_rows import upsert_by_key
@@ -68,11 +69,11 @@ def sync_figures(
     }
     changed_values = 0
     for f in spec.key_figures:
-        figure = figures[f.key]
+        figure_id = id_of(figures[f.key])
         for year in sorted(set(f.targets) | set(f.actuals)):
-            row = values.get((figure.id, year))
+            row = values.get((figure_id, year))
             if row is None:
-                row = KeyFigureValue(body_id=body.id, key_figure_id=figure.id, year=year)
+                row = KeyFigureValue(body_id=id_of(body), key_figure_id=figure_id, year=year)
                 session.add(row)
             wanted = {"target": f.targets.get(year)}
             if row.submission_id is None:
@@ -104,7 +105,7 @@ def sync_figures(
             measure.active = True
             changes.append(f"Maßnahme {measure.key} wieder aufgenommen")
     for g in spec.goals:
-        wanted_goal = {
+        wanted_goal: dict[str, Any] = {
             "year": g.year,
             "product_group": g.product_group,
             "priority_code": g.priority,
@@ -113,7 +114,7 @@ def sync_figures(
         }
         goal = goals.get(g.key)
         if goal is None:
-            goal = OperationalGoal(body_id=body.id, key=g.key, **wanted_goal)
+            goal = OperationalGoal(body_id=id_of(body), key=g.key, **wanted_goal)
             session.add(goal)
             session.flush()
             changes.append(f"Leistungsziel {g.key} neu")
@@ -122,20 +123,20 @@ def sync_figures(
                 setattr(goal, name, value)
             changes.append(f"Leistungsziel {g.key} geändert")
         for m in g.measures:
-            measure = measures.get(m.key)
-            if measure is None:
+            existing = measures.get(m.key)
+            if existing is None:
                 session.add(
                     Measure(
-                        body_id=body.id,
-                        operational_goal_id=goal.id,
+                        body_id=id_of(body),
+                        operational_goal_id=id_of(goal),
                         key=m.key,
                         text=m.text,
                         status=m.status,
                     )
                 )
                 changes.append(f"Maßnahme {m.key} neu")
-            elif (measure.text, measure.operational_goal_id) != (m.text, goal.id):
-                measure.text, measure.operational_goal_id = m.text, goal.id
+            elif (existing.text, existing.operational_goal_id) != (m.text, goal.id):
+                existing.text, existing.operational_goal_id = m.text, id_of(goal)
                 changes.append(f"Maßnahme {m.key} geändert")
     session.flush()
     return changes

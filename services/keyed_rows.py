@@ -6,27 +6,35 @@ but the same way; apart so that neither of those modules needs the other.
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from typing import Any, TypeVar
+
+from sqlmodel import Session, col, select
 
 from models.body import Body
+from models.db import id_of
+from models.organisation import Committee, Contact, Department, Faction
+from models.strategy import KeyFigure
+
+_Keyed = TypeVar("_Keyed", Department, Contact, Faction, Committee, KeyFigure)
 
 
 def upsert_by_key(
     session: Session,
-    table,
+    table: type[_Keyed],
     body: Body,
-    rows: list[dict],
-    label: str,  # type: ignore[no-untyped-def]
+    rows: list[dict[str, Any]],
+    label: str,
     changes: list[str],
-) -> dict:  # type: ignore[type-arg]
+) -> dict[str, _Keyed]:
     existing = {
-        row.key: row for row in session.exec(select(table).where(table.body_id == body.id)).all()
+        row.key: row
+        for row in session.exec(select(table).where(col(table.body_id) == body.id)).all()
     }
     result = {}
     for values in rows:
         row = existing.get(values["key"])
         if row is None:
-            row = table(body_id=body.id, **values)
+            row = table(body_id=id_of(body), **values)
             session.add(row)
             changes.append(f"{label} {values.get('name', values['key'])} neu")
         else:

@@ -44,8 +44,7 @@ FIGURE_HEADERS = [
 
 
 def evaluation_workbook(e: Evaluation) -> bytes:
-    book = Workbook()
-    overview = book.active
+    book, overview = _new_book()
     overview.title = "Übersicht"
     _rows(
         overview,
@@ -165,7 +164,8 @@ def _trend_charts(sheet: Any, figures: list[FigureStatus], years: list[int]) -> 
         chart.title = figure.name if len(figure.name) <= 60 else figure.name[:57] + "…"
         chart.y_axis.title = figure.unit
         chart.legend = None
-        chart.height, chart.width = 5.5, 9.5
+        # types-openpyxl says int; openpyxl takes centimetres as float (its default height is 7.5)
+        chart.height, chart.width = 5.5, 9.5  # type: ignore[assignment]
         data = Reference(sheet, min_col=3, max_col=len(years) + 2, min_row=row, max_row=row)
         chart.add_data(data, from_rows=True, titles_from_data=False)
         chart.set_categories(Reference(sheet, min_col=3, max_col=len(years) + 2, min_row=1))
@@ -177,8 +177,7 @@ def _trend_charts(sheet: Any, figures: list[FigureStatus], years: list[int]) -> 
 def diff_workbook(
     body_name: str, old: StrategyVersion, new: StrategyVersion, changes: list[dict[str, Any]]
 ) -> bytes:
-    book = Workbook()
-    sheet = book.active
+    book, sheet = _new_book()
     sheet.title = f"Version {old.number} zu {new.number}"
     _rows(
         sheet,
@@ -192,6 +191,15 @@ def diff_workbook(
     sheet["A1"] = f"{body_name}: {old.resolution} → {new.resolution}"
     sheet["A1"].font = Font(bold=True)
     return _save(book)
+
+
+def _new_book() -> tuple[Workbook, Worksheet]:
+    """A new workbook and its one sheet."""
+    book = Workbook()
+    sheet = book.active
+    if not isinstance(sheet, Worksheet):  # never: a new workbook starts with a worksheet
+        raise TypeError(f"unexpected first sheet {sheet!r}")
+    return book, sheet
 
 
 def _rows(
@@ -221,7 +229,7 @@ def _rows(
         for light, color in FILLS.items():
             sheet.conditional_formatting.add(
                 cells,
-                CellIsRule(
+                CellIsRule(  # type: ignore[no-untyped-call]  # unannotated in types-openpyxl
                     operator="equal",
                     formula=[f'"{light.label}"'],
                     fill=PatternFill(start_color=color, end_color=color, fill_type="solid"),

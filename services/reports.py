@@ -13,7 +13,7 @@ from typing import Literal
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.achievement import Light
 from models.body import Body
@@ -80,7 +80,7 @@ def strategy_version(*, session: Session, body: Body, number: int, option: str) 
         known = session.exec(
             select(StrategyVersion.number)
             .where(StrategyVersion.body_id == body.id)
-            .order_by(StrategyVersion.number)
+            .order_by(col(StrategyVersion.number))
         ).all()
         raise NotFoundError(
             f"{option}: Strategieversion {number} gibt es nicht "
@@ -96,7 +96,8 @@ def report_html(evaluation: Evaluation) -> str:
 def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=html).write_pdf()
+    pdf: bytes = HTML(string=html).write_pdf()  # weasyprint has no type information
+    return pdf
 
 
 @lru_cache(maxsize=1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.body import Body
 from models.organisation import Department
@@ -50,26 +50,24 @@ def strategy_view(*, session: Session, body: Body) -> StrategyView:
     principles = session.exec(
         select(Principle.text)
         .where(Principle.version_id == version.id)
-        .order_by(Principle.position)
+        .order_by(col(Principle.position))
     ).all()
     fields = {
         row.id: FieldView(row.key, row.name)
         for row in session.exec(
             select(FieldOfAction)
             .where(FieldOfAction.version_id == version.id)
-            .order_by(FieldOfAction.position)
+            .order_by(col(FieldOfAction.position))
         ).all()
     }
     for thought in session.exec(
         select(GuidingThought)
-        .where(GuidingThought.field_id.in_(fields))  # type: ignore[union-attr]
-        .order_by(GuidingThought.position)
+        .where(col(GuidingThought.field_id).in_(fields))
+        .order_by(col(GuidingThought.position))
     ).all():
         fields[thought.field_id].guiding_thoughts.append(thought.text)
     for priority in session.exec(
-        select(Priority)
-        .where(Priority.field_id.in_(fields))  # type: ignore[union-attr]
-        .order_by(Priority.position)
+        select(Priority).where(col(Priority.field_id).in_(fields)).order_by(col(Priority.position))
     ).all():
         fields[priority.field_id].priorities.append((priority.code, priority.text))
     key_positions = [
@@ -82,10 +80,10 @@ def strategy_view(*, session: Session, body: Body) -> StrategyView:
         )
         for key_position, product, department in session.exec(
             select(KeyPosition, Product, Department)
-            .join(Product, KeyPosition.product_id == Product.id)
-            .join(Department, Product.department_id == Department.id, isouter=True)
+            .join(Product, col(KeyPosition.product_id) == Product.id)
+            .join(Department, col(Product.department_id) == Department.id, isouter=True)
             .where(KeyPosition.version_id == version.id)
-            .order_by(KeyPosition.position)
+            .order_by(col(KeyPosition.position))
         ).all()
     ]
     return StrategyView(version, list(principles), list(fields.values()), key_positions)

@@ -7,7 +7,7 @@ starts the flow that follows an administrator's action (tests pass a recording f
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -64,7 +64,9 @@ def create_app(
 
 def _install_session(app: FastAPI) -> None:
     @app.middleware("http")
-    async def session_middleware(request: Request, call_next):  # type: ignore[no-untyped-def]
+    async def session_middleware(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         request.state.session_changed = False
         request.state.session = auth.load_session(request)
         response = await call_next(request)

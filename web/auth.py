@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import Request
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models.accounts import Role, UserAccount
 from models.db import session_scope
@@ -130,14 +130,14 @@ def load_viewer(request: Request, user_id: int) -> Viewer | None:
     with session_scope(request.app.state.engine) as session:
         row = session.exec(
             select(UserAccount, Department)
-            .join(Department, UserAccount.department_id == Department.id, isouter=True)
+            .join(Department, col(UserAccount.department_id) == Department.id, isouter=True)
             .where(UserAccount.id == user_id)
         ).first()
         if row is None or not row[0].active:
             return None
         user, department = row
         return Viewer(
-            id=user.id,
+            id=user_id,
             username=user.username,
             display_name=user.display_name,
             role=Role(user.role),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.audit import AuditEvent
 from models.body import Body
@@ -162,7 +162,7 @@ def cycle_page(*, session: Session, body: Body, year: int, today: dt.date) -> Cy
 
 def cycle_years(*, session: Session, body: Body) -> list[int]:
     return list(
-        session.exec(select(Cycle.year).where(Cycle.body_id == body.id).order_by(Cycle.year))
+        session.exec(select(Cycle.year).where(Cycle.body_id == body.id).order_by(col(Cycle.year)))
     )
 
 
@@ -181,7 +181,7 @@ def messages(*, session: Session, body: Body, limit: int = 50) -> list[OutboxMes
         session.exec(
             select(OutboxMessage)
             .where(OutboxMessage.body_id == body.id)
-            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())  # type: ignore[union-attr]
+            .order_by(col(OutboxMessage.created_at).desc(), col(OutboxMessage.id).desc())
             .limit(limit)
         )
     )
@@ -192,7 +192,7 @@ def audit_trail(*, session: Session, body: Body, limit: int = 50) -> list[AuditE
         session.exec(
             select(AuditEvent)
             .where(AuditEvent.body_id == body.id)
-            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())  # type: ignore[union-attr]
+            .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
             .limit(limit)
         )
     )

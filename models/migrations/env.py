@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import context
 from sqlmodel import SQLModel
 
@@ -10,7 +11,7 @@ import models.tables  # noqa: F401  (registers every table)
 target_metadata = SQLModel.metadata
 
 
-def run(connection) -> None:  # type: ignore[no-untyped-def]
+def run(connection: sa.Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

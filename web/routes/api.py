@@ -166,12 +166,14 @@ def figures(
 ) -> list[FigurePublic]:
     """The key figures of budget year `year - 1` as the evaluation sees them at `now`;
     department users get their department's figures."""
-    from services.evaluation import evaluate
+    from services.evaluation import FigureStatus, evaluate
 
     with body_session(request, viewer) as (session, body):
         require_cycle(session, body, year)
         evaluation = evaluate(session=session, body=body, year=year, now=now(request))
-    by_field = [(f.name, figure) for f in evaluation.fields for figure in f.figures]
+    by_field: list[tuple[str | None, FigureStatus]] = [
+        (f.name, figure) for f in evaluation.fields for figure in f.figures
+    ]
     by_field += [(None, figure) for figure in evaluation.other_figures]
     return [
         FigurePublic(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models.accounts import Role
 from models.cycle import Cycle, Task
@@ -125,8 +125,8 @@ def task_link(
     with body_session(request, viewer) as (session, body):
         row = session.exec(
             select(Task, Cycle.year, Department.key)
-            .join(Cycle, Task.cycle_id == Cycle.id)
-            .join(Department, Task.department_id == Department.id, isouter=True)
+            .join(Cycle, col(Task.cycle_id) == Cycle.id)
+            .join(Department, col(Task.department_id) == Department.id, isouter=True)
             .where(Task.id == task_id, Task.body_id == body.id)
         ).first()
     if row is None:
