@@ -1,35 +1,16 @@
-"""German formatting of dates for the terminal, and parsing of dates people type."""
+"""German formatting of dates for the terminal (parsing people's input: models.inputs)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from models.calendar_rules import WEEKDAY_NAMES_DE, german_date  # noqa: F401 (re-export)
-from models.errors import KreislaufError
+from models.inputs import check_year, parse_day  # noqa: F401 (moved; kept for old imports)
 
 
 def weekday(day: dt.date) -> str:
     return WEEKDAY_NAMES_DE[day.weekday()]
 
 
-def parse_day(text: str, option: str) -> dt.date:
-    """Accepts 2027-03-01 and 01.03.2027."""
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(text.strip(), pattern).date()
-        except ValueError:
-            continue
-    raise KreislaufError(
-        f"{option}: {text!r} ist kein Datum (erwartet JJJJ-MM-TT oder TT.MM.JJJJ)."
-    )
-
-
 def plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
-
-
-def check_year(year: int) -> int:
-    """Cycle years people mean: four digits, this century or the next."""
-    if not 2000 <= year <= 2199:
-        raise KreislaufError(f"Jahr {year}: erwartet wird ein Jahr zwischen 2000 und 2199.")
-    return year

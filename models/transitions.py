@@ -30,7 +30,7 @@ from models.decisions import (
     StrategySession,
     SurveyAnswer,
 )
-from models.errors import ConflictError, KreislaufError
+from models.errors import ConflictError, KreislaufError, Remedy
 from models.organisation import Faction
 from models.strategy_versions import (
     create_next_version,
@@ -572,8 +572,9 @@ def record_session(
     row = get_strategy_session(cycle, session=session)
     if row is None or SessionStatus(row.status) == SessionStatus.not_needed:
         raise ConflictError(
-            f"Für {cycle.year} ist weder ein Forum noch eine Klausurtagung "
-            "einberufen: zuerst `kreislauf forum convene`."
+            f"Für {cycle.year} ist weder ein Forum noch eine Klausurtagung einberufen.",
+            hint="Bitte zuerst einberufen.",
+            remedy=Remedy.convene,
         )
     kind = SessionKind(row.kind)
     if SessionStatus(row.status) == SessionStatus.held:
@@ -581,9 +582,11 @@ def record_session(
             f"{kind.label} {cycle.year} ist bereits festgehalten (am {german_date(row.held_on)})."
         )  # type: ignore[arg-type]
     if held_on > today:
-        raise KreislaufError(f"--held-on: {german_date(held_on)} liegt in der Zukunft.")
+        raise KreislaufError(f"{german_date(held_on)} liegt in der Zukunft.", field="held_on")
     if held_on.year != cycle.year:
-        raise KreislaufError(f"--held-on: {german_date(held_on)} liegt nicht im Jahr {cycle.year}.")
+        raise KreislaufError(
+            f"{german_date(held_on)} liegt nicht im Jahr {cycle.year}.", field="held_on"
+        )
     version = current_version(session=session, body_id=cycle.body_id)
     apply_change_set(
         load_content(session=session, version=version),
@@ -652,8 +655,9 @@ def record_resolution(
     if row is None or SessionStatus(row.status) != SessionStatus.held or not row.change_set:
         raise ConflictError(
             f"Für {cycle.year} ist noch kein Forum und keine Klausurtagung mit vereinbarten "
-            "Änderungen festgehalten; ohne sie gibt es nichts zu beschließen "
-            "(zuerst `kreislauf forum record`)."
+            "Änderungen festgehalten; ohne sie gibt es nichts zu beschließen.",
+            hint="Bitte zuerst die Sitzung festhalten.",
+            remedy=Remedy.record_session,
         )
     phase = get_phase(cycle, PhaseKind.resolution, session=session)
     if phase is not None and PhaseStatus(phase.status) == PhaseStatus.closed:
@@ -666,11 +670,12 @@ def record_resolution(
         raise ConflictError(f"Für {cycle.year} ist bereits ein Beschluss festgehalten.")
     if adopted_on < row.held_on:  # type: ignore[operator]
         raise KreislaufError(
-            f"--date: der Beschluss ({german_date(adopted_on)}) kann nicht vor "
-            f"der Sitzung ({german_date(row.held_on)}) liegen."
+            f"Der Beschluss ({german_date(adopted_on)}) kann nicht vor "
+            f"der Sitzung ({german_date(row.held_on)}) liegen.",
+            field="adopted_on",
         )  # type: ignore[arg-type]
     if adopted_on > today:
-        raise KreislaufError(f"--date: {german_date(adopted_on)} liegt in der Zukunft.")
+        raise KreislaufError(f"{german_date(adopted_on)} liegt in der Zukunft.", field="adopted_on")
     body = session.get(Body, cycle.body_id)
     assert body is not None
     previous = current_version(session=session, body_id=cycle.body_id)

@@ -25,7 +25,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from models.errors import KreislaufError
+from models.errors import KreislaufError, Remedy
 from models.strategy import MeasureStatus
 
 TEMPLATE_NAME = "kreislauf-Kennzahlenmeldung"
@@ -339,7 +339,9 @@ def _read_csv(data: bytes, filename: str) -> dict[str, Sheet]:
         raise SubmissionInvalid(
             f"Die Datei {filename} ist keine CSV-Datei der Vorlage: die erste Zeile muss in "
             f"Spalte A „{CSV_SHEET_COLUMN}“ enthalten, getrennt durch Semikolon, Komma oder "
-            "Tabulator; bitte die Vorlage von `kreislauf template` verwenden."
+            "Tabulator.",
+            hint="Bitte die Vorlage des Fachbereichs verwenden.",
+            remedy=Remedy.template,
         )
     sheets: dict[str, list[tuple[int, tuple[Any, ...]]]] = {}
     for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from models import audit
 from models.body import Body
-from models.errors import KreislaufError, NotFoundError
+from models.errors import KreislaufError, NotFoundError, Remedy
 from models.organisation import Absence, Contact
 
 
@@ -28,11 +28,12 @@ def add_absence(
     ).first()
     if contact is None:
         raise NotFoundError(
-            f"Den Kontakt {contact_key!r} gibt es nicht "
-            "(`kreislauf departments --json` zeigt die Kürzel)."
+            f"Den Kontakt {contact_key!r} gibt es nicht.",
+            field="contact",
+            remedy=Remedy.departments,
         )
     if ends_on < starts_on:
-        raise KreislaufError("--to liegt vor --from.")
+        raise KreislaufError("Das Ende der Abwesenheit liegt vor ihrem Beginn.", field="to")
     row = Absence(
         body_id=body.id, contact_id=contact.id, starts_on=starts_on, ends_on=ends_on, note=note
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Literal, overload
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -29,7 +30,7 @@ from models.cycle import (
     days_overdue,
     window_timing,
 )
-from models.errors import ConflictError, NotFoundError
+from models.errors import ConflictError, NotFoundError, Remedy
 from models.organisation import Department, Faction
 from services.bodies import current_strategy_version
 
@@ -147,11 +148,27 @@ def _assignees(
     return result
 
 
+@overload
+def get_cycle(
+    *, session: Session, body: Body, year: int, required: Literal[True] = True
+) -> Cycle: ...
+
+
+@overload
+def get_cycle(
+    *, session: Session, body: Body, year: int, required: Literal[False]
+) -> Cycle | None: ...
+
+
 def get_cycle(*, session: Session, body: Body, year: int, required: bool = True) -> Cycle | None:
+    """The body's cycle of `year`; NotFoundError (field "year") when `required` and missing."""
     cycle = session.exec(select(Cycle).where(Cycle.body_id == body.id, Cycle.year == year)).first()
     if cycle is None and required:
         raise NotFoundError(
-            f"Für {year} gibt es noch keinen Steuerungskreislauf: `kreislauf cycle create {year}`."
+            f"Für {year} gibt es noch keinen Steuerungskreislauf.",
+            field="year",
+            hint="Bitte zuerst den Kreislauf anlegen.",
+            remedy=Remedy.create_cycle,
         )
     return cycle
 
@@ -204,7 +221,6 @@ class CycleView:
 
 def cycle_view(*, session: Session, body: Body, year: int, today: dt.date) -> CycleView:
     cycle = get_cycle(session=session, body=body, year=year)
-    assert cycle is not None
     phases = session.exec(
         select(Phase).where(Phase.cycle_id == cycle.id).order_by(Phase.opens_on, Phase.id)
     ).all()
@@ -296,7 +312,6 @@ def decision_lines(*, session: Session, cycle: Cycle) -> list[str]:
 def deadline_views(*, session: Session, body: Body, year: int) -> list[DeadlineView]:
     """Every deadline of the cycle with the names of those responsible."""
     cycle = get_cycle(session=session, body=body, year=year)
-    assert cycle is not None
     assignees = session.exec(
         select(Task.deadline_id, Department.name, Faction.name)
         .join(Department, Task.department_id == Department.id, isouter=True)

@@ -122,7 +122,9 @@ def write_template(
     try:  # a template that can never be submitted helps nobody
         figures_task(session=session, body=body, year=year, department=found)
     except NotFoundError as error:
-        raise KreislaufError(f"Keine Vorlage: {error}") from None
+        raise KreislaufError(
+            f"Keine Vorlage: {error.message}", hint=error.hint, remedy=error.remedy
+        ) from None
     template = build_template(session=session, body=body, year=year, department=found)
     return write_xlsx(template) if fmt == "xlsx" else write_csv(template)
 
@@ -144,7 +146,6 @@ def figures_deadline_key(body: Body) -> str:
 
 def figures_task(*, session: Session, body: Body, year: int, department: Department) -> Task:
     cycle = get_cycle(session=session, body=body, year=year)
-    assert cycle is not None
     key = figures_deadline_key(body)
     deadline = session.exec(
         select(Deadline).where(Deadline.cycle_id == cycle.id, Deadline.key == key)
@@ -364,7 +365,9 @@ def review_submission(
     measure statuses) or return them with a comment (the task is open again)."""
     found = find_department(session=session, body=body, name=department)
     if not accept and not (comment and comment.strip()):
-        raise KreislaufError("Eine Rückgabe braucht einen Kommentar: was ist zu ändern?")
+        raise KreislaufError(
+            "Eine Rückgabe braucht einen Kommentar: was ist zu ändern?", field="comment"
+        )
     task = figures_task(session=session, body=body, year=year, department=found)
     submission = session.exec(
         select(Submission).where(Submission.task_id == task.id).order_by(Submission.attempt.desc())  # type: ignore[attr-defined]
@@ -485,7 +488,6 @@ class SubmissionView:
 def list_submissions(*, session: Session, body: Body, year: int) -> list[SubmissionView]:
     """Each department's figures task with its latest submission (if any)."""
     cycle = get_cycle(session=session, body=body, year=year)
-    assert cycle is not None
     key = figures_deadline_key(body)
     rows = session.exec(
         select(Task, Department)
