@@ -105,7 +105,7 @@ class SubmitFigures:
 
     def __post_init__(self) -> None:
         check_year(self.year)
-        if not self.content or not self.filename.strip():
+        if not self.filename.strip():  # no file chosen (an empty one is refused by name)
             raise KreislaufError(
                 "Bitte die ausgefüllte Vorlage (.xlsx oder .csv) auswählen.", field="content"
             )

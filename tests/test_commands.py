@@ -255,7 +255,7 @@ def test_figures_are_submitted_once_and_reviewed_once(engine, cycle_2027) -> Non
 
 
 def test_figures_without_a_file_and_a_return_without_comment_name_their_field() -> None:
-    assert refused_when_built(lambda: SubmitFigures(2027, None, "", b"")).field == "content"
+    assert refused_when_built(lambda: SubmitFigures(2027, None, " ", b"")).field == "content"
     no_reason = refused_when_built(lambda: ReviewFigures(2027, "umwelt", False, "  "))
     assert (no_reason.field, str(no_reason)) == (
         "comment",
