@@ -92,27 +92,85 @@ def options(
     state.body = body
 
 
-def user_errors(command: F) -> F:
-    """Print a user's mistake in German and exit with its code, without a traceback."""
+# A user error's field as the option people type; a command adds or overrides its own.
+OPTIONS = {
+    "body": "--body",
+    "comment": "--comment",
+    "department": "--department",
+    "faction": "--faction",
+    "format": "--format",
+    "from": "--from",
+    "held_on": "--held-on",
+    "need": "--need",
+    "number": "--number",
+    "on": "--on",
+    "reason": "--reason",
+    "script": "--script",
+    "to": "--to",
+}
 
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from models.errors import KreislaufError
+# The command that fixes a refusal ({year}: the command's year argument).
+REMEDIES = {
+    "init": "zuerst `kreislauf init`",
+    "create_cycle": "`kreislauf cycle create {year}`",
+    "convene": "zuerst `kreislauf forum convene {year} --reason ...`",
+    "record_session": "zuerst `kreislauf forum record {year} ...`",
+    "template": "bitte die Vorlage von `kreislauf template` verwenden",
+    "departments": "`kreislauf departments --json` zeigt die Kürzel",
+    "choose_body": "bitte --body angeben oder KREISLAUF_BODY setzen",
+}
 
-        try:
-            return command(*args, **kwargs)
-        except KreislaufError as error:
-            fail(str(error), error.exit_code)
-        except Exception as error:
-            from sqlalchemy.exc import InterfaceError, OperationalError
+# The option of the decision day; a decision command takes it as `on: ON = None`.
+ON = Annotated[
+    str | None,
+    typer.Option(
+        "--on",
+        metavar="DATUM",
+        help="Entscheidung mit diesem Tag festhalten (JJJJ-MM-TT oder TT.MM.JJJJ, 12:00 Uhr); "
+        "Standard: jetzt.",
+    ),
+]
 
-            if not isinstance(error, OperationalError | InterfaceError):
-                raise
-            from models.db import unreachable_message
 
-            fail(unreachable_message(_url(), error), 2)
+def user_errors(command: F | None = None, *, options: dict[str, str] | None = None) -> Any:
+    """Print a user's mistake in German and exit with its code, without a traceback. The
+    error's field is shown as the command's option (`options` maps the command's own)."""
+    fields = {**OPTIONS, **(options or {})}
 
-    return wrapper  # type: ignore[return-value]
+    def decorate(command: F) -> F:
+        @functools.wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            from models.errors import KreislaufError
+
+            try:
+                return command(*args, **kwargs)
+            except KreislaufError as error:
+                fail(cli_message(error, fields, kwargs), error.exit_code)
+            except Exception as error:
+                from sqlalchemy.exc import InterfaceError, OperationalError
+
+                if not isinstance(error, OperationalError | InterfaceError):
+                    raise
+                from models.db import unreachable_message
+
+                fail(unreachable_message(_url(), error), 2)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate(command) if command is not None else decorate
+
+
+def cli_message(error: Any, fields: dict[str, str], arguments: dict[str, Any]) -> str:
+    """The error as the terminal shows it: `--option: message`, the command that fixes it."""
+    remedy = REMEDIES.get(error.remedy or "")
+    if remedy:
+        year = arguments.get("year") or "JAHR"
+        head = f"{error.message.rstrip('.')}: {remedy.format(year=year)}."
+        text = error.text(hint="").replace(error.message, head, 1)
+    else:
+        text = error.text()
+    option = fields.get(error.field or "")
+    return f"{option}: {text}" if option else text
 
 
 def fail(message: str, code: int) -> None:
@@ -147,11 +205,17 @@ def actor() -> str:
         return "cli:unbekannt"
 
 
-def now(timezone: str = "Europe/Berlin") -> dt.datetime:
-    """The one wall-clock read of a command; everything below takes it as an argument."""
+def now(timezone: str = "Europe/Berlin", on: str | None = None) -> dt.datetime:
+    """The one wall-clock read of a command; everything below takes it as an argument. With
+    `on` (the --on option, JJJJ-MM-TT or TT.MM.JJJJ): noon of that day in `timezone`."""
     import pendulum
 
-    return pendulum.now(timezone)
+    if on is None:
+        return pendulum.now(timezone)
+    from models.inputs import parse_day
+
+    day = parse_day(on, "on")
+    return pendulum.datetime(day.year, day.month, day.day, 12, tz=timezone)
 
 
 def database_url() -> str:

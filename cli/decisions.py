@@ -1,7 +1,8 @@
 """Recording people's decisions: survey answers, a forum's outcome, the council's resolution.
 
-These commands only record (no Prefect import): the next run of the daily tick, or
-`kreislauf serve`, carries the cycle on from the recorded facts.
+Each command builds a decision command (models.commands) and hands it to the one pipeline
+(services.commands.handle); `--on` records it as of a day instead of now. No Prefect import:
+the next run of the daily tick, or `kreislauf serve`, carries the cycle on.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from cli.app import actor, app, body_session, console, now, user_errors
+from cli.app import ON, actor, app, body_session, console, now, user_errors
 
 survey_app = typer.Typer(help="Befragung der Fraktionsvorsitzenden.", no_args_is_help=True)
 forum_app = typer.Typer(help="Forum Zukunftsstrategie bzw. Klausurtagung.", no_args_is_help=True)
@@ -29,15 +30,14 @@ def print_events(events) -> None:  # type: ignore[no-untyped-def]
         out.print(f"  • {event.detail}", markup=False)
 
 
-def yes_or_no(value: str) -> bool:
-    from models.errors import KreislaufError
+def decide(command, on: str | None):  # type: ignore[no-untyped-def]
+    """Hand `command` to the decision pipeline at `on` (or now); returns its Outcome."""
+    from services.commands import handle
 
-    answer = value.strip().casefold()
-    if answer in ("yes", "ja", "j", "y", "true"):
-        return True
-    if answer in ("no", "nein", "n", "false"):
-        return False
-    raise KreislaufError(f"--need: {value!r} ist weder yes/ja noch no/nein.")
+    with body_session() as (session, body):
+        return handle(
+            command, session=session, body=body, now=now(body.timezone, on), actor=actor()
+        )
 
 
 @survey_app.command("answer")
@@ -56,35 +56,22 @@ def survey_answer(
     comment: Annotated[
         str | None, typer.Option("--comment", metavar="TEXT", help="Begründung oder Hinweis.")
     ] = None,
+    on: ON = None,
 ) -> None:
     """Antwort einer Fraktion auf die Befragung festhalten (einmal je Fraktion).
 
     Beispiel: kreislauf survey answer 2027 --faction cdu --need yes --comment "Klimaschutz"
     """
-    from cli.render import check_year
-    from services.cycles import get_cycle
-    from services.decisions import survey_answer as record
+    from models.commands import AnswerSurvey
+    from models.inputs import parse_yes_no
 
-    check_year(year)
-    needed = yes_or_no(need)
-    with body_session() as (session, body):
-        cycle = get_cycle(session=session, body=body, year=year)
-        events = record(
-            session=session,
-            body=body,
-            cycle=cycle,
-            faction_name=faction,
-            need=needed,
-            comment=comment,
-            now=now(body.timezone),
-            actor=actor(),
-        )
+    outcome = decide(AnswerSurvey(year, faction, parse_yes_no(need), comment), on)
     console().print(f"Antwort in der Befragung {year} festgehalten:")
-    print_events(events)
+    print_events(outcome.events)
 
 
 @forum_app.command("record")
-@user_errors
+@user_errors(options={"change_set": "--changes"})
 def forum_record(
     year: YEAR,
     held_on: Annotated[
@@ -96,37 +83,26 @@ def forum_record(
             "--changes", metavar="DATEI", help="Vereinbarte Änderungen (TOML, siehe README)."
         ),
     ],
+    on: ON = None,
 ) -> None:
     """Forum bzw. Klausurtagung festhalten: Tag, Teilnehmende, vereinbarte Änderungen.
 
     Die Änderungen gelten erst mit dem Beschluss (kreislauf resolution record).
     Beispiel: kreislauf forum record 2027 --held-on 2027-05-20 --changes changes.toml
     """
-    from cli.render import check_year, parse_day
-    from services.cycles import get_cycle
-    from services.decisions import forum_record as record
+    from models.commands import RecordSession
+    from models.inputs import check_year, parse_day
     from services.decisions import load_change_set
 
     check_year(year)
-    day = parse_day(held_on, "--held-on")
-    change_set = load_change_set(changes)
-    with body_session() as (session, body):
-        cycle = get_cycle(session=session, body=body, year=year)
-        events = record(
-            session=session,
-            body=body,
-            cycle=cycle,
-            held_on=day,
-            change_set=change_set,
-            now=now(body.timezone),
-            actor=actor(),
-        )
+    day = parse_day(held_on, "held_on")
+    outcome = decide(RecordSession(year, day, load_change_set(changes)), on)
     console().print("Festgehalten; die Änderungen gelten erst mit dem Beschluss:")
-    print_events(events)
+    print_events(outcome.events)
 
 
 @resolution_app.command("record")
-@user_errors
+@user_errors(options={"adopted_on": "--date"})
 def resolution_record(
     year: YEAR,
     date: Annotated[
@@ -135,40 +111,21 @@ def resolution_record(
     number: Annotated[
         str, typer.Option("--number", metavar="NUMMER", help="Beschlussnummer, z. B. KT/2027/045.")
     ],
+    on: ON = None,
 ) -> None:
     """Beschluss festhalten: die vereinbarten Änderungen werden eine neue Strategieversion.
 
     Beispiel: kreislauf resolution record 2027 --date 2027-07-21 --number "KT/2027/045"
     """
-    from cli.render import check_year, parse_day
-    from services.cycles import get_cycle
-    from services.decisions import resolution_record as record
+    from models.commands import RecordResolution
+    from models.inputs import check_year, parse_day
 
     check_year(year)
-    day = parse_day(date, "--date")
-    with body_session() as (session, body):
-        cycle = get_cycle(session=session, body=body, year=year)
-        events = record(
-            session=session,
-            body=body,
-            cycle=cycle,
-            number=number,
-            adopted_on=day,
-            now=now(body.timezone),
-            actor=actor(),
-        )
-        diff = _diff_of(session=session, cycle=cycle)
-    console().print(f"Beschluss {number} festgehalten:")
-    print_events(events)
-    print_diff(diff)
-
-
-def _diff_of(*, session, cycle) -> list[dict]:  # type: ignore[no-untyped-def]
-    from sqlmodel import select
-
-    from models.decisions import Resolution
-
-    return session.exec(select(Resolution.diff).where(Resolution.cycle_id == cycle.id)).one()
+    day = parse_day(date, "adopted_on")
+    outcome = decide(RecordResolution(year, number, day), on)
+    console().print(f"Beschluss {outcome.record.number} festgehalten:")
+    print_events(outcome.events)
+    print_diff(outcome.record.diff)
 
 
 def print_diff(diff: list[dict]) -> None:  # type: ignore[type-arg]

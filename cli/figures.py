@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from cli.app import actor, app, body_session, console, now, user_errors
+from cli.app import ON, actor, app, body_session, console, now, user_errors
 
 YEAR = Annotated[int, typer.Argument(metavar="JAHR", help="Jahr des Kreislaufs, z. B. 2027")]
 DEPARTMENT = Annotated[
@@ -49,8 +49,8 @@ def template(
     Im Kreislauf JAHR wird das Berichtsjahr JAHR-1 gemeldet.
     Beispiel: kreislauf template 2027 --department "Fachbereich Umwelt" -o umwelt.xlsx
     """
-    from cli.render import check_year
     from models.errors import KreislaufError
+    from models.inputs import check_year
     from services.submissions import find_department, write_template
 
     check_year(year)
@@ -89,6 +89,7 @@ def submit(
             help="Nur annehmen, wenn die Datei zu diesem Fachbereich gehört.",
         ),
     ] = None,
+    on: ON = None,
 ) -> None:
     """Ausgefüllte Meldevorlage einreichen; nur eine fehlerfreie Datei wird übernommen.
 
@@ -96,21 +97,23 @@ def submit(
 
     Beispiel: kreislauf submit 2027 umwelt.xlsx
     """
-    from cli.render import check_year
+    from models.commands import SubmitFigures
     from models.errors import KreislaufError
-    from services.submissions import submit_workbook
+    from models.inputs import check_year
+    from services.commands import handle
 
     check_year(year)
     try:
         data = file.read_bytes()
     except OSError as error:
         raise KreislaufError(f"{file}: kann nicht gelesen werden ({error.strerror}).") from None
+    command = SubmitFigures(year, department, file.name, data)
     with body_session() as (session, body):
-        submission = submit_workbook(
-            session, body, year, data, file.name, now(body.timezone), actor(), department
+        outcome = handle(
+            command, session=session, body=body, now=now(body.timezone, on), actor=actor()
         )
-        counts = _counts(session=session, submission_id=submission.id)
-        attempt = submission.attempt
+        counts = _counts(session=session, submission_id=outcome.record.id)
+        attempt = outcome.record.attempt
     console().print(
         f"Meldung {year} eingereicht (Versuch {attempt}): {counts[0]} Kennzahlen, "
         f"{counts[1]} Maßnahmen. Das Controlling prüft sie "
@@ -148,6 +151,7 @@ def review(
     comment: Annotated[
         str | None, typer.Option("--comment", metavar="TEXT", help="Kommentar des Controllings.")
     ] = None,
+    on: ON = None,
 ) -> None:
     """Eingereichte Meldung prüfen: annehmen oder mit Kommentar zurückgeben.
 
@@ -155,22 +159,18 @@ def review(
 
     Beispiel: kreislauf review 2027 --department umwelt --return --comment "Ist PV fehlt"
     """
-    from cli.render import check_year
+    from models.commands import ReviewFigures
     from models.errors import KreislaufError
-    from services.submissions import review_submission
+    from services.commands import handle
 
-    check_year(year)
     if accept is None:
         raise KreislaufError("Bitte --accept oder --return angeben.")
-    if not accept and not (comment and comment.strip()):
-        raise KreislaufError(
-            "--comment: eine Rückgabe braucht einen Kommentar (was ist zu ändern?)."
-        )
+    command = ReviewFigures(year, department, accept, comment)
     with body_session() as (session, body):
-        submission = review_submission(
-            session, body, year, department, accept, comment, now(body.timezone), actor()
+        outcome = handle(
+            command, session=session, body=body, now=now(body.timezone, on), actor=actor()
         )
-        attempt = submission.attempt
+        attempt = outcome.record.attempt
     if accept:
         text = f"Meldung {year} (Versuch {attempt}) angenommen; die Ist-Werte {year - 1} gelten."
     else:
@@ -195,7 +195,8 @@ def submissions(
 
     from rich.table import Table
 
-    from cli.render import check_year, german_date
+    from models.german import german_date
+    from models.inputs import check_year
     from services.submissions import list_submissions
 
     check_year(year)

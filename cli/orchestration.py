@@ -3,6 +3,7 @@ simulate a year. Prefect's environment is set before prefect is imported (it cos
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -12,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from cli.app import actor, app, body_session, console, database_url, now, user_errors
+from cli.app import ON, actor, app, body_session, console, database_url, now, user_errors
 from cli.decisions import YEAR, forum_app, print_events
 from cli.signals import STOPPING, stop_on_signals
 
@@ -136,49 +137,42 @@ def forum_convene(
     reason: Annotated[
         str, typer.Option("--reason", metavar="TEXT", help="Anlass der Einberufung.")
     ],
+    on: ON = None,
 ) -> None:
     """Forum Zukunftsstrategie einberufen (im Wahljahr: die Klausurtagung).
 
     Hält die Entscheidung sofort fest und startet den Forum-Flow: auf dem laufenden
     Prefect-Server, sonst hier. Beispiel: kreislauf forum convene 2027 --reason "..."
     """
-    from cli.render import check_year
-    from models.decisions import SessionTrigger
-    from services.cycles import get_cycle
-    from services.decisions import convene_session
+    from models.commands import Convene
+    from services.commands import handle
 
-    check_year(year)
+    command = Convene(year, reason)
     with body_session() as (session, body):
-        cycle = get_cycle(session=session, body=body, year=year)
-        events = convene_session(
-            session=session,
-            body=body,
-            cycle=cycle,
-            trigger=SessionTrigger.administration,
-            reason=reason,
-            now=now(body.timezone),
-            actor=actor(),
-        )
+        at = now(body.timezone, on)
+        outcome = handle(command, session=session, body=body, now=at, actor=actor())
         slug = body.slug
     out = console()
     out.print("Einberufen:")
-    print_events(events)
-    _run_forum_flow(slug, year)
+    print_events(outcome.events)
+    _run_forum_flow(slug, year, at if on else None)
 
 
-def _run_forum_flow(slug: str, year: int) -> None:
+def _run_forum_flow(slug: str, year: int, at: dt.datetime | None = None) -> None:
+    """Run the forum flow for the cycle, at `at` (the decision's --on day) or now."""
     from flows.server import running_api_url
 
     out = console()
+    parameters: dict[str, object] = {"body": slug, "year": year}
+    if at is not None:
+        parameters["now"] = at
     api_url = running_api_url(_data_dir())
     if api_url:
         os.environ["PREFECT_API_URL"] = api_url
         _prefect_env()
         from prefect.deployments import run_deployment
 
-        run = run_deployment(
-            "forum/convene", parameters={"body": slug, "year": year}, timeout=0, as_subflow=False
-        )
+        run = run_deployment("forum/convene", parameters=parameters, timeout=0, as_subflow=False)
         out.print(
             f"Forum-Flow auf dem Prefect-Server gestartet: "
             f"{api_url.removesuffix('/api')}/runs/flow-run/{run.id}"
@@ -190,7 +184,7 @@ def _run_forum_flow(slug: str, year: int) -> None:
     from flows.runtime import fast_flow_runs, use_database
 
     with use_database(database_url()), fast_flow_runs():
-        for event in forum(body=slug, year=year):
+        for event in forum(**parameters):  # type: ignore[arg-type]
             out.print(f"  • {event['detail']}", markup=False)
     out.print("Forum-Flow abgeschlossen.")
 
@@ -222,7 +216,7 @@ def simulate(
     Läuft mit denselben Flows und Regeln; ein Skript steht für die Menschen.
     Beispiel: kreislauf simulate 2027 --json
     """
-    from cli.render import check_year
+    from models.inputs import check_year
     from config.loader import load_body_config
     from config.settings import SHIPPED_BODIES
     from services.simulation import load_script

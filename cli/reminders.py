@@ -28,13 +28,13 @@ def preview(
     """
     from rich.table import Table
 
-    from cli.render import check_year, parse_day
     from models.german import german_date
+    from models.inputs import check_year, parse_day
     from notifications.preview import preview_day
 
     check_year(year)
     with body_session() as (session, body):
-        day = parse_day(on, "--on") if on else now(body.timezone).date()
+        day = parse_day(on, "on") if on else now(body.timezone).date()
         result = preview_day(session=session, body=body, year=year, day=day)
     out = console()
     if result.closed_day:
@@ -175,7 +175,7 @@ def absence_add(
     Beispiel: kreislauf absence add umwelt-controlling --from 2027-02-01 --to 2027-02-12
     """
     from cli.app import actor
-    from cli.render import parse_day
+    from models.inputs import parse_day
     from services.absences import add_absence
 
     with body_session() as (session, body):
@@ -183,8 +183,8 @@ def absence_add(
             session=session,
             body=body,
             contact_key=contact,
-            starts_on=parse_day(start, "--from"),
-            ends_on=parse_day(end, "--to"),
+            starts_on=parse_day(start, "from"),
+            ends_on=parse_day(end, "to"),
             note=note,
             now=now(body.timezone),
             actor=actor(),

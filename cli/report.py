@@ -95,12 +95,12 @@ def report(
     Der Kreislauf JAHR wertet das Berichtsjahr JAHR-1 aus.
     Beispiel: kreislauf report 2027 -o zielerreichung-2026.pdf
     """
-    from cli.render import check_year, parse_day
+    from models.inputs import check_year, parse_day
     from services.reports import render_report
 
     check_year(year)
     kind = output_format(output, fmt)
-    day = parse_day(on, "--on") if on else None
+    day = parse_day(on, "on") if on else None
     with body_session() as (session, body):
         data = render_report(session, body, year, kind, instant(day, body.timezone))
     write(output, data)

@@ -150,13 +150,15 @@ def cycle_create(
 
     Beispiel: kreislauf cycle create 2027
     """
-    from cli.render import check_year
-    from services.cycles import create_cycle
+    from models.commands import CreateCycle
+    from models.inputs import check_year
+    from services.commands import handle
 
     check_year(year)
 
     with body_session() as (session, body):
-        cycle = create_cycle(session=session, body=body, year=year, now=now(), actor=actor())
+        outcome = handle(CreateCycle(year), session=session, body=body, now=now(), actor=actor())
+        cycle = outcome.record
         kind = "Wahljahr: Klausurtagung statt Forum" if cycle.election_year else "reguläres Jahr"
     console().print(
         f"Steuerungskreislauf {year} für {body.name} angelegt ({kind}). "
@@ -183,8 +185,8 @@ def calendar(
     """
     from rich.table import Table
 
-    from cli.render import check_year
     from models.german import german_date, weekday_name
+    from models.inputs import check_year
 
     check_year(year)
     from services.cycles import deadline_views
@@ -253,13 +255,13 @@ def status(
     """
     from rich.table import Table
 
-    from cli.render import check_year, parse_day
     from models.german import days, german_date
+    from models.inputs import check_year, parse_day
 
     check_year(year)
     from services.cycles import cycle_view
 
-    day = parse_day(on, "--on") if on else None
+    day = parse_day(on, "on") if on else None
     with body_session() as (session, body):
         today = day or now(body.timezone).date()
         view = cycle_view(session=session, body=body, year=year, today=today)

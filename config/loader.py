@@ -102,21 +102,22 @@ def _load_file(path: Path, model: type[BaseModel], problems: list[str]) -> Any:
         return None
 
 
-def load_toml_model(path: Path, model: type[M], *, option: str, what: str) -> M:
-    """One TOML file a user names on the command line, validated as `model`; any problem is
-    one KreislaufError naming the option, file and key."""
+def load_toml_model(path: Path, model: type[M], *, field: str, what: str) -> M:
+    """One TOML file a user names, validated as `model`; any problem is one KreislaufError
+    for `field` (the input that named the file), naming the file and key."""
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
     except FileNotFoundError:
-        raise KreislaufError(f"{option}: die Datei {path} gibt es nicht.") from None
+        raise KreislaufError(f"Die Datei {path} gibt es nicht.", field=field) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise KreislaufError(f"{path.name}: kein gültiges TOML ({error}).") from None
+        raise KreislaufError(f"{path.name}: kein gültiges TOML ({error}).", field=field) from None
     try:
         return model.model_validate(data)
     except ValidationError as error:
         raise KreislaufError(
             f"{what} {path} ist fehlerhaft; nichts wurde geändert:",
+            field=field,
             problems=[f"{path.name}, {line}" for line in german_errors(error)],
         ) from None
 

@@ -1,8 +1,9 @@
 """Forum Zukunftsstrategie, or the two-day retreat after an election.
 
 Convened by the survey's outcome, by the election, or by an administrator with a reason (this
-flow's `reason` parameter: the form in the Prefect UI, or `kreislauf forum convene`). The
-session itself (date, participants, change set) is recorded by `kreislauf forum record`.
+flow's `reason` parameter: the form in the Prefect UI), recorded through the one decision
+pipeline (services.commands). The session itself (date, participants, change set) is recorded
+as a RecordSession command from the CLI or the web.
 """
 
 from __future__ import annotations
@@ -15,32 +16,23 @@ from prefect.cache_policies import NO_CACHE
 from flows.phase import run_phase
 from flows.runtime import body_session, entry_now, flow_actor
 from models.calendar_rules import PhaseKind
-from models.decisions import SessionTrigger
+from models.commands import Convene
 from models.errors import ConflictError
-from services.cycles import get_cycle
-from services.decisions import convene_session
+from services.commands import handle
 
 
 @task(name="convene", cache_policy=NO_CACHE)
 def convene(body: str, year: int, reason: str, now: dt.datetime) -> list[dict[str, str]]:
     """An administrator's convening; already convened is reported, not an error of the run."""
     with body_session(body) as (session, row):
-        cycle = get_cycle(session=session, body=row, year=year)
-        assert cycle is not None
         try:
-            events = convene_session(
-                session=session,
-                body=row,
-                cycle=cycle,
-                trigger=SessionTrigger.administration,
-                reason=reason,
-                now=now,
-                actor=flow_actor(),
+            outcome = handle(
+                Convene(year, reason), session=session, body=row, now=now, actor=flow_actor()
             )
         except ConflictError as error:
             get_run_logger().warning("%s", error)
             return []
-    return [event.as_dict() for event in events]
+    return [event.as_dict() for event in outcome.events]
 
 
 @flow(

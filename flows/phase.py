@@ -16,7 +16,7 @@ from flows.runtime import body_session, flow_actor
 from models.calendar_rules import PhaseKind
 from models.reconcile import Step, next_steps
 from services.cycles import get_cycle
-from services.reconcile import MAX_ROUNDS, apply_step, load_state
+from services.reconcile import apply_step, load_state, settle
 
 
 @task(name="decide", cache_policy=NO_CACHE)
@@ -24,7 +24,6 @@ def decide(body: str, year: int, phase: PhaseKind, now: dt.datetime) -> list[Ste
     """The steps due for `phase` at `now` (pure rules over the loaded state)."""
     with body_session(body) as (session, row):
         cycle = get_cycle(session=session, body=row, year=year)
-        assert cycle is not None
         return next_steps(load_state(session=session, cycle=cycle), row.local_date(now), phase)
 
 
@@ -33,7 +32,6 @@ def apply(body: str, year: int, step: Step, now: dt.datetime, actor: str) -> lis
     """Apply one step in its own transaction; returns the timeline events it caused."""
     with body_session(body) as (session, row):
         cycle = get_cycle(session=session, body=row, year=year)
-        assert cycle is not None
         events = apply_step(
             step,
             session=session,
@@ -47,24 +45,16 @@ def apply(body: str, year: int, step: Step, now: dt.datetime, actor: str) -> lis
 
 
 def run_phase(body: str, year: int, phase: PhaseKind, now: dt.datetime) -> list[dict[str, str]]:
-    """Decide and apply until the phase is settled at `now`; the body of every phase flow."""
+    """Decide and apply until the phase is settled at `now` (services.reconcile.settle, the
+    loop `reconcile` runs too); the body of every phase flow."""
     logger = get_run_logger()
     actor = flow_actor()
-    events: list[dict[str, str]] = []
-    attempted: set[Step] = set()  # a step that could not be done now is not tried again
-    for _ in range(MAX_ROUNDS):
-        steps = [step for step in decide(body, year, phase, now) if step not in attempted]
-        if not steps:
-            return events
-        attempted.update(steps)
-        applied = []
-        for step in steps:
-            applied += apply.with_options(task_run_name=f"{step.kind}-{step.phase.value}")(
-                body, year, step, now, actor
-            )
-        for event in applied:
+
+    def applied(step: Step) -> list[dict[str, str]]:
+        name = f"{step.kind.value}-{step.phase.value}"
+        events = apply.with_options(task_run_name=name)(body, year, step, now, actor)
+        for event in events:
             logger.info("%s %s: %s", event["date"], event["event"], event["detail"])
-        if not applied:
-            return events
-        events += applied
-    raise RuntimeError(f"{phase.value} {year} did not settle after {MAX_ROUNDS} rounds")
+        return events
+
+    return settle(lambda: decide(body, year, phase, now), applied, what=f"{phase.value} {year}")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol, cast
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from models.errors import KreislaufError
+from models.errors import KreislaufError, Remedy
 
 if TYPE_CHECKING:
     import sqlite3
@@ -53,7 +53,9 @@ def make_engine(url: str, *, create: bool = False) -> sa.Engine:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             elif not Path(path).exists():
                 raise KreislaufError(
-                    f"Die Datenbank {path} gibt es nicht. Bitte zuerst `kreislauf init` ausführen."
+                    f"Die Datenbank {path} gibt es nicht.",
+                    hint="Bitte zuerst die Datenbank einrichten.",
+                    remedy=Remedy.init,
                 )
         engine = sa.create_engine(parsed, connect_args={"timeout": 30})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
@@ -139,12 +141,15 @@ def require_current_schema(engine: sa.Engine) -> None:
     if revision is None:
         raise KreislaufError(
             f"Die Datenbank {engine.url.render_as_string(hide_password=True)} ist nicht "
-            "eingerichtet. Bitte zuerst `kreislauf init` ausführen."
+            "eingerichtet.",
+            hint="Bitte zuerst die Datenbank einrichten.",
+            remedy=Remedy.init,
         )
     if revision != HEAD_REVISION:
         raise KreislaufError(
-            f"Die Datenbank hat den Schemastand {revision}, erwartet wird {HEAD_REVISION}. "
-            "`kreislauf init` bringt sie auf den neuesten Stand."
+            f"Die Datenbank hat den Schemastand {revision}, erwartet wird {HEAD_REVISION}.",
+            hint="Die Einrichtung bringt sie auf den neuesten Stand.",
+            remedy=Remedy.init,
         )
 
 

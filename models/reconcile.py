@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from models.calendar_rules.spec import PhaseKind
 from models.cycle import CycleStatus, PhaseStatus, TaskStatus
@@ -64,11 +65,25 @@ class CycleState:
         return [task for task in self.tasks if task.phase == kind]
 
 
+class StepKind(StrEnum):
+    """The transitions a reconcile step can ask for (services.reconcile.STEPS applies them)."""
+
+    start_cycle = "start_cycle"
+    open_phase = "open_phase"
+    convene_retreat = "convene_retreat"
+    convene_forum = "convene_forum"
+    forum_not_needed = "forum_not_needed"
+    close_phase = "close_phase"
+    note_survey = "note_survey"
+    close_cycle = "close_cycle"
+    create_next_cycle = "create_next_cycle"
+
+
 @dataclass(frozen=True)
 class Step:
     """One thing to do. `kind` names the transition; `phase` where it belongs."""
 
-    kind: str
+    kind: StepKind
     phase: PhaseKind
     reason: str = ""
     late: tuple[str, ...] = ()
@@ -85,9 +100,9 @@ def next_steps(state: CycleState, today: dt.date, only: PhaseKind | None = None)
         if only is not None and phase.kind != only:
             continue
         steps += _phase_steps(state, phase, today)
-    if state.status == CycleStatus.planned and any(s.kind == "open_phase" for s in steps):
-        first = next(s for s in steps if s.kind == "open_phase")
-        steps.insert(0, Step("start_cycle", first.phase))
+    if state.status == CycleStatus.planned and any(s.kind == StepKind.open_phase for s in steps):
+        first = next(s for s in steps if s.kind == StepKind.open_phase)
+        steps.insert(0, Step(StepKind.start_cycle, first.phase))
     return steps
 
 
@@ -96,18 +111,18 @@ def _phase_steps(state: CycleState, phase: PhaseState, today: dt.date) -> list[S
         return []
     steps: list[Step] = []
     if phase.status == PhaseStatus.planned:
-        steps.append(Step("open_phase", phase.kind))
+        steps.append(Step(StepKind.open_phase, phase.kind))
         if phase.kind == PhaseKind.retreat and state.session is None:
-            steps.append(Step("convene_retreat", phase.kind, reason="Wahljahr"))
+            steps.append(Step(StepKind.convene_retreat, phase.kind, reason="Wahljahr"))
     closing = _closing(state, phase, today)
     if closing is not None:
         steps.append(closing)
         if phase.kind == PhaseKind.survey:
             steps += _survey_outcome(state)
         if phase.kind == PhaseKind.budget_resolution:
-            steps.append(Step("close_cycle", phase.kind))
+            steps.append(Step(StepKind.close_cycle, phase.kind))
             if not state.next_cycle_exists:
-                steps.append(Step("create_next_cycle", phase.kind))
+                steps.append(Step(StepKind.create_next_cycle, phase.kind))
     return steps
 
 
@@ -118,9 +133,9 @@ def _closing(state: CycleState, phase: PhaseState, today: dt.date) -> Step | Non
     open_tasks = tuple(f"{t.assignee} – {t.title}" for t in tasks if not t.status.is_finished)
     if phase.kind in WORK_PHASES:
         if not open_tasks:
-            return Step("close_phase", phase.kind, reason="alle Aufgaben angenommen")
+            return Step(StepKind.close_phase, phase.kind, reason="alle Aufgaben angenommen")
         return (
-            Step("close_phase", phase.kind, reason="Zeitfenster abgelaufen", late=open_tasks)
+            Step(StepKind.close_phase, phase.kind, reason="Zeitfenster abgelaufen", late=open_tasks)
             if expired
             else None
         )
@@ -128,40 +143,44 @@ def _closing(state: CycleState, phase: PhaseState, today: dt.date) -> Step | Non
         answered = {name for name, _ in state.answers}
         missing = tuple(name for name in state.factions if name not in answered)
         if not missing:
-            return Step("close_phase", phase.kind, reason="alle Fraktionen haben geantwortet")
+            return Step(
+                StepKind.close_phase, phase.kind, reason="alle Fraktionen haben geantwortet"
+            )
         return (
-            Step("close_phase", phase.kind, reason="Frist abgelaufen", late=missing)
+            Step(StepKind.close_phase, phase.kind, reason="Frist abgelaufen", late=missing)
             if expired
             else None
         )
     if phase.kind in SESSION_PHASES:
         session = state.session
         if session is not None and session.status == SessionStatus.held:
-            return Step("close_phase", phase.kind, reason=f"{session.kind.label} durchgeführt")
+            return Step(
+                StepKind.close_phase, phase.kind, reason=f"{session.kind.label} durchgeführt"
+            )
         if not expired:
             return None
         if session is None or session.status == SessionStatus.not_needed:
             return Step(
                 "close_phase", phase.kind, reason="nicht erforderlich", cancel_open_tasks=True
             )
-        return Step("close_phase", phase.kind, reason="nicht durchgeführt", late=open_tasks)
+        return Step(StepKind.close_phase, phase.kind, reason="nicht durchgeführt", late=open_tasks)
     if phase.kind == PhaseKind.resolution:
         session = state.session
         pending = (
             session is not None and session.status == SessionStatus.held and session.has_changes
         )
         if state.resolution_recorded:
-            return Step("close_phase", phase.kind, reason="Beschluss gefasst")
+            return Step(StepKind.close_phase, phase.kind, reason="Beschluss gefasst")
         if not pending and _sessions_over(state, today):
             return Step(
-                "close_phase",
+                StepKind.close_phase,
                 phase.kind,
                 reason="kein Beschluss erforderlich",
                 cancel_open_tasks=True,
             )
         if expired:
             return Step(
-                "close_phase",
+                StepKind.close_phase,
                 phase.kind,
                 reason="kein Beschluss gefasst: Änderungen nicht wirksam",
                 late=open_tasks,
@@ -169,7 +188,7 @@ def _closing(state: CycleState, phase: PhaseState, today: dt.date) -> Step | Non
         return None
     # budget_resolution: adopted in the council session that ends the window
     if today >= phase.closes:
-        return Step("close_phase", phase.kind, reason="Haushalt beschlossen")
+        return Step(StepKind.close_phase, phase.kind, reason="Haushalt beschlossen")
     return None
 
 
@@ -190,7 +209,7 @@ def _survey_outcome(state: CycleState) -> list[Step]:
         wish = f"; Bedarf gemeldet von {', '.join(requested)}" if requested else ""
         return [
             Step(
-                "note_survey",
+                StepKind.note_survey,
                 PhaseKind.survey,
                 reason=f"Wahljahr: die Klausurtagung ist geplant{wish}",
             )
@@ -200,16 +219,18 @@ def _survey_outcome(state: CycleState) -> list[Step]:
     if requested:
         return [
             Step(
-                "convene_forum",
+                StepKind.convene_forum,
                 PhaseKind.survey,
                 reason="Bedarf in der Befragung",
                 requested_by=requested,
             )
         ]
-    return [Step("forum_not_needed", PhaseKind.survey, reason="kein Bedarf in der Befragung")]
+    return [
+        Step(StepKind.forum_not_needed, PhaseKind.survey, reason="kein Bedarf in der Befragung")
+    ]
 
 
 def _after_close(state: CycleState) -> list[Step]:
     if state.next_cycle_exists:
         return []
-    return [Step("create_next_cycle", PhaseKind.budget_resolution)]
+    return [Step(StepKind.create_next_cycle, PhaseKind.budget_resolution)]

@@ -217,7 +217,7 @@ def check_sheets(sheets: dict[str, Sheet]) -> list[str]:
     """Missing sheets of the template, and sheets that do not belong to it."""
     problems = [
         f"{name}: das Blatt „{name}“ fehlt (vorhanden: {', '.join(sheets) or 'keines'}); "
-        "bitte die Vorlage von `kreislauf template` verwenden"
+        "bitte die Vorlage des Fachbereichs verwenden"
         for name in SHEETS
         if name not in sheets
     ]

@@ -11,6 +11,7 @@ import io
 import zipfile
 from typing import Any
 
+from models.errors import Remedy
 from models.workbook_layout import CSV_SHEET_COLUMN, Formula, Percent, Sheet, SubmissionInvalid
 
 
@@ -113,7 +114,9 @@ def _read_csv(data: bytes, filename: str) -> dict[str, Sheet]:
         raise SubmissionInvalid(
             f"Die Datei {filename} ist keine CSV-Datei der Vorlage: die erste Zeile muss in "
             f"Spalte A „{CSV_SHEET_COLUMN}“ enthalten, getrennt durch Semikolon, Komma oder "
-            "Tabulator; bitte die Vorlage von `kreislauf template` verwenden."
+            "Tabulator.",
+            hint="Bitte die Vorlage des Fachbereichs verwenden.",
+            remedy=Remedy.template,
         )
     sheets: dict[str, list[tuple[int, tuple[Any, ...]]]] = {}
     for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from models import audit
 from models.body import Body
 from models.db import id_of
-from models.errors import KreislaufError, NotFoundError
+from models.errors import KreislaufError, NotFoundError, Remedy
 from models.organisation import Absence, Contact
 
 
@@ -29,11 +29,12 @@ def add_absence(
     ).first()
     if contact is None:
         raise NotFoundError(
-            f"Den Kontakt {contact_key!r} gibt es nicht "
-            "(`kreislauf departments --json` zeigt die Kürzel)."
+            f"Den Kontakt {contact_key!r} gibt es nicht.",
+            field="contact",
+            remedy=Remedy.departments,
         )
     if ends_on < starts_on:
-        raise KreislaufError("--to liegt vor --from.")
+        raise KreislaufError("Das Ende der Abwesenheit liegt vor ihrem Beginn.", field="to")
     row = Absence(
         body_id=id_of(body),
         contact_id=id_of(contact),

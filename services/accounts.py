@@ -114,17 +114,20 @@ def _department_for(*, session: Session, body: Body, role: Role, key: str | None
     if role != Role.department:
         if key:
             raise KreislaufError(
-                "--department: nur Benutzer mit der Rolle department gehören zu einem Fachbereich."
+                "Nur Benutzer mit der Rolle department gehören zu einem Fachbereich.",
+                field="department",
             )
         return None
     if not key:
-        raise KreislaufError("--department: ein Fachbereichs-Benutzer braucht einen Fachbereich.")
+        raise KreislaufError(
+            "Ein Fachbereichs-Benutzer braucht einen Fachbereich.", field="department"
+        )
     departments = session.exec(select(Department).where(Department.body_id == body.id)).all()
     for department in departments:
         if key.strip().casefold() in (department.key.casefold(), department.name.casefold()):
             return department.id
     known = ", ".join(sorted(d.key for d in departments)) or "keine"
-    raise NotFoundError(f"--department: den Fachbereich {key!r} gibt es nicht ({known}).")
+    raise NotFoundError(f"Den Fachbereich {key!r} gibt es nicht ({known}).", field="department")
 
 
 def get_user(*, session: Session, username: str) -> UserAccount:

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from models import audit
 from models.body import Body
 from models.db import id_of
-from models.errors import ConflictError, KreislaufError, NotFoundError
+from models.errors import ConflictError, KreislaufError, NotFoundError, Remedy
 from models.organisation import Committee, Contact, Department, Faction
 from models.strategy import (
     FieldOfAction,
@@ -277,12 +277,17 @@ def resolve_body(*, session: Session, slug: str | None) -> Body:
         return body
     bodies = session.exec(select(Body).order_by(Body.slug).limit(2)).all()
     if not bodies:
-        raise KreislaufError("Es ist noch keine Körperschaft eingerichtet: `kreislauf init`.")
+        raise KreislaufError(
+            "Es ist noch keine Körperschaft eingerichtet.",
+            hint="Bitte zuerst die Körperschaft einrichten.",
+            remedy=Remedy.init,
+        )
     if len(bodies) > 1:
         slugs = ", ".join(session.exec(select(Body.slug).order_by(Body.slug)).all())
         raise KreislaufError(
-            f"Mehrere Körperschaften eingerichtet ({slugs}): bitte --body angeben "
-            "oder KREISLAUF_BODY setzen."
+            f"Mehrere Körperschaften eingerichtet ({slugs}).",
+            hint="Bitte die Körperschaft angeben.",
+            remedy=Remedy.choose_body,
         )
     return bodies[0]
 

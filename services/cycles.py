@@ -31,7 +31,7 @@ from models.cycle import (
     window_timing,
 )
 from models.db import id_of
-from models.errors import ConflictError, NotFoundError
+from models.errors import ConflictError, NotFoundError, Remedy
 from models.german import german_date
 from models.organisation import Department, Faction
 from services.bodies import current_strategy_version
@@ -167,7 +167,10 @@ def get_cycle(*, session: Session, body: Body, year: int, required: bool = True)
     cycle = session.exec(select(Cycle).where(Cycle.body_id == body.id, Cycle.year == year)).first()
     if cycle is None and required:
         raise NotFoundError(
-            f"Für {year} gibt es noch keinen Steuerungskreislauf: `kreislauf cycle create {year}`."
+            f"Für {year} gibt es noch keinen Steuerungskreislauf.",
+            field="year",
+            hint="Bitte zuerst den Kreislauf anlegen.",
+            remedy=Remedy.create_cycle,
         )
     return cycle
 

@@ -1,4 +1,7 @@
-"""People's decisions in a cycle (CLI, web, simulation script), and the messages they cause."""
+"""What people's decisions and the reconcile steps share: finding a faction as people type
+it, convening the forum or retreat with its invitations, reading a change set file.
+
+The decisions themselves are handled in services.commands."""
 
 from __future__ import annotations
 
@@ -12,15 +15,12 @@ from models.calendar_rules import PhaseKind
 from models.change_set import ChangeSet
 from models.cycle import Cycle
 from models.decisions import SessionKind, SessionTrigger, StrategySession
-from models.errors import KreislaufError, NotFoundError
+from models.errors import NotFoundError
 from models.organisation import Faction
 from models.transitions import (
     Event,
-    answer_survey,
     convene,
     get_phase,
-    record_resolution,
-    record_session,
 )
 from notifications.messages import session_invitation
 from notifications.outbox import enqueue
@@ -34,30 +34,8 @@ def find_faction(*, session: Session, body: Body, name: str) -> Faction:
         if wanted in (faction.key.casefold(), faction.name.casefold()):
             return faction
     known = ", ".join(f"{f.name} ({f.key})" for f in factions) or "keine"
-    raise NotFoundError(f"--faction: die Fraktion {name!r} gibt es nicht (vorhanden: {known}).")
-
-
-def survey_answer(
-    *,
-    session: Session,
-    body: Body,
-    cycle: Cycle,
-    faction_name: str,
-    need: bool,
-    comment: str | None,
-    now: dt.datetime,
-    actor: str,
-) -> list[Event]:
-    faction = find_faction(session=session, body=body, name=faction_name)
-    return answer_survey(
-        cycle,
-        faction,
-        need=need,
-        comment=comment,
-        session=session,
-        now=now,
-        actor=actor,
-        today=body.local_date(now),
+    raise NotFoundError(
+        f"Die Fraktion {name!r} gibt es nicht (vorhanden: {known}).", field="faction"
     )
 
 
@@ -72,10 +50,9 @@ def convene_session(
     now: dt.datetime,
     actor: str,
 ) -> list[Event]:
-    """Convene the forum (the retreat in an election year) and invite the faction leaders."""
+    """Convene the forum (the retreat in an election year) and invite the faction leaders.
+    An administrator's convening is checked for its reason when the command is built."""
     kind = SessionKind.retreat if cycle.election_year else SessionKind.forum
-    if trigger == SessionTrigger.administration and not (reason or "").strip():
-        raise KreislaufError("--reason: bitte den Anlass der Einberufung angeben.")
     today = body.local_date(now)
     events = convene(
         cycle,
@@ -97,7 +74,8 @@ def invite_factions(*, session: Session, body: Body, cycle: Cycle, now: dt.datet
     row = session.exec(select(StrategySession).where(StrategySession.cycle_id == cycle.id)).one()
     kind = SessionKind(row.kind)
     phase = get_phase(cycle, PhaseKind(kind.value), session=session)
-    assert phase is not None
+    if phase is None:  # convene() refuses a session without its phase
+        return []
     reason = row.reason or SessionTrigger(row.trigger).label
     factions = session.exec(
         select(Faction).where(Faction.body_id == body.id).order_by(Faction.name)
@@ -142,48 +120,4 @@ def load_change_set(path: Path) -> ChangeSet:
     """Read a change set file (TOML); errors name the file and key, in German."""
     from config.loader import load_toml_model
 
-    return load_toml_model(path, ChangeSet, option="--changes", what="Die Änderungsdatei")
-
-
-def forum_record(
-    *,
-    session: Session,
-    body: Body,
-    cycle: Cycle,
-    held_on: dt.date,
-    change_set: ChangeSet,
-    now: dt.datetime,
-    actor: str,
-) -> list[Event]:
-    return record_session(
-        cycle,
-        held_on=held_on,
-        change_set=change_set,
-        session=session,
-        now=now,
-        actor=actor,
-        today=body.local_date(now),
-    )
-
-
-def resolution_record(
-    *,
-    session: Session,
-    body: Body,
-    cycle: Cycle,
-    number: str,
-    adopted_on: dt.date,
-    now: dt.datetime,
-    actor: str,
-) -> list[Event]:
-    if not number.strip():
-        raise KreislaufError("--number: bitte die Beschlussnummer angeben, z. B. KT/2027/045.")
-    return record_resolution(
-        cycle,
-        number=number.strip(),
-        adopted_on=adopted_on,
-        session=session,
-        now=now,
-        actor=actor,
-        today=body.local_date(now),
-    )
+    return load_toml_model(path, ChangeSet, field="change_set", what="Die Änderungsdatei")

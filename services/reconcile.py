@@ -1,11 +1,16 @@
 """Reconciling a cycle at `now`: load its state, apply the steps the rules ask for, repeat.
 
-Flows call `reconcile`; it is idempotent: a second call at the same `now` finds no step.
+`settle` is the one loop: `reconcile` runs it directly (tests, `tick`, the simulation's fast
+path), flows.phase with each decision and step as a Prefect task. It is idempotent: a second
+run at the same `now` finds no step.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlmodel import Session, select
 
@@ -27,6 +32,7 @@ from models.reconcile import (
     PhaseState,
     SessionState,
     Step,
+    StepKind,
     TaskState,
     next_steps,
 )
@@ -45,6 +51,7 @@ from services.cycles import create_cycle, get_cycle
 from services.decisions import convene_session, queued
 
 MAX_ROUNDS = 10  # each round applies every due step; a cycle needs at most a handful
+E = TypeVar("E")  # what applying a step gives: Events here, their dicts in a flow
 
 
 def load_state(*, session: Session, cycle: Cycle) -> CycleState:
@@ -115,6 +122,28 @@ def pending_phases(*, session: Session, body: Body, year: int, now: dt.datetime)
     return list(dict.fromkeys(step.phase for step in steps))
 
 
+def settle(
+    decide: Callable[[], list[Step]], apply: Callable[[Step], list[E]], *, what: str
+) -> list[E]:
+    """The reconcile loop: apply every step `decide` names, ask again, until nothing is left or
+    nothing more can be done now. A step that could not be done is not tried again. The flows
+    wrap `decide` and `apply` as Prefect tasks; `reconcile` calls them directly."""
+    events: list[E] = []
+    attempted: set[Step] = set()
+    for _ in range(MAX_ROUNDS):
+        steps = [step for step in decide() if step not in attempted]
+        if not steps:
+            return events
+        attempted.update(steps)
+        applied: list[E] = []
+        for step in steps:
+            applied += apply(step)
+        if not applied:  # what is left cannot be done now (e.g. next year lacks session dates)
+            return events
+        events += applied
+    raise RuntimeError(f"{what} did not settle after {MAX_ROUNDS} rounds")
+
+
 def reconcile(
     *,
     session: Session,
@@ -126,28 +155,30 @@ def reconcile(
 ) -> list[Event]:
     """Apply every step due at `now` (for one phase with `only`) until none is left."""
     cycle = get_cycle(session=session, body=body, year=year)
-    assert cycle is not None
     today = body.local_date(now)
-    events: list[Event] = []
-    attempted: set[Step] = set()  # a step that could not be done now is not tried again
-    for _ in range(MAX_ROUNDS):
-        steps = [
-            step
-            for step in next_steps(load_state(session=session, cycle=cycle), today, only)
-            if step not in attempted
-        ]
-        if not steps:
-            return events
-        attempted.update(steps)
-        applied = []
-        for step in steps:
-            applied += apply_step(
-                step, session=session, body=body, cycle=cycle, now=now, actor=actor, today=today
-            )
-        if not applied:  # what is left cannot be done now (e.g. next year lacks session dates)
-            return events
-        events += applied
-    raise RuntimeError(f"cycle {year} of {body.slug} did not settle after {MAX_ROUNDS} rounds")
+    context = StepContext(session, body, cycle, now, actor, today)
+    return settle(
+        lambda: next_steps(load_state(session=session, cycle=cycle), today, only),
+        lambda step: STEPS[step.kind](step, context),
+        what=f"cycle {year} of {body.slug}",
+    )
+
+
+@dataclass(frozen=True)
+class StepContext:
+    session: Session
+    body: Body
+    cycle: Cycle
+    now: dt.datetime
+    actor: str
+    today: dt.date
+
+    def phase(self, kind: PhaseKind) -> Phase:
+        """The cycle's phase of `kind`; a step names only phases the cycle has."""
+        phase = get_phase(self.cycle, kind, session=self.session)
+        if phase is None:
+            raise LookupError(f"cycle {self.cycle.year} has no phase {kind.value}")
+        return phase
 
 
 def apply_step(
@@ -160,76 +191,97 @@ def apply_step(
     actor: str,
     today: dt.date,
 ) -> list[Event]:
-    phase = get_phase(cycle, step.phase, session=session)
-    match step.kind:
-        case "start_cycle":
-            return start_cycle(
-                cycle, step.phase, session=session, now=now, actor=actor, today=today
-            )
-        case "open_phase":
-            assert phase is not None
-            events = open_phase(phase, session=session, now=now, actor=actor, today=today)
-            if step.phase == PhaseKind.survey:
-                events += _invite_to_survey(
-                    session=session, body=body, cycle=cycle, phase=phase, now=now
-                )
-            return events
-        case "convene_retreat":
-            return convene_session(
-                session=session,
-                body=body,
-                cycle=cycle,
-                trigger=SessionTrigger.election,
-                reason=step.reason,
-                now=now,
-                actor=actor,
-            )
-        case "convene_forum":
-            return convene_session(
-                session=session,
-                body=body,
-                cycle=cycle,
-                trigger=SessionTrigger.survey,
-                reason=step.reason,
-                requested_by=step.requested_by,
-                now=now,
-                actor=actor,
-            )
-        case "forum_not_needed":
-            return record_not_needed(
-                cycle, session=session, now=now, actor=actor, today=today, reason=step.reason
-            )
-        case "close_phase":
-            assert phase is not None
-            events = []
-            if step.phase == PhaseKind.budget_resolution:
-                events += complete_phase_tasks(
-                    phase,
-                    session=session,
-                    now=now,
-                    actor=actor,
-                    today=today,
-                    why="Haushaltsbeschluss",
-                )
-            return events + close_phase(
-                phase,
-                session=session,
-                now=now,
-                actor=actor,
-                today=today,
-                reason=step.reason,
-                late=step.late,
-                cancel_open_tasks=step.cancel_open_tasks,
-            )
-        case "note_survey":
-            return [Event(today, step.phase, "survey_outcome", step.reason)]
-        case "close_cycle":
-            return close_cycle(cycle, session=session, now=now, actor=actor, today=today)
-        case "create_next_cycle":
-            return _create_next_cycle(
-                session=session, body=body, cycle=cycle, now=now, actor=actor, today=today
-            )
-    raise ValueError(f"unknown step {step.kind}")
+    """Apply one step (idempotent: a step already done yields no events)."""
+    return STEPS[step.kind](step, StepContext(session, body, cycle, now, actor, today))
+
+
+def _start_cycle(step: Step, c: StepContext) -> list[Event]:
+    return start_cycle(
+        c.cycle, step.phase, session=c.session, now=c.now, actor=c.actor, today=c.today
+    )
+
+
+def _open_phase(step: Step, c: StepContext) -> list[Event]:
+    phase = c.phase(step.phase)
+    events = open_phase(phase, session=c.session, now=c.now, actor=c.actor, today=c.today)
+    if step.phase == PhaseKind.survey:
+        events += _invite_to_survey(
+            session=c.session, body=c.body, cycle=c.cycle, phase=phase, now=c.now
+        )
+    return events
+
+
+def _convene(trigger: SessionTrigger) -> Callable[[Step, StepContext], list[Event]]:
+    def convene(step: Step, c: StepContext) -> list[Event]:
+        return convene_session(
+            session=c.session,
+            body=c.body,
+            cycle=c.cycle,
+            trigger=trigger,
+            reason=step.reason,
+            requested_by=step.requested_by,
+            now=c.now,
+            actor=c.actor,
+        )
+
+    return convene
+
+
+def _forum_not_needed(step: Step, c: StepContext) -> list[Event]:
+    return record_not_needed(
+        c.cycle, session=c.session, now=c.now, actor=c.actor, today=c.today, reason=step.reason
+    )
+
+
+def _close_phase(step: Step, c: StepContext) -> list[Event]:
+    phase = c.phase(step.phase)
+    events = []
+    if step.phase == PhaseKind.budget_resolution:
+        events += complete_phase_tasks(
+            phase,
+            session=c.session,
+            now=c.now,
+            actor=c.actor,
+            today=c.today,
+            why="Haushaltsbeschluss",
+        )
+    return events + close_phase(
+        phase,
+        session=c.session,
+        now=c.now,
+        actor=c.actor,
+        today=c.today,
+        reason=step.reason,
+        late=step.late,
+        cancel_open_tasks=step.cancel_open_tasks,
+    )
+
+
+def _note_survey(step: Step, c: StepContext) -> list[Event]:
+    return [Event(c.today, step.phase, "survey_outcome", step.reason)]
+
+
+def _close_cycle(step: Step, c: StepContext) -> list[Event]:
+    return close_cycle(c.cycle, session=c.session, now=c.now, actor=c.actor, today=c.today)
+
+
+def _create_next(step: Step, c: StepContext) -> list[Event]:
+    return _create_next_cycle(
+        session=c.session, body=c.body, cycle=c.cycle, now=c.now, actor=c.actor, today=c.today
+    )
+
+
+STEPS: dict[StepKind, Callable[[Step, StepContext], list[Event]]] = {
+    StepKind.start_cycle: _start_cycle,
+    StepKind.open_phase: _open_phase,
+    StepKind.convene_retreat: _convene(SessionTrigger.election),
+    StepKind.convene_forum: _convene(SessionTrigger.survey),
+    StepKind.forum_not_needed: _forum_not_needed,
+    StepKind.close_phase: _close_phase,
+    StepKind.note_survey: _note_survey,
+    StepKind.close_cycle: _close_cycle,
+    StepKind.create_next_cycle: _create_next,
+}
 
 
 def _invite_to_survey(

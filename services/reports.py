@@ -48,8 +48,8 @@ def render_version_diff(
 ) -> bytes:
     """What changed in the strategic priorities from one strategy version to another."""
     check_format(fmt)
-    old = strategy_version(session=session, body=body, number=from_number, option="--from")
-    new = strategy_version(session=session, body=body, number=to_number, option="--to")
+    old = strategy_version(session=session, body=body, number=from_number, field="from")
+    new = strategy_version(session=session, body=body, number=to_number, field="to")
     changes = diff_strategies(
         load_content(session=session, version=old), load_content(session=session, version=new)
     )
@@ -67,10 +67,12 @@ def render_version_diff(
 
 def check_format(fmt: str) -> None:
     if fmt not in FORMATS:
-        raise KreislaufError(f"--format: {fmt!r} ist unbekannt (möglich: {', '.join(FORMATS)}).")
+        raise KreislaufError(
+            f"{fmt!r} ist unbekannt (möglich: {', '.join(FORMATS)}).", field="format"
+        )
 
 
-def strategy_version(*, session: Session, body: Body, number: int, option: str) -> StrategyVersion:
+def strategy_version(*, session: Session, body: Body, number: int, field: str) -> StrategyVersion:
     version = session.exec(
         select(StrategyVersion).where(
             StrategyVersion.body_id == body.id, StrategyVersion.number == number
@@ -83,8 +85,9 @@ def strategy_version(*, session: Session, body: Body, number: int, option: str) 
             .order_by(col(StrategyVersion.number))
         ).all()
         raise NotFoundError(
-            f"{option}: Strategieversion {number} gibt es nicht "
-            f"(vorhanden: {', '.join(map(str, known)) or 'keine'})."
+            f"Strategieversion {number} gibt es nicht "
+            f"(vorhanden: {', '.join(map(str, known)) or 'keine'}).",
+            field=field,
         )
     return version
 

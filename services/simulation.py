@@ -2,14 +2,14 @@
 
 A script is a TOML file whose dates are calendar rules of the cycle's year ("6th working day
 of April", "15 working days after forum.opens", "resolution"), so one script serves any year.
-`plan_actions` turns it into dated actions; `perform` carries one out through the same
-services the CLI uses. Nothing here runs Prefect.
+`plan_actions` turns it into dated commands; `perform` hands one to the decision pipeline
+(services.commands), as the CLI and the web do. Nothing here runs Prefect.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,20 +26,23 @@ from models.calendar_rules import (
     parse_rule,
 )
 from models.change_set import Change, ChangeSet
-from models.cycle import Cycle, Deadline, Phase, Task
-from models.decisions import SessionTrigger
+from models.commands import (
+    AnswerSurvey,
+    Command,
+    Convene,
+    RecordResolution,
+    RecordSession,
+    ReviewTask,
+    SubmitFigures,
+    SubmitTask,
+)
+from models.cycle import Cycle, Deadline, Phase, Task, TaskStatus
 from models.errors import KreislaufError
 from models.organisation import Department
 from models.reconcile import WORK_PHASES
-from models.submissions import Submission, SubmissionStatus
-from models.transitions import Event, review_task, submit_task
+from models.transitions import Event
+from services.commands import handle
 from services.cycles import plan_cycle, working_days_of
-from services.decisions import (
-    convene_session,
-    forum_record,
-    resolution_record,
-    survey_answer,
-)
 
 
 class _Strict(BaseModel):
@@ -90,17 +93,31 @@ def load_script(path: Path | None) -> SimulationScript:
         return SimulationScript()
     from config.loader import load_toml_model
 
-    return load_toml_model(path, SimulationScript, option="--script", what="Das Simulationsskript")
+    return load_toml_model(path, SimulationScript, field="script", what="Das Simulationsskript")
 
 
 @dataclass(frozen=True)
 class Action:
-    """Something a person does on `day`; `kind` selects what `perform` does."""
+    """Something a person decides on `day`: the command `perform` hands to the pipeline."""
 
     day: dt.date
-    kind: str
     phase: PhaseKind
-    data: dict[str, Any] = field(default_factory=dict)
+    command: Command
+
+    @property
+    def kind(self) -> str:
+        """The action's name on the timeline (e.g. in a refusal)."""
+        return KINDS[type(self.command)]
+
+
+KINDS: dict[type, str] = {
+    AnswerSurvey: "survey_answer",
+    Convene: "convene",
+    RecordSession: "record_session",
+    RecordResolution: "record_resolution",
+    SubmitTask: "submit",
+    ReviewTask: "accept",
+}
 
 
 def resolve(rule: str, plan: CyclePlan, body: Body, where: str) -> dt.date:
@@ -122,51 +139,31 @@ def plan_actions(
 ) -> list[Action]:
     """Every scripted action of the cycle, in date order."""
     plan = plan_cycle(body, cycle.year)
+    year = cycle.year
     actions = [
         Action(
             resolve(answer.on, plan, body, f"survey[{index}].on"),
-            "survey_answer",
             PhaseKind.survey,
-            answer.model_dump(),
+            AnswerSurvey(year, answer.faction, answer.need, answer.comment),
         )
         for index, answer in enumerate(script.survey)
     ]
     if script.convene:
-        actions.append(
-            Action(
-                resolve(script.convene.on, plan, body, "convene.on"),
-                "convene",
-                PhaseKind.survey,
-                {"reason": script.convene.reason},
-            )
-        )
+        day = resolve(script.convene.on, plan, body, "convene.on")
+        actions.append(Action(day, PhaseKind.survey, Convene(year, script.convene.reason)))
     session_kind = PhaseKind.retreat if cycle.election_year else PhaseKind.forum
     if script.session:
         held_on = resolve(script.session.held_on, plan, body, "session.held_on")
-        actions.append(
-            Action(
-                held_on,
-                "record_session",
-                session_kind,
-                {
-                    "held_on": held_on,
-                    "change_set": ChangeSet(
-                        summary=script.session.summary,
-                        participants=script.session.participants,
-                        changes=script.session.changes,
-                    ),
-                },
-            )
+        change_set = ChangeSet(
+            summary=script.session.summary,
+            participants=script.session.participants,
+            changes=script.session.changes,
         )
+        actions.append(Action(held_on, session_kind, RecordSession(year, held_on, change_set)))
     if script.resolution:
-        actions.append(
-            Action(
-                resolve(script.resolution.on, plan, body, "resolution.on"),
-                "record_resolution",
-                PhaseKind.resolution,
-                {"number": script.resolution.number.format(year=cycle.year)},
-            )
-        )
+        day = resolve(script.resolution.on, plan, body, "resolution.on")
+        number = script.resolution.number.format(year=year)
+        actions.append(Action(day, PhaseKind.resolution, RecordResolution(year, number, day)))
     actions += _department_actions(script.departments, session=session, body=body, cycle=cycle)
     return sorted(actions, key=lambda action: action.day)
 
@@ -189,114 +186,40 @@ def _department_actions(
             continue
         submitted = max(opens, working_days.shift(due, -script.submit_working_days_before_due))
         reviewed = working_days.shift(submitted, script.review_working_days_after_submission)
-        actions.append(Action(submitted, "submit", PhaseKind(kind), {"task_id": task_id}))
-        actions.append(Action(reviewed, "accept", PhaseKind(kind), {"task_id": task_id}))
+        actions.append(Action(submitted, PhaseKind(kind), SubmitTask(task_id)))
+        actions.append(Action(reviewed, PhaseKind(kind), ReviewTask(task_id, accept=True)))
     return actions
 
 
 def perform(
     action: Action, *, session: Session, body: Body, cycle: Cycle, now: dt.datetime, actor: str
 ) -> list[Event]:
-    """Carry out one action through the services; a refusal becomes a timeline event."""
-    today = body.local_date(now)
+    """Carry out one action through the decision pipeline; a refusal becomes a timeline event."""
     try:
-        return _perform(
-            action, session=session, body=body, cycle=cycle, now=now, actor=actor, today=today
-        )
+        command = _as_delivered(action.command, session=session, body=body, year=cycle.year)
+        if command is None:
+            return []
+        return handle(command, session=session, body=body, now=now, actor=actor).events
     except KreislaufError as error:
+        today = body.local_date(now)
         return [Event(today, action.phase, "script_refused", f"{action.kind}: {error}")]
 
 
-def _perform(
-    action: Action,
-    *,
-    session: Session,
-    body: Body,
-    cycle: Cycle,
-    now: dt.datetime,
-    actor: str,
-    today: dt.date,
-) -> list[Event]:
-    data = action.data
-    if action.kind == "survey_answer":
-        return survey_answer(
-            session=session,
-            body=body,
-            cycle=cycle,
-            faction_name=data["faction"],
-            need=data["need"],
-            comment=data["comment"],
-            now=now,
-            actor=actor,
-        )
-    if action.kind == "convene":
-        return convene_session(
-            session=session,
-            body=body,
-            cycle=cycle,
-            trigger=SessionTrigger.administration,
-            reason=data["reason"],
-            now=now,
-            actor=actor,
-        )
-    if action.kind == "record_session":
-        return forum_record(
-            session=session,
-            body=body,
-            cycle=cycle,
-            held_on=data["held_on"],
-            change_set=data["change_set"],
-            now=now,
-            actor=actor,
-        )
-    if action.kind == "record_resolution":
-        return resolution_record(
-            session=session,
-            body=body,
-            cycle=cycle,
-            number=data["number"],
-            adopted_on=today,
-            now=now,
-            actor=actor,
-        )
-    task = session.get(Task, data["task_id"])
-    assert task is not None
-    name, title = _task_names(task, session=session)
-    if action.kind == "submit":
-        workbook = _figures_workbook(task, session=session, body=body, year=cycle.year)
-        if workbook is not None and task.status in ("open", "returned"):
-            from services.submissions import submit_workbook
-
-            department, data = workbook
-            submission = submit_workbook(
-                session, body, cycle.year, data, f"{department.key}.csv", now, actor
-            )
-            return [
-                Event(
-                    today,
-                    action.phase,
-                    "task_submitted",
-                    f"{name}: {title} eingereicht (Meldevorlage, Versuch {submission.attempt})",
-                )
-            ]
-        if workbook is None and submit_task(task, session=session, now=now, actor=actor):
-            return [Event(today, action.phase, "task_submitted", f"{name}: {title} eingereicht")]
-        return []
-    pending = session.exec(
-        select(Submission.id).where(
-            Submission.task_id == task.id, Submission.status == SubmissionStatus.submitted
-        )
-    ).first()
-    if pending is not None:  # a workbook waits: accepting it takes over its figures
-        from services.submissions import review_submission
-
-        department = session.get(Department, task.department_id)
-        assert department is not None
-        review_submission(session, body, cycle.year, department.key, True, None, now, actor)
-        return [Event(today, action.phase, "task_accepted", f"{name}: {title} angenommen")]
-    if review_task(task, accept=True, comment=None, session=session, now=now, actor=actor):
-        return [Event(today, action.phase, "task_accepted", f"{name}: {title} angenommen")]
-    return []
+def _as_delivered(command: Command, *, session: Session, body: Body, year: int) -> Command | None:
+    """A scripted person delivers the key-figure task with a filled-in workbook (None: that
+    task is not open for one); every other command stands as planned."""
+    if not isinstance(command, SubmitTask):
+        return command
+    task = session.get(Task, command.task_id)
+    if task is None:
+        return command
+    workbook = _figures_workbook(task, session=session, body=body, year=year)
+    if workbook is None:
+        return command
+    if TaskStatus(task.status) not in (TaskStatus.open, TaskStatus.returned):
+        return None
+    department, content = workbook
+    return SubmitFigures(year, None, f"{department.key}.csv", content)
 
 
 def _figures_workbook(
@@ -340,10 +263,3 @@ def _scripted_actual(row: Any, year: int) -> float:
     if row.plausible_max is not None:
         value = min(value, row.plausible_max)
     return value
-
-
-def _task_names(task: Task, *, session: Session) -> tuple[str, str]:
-    department = session.get(Department, task.department_id)
-    deadline = session.get(Deadline, task.deadline_id)
-    assert department is not None and deadline is not None
-    return department.name, deadline.title

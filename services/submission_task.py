@@ -42,7 +42,6 @@ def figures_deadline_key(body: Body) -> str:
 
 def figures_task(*, session: Session, body: Body, year: int, department: Department) -> Task:
     cycle = get_cycle(session=session, body=body, year=year)
-    assert cycle is not None
     key = figures_deadline_key(body)
     deadline = session.exec(
         select(Deadline).where(Deadline.cycle_id == cycle.id, Deadline.key == key)

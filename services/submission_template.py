@@ -95,6 +95,8 @@ def write_template(
     try:  # a template that can never be submitted helps nobody
         figures_task(session=session, body=body, year=year, department=found)
     except NotFoundError as error:
-        raise KreislaufError(f"Keine Vorlage: {error}") from None
+        raise KreislaufError(
+            f"Keine Vorlage: {error.message}", hint=error.hint, remedy=error.remedy
+        ) from None
     template = build_template(session=session, body=body, year=year, department=found)
     return write_xlsx(template) if fmt == "xlsx" else write_csv(template)

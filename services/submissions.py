@@ -216,7 +216,9 @@ def review_submission(
     measure statuses) or return them with a comment (the task is open again)."""
     found = find_department(session=session, body=body, name=department)
     if not accept and not (comment and comment.strip()):
-        raise KreislaufError("Eine Rückgabe braucht einen Kommentar: was ist zu ändern?")
+        raise KreislaufError(
+            "Eine Rückgabe braucht einen Kommentar: was ist zu ändern?", field="comment"
+        )
     task = figures_task(session=session, body=body, year=year, department=found)
     submission = session.exec(
         select(Submission).where(Submission.task_id == task.id).order_by(Submission.attempt.desc())  # type: ignore[attr-defined]

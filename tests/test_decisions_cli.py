@@ -1,13 +1,12 @@
 """Recording decisions from the command line: survey answers, forum, resolution, convening.
 
-These commands act at the wall clock's `now`, so the body here has a calendar whose windows
-span the whole current year (written by the fixture); every other rule is tested with a
-given `now` in test_transitions.py.
+Each decision is recorded as of the day given with `--on` (never the wall clock); the body
+here has a calendar whose windows span the whole of 2027 (written by the fixture). Every other
+rule is tested with a given `now` in test_transitions.py and test_commands.py.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -19,7 +18,8 @@ from models.outbox import OutboxMessage
 from models.strategy import StrategyVersion
 from tests.conftest import MUSTERSTADT, Cli, row_counts
 
-YEAR = dt.date.today().year
+YEAR = 2027
+ON = ("--on", f"{YEAR}-03-01")  # the day every decision here is taken
 CALENDAR = f"""
 [[phases]]
 kind = "survey"
@@ -92,11 +92,12 @@ def test_a_survey_answer_is_recorded_once_per_faction(town: Cli, engine) -> None
         "ja",
         "--comment",
         "Radverkehr",
+        *ON,
     )
     assert first.exit_code == 0, first.output
     assert "Liste A: Bedarf – Radverkehr" in first.stdout
     before = row_counts(engine)
-    again = town("survey", "answer", str(YEAR), "--faction", "liste-a", "--need", "no")
+    again = town("survey", "answer", str(YEAR), "--faction", "liste-a", "--need", "no", *ON)
     assert again.exit_code == 1
     assert "bereits geantwortet" in again.stderr
     assert row_counts(engine) == before
@@ -110,7 +111,7 @@ def test_a_survey_answer_is_recorded_once_per_faction(town: Cli, engine) -> None
     ],
 )
 def test_survey_answer_mistakes_are_explained(town: Cli, args, code, message) -> None:  # type: ignore[no-untyped-def]
-    result = town("survey", "answer", str(YEAR), *args)
+    result = town("survey", "answer", str(YEAR), *args, *ON)
     assert result.exit_code == code
     assert message in result.stderr
 
@@ -125,6 +126,7 @@ def test_forum_record_needs_a_convened_forum(town: Cli, tmp_path: Path, engine) 
         f"{YEAR}-01-01",
         "--changes",
         str(tmp_path / "changes.toml"),
+        *ON,
     )
     assert result.exit_code == 1
     assert "forum convene" in result.stderr
@@ -134,14 +136,18 @@ def test_forum_record_needs_a_convened_forum(town: Cli, tmp_path: Path, engine) 
 def test_a_bad_change_file_names_file_and_key(town: Cli, tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('[[changes]]\naction = "rename_priority"\npriority = "verkehr.1"\n')
-    result = town("forum", "record", str(YEAR), "--held-on", f"{YEAR}-01-01", "--changes", str(bad))
+    result = town(
+        "forum", "record", str(YEAR), "--held-on", f"{YEAR}-01-01", "--changes", str(bad), *ON
+    )
     assert result.exit_code == 2
     assert "bad.toml, changes[0].action" in result.stderr
 
 
 def test_resolution_before_any_session_is_refused(town: Cli, engine) -> None:
     before = row_counts(engine)
-    result = town("resolution", "record", str(YEAR), "--date", f"{YEAR}-01-01", "--number", "R/1")
+    result = town(
+        "resolution", "record", str(YEAR), "--date", f"{YEAR}-01-01", "--number", "R/1", *ON
+    )
     assert result.exit_code == 1
     assert "kein Forum und keine Klausurtagung" in result.stderr
     assert row_counts(engine) == before
@@ -150,7 +156,7 @@ def test_resolution_before_any_session_is_refused(town: Cli, engine) -> None:
 def test_convene_record_and_resolve_make_a_new_strategy_version(
     town: Cli, tmp_path: Path, engine, prefect_harness: None
 ) -> None:
-    convened = town("forum", "convene", str(YEAR), "--reason", "Neue Radverkehrsstrategie")
+    convened = town("forum", "convene", str(YEAR), "--reason", "Neue Radverkehrsstrategie", *ON)
     assert convened.exit_code == 0, convened.output
     assert "Forum Zukunftsstrategie einberufen: Neue Radverkehrsstrategie" in convened.stdout
     assert "Forum-Flow abgeschlossen" in convened.stdout  # no server: ran in-process
@@ -162,10 +168,11 @@ def test_convene_record_and_resolve_make_a_new_strategy_version(
         f"{YEAR}-01-01",
         "--changes",
         str(tmp_path / "changes.toml"),
+        *ON,
     )
     assert recorded.exit_code == 0, recorded.output
     resolved = town(
-        "resolution", "record", str(YEAR), "--date", f"{YEAR}-01-01", "--number", f"R/{YEAR}/7"
+        "resolution", "record", str(YEAR), "--date", f"{YEAR}-01-01", "--number", f"R/{YEAR}/7", *ON
     )
     assert resolved.exit_code == 0, resolved.output
     assert "Strategie Version 2 gilt" in resolved.stdout
@@ -189,3 +196,43 @@ def test_convene_record_and_resolve_make_a_new_strategy_version(
     assert f"Beschluss R/{YEAR}/7" in status.stdout
     shown = town("strategy", "show")
     assert "Version 2" in shown.stdout and "Jede dritte neue Wohnung" in shown.stdout
+
+
+def test_a_decision_on_a_day_that_does_not_exist_is_refused(town: Cli, engine) -> None:
+    before = row_counts(engine)
+    result = town(
+        "survey", "answer", str(YEAR), "--faction", "Liste A", "--need", "ja", "--on", "2027-02-30"
+    )
+    assert result.exit_code == 2
+    assert "--on: '2027-02-30' ist kein Datum (erwartet JJJJ-MM-TT oder TT.MM.JJJJ)." in (
+        result.stderr
+    )
+    assert row_counts(engine) == before
+
+
+def test_a_survey_answer_before_the_survey_opens_is_refused(town: Cli, engine) -> None:
+    result = town(
+        "survey", "answer", str(YEAR), "--faction", "Liste A", "--need", "ja", "--on", "2026-12-31"
+    )
+    assert result.exit_code == 1
+    assert "Die Befragung 2027 beginnt erst am" in result.stderr
+
+
+def test_a_session_held_after_the_decision_day_names_the_option(
+    town: Cli, tmp_path: Path, engine
+) -> None:
+    from models.commands import Convene
+    from services.bodies import resolve_body
+    from services.commands import handle
+    from tests.conftest import NOW
+
+    with session_scope(engine) as session:
+        body = resolve_body(session=session, slug=None)
+        at = NOW.replace(year=YEAR, month=2, day=1)
+        handle(Convene(YEAR, "Radverkehr"), session=session, body=body, now=at, actor="test")
+    changes = str(tmp_path / "changes.toml")
+    result = town(
+        "forum", "record", str(YEAR), "--held-on", "2027-03-02", "--changes", changes, *ON
+    )
+    assert result.exit_code == 2
+    assert "--held-on: 02.03.2027 liegt in der Zukunft." in result.stderr

@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
+from models.commands import ReviewFigures, SubmitFigures
 from models.cycle import Task, TaskStatus
 from models.db import session_scope
 from models.errors import ConflictError, KreislaufError
@@ -25,10 +26,10 @@ from models.strategy import KeyFigure, KeyFigureValue, Measure, MeasureStatus
 from models.submissions import Submission, SubmissionStatus
 from models.workbook_layout import SubmissionInvalid
 from notifications.sweep import sweep
+from services.commands import handle
 from services.cycles import create_cycle
 from services.reconcile import reconcile
 from services.submission_template import write_template
-from services.submissions import review_submission, submit_workbook
 from tests.conftest import NOW, row_counts
 
 FILLED = {"pv-leistung": 2980, "klimaberatungen": 1012, "ausgleichsflaechen": 163.5}
@@ -71,34 +72,27 @@ def fill(data: bytes, actuals=FILLED, edit=None) -> bytes:  # type: ignore[no-un
 
 
 def submit(engine, body, data: bytes, filename: str = "umwelt.xlsx", **options):  # type: ignore[no-untyped-def]
-    options = {"year": 2027, "now": berlin(2, 10), **options}
+    """A department's upload through the decision pipeline; (submission id, attempt)."""
+    command = SubmitFigures(options.get("year", 2027), options.get("department"), filename, data)
     with session_scope(engine) as session:
-        submission = submit_workbook(
-            session,
-            body,
-            options.pop("year"),
-            data,
-            filename,
-            options.pop("now"),
-            "fb-umwelt",
-            **options,
+        outcome = handle(
+            command,
+            session=session,
+            body=body,
+            now=options.get("now", berlin(2, 10)),
+            actor="fb-umwelt",
         )
-        return submission.id, submission.attempt
+        return outcome.record.id, outcome.record.attempt
 
 
 def review(engine, body, accept: bool, comment: str | None = None, when=None):  # type: ignore[no-untyped-def]
+    """The controlling office's review through the decision pipeline; the submission's status."""
+    command = ReviewFigures(2027, "Fachbereich Umwelt", accept, comment)
     with session_scope(engine) as session:
-        submission = review_submission(
-            session,
-            body,
-            2027,
-            "Fachbereich Umwelt",
-            accept,
-            comment,
-            when or berlin(2, 12),
-            "ctrl",
+        outcome = handle(
+            command, session=session, body=body, now=when or berlin(2, 12), actor="ctrl"
         )
-        return submission.status
+        return outcome.record.status
 
 
 def task_status(engine: sa.Engine, department: str = "umwelt") -> TaskStatus:
@@ -358,8 +352,8 @@ def test_csv_without_the_template_header_gets_one_message(engine, evaluation) ->
     message = refused(engine, evaluation, text.encode(), filename="umwelt.csv")
     assert message == (
         "Die Datei umwelt.csv ist keine CSV-Datei der Vorlage: die erste Zeile muss in Spalte A "
-        "„Blatt“ enthalten, getrennt durch Semikolon, Komma oder Tabulator; bitte die Vorlage "
-        "von `kreislauf template` verwenden."
+        "„Blatt“ enthalten, getrennt durch Semikolon, Komma oder Tabulator. Bitte die Vorlage "
+        "des Fachbereichs verwenden."
     )
 
 
@@ -664,7 +658,8 @@ def test_a_department_without_figures_and_measures_fulfils_its_task(engine, eval
     submit(engine, evaluation, data, filename="finanzen.xlsx")
     assert task_status(engine, "finanzen") == TaskStatus.submitted
     with session_scope(engine) as session:
-        review_submission(session, evaluation, 2027, "finanzen", True, None, berlin(2, 12), "c")
+        command = ReviewFigures(2027, "finanzen", accept=True)
+        handle(command, session=session, body=evaluation, now=berlin(2, 12), actor="c")
     assert task_status(engine, "finanzen") == TaskStatus.accepted
 
 

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from models.audit import AuditEvent
 from models.body import Body
 from models.change_set import Change, ChangeSet, FieldContent, StrategyContent, apply_change_set
+from models.commands import AnswerSurvey, Command, Convene, RecordResolution, RecordSession
 from models.cycle import Cycle, CycleStatus, Deadline, Phase, Task
 from models.db import session_scope
 from models.decisions import (
@@ -28,17 +29,12 @@ from models.decisions import (
     SessionTrigger,
     StrategySession,
 )
-from models.errors import ConflictError, KreislaufError
+from models.errors import ConflictError, KreislaufError, Remedy
 from models.strategy import Priority, StrategyVersion
 from models.strategy_versions import load_content
 from models.transitions import Event, convene, review_task, submit_task, transition
+from services.commands import handle
 from services.cycles import create_cycle, get_cycle
-from services.decisions import (
-    convene_session,
-    forum_record,
-    resolution_record,
-    survey_answer,
-)
 from services.reconcile import reconcile
 from tests.conftest import NOW, row_counts
 
@@ -91,32 +87,22 @@ def answer(
     year: int = 2027,
     actor: str = "",
 ) -> list[Event]:
+    return decide(engine, body, AnswerSurvey(year, faction, need), when, actor or f"cli:{faction}")
+
+
+def decide(
+    engine: sa.Engine, body: Body, command: Command, when: dt.datetime, actor: str
+) -> list[Event]:
+    """A person's decision through the one pipeline, in a transaction of its own."""
     with session_scope(engine) as session:
-        return survey_answer(
-            session=session,
-            body=body,
-            cycle=get_cycle(session=session, body=body, year=year),
-            faction_name=faction,
-            need=need,
-            comment=None,
-            now=when,
-            actor=actor or f"cli:{faction}",
-        )
+        return handle(command, session=session, body=body, now=when, actor=actor).events
 
 
 def convene_by_administration(
     engine: sa.Engine, body: Body, when: dt.datetime, *, year: int = 2027, actor: str = ERIKA
 ) -> list[Event]:
-    with session_scope(engine) as session:
-        return convene_session(
-            session=session,
-            body=body,
-            cycle=get_cycle(session=session, body=body, year=year),
-            trigger=SessionTrigger.administration,
-            reason="Neue Vorgaben des Landes zur Klimaanpassung",
-            now=when,
-            actor=actor,
-        )
+    reason = "Neue Vorgaben des Landes zur Klimaanpassung"
+    return decide(engine, body, Convene(year, reason), when, actor)
 
 
 def record_forum(
@@ -129,16 +115,7 @@ def record_forum(
     year: int = 2027,
     actor: str = ERIKA,
 ) -> list[Event]:
-    with session_scope(engine) as session:
-        return forum_record(
-            session=session,
-            body=body,
-            cycle=get_cycle(session=session, body=body, year=year),
-            held_on=held_on,
-            change_set=changes,
-            now=when,
-            actor=actor,
-        )
+    return decide(engine, body, RecordSession(year, held_on, changes), when, actor)
 
 
 def record_resolution(
@@ -151,16 +128,7 @@ def record_resolution(
     year: int = 2027,
     actor: str = ERIKA,
 ) -> list[Event]:
-    with session_scope(engine) as session:
-        return resolution_record(
-            session=session,
-            body=body,
-            cycle=get_cycle(session=session, body=body, year=year),
-            number=number,
-            adopted_on=adopted_on,
-            now=when,
-            actor=actor,
-        )
+    return decide(engine, body, RecordResolution(year, number, adopted_on), when, actor)
 
 
 def refused(engine: sa.Engine, action: Callable[[], Any], error: type, match: str) -> Exception:
@@ -297,7 +265,7 @@ def test_resolution_without_any_forum_is_refused_and_changes_nothing(engine, yea
         ConflictError,
         "noch kein Forum und keine Klausurtagung",
     )
-    assert "zuerst `kreislauf forum record`" in str(error)
+    assert isinstance(error, ConflictError) and error.remedy == Remedy.record_session
 
 
 def test_a_resolution_after_its_phase_ended_is_refused(engine, year_2027) -> None:
@@ -542,11 +510,14 @@ def test_recording_a_forum_that_was_not_convened_is_refused(engine, year_2027) -
 
 def test_recording_a_forum_held_in_the_future_is_refused(engine, year_2027) -> None:
     convene_by_administration(engine, year_2027, at(2027, 5, 4))
-    refused(
-        engine,
-        lambda: record_forum(engine, year_2027, dt.date(2027, 5, 20), at(2027, 5, 19)),
-        KreislaufError,
-        "--held-on: 20.05.2027 liegt in der Zukunft.",
+    assert (
+        refused(
+            engine,
+            lambda: record_forum(engine, year_2027, dt.date(2027, 5, 20), at(2027, 5, 19)),
+            KreislaufError,
+            "20.05.2027 liegt in der Zukunft.",
+        ).field
+        == "held_on"
     )
 
 
@@ -562,21 +533,27 @@ def test_recording_the_forum_twice_is_refused(engine, year_2027) -> None:
 
 def test_a_resolution_dated_before_the_session_is_refused(engine, year_2027) -> None:
     forum_held(engine, year_2027)
-    refused(
-        engine,
-        lambda: record_resolution(engine, year_2027, dt.date(2027, 5, 19), at(2027, 7, 21)),
-        KreislaufError,
-        r"--date: der Beschluss \(19.05.2027\) kann nicht vor der Sitzung \(20.05.2027\) liegen.",
+    assert (
+        refused(
+            engine,
+            lambda: record_resolution(engine, year_2027, dt.date(2027, 5, 19), at(2027, 7, 21)),
+            KreislaufError,
+            r"Der Beschluss \(19.05.2027\) kann nicht vor der Sitzung \(20.05.2027\) liegen.",
+        ).field
+        == "adopted_on"
     )
 
 
 def test_a_resolution_dated_in_the_future_is_refused(engine, year_2027) -> None:
     forum_held(engine, year_2027)
-    refused(
-        engine,
-        lambda: record_resolution(engine, year_2027, dt.date(2027, 7, 21), at(2027, 7, 20)),
-        KreislaufError,
-        "--date: 21.07.2027 liegt in der Zukunft.",
+    assert (
+        refused(
+            engine,
+            lambda: record_resolution(engine, year_2027, dt.date(2027, 7, 21), at(2027, 7, 20)),
+            KreislaufError,
+            "21.07.2027 liegt in der Zukunft.",
+        ).field
+        == "adopted_on"
     )
 
 

@@ -295,3 +295,39 @@ def test_the_key_figures_show_their_light_in_words_and_in_the_api(web: Web) -> N
     figures = web.login("umwelt").get("/api/cycles/2027/figures").json()
     assert {f["department"] for f in figures} == {"Fachbereich Umwelt"}
     assert {f["light_label"] for f in figures} == {"keine Angabe"}
+
+
+def test_a_refused_admin_form_shows_the_message_beside_its_field(web: Web) -> None:
+    import re
+
+    client = web.login("verwaltung")
+
+    def post(path: str, **data: str) -> str:
+        return client.post(path, data={**data, "csrf_token": form_token(client, "/admin")}).text
+
+    def described(html: str, field_id: str) -> str:
+        """The text of the element the field's aria-describedby points at (the field must be
+        marked invalid)."""
+        tag = re.search(rf'<(?:input|textarea|select)\s[^>]*id="{field_id}"[^>]*>', html)
+        assert tag is not None, field_id
+        assert 'aria-invalid="true"' in tag.group(0)
+        ids = re.search(r'aria-describedby="([^"]+)"', tag.group(0))
+        assert ids is not None
+        error_id = ids.group(1).split()[0]
+        element = re.search(rf'id="{error_id}"[^>]*>(.*?)</div>', html, re.S)
+        assert element is not None, error_id
+        return visible_text(element.group(1))
+
+    before = row_counts(web.engine)
+    no_date = post("/admin/resolution", year="2027", date="21.13.2027", number="KT/1")
+    assert described(no_date, "resolution-date") == (
+        "'21.13.2027' ist kein Datum (erwartet JJJJ-MM-TT oder TT.MM.JJJJ)."
+    )
+    assert 'aria-invalid="true"' not in re.search(
+        r'<input[^>]*id="resolution-number"[^>]*>', no_date
+    ).group(0)  # type: ignore[union-attr]
+    no_reason = post("/admin/convene", year="2027", reason="  ")
+    assert described(no_reason, "convene-reason") == "Bitte den Anlass der Einberufung angeben."
+    future = post("/admin/session", year="2027", held_on="2027-12-01", changes='summary = "x"\n')
+    assert "--" not in visible_text(future) and "kreislauf forum" not in visible_text(future)
+    assert row_counts(web.engine) == before

@@ -62,7 +62,7 @@ def test_user_add_stores_an_argon2_hash_bound_to_the_department(
             ["x", "--role", "admin", "--department", "umwelt"],
             PASSWORD,
             2,
-            "nur Benutzer mit der Rolle",
+            "--department: Nur Benutzer mit der Rolle",
         ),
         (["x", "--role", "admin"], "kurz", 2, "Das Passwort ist zu kurz: mindestens 10 Zeichen."),
     ],

@@ -20,10 +20,13 @@ log = logging.getLogger("kreislauf.web")
 # flow name -> (deployment on the server, module and function of the flow)
 FLOWS = {
     "annual-cycle": ("annual-cycle/daily", "flows.annual_cycle", "annual_cycle"),
+    "evaluation": ("evaluation/manual", "flows.evaluation", "evaluation"),
     "survey": ("survey/manual", "flows.survey", "survey"),
     "forum": ("forum/convene", "flows.forum", "forum"),
     "retreat": ("retreat/manual", "flows.forum", "retreat"),
     "resolution": ("resolution/manual", "flows.resolution", "resolution"),
+    "planning": ("planning/manual", "flows.planning", "planning"),
+    "budget-resolution": ("budget-resolution/manual", "flows.planning", "budget_resolution"),
 }
 
 

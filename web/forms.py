@@ -11,20 +11,23 @@ from models.errors import KreislaufError
 
 
 def parse_change_set(text: str) -> ChangeSet:
-    """The change set as `kreislauf forum record --changes` reads it from a file; problems
-    name the key, in German."""
+    """The change set as the change set file holds it; problems name the key, in German, for
+    the field "change_set"."""
     from config.loader import german_errors
 
     if not text.strip():
-        raise KreislaufError("Änderungen: bitte die vereinbarten Änderungen (TOML) angeben.")
+        raise KreislaufError(
+            "Bitte die vereinbarten Änderungen (TOML) angeben.", field="change_set"
+        )
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise KreislaufError(f"Änderungen: kein gültiges TOML ({error}).") from None
+        raise KreislaufError(f"Kein gültiges TOML ({error}).", field="change_set") from None
     try:
         return ChangeSet.model_validate(data)
     except ValidationError as error:
         raise KreislaufError(
             "Die Änderungen sind fehlerhaft; nichts wurde geändert:",
+            field="change_set",
             problems=[f"Änderungen, {line}" for line in german_errors(error)],
         ) from None

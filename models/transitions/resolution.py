@@ -20,7 +20,7 @@ from models.decisions import (
     Resolution,
     SessionStatus,
 )
-from models.errors import ConflictError, KreislaufError
+from models.errors import ConflictError, KreislaufError, Remedy
 from models.german import german_date
 from models.strategy_versions import (
     create_next_version,
@@ -49,8 +49,9 @@ def record_resolution(
     if row is None or SessionStatus(row.status) != SessionStatus.held or not row.change_set:
         raise ConflictError(
             f"Für {cycle.year} ist noch kein Forum und keine Klausurtagung mit vereinbarten "
-            "Änderungen festgehalten; ohne sie gibt es nichts zu beschließen "
-            "(zuerst `kreislauf forum record`)."
+            "Änderungen festgehalten; ohne sie gibt es nichts zu beschließen.",
+            hint="Bitte zuerst die Sitzung festhalten.",
+            remedy=Remedy.record_session,
         )
     phase = get_phase(cycle, PhaseKind.resolution, session=session)
     if phase is not None and PhaseStatus(phase.status) == PhaseStatus.closed:
@@ -63,11 +64,12 @@ def record_resolution(
         raise ConflictError(f"Für {cycle.year} ist bereits ein Beschluss festgehalten.")
     if adopted_on < row.held_on:  # type: ignore[operator]
         raise KreislaufError(
-            f"--date: der Beschluss ({german_date(adopted_on)}) kann nicht vor "
-            f"der Sitzung ({german_date(row.held_on)}) liegen."
+            f"Der Beschluss ({german_date(adopted_on)}) kann nicht vor "
+            f"der Sitzung ({german_date(row.held_on)}) liegen.",
+            field="adopted_on",
         )  # type: ignore[arg-type]
     if adopted_on > today:
-        raise KreislaufError(f"--date: {german_date(adopted_on)} liegt in der Zukunft.")
+        raise KreislaufError(f"{german_date(adopted_on)} liegt in der Zukunft.", field="adopted_on")
     body = session.get(Body, cycle.body_id)
     assert body is not None
     previous = current_version(session=session, body_id=cycle.body_id)

@@ -20,7 +20,7 @@ from models.decisions import (
     SessionTrigger,
     StrategySession,
 )
-from models.errors import ConflictError, KreislaufError
+from models.errors import ConflictError, KreislaufError, Remedy
 from models.german import german_date
 from models.strategy_versions import (
     current_version,
@@ -164,8 +164,9 @@ def record_session(
     row = get_strategy_session(cycle, session=session)
     if row is None or SessionStatus(row.status) == SessionStatus.not_needed:
         raise ConflictError(
-            f"Für {cycle.year} ist weder ein Forum noch eine Klausurtagung "
-            "einberufen: zuerst `kreislauf forum convene`."
+            f"Für {cycle.year} ist weder ein Forum noch eine Klausurtagung einberufen.",
+            hint="Bitte zuerst einberufen.",
+            remedy=Remedy.convene,
         )
     kind = SessionKind(row.kind)
     if SessionStatus(row.status) == SessionStatus.held:
@@ -173,9 +174,11 @@ def record_session(
             f"{kind.label} {cycle.year} ist bereits festgehalten (am {german_date(row.held_on)})."
         )  # type: ignore[arg-type]
     if held_on > today:
-        raise KreislaufError(f"--held-on: {german_date(held_on)} liegt in der Zukunft.")
+        raise KreislaufError(f"{german_date(held_on)} liegt in der Zukunft.", field="held_on")
     if held_on.year != cycle.year:
-        raise KreislaufError(f"--held-on: {german_date(held_on)} liegt nicht im Jahr {cycle.year}.")
+        raise KreislaufError(
+            f"{german_date(held_on)} liegt nicht im Jahr {cycle.year}.", field="held_on"
+        )
     version = current_version(session=session, body_id=cycle.body_id)
     apply_change_set(
         load_content(session=session, version=version),

@@ -1,26 +1,39 @@
 """Administrators' actions: create a cycle, record survey answers, convene a forum or retreat,
 record a session's change set and the council's resolution.
 
-Each runs the same service function as the CLI in one transaction, then starts the flow that
-carries the cycle on (web.flows). A user's mistake is shown next to its form, in German, and
-nothing is changed; only administrators may post here (others get 403).
+Each form builds a decision command (models.commands) and hands it to the one pipeline
+(services.commands.handle) in one transaction, then starts the flow the outcome names
+(web.flows). A user's mistake is shown in German beside the field it concerns, and nothing is
+changed; only administrators may post here (others get 403).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from models.accounts import Role
+from models.commands import (
+    AnswerSurvey,
+    Command,
+    Convene,
+    CreateCycle,
+    RecordResolution,
+    RecordSession,
+)
 from models.errors import KreislaufError
+from models.inputs import parse_day, parse_year, parse_yes_no
+from models.transitions import Event
 from web import auth
 from web.render import page
-from web.routes.common import actor, body_session, now, status_of
+from web.routes.common import actor, body_session, now, start_flow, status_of
 from web.views import cycle_years, default_year, factions
+
+if TYPE_CHECKING:
+    from services.commands import Outcome
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,10 +48,12 @@ def admin_page(
     viewer: auth.Viewer,
     *,
     form: str | None = None,
-    error: str | None = None,
+    error: KreislaufError | None = None,
     values: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
+    """The admin page; with `error`, its message beside the field it concerns in `form` (or
+    above the form when no field of it is meant)."""
     with body_session(request, viewer) as (session, body):
         years = cycle_years(session=session, body=body)
         context = {
@@ -47,7 +62,8 @@ def admin_page(
             "default_year": default_year(years, body.local_date(now(request))),
             "factions": factions(session=session, body=body),
             "form": form,
-            "error": error,
+            "error": str(error) if error else None,
+            "error_field": _form_field(form, error),
             "values": values or {},
             "flash": request.state.session.pop("flash", None),
         }
@@ -56,27 +72,25 @@ def admin_page(
     return page(request, "admin.html", {"viewer": viewer, **context}, status=status)
 
 
+# form -> {a command's field: the form's input}; fields not listed show above the form
+FORM_FIELDS = {
+    "cycle": {"year": "year"},
+    "survey": {"year": "year", "faction": "faction", "need": "need", "comment": "comment"},
+    "convene": {"year": "year", "reason": "reason"},
+    "session": {"year": "year", "held_on": "held_on", "change_set": "changes"},
+    "resolution": {"year": "year", "adopted_on": "date", "number": "number"},
+}
+
+
+def _form_field(form: str | None, error: KreislaufError | None) -> str | None:
+    if form is None or error is None or error.field is None:
+        return None
+    return FORM_FIELDS.get(form, {}).get(error.field)
+
+
 @router.get("/admin")
 def admin(request: Request, viewer: auth.Viewer = Depends(require_admin)) -> Response:
     return admin_page(request, viewer)
-
-
-def _parse_year(text: str) -> int:
-    from cli.render import check_year
-
-    try:
-        year = int(text.strip())
-    except ValueError:
-        raise KreislaufError(f"Jahr: {text!r} ist keine Jahreszahl.") from None
-    return check_year(year)
-
-
-def _parse_day(text: str, label: str) -> dt.date:
-    from cli.render import parse_day
-
-    if not text.strip():
-        raise KreislaufError(f"{label}: bitte ein Datum angeben.")
-    return parse_day(text, label)
 
 
 def run_action(
@@ -85,50 +99,51 @@ def run_action(
     *,
     form: str,
     values: dict[str, Any],
-    action: Callable[..., tuple[str, int, str | None]],
+    command: Callable[[], Command],
+    confirm: Callable[[Outcome], str],
 ) -> Response:
-    """Run `action(session, body, now, actor)` in one transaction; on a user's mistake show the
-    form again with the German message (nothing was written). `action` returns the German
-    confirmation, the cycle's year and the flow to start (or None)."""
+    """Build the command from the form (`command`), hand it to the decision pipeline in one
+    transaction and start the flow that carries it on; on a user's mistake show the form again
+    with the German message beside its field (nothing was written). `confirm` words the
+    outcome for the flash message."""
+    from services.commands import handle
+
     try:
+        built = command()
         with body_session(request, viewer) as (session, body):
-            message, year, flow = action(session, body, now(request), actor(viewer))
+            outcome = handle(
+                built, session=session, body=body, now=now(request), actor=actor(viewer)
+            )
+            message = confirm(outcome)
             slug = body.slug
     except KreislaufError as error:
         return admin_page(
-            request, viewer, form=form, error=str(error), values=values, status=status_of(error)
+            request, viewer, form=form, error=error, values=values, status=status_of(error)
         )
-    if flow:
-        message += " " + _start_flow(request, flow, slug, year)
+    if outcome.flow:
+        message += " " + start_flow(request, outcome.flow, slug, outcome.year)
     request.state.session["flash"] = message
     request.state.session_changed = True
     return RedirectResponse("/admin", status_code=303)
-
-
-def _start_flow(request: Request, flow: str, slug: str, year: int) -> str:
-    try:
-        return request.app.state.flows.start(flow, body=slug, year=year)
-    except Exception as error:  # recorded all the same: the daily tick carries it on
-        detail = str(error) if str(error) not in ("", "None") else type(error).__name__
-        return (
-            f"Der Flow „{flow}“ konnte nicht gestartet werden ({detail}); der tägliche "
-            "Abgleich holt ihn nach."
-        )
 
 
 @router.post("/admin/cycles", dependencies=[Depends(auth.check_csrf)])
 def create_cycle(
     request: Request, year: str = Form(""), viewer: auth.Viewer = Depends(require_admin)
 ) -> Response:
-    def action(session, body, at, who):  # type: ignore[no-untyped-def]
-        from services.cycles import create_cycle as create
+    def confirm(outcome: Outcome) -> str:
+        election = outcome.record.election_year
+        kind = "Wahljahr: Klausurtagung statt Forum" if election else "reguläres Jahr"
+        return f"Steuerungskreislauf {outcome.year} angelegt ({kind})."
 
-        number = _parse_year(year)
-        cycle = create(session=session, body=body, year=number, now=at, actor=who)
-        kind = "Wahljahr: Klausurtagung statt Forum" if cycle.election_year else "reguläres Jahr"
-        return f"Steuerungskreislauf {number} angelegt ({kind}).", number, "annual-cycle"
-
-    return run_action(request, viewer, form="cycle", values={"year": year}, action=action)
+    return run_action(
+        request,
+        viewer,
+        form="cycle",
+        values={"year": year},
+        command=lambda: CreateCycle(parse_year(year)),
+        confirm=confirm,
+    )
 
 
 @router.post("/admin/survey", dependencies=[Depends(auth.check_csrf)])
@@ -140,28 +155,15 @@ def survey_answer(
     comment: str = Form(""),
     viewer: auth.Viewer = Depends(require_admin),
 ) -> Response:
-    def action(session, body, at, who):  # type: ignore[no-untyped-def]
-        from services.cycles import get_cycle
-        from services.decisions import survey_answer as record
-
-        number = _parse_year(year)
-        if need not in ("ja", "nein"):
-            raise KreislaufError("Bedarf: bitte „ja“ oder „nein“ wählen.")
-        cycle = get_cycle(session=session, body=body, year=number)
-        events = record(
-            session=session,
-            body=body,
-            cycle=cycle,
-            faction_name=faction,
-            need=need == "ja",
-            comment=comment.strip() or None,
-            now=at,
-            actor=who,
-        )
-        return _confirm("Antwort festgehalten", events), number, "survey"
-
     values = {"year": year, "faction": faction, "need": need, "comment": comment}
-    return run_action(request, viewer, form="survey", values=values, action=action)
+    return run_action(
+        request,
+        viewer,
+        form="survey",
+        values=values,
+        command=lambda: AnswerSurvey(parse_year(year), faction, parse_yes_no(need), comment),
+        confirm=lambda outcome: _confirm("Antwort festgehalten", outcome.events),
+    )
 
 
 @router.post("/admin/convene", dependencies=[Depends(auth.check_csrf)])
@@ -171,29 +173,13 @@ def convene(
     reason: str = Form(""),
     viewer: auth.Viewer = Depends(require_admin),
 ) -> Response:
-    def action(session, body, at, who):  # type: ignore[no-untyped-def]
-        from models.decisions import SessionTrigger
-        from services.cycles import get_cycle
-        from services.decisions import convene_session
-
-        number = _parse_year(year)
-        if not reason.strip():
-            raise KreislaufError("Anlass: bitte den Anlass der Einberufung angeben.")
-        cycle = get_cycle(session=session, body=body, year=number)
-        events = convene_session(
-            session=session,
-            body=body,
-            cycle=cycle,
-            trigger=SessionTrigger.administration,
-            reason=reason.strip(),
-            now=at,
-            actor=who,
-        )
-        flow = "retreat" if cycle.election_year else "forum"
-        return _confirm("Einberufen", events), number, flow
-
     return run_action(
-        request, viewer, form="convene", values={"year": year, "reason": reason}, action=action
+        request,
+        viewer,
+        form="convene",
+        values={"year": year, "reason": reason},
+        command=lambda: Convene(parse_year(year), reason),
+        confirm=lambda outcome: _confirm("Einberufen", outcome.events),
     )
 
 
@@ -205,30 +191,22 @@ def session_record(
     changes: str = Form(""),
     viewer: auth.Viewer = Depends(require_admin),
 ) -> Response:
-    def action(session, body, at, who):  # type: ignore[no-untyped-def]
-        from services.cycles import get_cycle
-        from services.decisions import forum_record
-        from web.forms import parse_change_set
+    from web.forms import parse_change_set
 
-        number = _parse_year(year)
-        day = _parse_day(held_on, "Sitzungstag")
-        change_set = parse_change_set(changes)
-        cycle = get_cycle(session=session, body=body, year=number)
-        events = forum_record(
-            session=session,
-            body=body,
-            cycle=cycle,
-            held_on=day,
-            change_set=change_set,
-            now=at,
-            actor=who,
+    def command() -> RecordSession:
+        return RecordSession(
+            parse_year(year), parse_day(held_on, "held_on"), parse_change_set(changes)
         )
-        flow = "retreat" if cycle.election_year else "forum"
-        text = "Festgehalten; die Änderungen gelten erst mit dem Beschluss"
-        return _confirm(text, events), number, flow
 
-    values = {"year": year, "held_on": held_on, "changes": changes}
-    return run_action(request, viewer, form="session", values=values, action=action)
+    text = "Festgehalten; die Änderungen gelten erst mit dem Beschluss"
+    return run_action(
+        request,
+        viewer,
+        form="session",
+        values={"year": year, "held_on": held_on, "changes": changes},
+        command=command,
+        confirm=lambda outcome: _confirm(text, outcome.events),
+    )
 
 
 @router.post("/admin/resolution", dependencies=[Depends(auth.check_csrf)])
@@ -239,34 +217,18 @@ def resolution_record(
     number: str = Form(""),
     viewer: auth.Viewer = Depends(require_admin),
 ) -> Response:
-    def action(session, body, at, who):  # type: ignore[no-untyped-def]
-        from services.cycles import get_cycle
-        from services.decisions import resolution_record as record
+    def command() -> RecordResolution:
+        return RecordResolution(parse_year(year), number, parse_day(date, "adopted_on"))
 
-        cycle_year = _parse_year(year)
-        day = _parse_day(date, "Tag des Beschlusses")
-        if not number.strip():
-            raise KreislaufError("Beschlussnummer: bitte angeben, z. B. KT/2027/045.")
-        cycle = get_cycle(session=session, body=body, year=cycle_year)
-        events = record(
-            session=session,
-            body=body,
-            cycle=cycle,
-            number=number,
-            adopted_on=day,
-            now=at,
-            actor=who,
-        )
-        return (
-            _confirm(f"Beschluss {number.strip()} festgehalten", events),
-            cycle_year,
-            ("resolution"),
-        )
+    def confirm(outcome: Outcome) -> str:
+        return _confirm(f"Beschluss {outcome.record.number} festgehalten", outcome.events)
 
     values = {"year": year, "date": date, "number": number}
-    return run_action(request, viewer, form="resolution", values=values, action=action)
+    return run_action(
+        request, viewer, form="resolution", values=values, command=command, confirm=confirm
+    )
 
 
-def _confirm(head: str, events) -> str:  # type: ignore[no-untyped-def]
+def _confirm(head: str, events: list[Event]) -> str:
     details = "; ".join(event.detail for event in events)
     return f"{head}: {details}." if details else f"{head}."

@@ -51,3 +51,15 @@ def status_of(error: KreislaufError) -> int:
     if isinstance(error, NotFoundError):
         return 404
     return 409 if isinstance(error, ConflictError) else 400
+
+
+def start_flow(request: Request, flow: str, slug: str, year: int) -> str:
+    """Start the flow a decision's outcome names; returns a German note for the flash."""
+    try:
+        return request.app.state.flows.start(flow, body=slug, year=year)
+    except Exception as error:  # recorded all the same: the daily tick carries it on
+        detail = str(error) if str(error) not in ("", "None") else type(error).__name__
+        return (
+            f"Der Flow „{flow}“ konnte nicht gestartet werden ({detail}); der tägliche "
+            "Abgleich holt ihn nach."
+        )

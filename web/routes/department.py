@@ -6,18 +6,25 @@ may open any department's page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, select
 
 from models.accounts import Role
 from models.body import Body
+from models.commands import Command, ReviewFigures, SubmitFigures
 from models.errors import KreislaufError
 from models.organisation import Department
 from web import auth
 from web.render import page
-from web.routes.common import actor, body_session, now, require_cycle, status_of
+from web.routes.common import actor, body_session, now, require_cycle, start_flow, status_of
 from web.views import cycle_page, cycle_years
+
+if TYPE_CHECKING:
+    from services.commands import Outcome
 
 router = APIRouter(include_in_schema=False)
 
@@ -52,7 +59,7 @@ def department_page_response(
     year: int,
     key: str,
     *,
-    error: str | None = None,
+    error: KreislaufError | None = None,
     form: str | None = None,
     status: int = 200,
 ) -> Response:
@@ -85,7 +92,8 @@ def department_page_response(
             "delivery": delivery,
             "may_upload": may_upload(viewer, key),
             "may_review": may_review(viewer),
-            "error": error,
+            "error": str(error) if error else None,
+            "error_field": error.field if error else None,
             "form": form,
             "flash": request.state.session.pop("flash", None),
         }
@@ -150,27 +158,18 @@ async def upload(
 def submit_upload(
     request: Request, viewer: auth.Viewer, year: int, key: str, data: bytes, filename: str
 ) -> Response:
-    from services.submissions import submit_workbook
-
-    try:
-        if not data or not filename:
-            raise KreislaufError("Bitte die ausgefüllte Vorlage (.xlsx oder .csv) auswählen.")
+    def command() -> SubmitFigures:
         if len(data) > MAX_UPLOAD_BYTES:
-            raise KreislaufError("Die Datei ist größer als 10 MB; bitte die Vorlage verwenden.")
-        with body_session(request, viewer) as (session, body):
-            submission = submit_workbook(
-                session, body, year, data, filename, now(request), actor(viewer), key
+            raise KreislaufError(
+                "Die Datei ist größer als 10 MB; bitte die Vorlage verwenden.", field="content"
             )
-            attempt = submission.attempt
-    except KreislaufError as error:
-        return department_page_response(
-            request, viewer, year, key, error=str(error), form="upload", status=status_of(error)
-        )
-    request.state.session["flash"] = (
-        f"Meldung {year} eingereicht (Versuch {attempt}). Das Controlling prüft sie."
-    )
-    request.state.session_changed = True
-    return RedirectResponse(f"/cycles/{year}/departments/{key}", status_code=303)
+        return SubmitFigures(year, key, filename, data)
+
+    def confirm(outcome: Outcome) -> str:
+        attempt = outcome.record.attempt
+        return f"Meldung {year} eingereicht (Versuch {attempt}). Das Controlling prüft sie."
+
+    return decide(request, viewer, year, key, form="upload", command=command, confirm=confirm)
 
 
 @router.post("/cycles/{year}/departments/{key}/review", dependencies=[Depends(auth.check_csrf)])
@@ -183,30 +182,49 @@ def review(
     viewer: auth.Viewer = Depends(auth.require_viewer),
 ) -> Response:
     """The controlling office accepts the submitted figures or returns them with a comment."""
-    from services.submissions import review_submission
-
     if not may_review(viewer):
         raise auth.Forbidden("Meldungen prüft das Controlling.")
-    try:
+
+    def command() -> ReviewFigures:
         if decision not in ("accept", "return"):
-            raise KreislaufError("Bitte „annehmen“ oder „zurückgeben“ wählen.")
+            raise KreislaufError("Bitte „annehmen“ oder „zurückgeben“ wählen.", field="accept")
+        return ReviewFigures(year, key, decision == "accept", comment)
+
+    def confirm(outcome: Outcome) -> str:
+        return f"Meldung {year} {'angenommen' if decision == 'accept' else 'zurückgegeben'}."
+
+    return decide(request, viewer, year, key, form="review", command=command, confirm=confirm)
+
+
+def decide(
+    request: Request,
+    viewer: auth.Viewer,
+    year: int,
+    key: str,
+    *,
+    form: str,
+    command: Callable[[], Command],
+    confirm: Callable[[Outcome], str],
+) -> Response:
+    """Build the command, hand it to the decision pipeline and start the flow it names; a
+    user's mistake shows the page again with the message beside its field."""
+    from services.commands import handle
+
+    try:
+        built = command()
         with body_session(request, viewer) as (session, body):
             get_department(session, body, key)
-            review_submission(
-                session,
-                body,
-                year,
-                key,
-                decision == "accept",
-                comment.strip() or None,
-                now(request),
-                actor(viewer),
+            outcome = handle(
+                built, session=session, body=body, now=now(request), actor=actor(viewer)
             )
+            message = confirm(outcome)
+            slug = body.slug
     except KreislaufError as error:
         return department_page_response(
-            request, viewer, year, key, error=str(error), form="review", status=status_of(error)
+            request, viewer, year, key, error=error, form=form, status=status_of(error)
         )
-    done = "angenommen" if decision == "accept" else "zurückgegeben"
-    request.state.session["flash"] = f"Meldung {year} {done}."
+    if outcome.flow:
+        message += " " + start_flow(request, outcome.flow, slug, outcome.year)
+    request.state.session["flash"] = message
     request.state.session_changed = True
     return RedirectResponse(f"/cycles/{year}/departments/{key}", status_code=303)

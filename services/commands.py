@@ -1,0 +1,295 @@
+"""The one place where a person's decision is carried out.
+
+`handle(command, ...)` looks up the command's handler in `HANDLERS`; the handler checks the
+command against the database, writes the transition (through models.transitions), which
+audits it, and returns an `Outcome`: the timeline events and the flow that carries the cycle
+on. The CLI, the web forms, the simulation's script and the flows only build commands. A
+refusal is a KreislaufError with the command's field; nothing is written then (the caller's
+transaction is rolled back).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, select
+
+from models.body import Body
+from models.calendar_rules import PhaseKind
+from models.commands import (
+    AnswerSurvey,
+    Command,
+    Convene,
+    CreateCycle,
+    RecordResolution,
+    RecordSession,
+    ReviewFigures,
+    ReviewTask,
+    SubmitFigures,
+    SubmitTask,
+)
+from models.cycle import Cycle, Deadline, Phase, Task, TaskStatus
+from models.decisions import Resolution, SessionTrigger
+from models.errors import NotFoundError
+from models.organisation import Department, Faction
+from models.submissions import Submission, SubmissionStatus
+from models.transitions import (
+    Event,
+    answer_survey,
+    record_resolution,
+    record_session,
+    review_task,
+    submit_task,
+)
+from services.cycles import create_cycle, get_cycle
+from services.decisions import convene_session, find_faction
+
+# the Prefect flow (web.flows.FLOWS, flows/deployments.py) that carries each phase on
+PHASE_FLOWS = {
+    PhaseKind.evaluation: "evaluation",
+    PhaseKind.survey: "survey",
+    PhaseKind.forum: "forum",
+    PhaseKind.retreat: "retreat",
+    PhaseKind.resolution: "resolution",
+    PhaseKind.planning: "planning",
+    PhaseKind.budget_resolution: "budget-resolution",
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a decision did: its events, the cycle's year, the flow to run next (None: none),
+    and the row it wrote (a Cycle, Submission or Resolution) for callers that show it."""
+
+    events: list[Event]
+    year: int
+    flow: str | None
+    record: Any = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Context:
+    session: Session
+    body: Body
+    now: dt.datetime
+    actor: str
+
+    @property
+    def today(self) -> dt.date:
+        return self.body.local_date(self.now)
+
+    def cycle(self, year: int) -> Cycle:
+        return get_cycle(session=self.session, body=self.body, year=year)
+
+
+Handler = Callable[[Any, Context], Outcome]
+
+
+def handle(
+    command: Command, *, session: Session, body: Body, now: dt.datetime, actor: str
+) -> Outcome:
+    """Carry out `command` at `now` for `actor`; see the module's docstring."""
+    handler = HANDLERS[type(command)]
+    return handler(command, Context(session, body, now, actor))
+
+
+def _session_flow(cycle: Cycle) -> str:
+    return PHASE_FLOWS[PhaseKind.retreat if cycle.election_year else PhaseKind.forum]
+
+
+def create_cycle_(command: CreateCycle, ctx: Context) -> Outcome:
+    cycle = create_cycle(
+        session=ctx.session, body=ctx.body, year=command.year, now=ctx.now, actor=ctx.actor
+    )
+    return Outcome([], command.year, "annual-cycle", cycle)
+
+
+def answer_survey_(command: AnswerSurvey, ctx: Context) -> Outcome:
+    cycle = ctx.cycle(command.year)
+    faction = find_faction(session=ctx.session, body=ctx.body, name=command.faction)
+    events = answer_survey(
+        cycle,
+        faction,
+        need=command.need,
+        comment=command.comment,
+        session=ctx.session,
+        now=ctx.now,
+        actor=ctx.actor,
+        today=ctx.today,
+    )
+    return Outcome(events, command.year, PHASE_FLOWS[PhaseKind.survey])
+
+
+def convene_(command: Convene, ctx: Context) -> Outcome:
+    cycle = ctx.cycle(command.year)
+    events = convene_session(
+        session=ctx.session,
+        body=ctx.body,
+        cycle=cycle,
+        trigger=SessionTrigger.administration,
+        reason=command.reason,
+        now=ctx.now,
+        actor=ctx.actor,
+    )
+    return Outcome(events, command.year, _session_flow(cycle))
+
+
+def record_session_(command: RecordSession, ctx: Context) -> Outcome:
+    cycle = ctx.cycle(command.year)
+    events = record_session(
+        cycle,
+        held_on=command.held_on,
+        change_set=command.change_set,
+        session=ctx.session,
+        now=ctx.now,
+        actor=ctx.actor,
+        today=ctx.today,
+    )
+    return Outcome(events, command.year, _session_flow(cycle))
+
+
+def record_resolution_(command: RecordResolution, ctx: Context) -> Outcome:
+    cycle = ctx.cycle(command.year)
+    events = record_resolution(
+        cycle,
+        number=command.number,
+        adopted_on=command.adopted_on,
+        session=ctx.session,
+        now=ctx.now,
+        actor=ctx.actor,
+        today=ctx.today,
+    )
+    resolution = ctx.session.exec(select(Resolution).where(Resolution.cycle_id == cycle.id)).one()
+    return Outcome(events, command.year, PHASE_FLOWS[PhaseKind.resolution], resolution)
+
+
+def submit_figures(command: SubmitFigures, ctx: Context) -> Outcome:
+    from services.submissions import submit_workbook
+
+    submission = submit_workbook(
+        ctx.session,
+        ctx.body,
+        command.year,
+        command.content,
+        command.filename,
+        ctx.now,
+        ctx.actor,
+        command.department,
+    )
+    task = _task(submission.task_id, ctx)
+    phase, name, title = _task_names(task, ctx)
+    detail = f"{name}: {title} eingereicht (Meldevorlage, Versuch {submission.attempt})"
+    event = Event(ctx.today, phase, "task_submitted", detail)
+    return Outcome([event], command.year, PHASE_FLOWS[phase], submission)
+
+
+def review_figures(command: ReviewFigures, ctx: Context) -> Outcome:
+    from services.submissions import review_submission
+
+    submission = review_submission(
+        ctx.session,
+        ctx.body,
+        command.year,
+        command.department,
+        command.accept,
+        command.comment,
+        ctx.now,
+        ctx.actor,
+    )
+    task = _task(submission.task_id, ctx)
+    return Outcome(
+        [_reviewed(task, command.accept, ctx)], command.year, _task_flow(task, ctx), submission
+    )
+
+
+def submit_task_(command: SubmitTask, ctx: Context) -> Outcome:
+    """Deliver a task; a task that is not open (any more) is left as it is: no events."""
+    task = _task(command.task_id, ctx)
+    year = ctx.session.get_one(Cycle, task.cycle_id).year
+    if not submit_task(task, session=ctx.session, now=ctx.now, actor=ctx.actor):
+        return Outcome([], year, None)
+    phase, name, title = _task_names(task, ctx)
+    event = Event(ctx.today, phase, "task_submitted", f"{name}: {title} eingereicht")
+    return Outcome([event], year, PHASE_FLOWS[phase])
+
+
+def review_task_(command: ReviewTask, ctx: Context) -> Outcome:
+    """Accept or return a submitted task; a waiting workbook is reviewed with it (accepting
+    takes over its figures). Already reviewed: no events."""
+    task = _task(command.task_id, ctx)
+    cycle = ctx.session.get_one(Cycle, task.cycle_id)
+    if task.department_id is not None and _waiting_workbook(task, ctx):
+        department = ctx.session.get_one(Department, task.department_id)
+        figures = ReviewFigures(cycle.year, department.key, command.accept, command.comment)
+        return review_figures(figures, ctx)
+    reviewed = review_task(
+        task,
+        accept=command.accept,
+        comment=command.comment,
+        session=ctx.session,
+        now=ctx.now,
+        actor=ctx.actor,
+    )
+    if not reviewed:
+        return Outcome([], cycle.year, None)
+    return Outcome([_reviewed(task, command.accept, ctx)], cycle.year, _task_flow(task, ctx))
+
+
+HANDLERS: dict[type, Handler] = {
+    CreateCycle: create_cycle_,
+    AnswerSurvey: answer_survey_,
+    Convene: convene_,
+    RecordSession: record_session_,
+    RecordResolution: record_resolution_,
+    SubmitFigures: submit_figures,
+    ReviewFigures: review_figures,
+    SubmitTask: submit_task_,
+    ReviewTask: review_task_,
+}
+
+
+def _task(task_id: int, ctx: Context) -> Task:
+    task = ctx.session.get(Task, task_id)
+    if task is None or task.body_id != ctx.body.id:
+        raise NotFoundError(f"Die Aufgabe {task_id} gibt es nicht.", field="task_id")
+    return task
+
+
+def _task_names(task: Task, ctx: Context) -> tuple[PhaseKind, str, str]:
+    """The task's phase, its assignee's name and its title, for the timeline."""
+    deadline, kind = ctx.session.exec(
+        select(Deadline, Phase.kind)
+        .join(Phase, Deadline.phase_id == Phase.id)
+        .where(Deadline.id == task.deadline_id)
+    ).one()
+    assignee = ctx.session.get(Department, task.department_id) if task.department_id else None
+    if assignee is None and task.faction_id:
+        assignee = ctx.session.get(Faction, task.faction_id)  # type: ignore[assignment]
+    name = assignee.name if assignee is not None else task.assignee
+    return PhaseKind(kind), name, deadline.title
+
+
+def _task_flow(task: Task, ctx: Context) -> str:
+    return PHASE_FLOWS[_task_names(task, ctx)[0]]
+
+
+def _reviewed(task: Task, accept: bool, ctx: Context) -> Event:
+    phase, name, title = _task_names(task, ctx)
+    if accept:
+        return Event(ctx.today, phase, "task_accepted", f"{name}: {title} angenommen")
+    return Event(ctx.today, phase, "task_returned", f"{name}: {title} zurückgegeben")
+
+
+def _waiting_workbook(task: Task, ctx: Context) -> bool:
+    return (
+        TaskStatus(task.status) == TaskStatus.submitted
+        and ctx.session.exec(
+            select(Submission.id).where(
+                Submission.task_id == task.id, Submission.status == SubmissionStatus.submitted
+            )
+        ).first()
+        is not None
+    )
