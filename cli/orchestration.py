@@ -216,9 +216,9 @@ def simulate(
     Läuft mit denselben Flows und Regeln; ein Skript steht für die Menschen.
     Beispiel: kreislauf simulate 2027 --json
     """
-    from models.inputs import check_year
     from config.loader import load_body_config
     from config.settings import SHIPPED_BODIES
+    from models.inputs import check_year
     from services.simulation import load_script
 
     check_year(year)
