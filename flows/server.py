@@ -3,6 +3,8 @@
 Schedules do not run on Prefect's ephemeral server, so on the embedded default `serve` starts
 the full server (API, UI, scheduler) as a subprocess with its SQLite database under the data
 directory, and records its address so that other commands (`forum convene`) can use it.
+`simulate --prefect` starts a temporary one the same way. Each server runs in a session of
+its own and is stopped with its process group, whatever ends the command.
 Nothing here imports prefect: the environment must be set before prefect is imported.
 """
 
@@ -15,7 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -62,6 +64,136 @@ def _port_free(host: str, port: int) -> bool:
     return True
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def _spawn(command: list[str], *, env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    """Start a server in a session of its own, its output in `log_path` (never our stdout:
+    a pipe held by a leftover server keeps `kreislauf ... | grep` waiting). Killed with its
+    whole process group by `_stop`; on Linux also when this process dies without cleaning up."""
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            command,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent(),
+        )
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """For the child, before exec: SIGTERM when the parent dies (Linux prctl
+    PR_SET_PDEATHSIG). libc is looked up here, in the parent: the child only calls it."""
+    if sys.platform != "linux":
+        return None
+    import ctypes
+    import signal
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return lambda: prctl(1, int(signal.SIGTERM))
+
+
+def _stop(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
+    """Terminate the server's process group, then kill it if it does not go in `grace` s."""
+    import signal
+
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            process.wait(timeout=wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    process.poll()
+
+
+def _wait_healthy(
+    process: subprocess.Popen[bytes], api_url: str, timeout: float, what: str, log_path: Path
+) -> None:
+    deadline = time.monotonic() + timeout
+    while not healthy(api_url):
+        if process.poll() is not None:
+            raise ServerError(f"{what} ist beim Start beendet worden; siehe {log_path}.")
+        if time.monotonic() > deadline:
+            raise ServerError(f"{what} antwortet nach {timeout:g} s nicht; siehe {log_path}.")
+        time.sleep(0.25)
+
+
+class ServerError(KreislaufError):
+    """A Prefect server did not start: a problem of the machine, not of the input."""
+
+    exit_code = 1
+
+
+def _uvicorn(host: str, port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "prefect.server.api.server:create_app",
+        "--host",
+        host,
+        "--port",
+        str(port),
+    ]
+
+
+TEMPORARY_STARTUP_TIMEOUT = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
+
+
+def startup_timeout(default: float = 90.0) -> float:
+    """Seconds a temporary server may take to start: prefect's setting for its own ephemeral
+    server, if set, so that one knob bounds both."""
+    try:
+        return float(os.environ[TEMPORARY_STARTUP_TIMEOUT])
+    except (KeyError, ValueError):
+        return default
+
+
+@contextmanager
+def temporary_server(home: Path, *, startup_timeout: float) -> Iterator[str]:
+    """A Prefect API server for one command (no UI, no scheduler, its database under `home`):
+    yields its API URL; stopped, with every process it started, when the block ends, also on
+    a start time-out, an error or Ctrl-C."""
+    home.mkdir(parents=True, exist_ok=True)
+    host = "127.0.0.1"
+    port = free_port(host)
+    api_url = f"http://{host}:{port}/api"
+    log_path = home / "server.log"
+    process = _spawn(
+        _uvicorn(host, port),
+        env={
+            **os.environ,
+            "PREFECT_HOME": str(home),
+            "PREFECT_API_URL": api_url,
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_UI_ENABLED": "false",
+            "PREFECT__SERVER_EPHEMERAL": "1",  # the services a flow run needs, no more
+            "PREFECT__SERVER_FINAL": "1",
+            "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED": "false",
+            "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false",
+        },
+        log_path=log_path,
+    )
+    try:
+        _wait_healthy(process, api_url, startup_timeout, "Der temporäre Prefect-Server", log_path)
+        yield api_url
+    finally:
+        _stop(process)
+
+
 @contextmanager
 def local_server(
     data_dir: Path, *, host: str, port: int, startup_timeout: float = 120.0
@@ -73,49 +205,21 @@ def local_server(
     Path(environment["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     api_url = f"http://{host}:{port}/api"
     log_path = Path(environment["PREFECT_HOME"]) / "server.log"
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "prefect.server.api.server:create_app",
-                "--host",
-                host,
-                "--port",
-                str(port),
-            ],
-            env={
-                **os.environ,
-                **environment,
-                "PREFECT_API_URL": api_url,
-                "PREFECT_UI_API_URL": api_url,
-            },
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    process = _spawn(
+        _uvicorn(host, port),
+        env={
+            **os.environ,
+            **environment,
+            "PREFECT_API_URL": api_url,
+            "PREFECT_UI_API_URL": api_url,
+        },
+        log_path=log_path,
+    )
     state_file = data_dir / STATE_FILE
     try:
-        deadline = time.monotonic() + startup_timeout
-        while not healthy(api_url):
-            if process.poll() is not None:
-                raise KreislaufError(
-                    f"Der Prefect-Server ist beim Start beendet worden; siehe {log_path}."
-                )
-            if time.monotonic() > deadline:
-                raise KreislaufError(
-                    f"Der Prefect-Server antwortet nach {startup_timeout:.0f} s "
-                    f"nicht; siehe {log_path}."
-                )
-            time.sleep(0.5)
+        _wait_healthy(process, api_url, startup_timeout, "Der Prefect-Server", log_path)
         state_file.write_text(json.dumps({"api_url": api_url, "pid": process.pid}))
         yield api_url
     finally:
         state_file.unlink(missing_ok=True)
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process, grace=20.0)

@@ -1,0 +1,103 @@
+"""`kreislauf tick`: bring the cycle up to a day, as the daily deployments would, without
+Prefect (services.daily)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from cli.app import actor, app, body_session, console, engine, now, user_errors
+
+
+@app.command()
+@user_errors
+def tick(
+    year: Annotated[
+        int | None,
+        typer.Argument(metavar="[JAHR]", help="Nur dieser Kreislauf (Standard: alle laufenden)."),
+    ] = None,
+    on: Annotated[
+        str | None,
+        typer.Option(
+            "--on",
+            metavar="DATUM",
+            help="Tag (JJJJ-MM-TT oder TT.MM.JJJJ), Standard: heute.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Ereignisse als JSON-Liste.")] = False,
+) -> None:
+    """Den Tag abarbeiten wie die täglichen Läufe: Phasen abgleichen (06:00), Erinnerungen
+    festlegen und versenden (07:00), hier im Prozess, ohne Prefect-Server.
+
+    Öffnet, was an dem Tag beginnt, schließt, was erledigt oder abgelaufen ist; ein zweiter
+    Aufruf für denselben Tag ändert nichts. Ohne Versandweg (KREISLAUF_EMAIL_URL,
+    KREISLAUF_NOTIFY_CONFIG) bleiben die Nachrichten im Postausgang.
+    Beispiel: kreislauf tick 2027 --on 2027-02-01
+    """
+    from cli.render import check_year, parse_day
+    from services.cycles import get_cycle
+    from services.daily import day_instants
+    from services.daily import tick as run_tick
+
+    if year is not None:
+        check_year(year)
+    day = parse_day(on, "--on") if on else None
+    with body_session() as (session, body):
+        if year is not None:
+            get_cycle(session=session, body=body, year=year)  # none: refused, nothing written
+        if day is None:
+            moment = now(body.timezone)  # today: everything at the one clock read
+            reconcile_at = remind_at = moment
+        else:
+            reconcile_at, remind_at = day_instants(day, body.timezone)
+    result = run_tick(
+        engine(),
+        body=body,
+        year=year,
+        reconcile_at=reconcile_at,
+        remind_at=remind_at,
+        actor=actor(),
+    )
+    if as_json:
+        sys.stdout.write(json.dumps(result.events, ensure_ascii=False, indent=2) + "\n")
+        return
+    _print_tick(result, body.name)
+
+
+def _print_tick(result, body_name: str) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from cli.orchestration import PHASE_SHORT
+    from cli.render import german_date, plural, weekday
+
+    out = console()
+    out.print(f"{weekday(result.day)}, {german_date(result.day)} – {body_name}")
+    if not result.events:
+        out.print("  Abgleich: nichts fällig.")
+    for event in result.events:
+        day = dt.date.fromisoformat(event["date"])
+        out.print(
+            f"  {german_date(day)}  {PHASE_SHORT[event['phase']]}: {event['detail']}",
+            markup=False,
+        )
+    reminded, delivered = result.reminded, result.delivered
+    summary = (
+        f"Erinnerungen: {reminded.reminders} neu festgelegt "
+        f"({plural(reminded.messages, 'Empfänger', 'Empfänger')}). "
+    )
+    if delivered.channel:
+        summary += (
+            f"Nachrichten: {delivered.sent} gesendet, {delivered.retrying} werden wiederholt, "
+            f"{delivered.failed} endgültig fehlgeschlagen."
+        )
+    else:
+        summary += (
+            f"Nachrichten: {delivered.digests} in den Postausgang gelegt; kein Versandweg "
+            "eingerichtet, sie warten dort (kreislauf reminders log)."
+        )
+    out.print(summary, markup=False)
+    for error in delivered.errors:
+        out.print(f"  • {error}", markup=False)
