@@ -119,15 +119,30 @@ def _stop(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
 
 
 def _wait_healthy(
-    process: subprocess.Popen[bytes], api_url: str, timeout: float, what: str, log_path: Path
+    process: subprocess.Popen[bytes],
+    api_url: str,
+    timeout: float,
+    what: str,
+    see: Callable[[], str],
 ) -> None:
+    """Until the server answers; a German error (with `see()`: where to look) when it ends
+    or does not answer within `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while not healthy(api_url):
         if process.poll() is not None:
-            raise ServerError(f"{what} ist beim Start beendet worden; siehe {log_path}.")
+            raise ServerError(f"{what} ist beim Start beendet worden{see()}.")
         if time.monotonic() > deadline:
-            raise ServerError(f"{what} antwortet nach {timeout:g} s nicht; siehe {log_path}.")
+            raise ServerError(f"{what} antwortet nach {timeout:g} s nicht{see()}.")
         time.sleep(0.25)
+
+
+def _last_line(log_path: Path) -> str:
+    """The log's last line, for a log that is deleted with its temporary directory."""
+    try:
+        lines = [line for line in log_path.read_text(errors="replace").splitlines() if line.strip()]
+    except OSError:
+        return ""
+    return f" (zuletzt: {lines[-1].strip()[:200]})" if lines else ""
 
 
 class ServerError(KreislaufError):
@@ -188,7 +203,13 @@ def temporary_server(home: Path, *, startup_timeout: float) -> Iterator[str]:
         log_path=log_path,
     )
     try:
-        _wait_healthy(process, api_url, startup_timeout, "Der temporäre Prefect-Server", log_path)
+        _wait_healthy(
+            process,
+            api_url,
+            startup_timeout,
+            "Der temporäre Prefect-Server",
+            lambda: _last_line(log_path),
+        )
         yield api_url
     finally:
         _stop(process)
@@ -217,7 +238,9 @@ def local_server(
     )
     state_file = data_dir / STATE_FILE
     try:
-        _wait_healthy(process, api_url, startup_timeout, "Der Prefect-Server", log_path)
+        _wait_healthy(
+            process, api_url, startup_timeout, "Der Prefect-Server", lambda: f"; siehe {log_path}"
+        )
         state_file.write_text(json.dumps({"api_url": api_url, "pid": process.pid}))
         yield api_url
     finally:
