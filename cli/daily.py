@@ -85,18 +85,18 @@ def _print_tick(result, body_name: str) -> None:  # type: ignore[no-untyped-def]
         )
     reminded, delivered = result.reminded, result.delivered
     summary = (
-        f"Erinnerungen: {reminded.reminders} neu festgelegt "
-        f"({plural(reminded.messages, 'Empfänger', 'Empfänger')}). "
+        f"Erinnerungen: {reminded.reminders} neu festgelegt, "
+        f"{plural(reminded.messages, 'Nachricht', 'Nachrichten')} (eine je Empfänger). "
     )
     if delivered.channel:
         summary += (
-            f"Nachrichten: {delivered.sent} gesendet, {delivered.retrying} werden wiederholt, "
+            f"Versand: {delivered.sent} gesendet, {delivered.retrying} werden wiederholt, "
             f"{delivered.failed} endgültig fehlgeschlagen."
         )
     else:
         summary += (
-            f"Nachrichten: {delivered.digests} in den Postausgang gelegt; kein Versandweg "
-            "eingerichtet, sie warten dort (kreislauf reminders log)."
+            "Kein Versandweg eingerichtet (KREISLAUF_EMAIL_URL, KREISLAUF_NOTIFY_CONFIG): "
+            "die Nachrichten warten im Postausgang (kreislauf reminders log)."
         )
     out.print(summary, markup=False)
     for error in delivered.errors:

@@ -127,7 +127,6 @@ def sweep_reminders(
 @dataclass
 class Delivered:
     channel: bool  # a channel is configured; without one the messages wait in the outbox
-    digests: int = 0  # messages grouped into the outbox now
     sent: int = 0
     retrying: int = 0
     failed: int = 0
@@ -142,16 +141,14 @@ def deliver(engine: sa.Engine, *, now: dt.datetime, workers: int = 1) -> Deliver
     from notifications.dispatcher import dispatch, group_digests
 
     settings = Settings()
-    digests = group_digests(engine, now)
+    group_digests(engine, now)
     channels = channels_from(settings) if settings.email_url or settings.notify_config else None
     if channels is None or not channels.describe():
-        return Delivered(channel=False, digests=digests)
+        return Delivered(channel=False)
     report = dispatch(
         engine=engine, channels=channels, now=now, base_url=settings.base_url, processes=workers
     )
-    return Delivered(
-        True, digests, report.sent, report.retrying, report.failed, list(report.errors)
-    )
+    return Delivered(True, report.sent, report.retrying, report.failed, list(report.errors))
 
 
 @dataclass
