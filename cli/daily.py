@@ -84,19 +84,22 @@ def _print_tick(result, body_name: str) -> None:  # type: ignore[no-untyped-def]
             markup=False,
         )
     reminded, delivered = result.reminded, result.delivered
-    summary = (
-        f"Erinnerungen: {reminded.reminders} neu festgelegt, "
-        f"{plural(reminded.messages, 'Nachricht', 'Nachrichten')} (eine je Empfänger). "
-    )
-    if delivered.channel:
-        summary += (
-            f"Versand: {delivered.sent} gesendet, {delivered.retrying} werden wiederholt, "
-            f"{delivered.failed} endgültig fehlgeschlagen."
+    if reminded.reminders:
+        summary = (
+            f"Erinnerungen: {reminded.reminders} neu festgelegt, "
+            f"{plural(reminded.messages, 'Nachricht', 'Nachrichten')} (eine je Empfänger)."
         )
     else:
+        summary = "Erinnerungen: keine neuen fällig."
+    if delivered.channel:
         summary += (
-            "Kein Versandweg eingerichtet (KREISLAUF_EMAIL_URL, KREISLAUF_NOTIFY_CONFIG): "
-            "die Nachrichten warten im Postausgang (kreislauf reminders log)."
+            f" Versand: {delivered.sent} gesendet, {delivered.retrying} werden wiederholt, "
+            f"{delivered.failed} endgültig fehlgeschlagen."
+        )
+    elif reminded.reminders:
+        summary += (
+            " Kein Versandweg eingerichtet (KREISLAUF_EMAIL_URL, KREISLAUF_NOTIFY_CONFIG): "
+            "sie warten im Postausgang (kreislauf reminders log)."
         )
     out.print(summary, markup=False)
     for error in delivered.errors:

@@ -58,7 +58,7 @@ def test_tick_opens_the_evaluation_and_the_preview_then_lists_reminders(ready: C
     assert (
         sum("Ist-Werte der Kennzahlen melden (fällig 19.02.2027)" in line for line in lines) == 10
     )
-    assert lines[-1].startswith("Erinnerungen: 0 neu festgelegt")
+    assert lines[-1] == "Erinnerungen: keine neuen fällig."
     status = ready("status", "2027", "--on", "2027-02-01")
     row = next(line for line in status.stdout.splitlines() if "Evaluierung der" in line)
     assert "│ 01.02.2027 │ 30.04.2027 │ offen" in row
@@ -78,7 +78,7 @@ def test_a_second_tick_of_the_same_day_changes_nothing(ready: Cli, engine: sa.En
     again = ready("tick", "--on", "2027-02-05")
     assert again.exit_code == 0, again.output
     assert "Abgleich: nichts fällig." in again.stdout
-    assert "Erinnerungen: 0 neu festgelegt" in again.stdout
+    assert "Erinnerungen: keine neuen fällig." in again.stdout
     assert row_counts(engine) == before
     with session_scope(engine) as session:
         waiting = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "digest")).all()
