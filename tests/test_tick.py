@@ -152,3 +152,20 @@ def test_tick_has_german_help(tmp_path: Path) -> None:
     result = Cli(f"sqlite:///{tmp_path / 'help.db'}")("tick", "--help")
     assert result.exit_code == 0
     assert "wie die täglichen Läufe" in " ".join(result.stdout.split())
+
+
+def test_phases_that_become_due_run_once_each_the_same_day() -> None:
+    from models.calendar_rules import PhaseKind
+    from services.daily import run_due
+
+    forum, resolution = ("lö", 2027, PhaseKind.forum), ("lö", 2027, PhaseKind.resolution)
+    due = [[forum], [forum, resolution], [forum, resolution]]  # forum stays due (cannot move)
+    ran: list[tuple[str, int, PhaseKind]] = []
+
+    def run(slug: str, year: int, kind: PhaseKind) -> list[dict[str, str]]:
+        ran.append((slug, year, kind))
+        return [{"phase": kind.value}]
+
+    events = run_due(lambda: due.pop(0) if due else [], run)
+    assert ran == [forum, resolution]
+    assert events == [{"phase": "forum"}, {"phase": "resolution"}]
