@@ -71,10 +71,10 @@ def _print_tick(result, body_name: str) -> None:  # type: ignore[no-untyped-def]
     import datetime as dt
 
     from cli.orchestration import PHASE_SHORT
-    from cli.render import german_date, plural, weekday
+    from models.german import german_date, plural, weekday_name
 
     out = console()
-    out.print(f"{weekday(result.day)}, {german_date(result.day)} – {body_name}")
+    out.print(f"{weekday_name(result.day)}, {german_date(result.day)} – {body_name}")
     if not result.events:
         out.print("  Abgleich: nichts fällig.")
     for event in result.events:

@@ -25,6 +25,7 @@ from cli.app import (
     user_errors,
 )
 from cli.decisions import YEAR, forum_app, print_events
+from cli.signals import STOPPING, stop_on_signals
 
 
 def _data_dir() -> Path:
@@ -90,7 +91,7 @@ def serve(
             f"Datenbank: {_hidden(database_url())}; täglicher Abgleich: cron "
             f"'{DAILY_TICK}' Europe/Berlin. Beenden mit Strg-C."
         )
-        _stop_on_signals()
+        stop_on_signals()
         from cli.web import web_beside
 
         try:
@@ -103,25 +104,9 @@ def serve(
         except BaseException:
             # A signal may land inside an import or a library call that wraps the
             # KeyboardInterrupt in its own error; once asked to stop, any of them is the stop.
-            if not _STOPPING:
+            if not STOPPING:
                 raise
     out.print("kreislauf serve beendet.")
-
-
-_STOPPING: list[int] = []  # the signals received by `serve`
-
-
-def _stop_on_signals() -> None:
-    """Ctrl-C and SIGTERM stop `serve` cleanly, even when started with SIGINT ignored
-    (a background job of a non-interactive shell inherits that)."""
-    import signal
-
-    def stop(signum, frame):  # type: ignore[no-untyped-def]
-        _STOPPING.append(signum)
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
 
 
 def _hidden(url: str) -> str:
@@ -419,7 +404,7 @@ def _print_timeline(events: list[dict[str, str]], title: str) -> None:
 
     from rich.table import Table
 
-    from cli.render import german_date, weekday
+    from models.german import german_date, weekday_name
 
     table = Table(title=title)
     for column in ("Datum", "Phase", "Ereignis", "Einzelheiten"):
@@ -427,7 +412,7 @@ def _print_timeline(events: list[dict[str, str]], title: str) -> None:
     previous = None
     for event in events:
         day = dt.date.fromisoformat(event["date"])
-        shown = f"{weekday(day)[:2]} {german_date(day)}" if event["date"] != previous else ""
+        shown = f"{weekday_name(day)[:2]} {german_date(day)}" if event["date"] != previous else ""
         table.add_row(
             shown,
             PHASE_SHORT[event["phase"]],

@@ -28,7 +28,8 @@ def preview(
     """
     from rich.table import Table
 
-    from cli.render import check_year, german_date, parse_day
+    from cli.render import check_year, parse_day
+    from models.german import german_date
     from notifications.preview import preview_day
 
     check_year(year)
@@ -81,8 +82,9 @@ def send(
 
     Beispiel: KREISLAUF_EMAIL_URL="mailtos://..." kreislauf reminders send --workers 2
     """
-    from config.settings import Settings, channels_from
+    from config.settings import Settings
     from models.db import require_current_schema, session_scope
+    from notifications.channels import channels_from
     from notifications.dispatcher import dispatch
     from notifications.sweep import sweep
 
@@ -133,7 +135,8 @@ def log(
     from sqlmodel import select
 
     from models.errors import KreislaufError
-    from notifications.outbox import OutboxMessage, OutboxStatus
+    from models.german import german_datetime
+    from models.outbox import OutboxMessage, OutboxStatus
 
     if status and status not in {s.value for s in OutboxStatus}:
         raise KreislaufError(f"--status: {status!r}; erlaubt: pending, sent, failed.")
@@ -148,7 +151,7 @@ def log(
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(
-            row.created_at.strftime("%d.%m.%Y %H:%M"),
+            german_datetime(row.created_at, "UTC"),
             labels[row.status],
             row.kind,
             row.address,
@@ -195,7 +198,7 @@ def absence_list() -> None:
     """Eingetragene Abwesenheiten mit Vertretung."""
     from rich.table import Table
 
-    from cli.render import german_date
+    from models.german import german_date
     from services.absences import list_absences
 
     with body_session() as (session, body):

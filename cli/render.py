@@ -1,15 +1,11 @@
-"""German formatting of dates for the terminal, and parsing of dates people type."""
+"""Parsing of dates and years people type at the terminal."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from models.calendar_rules import WEEKDAY_NAMES_DE, german_date  # noqa: F401 (re-export)
 from models.errors import KreislaufError
-
-
-def weekday(day: dt.date) -> str:
-    return WEEKDAY_NAMES_DE[day.weekday()]
+from models.german import german_date  # noqa: F401 (re-export for cli.figures until it moves)
 
 
 def parse_day(text: str, option: str) -> dt.date:
@@ -22,10 +18,6 @@ def parse_day(text: str, option: str) -> dt.date:
     raise KreislaufError(
         f"{option}: {text!r} ist kein Datum (erwartet JJJJ-MM-TT oder TT.MM.JJJJ)."
     )
-
-
-def plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
 
 
 def check_year(year: int) -> int:

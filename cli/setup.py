@@ -61,7 +61,7 @@ def init(
             "behalten ihre Termine."
         )
         return
-    from cli.render import plural
+    from models.german import plural
 
     counts = [
         plural(len(config.strategy.fields), "Handlungsfeld", "Handlungsfelder"),
@@ -91,7 +91,7 @@ def strategy_show() -> None:
     """
     from rich.table import Table
 
-    from cli.render import german_date
+    from models.german import german_date
     from services.strategy import strategy_view
 
     with body_session() as (session, body):
@@ -183,7 +183,8 @@ def calendar(
     """
     from rich.table import Table
 
-    from cli.render import check_year, german_date, weekday
+    from cli.render import check_year
+    from models.german import german_date, weekday_name
 
     check_year(year)
     from services.cycles import deadline_views
@@ -217,7 +218,7 @@ def calendar(
     for deadline in deadlines:
         table.add_row(
             german_date(deadline.due),
-            weekday(deadline.due),
+            weekday_name(deadline.due),
             deadline.title,
             deadline.phase_title,
             _responsible(deadline.responsible_spec, deadline.responsible),
@@ -252,7 +253,8 @@ def status(
     """
     from rich.table import Table
 
-    from cli.render import check_year, german_date, parse_day, plural
+    from cli.render import check_year, parse_day
+    from models.german import days, german_date
 
     check_year(year)
     from services.cycles import cycle_view
@@ -297,7 +299,7 @@ def status(
             task.deadline_title,
             german_date(task.due),
             task.status.label,
-            plural(task.days_overdue, "Tag", "Tage") if task.days_overdue else "–",
+            days(task.days_overdue) if task.days_overdue else "–",
             end_section=False,
         )
         previous = task.assignee

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from cli.app import actor, app, body_session, console, database_url, now, state, user_errors
+from cli.signals import stop_on_signals
 
 user_app = typer.Typer(help="Benutzer der Weboberfläche und API-Token.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
@@ -36,9 +37,7 @@ def web(host: HOST = "127.0.0.1", port: PORT = 8000) -> None:
     Benutzer legt `kreislauf user add` an. Sitzungen überdauern einen Neustart nur mit
     KREISLAUF_SECRET_KEY. Beispiel: kreislauf web --port 8000
     """
-    from cli.orchestration import _stop_on_signals
-
-    _stop_on_signals()
+    stop_on_signals()
     try:
         with web_beside(host, port) as thread:
             while thread.is_alive():

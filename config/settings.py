@@ -47,10 +47,3 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
-
-
-def channels_from(settings: Settings):  # type: ignore[no-untyped-def]
-    """The configured delivery channels (imports apprise: only commands that send call it)."""
-    from notifications.channels import Channels
-
-    return Channels(config_path=settings.notify_config, email_url=settings.email_url)

@@ -8,7 +8,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from models.calendar_rules import PhaseKind
+from models.calendar_rules.spec import PhaseKind
 from models.types import UTCDateTime
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from models.calendar_rules import PhaseKind
+from models.calendar_rules.spec import PhaseKind
 from models.cycle import CycleStatus, PhaseStatus, TaskStatus
 from models.decisions import SessionKind, SessionStatus
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
-from models.calendar_rules import WorkingDays
+from models.calendar_rules.working_days import WorkingDays
 
 
 class ReminderPolicy(BaseModel):

@@ -10,6 +10,8 @@ from models.body import Body
 from models.cycle import Cycle, Deadline, Phase, Task
 from models.decisions import Resolution, StrategySession, SurveyAnswer
 from models.organisation import Absence, Committee, Contact, Department, Faction
+from models.outbox import OutboxMessage
+from models.reminders import Reminder
 from models.strategy import (
     FieldOfAction,
     GuidingThought,
@@ -24,8 +26,6 @@ from models.strategy import (
     StrategyVersion,
 )
 from models.submissions import Submission, SubmissionFigure, SubmissionMeasure
-from notifications.outbox import OutboxMessage
-from notifications.reminders import Reminder
 
 metadata = SQLModel.metadata
 

@@ -25,8 +25,9 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
+from models.german import HUGE
 from models.strategy import MeasureStatus
-from models.workbook import (
+from models.workbook_layout import (
     CSV_SHEET_COLUMN,
     FIGURES,
     INFO,
@@ -45,6 +46,7 @@ from models.workbook import (
     Percent,
     Sheet,
     figure_headers,
+    figure_number,
 )
 
 
@@ -143,20 +145,6 @@ def parse_number(value: Any, unit: str) -> float:
     if _PLAIN.fullmatch(text):
         return float(text.replace(",", "."))
     raise ValueError(f"„{value}“ ist keine Zahl")
-
-
-HUGE = 1e15  # beyond any key figure of a district; also where floats stop being exact
-
-
-def german_number(value: float) -> str:
-    """1234.5 -> "1.234,5"; very large numbers short: 1e300 -> "1,0e300"."""
-    if not math.isfinite(value):
-        return {"inf": "unendlich", "-inf": "minus unendlich"}.get(str(value), "keine Zahl")
-    if abs(value) >= HUGE:
-        mantissa, exponent = f"{value:.1e}".split("e")
-        return f"{mantissa.replace('.', ',')}e{int(exponent)}"
-    text = f"{value:,.6f}".rstrip("0").rstrip(".")
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 # --------------------------------------------------------------------------- places
@@ -356,26 +344,22 @@ def _actual(
         problems.append(f"{place(number, 5)}: {error}")
         return None
     if not math.isfinite(actual):
-        problems.append(f"{place(number, 5)}: {german_number(actual)} ist keine gültige Zahl")
+        problems.append(f"{place(number, 5)}: {figure_number(actual)} ist keine gültige Zahl")
         return None
     low, high = spec.plausible_min, spec.plausible_max
     if (low is not None and actual < low) or (high is not None and actual > high):
         problems.append(
-            f"{place(number, 5)}: {german_number(actual)} liegt außerhalb des plausiblen "
-            f"Bereichs {_bound(low)} bis {_bound(high)} {spec.unit}"
+            f"{place(number, 5)}: {figure_number(actual)} liegt außerhalb des plausiblen "
+            f"Bereichs {figure_number(low)} bis {figure_number(high)} {spec.unit}"
         )
         return None
     if (low is None or high is None) and abs(actual) >= HUGE:
         problems.append(
-            f"{place(number, 5)}: {german_number(actual)} ist unplausibel groß "
-            f"(Betrag ab {german_number(HUGE)})"
+            f"{place(number, 5)}: {figure_number(actual)} ist unplausibel groß "
+            f"(Betrag ab {figure_number(HUGE)})"
         )
         return None
     return actual
-
-
-def _bound(value: float | None) -> str:
-    return "–" if value is None else german_number(value)
 
 
 def _known_row(

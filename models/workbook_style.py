@@ -9,7 +9,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from models.strategy import MeasureStatus
-from models.workbook import HEADER_FILL, INPUT_FILL, TITLE_ROWS, FigureRow, Template
+from models.workbook_layout import (
+    HEADER_FILL,
+    INPUT_FILL,
+    TITLE_ROWS,
+    FigureRow,
+    Template,
+    figure_number,
+)
 
 HEADER_ROW = TITLE_ROWS + 1
 
@@ -67,13 +74,13 @@ def _plausible(figure: FigureRow, cell: str) -> DataValidation:
     low, high = figure.plausible_min, figure.plausible_max
     if low is not None and high is not None:
         rule = {"operator": "between", "formula1": _formula(low), "formula2": _formula(high)}
-        hint = f"zwischen {_german(low)} und {_german(high)} {figure.unit}"
+        hint = f"zwischen {figure_number(low)} und {figure_number(high)} {figure.unit}"
     elif low is not None:
         rule = {"operator": "greaterThanOrEqual", "formula1": _formula(low)}
-        hint = f"ab {_german(low)} {figure.unit}"
+        hint = f"ab {figure_number(low)} {figure.unit}"
     elif high is not None:
         rule = {"operator": "lessThanOrEqual", "formula1": _formula(high)}
-        hint = f"bis {_german(high)} {figure.unit}"
+        hint = f"bis {figure_number(high)} {figure.unit}"
     else:
         rule = {"operator": "greaterThanOrEqual", "formula1": "-1E+300"}
         hint = "(z. B. 1.234,5)"
@@ -91,12 +98,6 @@ def _plausible(figure: FigureRow, cell: str) -> DataValidation:
 
 def _formula(value: float) -> str:
     return str(int(value)) if value == int(value) else repr(value)
-
-
-def _german(value: float) -> str:
-    from models.workbook_check import german_number
-
-    return german_number(value)
 
 
 def style_measures(sheet: Any, template: Template) -> None:

@@ -14,6 +14,7 @@ import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from config.settings import Settings
 from models.errors import KreislaufError
 
 
@@ -164,3 +165,8 @@ def _private(apprise, url: str) -> str:  # type: ignore[no-untyped-def]
     notifier = apprise.Apprise()
     notifier.add(url)
     return next((server.url(privacy=True) for server in notifier), "(ungültig)")
+
+
+def channels_from(settings: Settings) -> Channels:
+    """The configured delivery channels (imports apprise: only commands that send call it)."""
+    return Channels(config_path=settings.notify_config, email_url=settings.email_url)

@@ -1,22 +1,21 @@
 """The dispatcher: send what the outbox holds, record the outcome, retry with backoff.
 
-First the reminders the sweep wrote are grouped: one digest per recipient and day into the
-outbox, its reminders linked to it. A worker then claims a batch of due rows by setting a
-lease (`claimed_until`) in one UPDATE (on PostgreSQL with `FOR UPDATE SKIP LOCKED`), so two
-dispatchers never send the same row. The rows are read and digests rendered a few at a time;
-each is delivered channel by channel (a retry skips the channels that have it), and its
-outcome written in one short transaction while the lease holds: sent; or the error and the
-next attempt after the policy's backoff; or, after the last attempt, failed, and the
-controlling office is told. A crash between sending and recording can only repeat a send
-after the lease ends. With `processes` > 1, more dispatcher processes (forked or spawned,
-one per 500 due messages) claim batches the same way, so rendering and building e-mails use
-more cores."""
+First the day's reminders are grouped into digests (`notifications.digests`). A worker then
+claims a batch of due rows by setting a lease (`claimed_until`) in one UPDATE (on PostgreSQL
+with `FOR UPDATE SKIP LOCKED`), so two dispatchers never send the same row. The rows are read
+and digests rendered a few at a time; each is delivered channel by channel (a retry skips the
+channels that have it), and its outcome written in one short transaction while the lease holds:
+sent; or the error and the next attempt after the policy's backoff; or, after the last attempt,
+failed, and the controlling office is told. A crash between sending and recording can only
+repeat a send after the lease ends. With `processes` > 1, more dispatcher processes (forked or
+spawned, one per 500 due messages) claim batches the same way, so rendering and building e-mails
+use more cores.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -24,15 +23,13 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from models.body import Body
-from models.calendar_rules import WEEKDAY_NAMES_DE
-from models.cycle import Cycle, Deadline, Phase, Task
 from models.db import session_scope
-from models.organisation import Contact, ContactRole, Department, Faction
-from models.reminder_policy import ReminderPolicy, kind_label
+from models.organisation import Contact, ContactRole, Department
+from models.outbox import OutboxMessage, OutboxStatus
+from models.reminder_policy import ReminderPolicy
 from notifications.channels import Channels, DeliveryError, Outgoing
-from notifications.ics import CalendarEntry, deadlines_to_ics
-from notifications.outbox import Message, OutboxMessage, OutboxStatus, enqueue
-from notifications.reminders import Reminder
+from notifications.digests import digest_items, group_digests, prepare_digest
+from notifications.outbox import Message, enqueue
 from notifications.render import render
 
 LEASE = dt.timedelta(minutes=10)
@@ -44,62 +41,6 @@ class DispatchReport:
     retrying: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
-
-
-def group_digests(engine: sa.Engine, now: dt.datetime) -> int:
-    """Put the reminders that are in no message yet into one digest per recipient and day
-    (an outbox row each, rendered when it is sent); returns how many digests were added.
-    One grouping at a time (on PostgreSQL an advisory lock; SQLite has one writer anyway),
-    so two dispatchers never put the same reminder into two messages."""
-    reminder = Reminder.__table__  # type: ignore[attr-defined]
-    outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
-    run = uuid.uuid4().hex[:12]
-
-    def key(recipient: sa.ColumnElement[str], day: sa.ColumnElement[dt.date]) -> sa.ColumnElement:
-        return sa.literal("digest:") + recipient + ":" + sa.cast(day, sa.String) + ":" + run
-
-    recipient_id = sa.cast(sa.func.substr(reminder.c.recipient, 9), sa.Integer)
-    address = sa.case(
-        (
-            reminder.c.recipient.startswith("faction:"),
-            sa.select(Faction.email).where(Faction.id == recipient_id).scalar_subquery(),
-        ),
-        else_=sa.select(Contact.email).where(Contact.id == recipient_id).scalar_subquery(),
-    )
-    groups = (
-        sa.select(
-            sa.func.min(Task.body_id),
-            key(reminder.c.recipient, reminder.c.sent_on),
-            sa.literal("digest"),
-            reminder.c.recipient,
-            sa.func.coalesce(address, ""),
-            sa.literal(""),
-            sa.literal(""),
-            sa.literal([], outbox.c.tags.type),
-            sa.literal([], outbox.c.delivered_to.type),
-            sa.literal(now, outbox.c.created_at.type),
-            sa.literal(OutboxStatus.pending.value),
-            sa.literal(0),
-        )
-        .join(Task, Task.id == reminder.c.task_id)
-        .where(reminder.c.message_id.is_(None))
-        .group_by(reminder.c.recipient, reminder.c.sent_on)
-    )
-    columns = ["body_id", "key", "kind", "recipient", "address", "subject", "text", "tags"]
-    columns += ["delivered_to", "created_at", "status", "attempts"]
-    message = (
-        sa.select(outbox.c.id)
-        .where(outbox.c.key == key(reminder.c.recipient, reminder.c.sent_on))
-        .scalar_subquery()
-    )
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('group_digests'))"))
-        added = connection.execute(sa.insert(outbox).from_select(columns, groups)).rowcount
-        connection.execute(
-            sa.update(reminder).where(reminder.c.message_id.is_(None)).values(message_id=message)
-        )
-    return added
 
 
 def _due(now: dt.datetime) -> tuple[sa.ColumnElement[bool], ...]:
@@ -297,14 +238,14 @@ def _prepare(
             .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.pending)  # type: ignore[attr-defined]
             .order_by(OutboxMessage.id)  # type: ignore[arg-type]
         ).all()
-        items = _digest_items(session, [row.id for row in rows if row.kind == "digest"])
+        items = digest_items(session, [row.id for row in rows if row.kind == "digest"])
         prepared = []
         with session.no_autoflush:  # rendering changes rows; they are written with the outcome
             for row in rows:
                 attachments: tuple[tuple[str, bytes, str], ...] = ()
                 if row.kind == "digest":
                     found = items.get(row.id, [])
-                    attachments = _prepare_digest(session, row, found, base_url, now)
+                    attachments = prepare_digest(session, row, found, base_url, now)
                 outgoing = Outgoing(
                     subject=row.subject,
                     text=row.text,
@@ -458,135 +399,3 @@ def _tell_the_controlling_office(session: Session, row: OutboxMessage, now: dt.d
         body_id=row.body_id,
         now=now,
     )
-
-
-# --------------------------------------------------------------------------- digests
-
-
-def _digest_items(session: Session, message_ids: list[int]) -> dict[int, list]:  # type: ignore[type-arg]
-    """Per digest: its reminders with task, deadline, phase title, year, department, faction
-    and body, in the order they are listed; one query for all of them. The recipients are
-    read along, so that rendering finds them in the session."""
-    if not message_ids:
-        return {}
-    rows = session.exec(
-        select(Reminder, Task, Deadline, Phase.title, Cycle.year, Department, Faction, Body)
-        .join(Task, Reminder.task_id == Task.id)
-        .join(Deadline, Task.deadline_id == Deadline.id)
-        .join(Phase, Deadline.phase_id == Phase.id)
-        .join(Cycle, Phase.cycle_id == Cycle.id)
-        .join(Body, Body.id == Task.body_id)
-        .join(Department, Task.department_id == Department.id, isouter=True)
-        .join(Faction, Task.faction_id == Faction.id, isouter=True)
-        .where(Reminder.message_id.in_(message_ids))  # type: ignore[union-attr]
-        .order_by(Reminder.message_id, Deadline.due_on, Deadline.key, Reminder.kind)
-    ).all()
-    items: dict[int, list] = {}  # type: ignore[type-arg]
-    contact_ids, faction_ids = set(), set()
-    for row in rows:
-        reminder = row[0]
-        items.setdefault(reminder.message_id, []).append(row)
-        kind, _, recipient_id = reminder.recipient.partition(":")
-        (faction_ids if kind == "faction" else contact_ids).add(int(recipient_id))
-        if reminder.covering_id is not None:
-            contact_ids.add(reminder.covering_id)
-    # held in the session's info: its identity map keeps only what is referenced elsewhere
-    session.info["recipients"] = [
-        *session.exec(select(Contact).where(Contact.id.in_(contact_ids))).all(),  # type: ignore[attr-defined]
-        *session.exec(select(Faction).where(Faction.id.in_(faction_ids))).all(),  # type: ignore[attr-defined]
-    ]
-    return items
-
-
-def _prepare_digest(
-    session: Session,
-    row: OutboxMessage,
-    items: list,  # type: ignore[type-arg]
-    base_url: str | None,
-    now: dt.datetime,
-) -> tuple[tuple[str, bytes, str], ...]:
-    """Render a digest from its reminders (first time only) and build its .ics attachment."""
-    if not items:
-        return ()
-    body = items[0][7]
-    if not row.text:
-        _render_digest(session, row, items, base_url)
-    entries = {
-        (year, deadline.key): CalendarEntry(
-            deadline.key,
-            deadline.title,
-            deadline.due_on,
-            phase_title,
-            [_assignee(department, faction)],
-        )
-        for _, _, deadline, phase_title, year, department, faction, _ in items
-    }
-    year = items[0][4]
-    data = deadlines_to_ics(
-        entries.values(), body_slug=body.slug, body_name=body.name, year=year, now=now
-    )
-    return (("fristen.ics", data, "text/calendar"),)
-
-
-def _render_digest(session: Session, row: OutboxMessage, items, base_url: str | None) -> None:  # type: ignore[no-untyped-def]
-    body: Body = items[0][7]
-    recipient_kind, _, recipient_id = row.recipient.partition(":")
-    if recipient_kind == "faction":
-        faction = session.get(Faction, int(recipient_id))
-        name, role = (faction.leader if faction else ""), "faction"
-        recipient_tag = f"faction:{body.slug}/{faction.key if faction else recipient_id}"
-    else:
-        contact = session.get(Contact, int(recipient_id))
-        name, role = (contact.name if contact else ""), (contact.role if contact else "")
-        recipient_tag = f"contact:{body.slug}/{contact.key if contact else recipient_id}"
-    offsets = _policy(session, body.id).kinds()
-    covering_id = items[0][0].covering_id
-    covered = session.get(Contact, covering_id) if covering_id is not None else None
-    context_items = []
-    departments = set()
-    for reminder, task, deadline, _, _, department, faction, _ in items:
-        departments |= {department.key} if department else set()
-        offset = reminder.kind.partition(":")[2]
-        context_items.append(
-            {
-                "title": deadline.title,
-                "kind": reminder.kind,
-                "kind_label": kind_label(reminder.kind),
-                "due": deadline.due_on.strftime("%d.%m.%Y"),
-                "weekday": WEEKDAY_NAMES_DE[deadline.due_on.weekday()],
-                "assignee": _assignee(department, faction),
-                "url": f"{base_url.rstrip('/')}/tasks/{task.id}" if base_url else None,
-                "days": offset if reminder.kind.startswith("advance:") else None,
-                "overdue_days": offsets.get(reminder.kind),
-            }
-        )
-    kind = _template_for([item["kind"] for item in context_items])
-    rendered = render(
-        kind,
-        {
-            "recipient_name": name,
-            "covering_for": covered.name if covered else None,
-            "items": context_items,
-            "any_assignee": True,
-            "year": items[0][4],
-            "today": items[0][0].sent_on.strftime("%d.%m.%Y"),
-        },
-    )
-    row.subject, row.text, row.html = rendered.subject[:300], rendered.text, rendered.html
-    tags = {f"body:{body.slug}", recipient_tag}
-    if len(departments) == 1:  # a department's channel gets only messages about it alone
-        tags.add(f"department:{body.slug}/{departments.pop()}")
-    if role:
-        tags.add(f"role:{body.slug}/{role}")
-    row.tags = sorted(tags)
-
-
-def _template_for(kinds: list[str]) -> str:
-    if len(kinds) > 1:
-        return "digest"
-    kind = kinds[0]
-    return kind.split(":")[0] if ":" in kind else kind
-
-
-def _assignee(department: Department | None, faction: Faction | None) -> str:
-    return department.name if department else (faction.name if faction else "")

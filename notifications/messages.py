@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from models.calendar_rules import german_date
+from models.german import german_date
 from notifications.outbox import Message
 from notifications.render import render
 

@@ -24,7 +24,7 @@ from models.cycle import Deadline, Task, TaskStatus
 from models.db import upsert_insert
 from models.organisation import Absence, Contact, ContactRole, Department
 from models.reminder_policy import ReminderPolicy, trigger_dates
-from notifications.reminders import Reminder
+from models.reminders import Reminder
 
 OPEN = (TaskStatus.open.value, TaskStatus.returned.value)
 

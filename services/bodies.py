@@ -23,6 +23,7 @@ from models.strategy import (
 )
 from models.strategy_versions import current_version
 from services.figures import sync_figures
+from services.keyed_rows import upsert_by_key
 
 if TYPE_CHECKING:
     from config.loader import BodyConfig
@@ -134,35 +135,6 @@ def _sync_organisation(
     )
     session.flush()
     return departments, changes
-
-
-def upsert_by_key(
-    session: Session,
-    table,
-    body: Body,
-    rows: list[dict],
-    label: str,  # type: ignore[no-untyped-def]
-    changes: list[str],
-) -> dict:  # type: ignore[type-arg]
-    existing = {
-        row.key: row for row in session.exec(select(table).where(table.body_id == body.id)).all()
-    }
-    result = {}
-    for values in rows:
-        row = existing.get(values["key"])
-        if row is None:
-            row = table(body_id=body.id, **values)
-            session.add(row)
-            changes.append(f"{label} {values.get('name', values['key'])} neu")
-        else:
-            differing = [name for name, value in values.items() if getattr(row, name) != value]
-            for name in differing:
-                setattr(row, name, values[name])
-            if differing:
-                changes.append(f"{label} {row.name} geändert ({', '.join(differing)})")
-        result[values["key"]] = row
-    session.flush()
-    return result
 
 
 def _add_strategy(

@@ -30,6 +30,7 @@ from models.cycle import (
     window_timing,
 )
 from models.errors import ConflictError, NotFoundError
+from models.german import german_date
 from models.organisation import Department, Faction
 from services.bodies import current_strategy_version
 
@@ -282,12 +283,12 @@ def decision_lines(*, session: Session, cycle: Cycle) -> list[str]:
             text += f" ({SessionTrigger(row.trigger).label}"
             text += f": {row.reason})" if row.reason else ")"
         if row.held_on:
-            text += f", am {row.held_on.strftime('%d.%m.%Y')}"
+            text += f", am {german_date(row.held_on)}"
         lines.append(text)
     resolution = session.exec(select(Resolution).where(Resolution.cycle_id == cycle.id)).first()
     if resolution is not None:
         lines.append(
-            f"Beschluss {resolution.number} vom {resolution.adopted_on.strftime('%d.%m.%Y')}: "
+            f"Beschluss {resolution.number} vom {german_date(resolution.adopted_on)}: "
             f"{len(resolution.diff)} Änderungen"
         )
     return lines

@@ -137,8 +137,10 @@ def deliver(engine: sa.Engine, *, now: dt.datetime, workers: int = 1) -> Deliver
     """Group the new reminders into one digest per recipient and day (an outbox row each,
     also without a channel, so `reminders log` shows them); send what is due when a channel
     is configured. Without one nothing is sent, so no attempt is burnt."""
-    from config.settings import Settings, channels_from
-    from notifications.dispatcher import dispatch, group_digests
+    from config.settings import Settings
+    from notifications.channels import channels_from
+    from notifications.digests import group_digests
+    from notifications.dispatcher import dispatch
 
     settings = Settings()
     group_digests(engine, now)

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from models.body import Body
 from models.organisation import Department
 from models.strategy import KeyFigure, KeyFigureValue, Measure, OperationalGoal
+from services.keyed_rows import upsert_by_key
 
 if TYPE_CHECKING:
     from config.loader import BodyConfig
@@ -23,8 +24,6 @@ def sync_figures(
     config: BodyConfig, body: Body, departments: dict[str, Department], *, session: Session
 ) -> list[str]:
     """Insert or update the body's figures, goals and measures; a German line per change."""
-    from services.bodies import upsert_by_key
-
     spec = config.figures
     changes: list[str] = []
     figures = upsert_by_key(

@@ -1,22 +1,25 @@
-"""German number formatting and the small SVG trend chart (sparkline) of the reports."""
+"""What both report formats (HTML/PDF and .xlsx) say the same way: the labels of directions
+and measure counts, and the small SVG trend chart (sparkline). Apart from `services.reports`
+so that `services.report_xlsx` needs nothing from the module that calls it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from html import escape
 
-from models.achievement import decimal
+from models.german import german_number
+from models.strategy import Direction, MeasureStatus
+
+DIRECTION_LABELS = {
+    Direction.higher_is_better: "höher ist besser",
+    Direction.lower_is_better: "niedriger ist besser",
+}
 
 
-def german_number(value: float | Decimal | None, *, places: int = 2) -> str:
-    """1234.5 -> '1.234,5'; None -> '–'. Trailing zeros after the comma are dropped."""
-    if value is None:
-        return "–"
-    text = f"{decimal(value):,.{places}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+def measures_text(counts: dict[MeasureStatus, int]) -> str:
+    """'2 in Umsetzung, 1 umgesetzt' (statuses without measures left out), or '–'."""
+    parts = [f"{count} {status.label}" for status, count in counts.items() if count]
+    return ", ".join(parts) or "–"
 
 
 def sparkline_svg(

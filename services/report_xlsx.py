@@ -18,8 +18,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from models.achievement import Light
 from models.change_set import DIFF_LABELS
+from models.german import german_date
 from models.strategy import StrategyVersion
 from services.evaluation import Evaluation, FigureStatus
+from services.report_format import DIRECTION_LABELS, measures_text
 
 FILLS = {
     Light.green: "C8E6C9",
@@ -42,8 +44,6 @@ FIGURE_HEADERS = [
 
 
 def evaluation_workbook(e: Evaluation) -> bytes:
-    from services.reports import DIRECTION_LABELS, measures_text
-
     book = Workbook()
     overview = book.active
     overview.title = "Übersicht"
@@ -54,7 +54,7 @@ def evaluation_workbook(e: Evaluation) -> bytes:
             ["Körperschaft", e.body_name],
             ["Steuerungskreislauf", e.cycle_year],
             ["Berichtsjahr", e.report_year],
-            ["Stand", e.as_of.strftime("%d.%m.%Y")],
+            ["Stand", german_date(e.as_of)],
             ["Strategie", e.strategy_label],
             ["Gesamtbild", e.rollup.light.label],
             ["Kennzahlen", e.rollup.summary],

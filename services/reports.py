@@ -17,20 +17,16 @@ from sqlmodel import Session, select
 
 from models.achievement import Light
 from models.body import Body
-from models.calendar_rules import german_date
 from models.change_set import DIFF_LABELS, diff_strategies
 from models.errors import KreislaufError, NotFoundError
-from models.strategy import Direction, MeasureStatus, StrategyVersion
+from models.german import german_date, german_number
+from models.strategy import Direction, StrategyVersion
 from models.strategy_versions import load_content
 from services.evaluation import Evaluation, FigureStatus, evaluate
-from services.report_format import german_number, sparkline_svg
+from services.report_format import DIRECTION_LABELS, measures_text, sparkline_svg
 
 Format = Literal["xlsx", "html", "pdf"]
 FORMATS: tuple[str, ...] = ("xlsx", "html", "pdf")
-DIRECTION_LABELS = {
-    Direction.higher_is_better: "höher ist besser",
-    Direction.lower_is_better: "niedriger ist besser",
-}
 
 
 def render_report(
@@ -124,9 +120,3 @@ def environment() -> Environment:
 
 def _sparkline(figure: FigureStatus) -> Markup:
     return Markup(sparkline_svg(figure.series, target=figure.target))  # our own escaped SVG
-
-
-def measures_text(counts: dict[MeasureStatus, int]) -> str:
-    """'2 in Umsetzung, 1 umgesetzt' (statuses without measures left out), or '–'."""
-    parts = [f"{count} {status.label}" for status, count in counts.items() if count]
-    return ", ".join(parts) or "–"

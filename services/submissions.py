@@ -5,178 +5,32 @@ the file's bytes and `now`/`actor`, and raise KreislaufError subclasses with Ger
 `write_template` -> the department fills it -> `submit_workbook` (validates everything, then
 records a Submission and marks the task submitted) -> `review_submission` (accept: the values
 become the report year's actuals; return: the task is open again, with the reviewer's comment).
+The template, the task and the list live in `services.submission_template`, `.submission_task`
+and `.submission_list`; the names that `cli.figures` and `services.simulation` import from
+here are re-exported (`import ... as ...`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
-from typing import Literal
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from models import audit
 from models.body import Body
-from models.cycle import Deadline, Task, TaskStatus
+from models.cycle import Task
 from models.errors import ConflictError, KreislaufError, NotFoundError
 from models.organisation import Department
-from models.strategy import KeyFigure, KeyFigureValue, Measure, MeasureStatus, OperationalGoal
+from models.strategy import KeyFigure, KeyFigureValue, Measure, MeasureStatus
 from models.submissions import Submission, SubmissionFigure, SubmissionMeasure, SubmissionStatus
 from models.transitions import review_submission_status, review_task, submit_task
-from services.cycles import get_cycle
-
-Format = Literal["xlsx", "csv"]
-
-
-def find_department(*, session: Session, body: Body, name: str) -> Department:
-    """A department by key or name (case-insensitive), as people type it."""
-    departments = session.exec(
-        select(Department).where(Department.body_id == body.id).order_by(Department.key)
-    ).all()
-    wanted = name.strip().casefold()
-    for department in departments:
-        if wanted in (department.key.casefold(), department.name.casefold()):
-            return department
-    known = ", ".join(f"{d.name} ({d.key})" for d in departments) or "keine"
-    raise NotFoundError(f"Den Fachbereich {name!r} gibt es nicht (vorhanden: {known}).")
-
-
-# --------------------------------------------------------------------------- template
-
-
-def build_template(*, session: Session, body: Body, year: int, department: Department):  # type: ignore[no-untyped-def]
-    """The workbook's content: figures with target R and actual R-1, measures of year R."""
-    from models.workbook import FigureRow, MeasureRow, Template
-
-    report_year = year - 1
-    figures = session.exec(
-        select(KeyFigure)
-        .where(
-            KeyFigure.body_id == body.id,
-            KeyFigure.department_id == department.id,
-            KeyFigure.active,
-        )
-        .order_by(KeyFigure.position, KeyFigure.key)
-    ).all()
-    values = {
-        (value.key_figure_id, value.year): value
-        for value in session.exec(
-            select(KeyFigureValue).where(
-                KeyFigureValue.key_figure_id.in_([f.id for f in figures]),  # type: ignore[union-attr]
-                KeyFigureValue.year.in_([report_year, report_year - 1]),  # type: ignore[attr-defined]
-            )
-        ).all()
-    }
-
-    def value(figure: KeyFigure, year: int, name: str) -> float | None:
-        row = values.get((figure.id, year))
-        return getattr(row, name) if row is not None else None
-
-    measures = session.exec(
-        select(Measure, OperationalGoal)
-        .join(OperationalGoal, Measure.operational_goal_id == OperationalGoal.id)
-        .where(
-            OperationalGoal.body_id == body.id,
-            OperationalGoal.department_id == department.id,
-            OperationalGoal.year == report_year,
-            Measure.active,
-        )
-        .order_by(OperationalGoal.key, Measure.key)
-    ).all()
-    return Template(
-        body_slug=body.slug,
-        body_name=body.name,
-        cycle_year=year,
-        department_key=department.key,
-        department_name=department.name,
-        figures=[
-            FigureRow(
-                key=f.key,
-                name=f.name,
-                unit=f.unit,
-                target=value(f, report_year, "target"),
-                last_actual=value(f, report_year - 1, "actual"),
-                plausible_min=f.plausible_min,
-                plausible_max=f.plausible_max,
-            )
-            for f in figures
-        ],
-        measures=[
-            MeasureRow(key=m.key or "", goal=g.text, text=m.text, status=MeasureStatus(m.status))
-            for m, g in measures
-        ],
-    )
-
-
-def write_template(
-    session: Session, body: Body, year: int, department: str, fmt: Format = "xlsx"
-) -> bytes:
-    """The department's figures workbook for cycle `year` as .xlsx or .csv bytes."""
-    from models.workbook import write_csv, write_xlsx
-
-    if fmt not in ("xlsx", "csv"):
-        raise KreislaufError(f"Format {fmt!r} unbekannt: xlsx oder csv.")
-    found = find_department(session=session, body=body, name=department)
-    try:  # a template that can never be submitted helps nobody
-        figures_task(session=session, body=body, year=year, department=found)
-    except NotFoundError as error:
-        raise KreislaufError(f"Keine Vorlage: {error}") from None
-    template = build_template(session=session, body=body, year=year, department=found)
-    return write_xlsx(template) if fmt == "xlsx" else write_csv(template)
-
-
-# --------------------------------------------------------------------------- the task
-
-
-def figures_deadline_key(body: Body) -> str:
-    """The key of the calendar's deadline that the figures workbook fulfils."""
-    for phase in body.calendar.get("phases", []):
-        for deadline in phase.get("deadlines", []):
-            if deadline.get("delivers") == "key_figures":
-                return str(deadline["key"])
-    raise NotFoundError(
-        f"Der Kalender von {body.name} hat keine Frist für die Kennzahlenmeldung "
-        '(delivers = "key_figures" in calendar.toml).'
-    )
-
-
-def figures_task(*, session: Session, body: Body, year: int, department: Department) -> Task:
-    cycle = get_cycle(session=session, body=body, year=year)
-    assert cycle is not None
-    key = figures_deadline_key(body)
-    deadline = session.exec(
-        select(Deadline).where(Deadline.cycle_id == cycle.id, Deadline.key == key)
-    ).first()
-    if deadline is None:
-        raise NotFoundError(
-            f"Der Steuerungskreislauf {year} hat keine Frist „{key}“ für die Kennzahlenmeldung."
-        )
-    task = session.exec(
-        select(Task).where(Task.deadline_id == deadline.id, Task.department_id == department.id)
-    ).first()
-    if task is None:
-        raise NotFoundError(
-            f"{department.name} hat im Steuerungskreislauf {year} keine Aufgabe „{deadline.title}“."
-        )
-    return task
-
-
-def require_submittable(task: Task, department: Department, year: int) -> None:
-    status = TaskStatus(task.status)
-    what = f"Die Kennzahlenmeldung {year} von {department.name}"
-    if status == TaskStatus.planned:
-        raise ConflictError(f"{what} ist noch nicht fällig: die Phase ist noch nicht eröffnet.")
-    if status == TaskStatus.submitted:
-        raise ConflictError(f"{what} ist bereits eingereicht und wartet auf Prüfung.")
-    if status == TaskStatus.accepted:
-        raise ConflictError(f"{what} ist bereits angenommen; sie kann nicht mehr geändert werden.")
-    if status == TaskStatus.cancelled:
-        raise ConflictError(f"{what} entfällt (Aufgabe abgesagt).")
-
-
-# --------------------------------------------------------------------------- submit
+from services.submission_list import list_submissions as list_submissions
+from services.submission_task import figures_deadline_key as figures_deadline_key
+from services.submission_task import figures_task, find_department, require_submittable
+from services.submission_template import build_template
+from services.submission_template import write_template as write_template
 
 
 def submit_workbook(
@@ -193,7 +47,6 @@ def submit_workbook(
     (or returned) task and mark the task submitted. `department` (key or name), when given,
     must be the file's department (the web passes the uploader's). SubmissionInvalid with
     every problem when anything is wrong; then nothing is written."""
-    from models.workbook import INFO, SubmissionInvalid, read_sheets
     from models.workbook_check import (
         INFO_DEPARTMENT,
         check_identity,
@@ -201,6 +54,8 @@ def submit_workbook(
         check_sheets,
         read_info,
     )
+    from models.workbook_layout import INFO, SubmissionInvalid
+    from models.workbook_read import read_sheets
 
     sheets = read_sheets(data, filename)
     info = read_info(sheets)
@@ -347,9 +202,6 @@ def _add_reported(*, session: Session, body: Body, submission: Submission, repor
         )
 
 
-# --------------------------------------------------------------------------- review
-
-
 def review_submission(
     session: Session,
     body: Body,
@@ -454,64 +306,3 @@ def _take_over(
             before={"status": old.value},
             after={"status": new.value, "submission": submission.id},
         )
-
-
-# --------------------------------------------------------------------------- list
-
-
-@dataclass(frozen=True)
-class SubmissionView:
-    department: str
-    department_key: str
-    task_status: TaskStatus
-    attempt: int | None
-    status: SubmissionStatus | None
-    submitted_at: dt.datetime | None
-    submitted_by: str | None
-    review_comment: str | None
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "department": self.department_key,
-            "task_status": self.task_status.value,
-            "attempt": self.attempt,
-            "status": self.status.value if self.status else None,
-            "submitted_at": self.submitted_at.isoformat() if self.submitted_at else None,
-            "submitted_by": self.submitted_by,
-            "review_comment": self.review_comment,
-        }
-
-
-def list_submissions(*, session: Session, body: Body, year: int) -> list[SubmissionView]:
-    """Each department's figures task with its latest submission (if any)."""
-    cycle = get_cycle(session=session, body=body, year=year)
-    assert cycle is not None
-    key = figures_deadline_key(body)
-    rows = session.exec(
-        select(Task, Department)
-        .join(Deadline, Task.deadline_id == Deadline.id)
-        .join(Department, Task.department_id == Department.id)
-        .where(Deadline.cycle_id == cycle.id, Deadline.key == key)
-        .order_by(Department.name)
-    ).all()
-    latest: dict[int, Submission] = {}
-    for submission in session.exec(
-        select(Submission).where(Submission.cycle_id == cycle.id).order_by(Submission.attempt)
-    ).all():
-        latest[submission.task_id] = submission
-    views = []
-    for task, department in rows:
-        s = latest.get(task.id)  # type: ignore[arg-type]
-        views.append(
-            SubmissionView(
-                department=department.name,
-                department_key=department.key,
-                task_status=TaskStatus(task.status),
-                attempt=s.attempt if s else None,
-                status=SubmissionStatus(s.status) if s else None,
-                submitted_at=s.submitted_at if s else None,
-                submitted_by=s.submitted_by if s else None,
-                review_comment=s.review_comment if s else None,
-            )
-        )
-    return views

@@ -15,8 +15,8 @@ import pytest
 from sqlmodel import select
 
 from models.db import session_scope
+from models.outbox import OutboxMessage
 from models.strategy import StrategyVersion
-from notifications.outbox import OutboxMessage
 from tests.conftest import MUSTERSTADT, Cli, row_counts
 
 YEAR = dt.date.today().year

@@ -27,11 +27,12 @@ from models.body import Body
 from models.cycle import Deadline, Task
 from models.db import session_scope
 from models.organisation import Contact, ContactRole, Department
+from models.outbox import OutboxMessage, OutboxStatus
+from models.reminders import Reminder
 from notifications.channels import Channels
-from notifications.dispatcher import DispatchReport, claim, dispatch, group_digests
-from notifications.outbox import OutboxMessage, OutboxStatus
+from notifications.digests import group_digests
+from notifications.dispatcher import DispatchReport, claim, dispatch
 from notifications.preview import preview_day
-from notifications.reminders import Reminder
 from notifications.sweep import SweepReport, sweep
 from services.cycles import create_cycle
 from services.reconcile import reconcile

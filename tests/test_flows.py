@@ -18,9 +18,9 @@ from models.cycle import Cycle, Deadline, Phase, Task, TaskStatus
 from models.db import make_engine, session_scope
 from models.decisions import SessionStatus, SessionTrigger, StrategySession
 from models.organisation import Department
+from models.outbox import OutboxMessage
 from models.strategy import FieldOfAction, KeyFigure, KeyFigureValue, Priority, StrategyVersion
 from models.submissions import Submission, SubmissionStatus
-from notifications.outbox import OutboxMessage
 from tests.conftest import LOERRACH, NOW, Cli, row_counts
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")

@@ -20,14 +20,15 @@ from sqlmodel import select
 from models.cycle import Task, TaskStatus
 from models.db import session_scope
 from models.errors import ConflictError, KreislaufError
+from models.reminders import Reminder
 from models.strategy import KeyFigure, KeyFigureValue, Measure, MeasureStatus
 from models.submissions import Submission, SubmissionStatus
-from models.workbook import SubmissionInvalid
-from notifications.reminders import Reminder
+from models.workbook_layout import SubmissionInvalid
 from notifications.sweep import sweep
 from services.cycles import create_cycle
 from services.reconcile import reconcile
-from services.submissions import review_submission, submit_workbook, write_template
+from services.submission_template import write_template
+from services.submissions import review_submission, submit_workbook
 from tests.conftest import NOW, row_counts
 
 FILLED = {"pv-leistung": 2980, "klimaberatungen": 1012, "ausgleichsflaechen": 163.5}
@@ -706,8 +707,9 @@ def test_not_a_number_or_ambiguous(text) -> None:  # type: ignore[no-untyped-def
 
 
 def test_a_cell_formatted_as_percent_counts_in_percent() -> None:
-    from models.workbook import Percent, _is_percent_format
     from models.workbook_check import parse_number
+    from models.workbook_layout import Percent
+    from models.workbook_read import _is_percent_format
 
     assert parse_number(Percent(0.645), "%") == 64.5
     assert parse_number(Percent(0.57), "%") == 57.0  # not 56.99999999999999
@@ -717,8 +719,10 @@ def test_a_cell_formatted_as_percent_counts_in_percent() -> None:
 
 
 def test_percent_typed_into_the_workbook_is_read_as_percent() -> None:
-    from models.workbook import FigureRow, Template, read_sheets, write_xlsx
+    from models.workbook import write_xlsx
     from models.workbook_check import Expected, FigureSpec, check_report, read_info
+    from models.workbook_layout import FigureRow, Template
+    from models.workbook_read import read_sheets
 
     template = Template(
         "lk",
@@ -743,8 +747,10 @@ def test_percent_typed_into_the_workbook_is_read_as_percent() -> None:
 
 def checked(value, unit="kWp", low=0.0, high=20000.0, number_format=None):  # type: ignore[no-untyped-def]
     """Problems and actuals of a one-figure workbook whose actual cell holds `value`."""
-    from models.workbook import FigureRow, Template, read_sheets, write_xlsx
+    from models.workbook import write_xlsx
     from models.workbook_check import Expected, FigureSpec, check_report, read_info
+    from models.workbook_layout import FigureRow, Template
+    from models.workbook_read import read_sheets
 
     template = Template("lk", "Landkreis", 2027, "u", "U", [FigureRow("k", "K", unit, 1, 1)], [])
     book = openpyxl.load_workbook(io.BytesIO(write_xlsx(template)))
@@ -796,8 +802,8 @@ def test_huge_numbers_are_short_and_refused() -> None:
 
 
 def test_infinite_number_is_refused() -> None:
-    from models.workbook import Sheet
     from models.workbook_check import FigureSpec, Place, _actual
+    from models.workbook_layout import Sheet
 
     problems: list[str] = []
     place = Place(Sheet("Kennzahlen", []), ["a", "b", "c", "d", "e", "Ist 2026", "g"])
@@ -808,7 +814,7 @@ def test_infinite_number_is_refused() -> None:
 
 
 def test_report_year_is_cycle_year_minus_one() -> None:
-    from models.workbook import Template
+    from models.workbook_layout import Template
 
     assert Template("lk", "Landkreis", 2027, "u", "U", [], []).report_year == 2026
     assert dt.date(2027, 2, 19).weekday() == 4  # the due day in these tests is a Friday

@@ -11,7 +11,7 @@ from sqlmodel import select
 from models.cycle import Task
 from models.db import session_scope
 from models.organisation import Contact, Department
-from notifications.reminders import Reminder
+from models.reminders import Reminder
 from notifications.sweep import plan_sweep, sweep
 from services.cycles import create_cycle
 from services.reconcile import reconcile

@@ -1,31 +1,21 @@
-"""Rendering pages: the shared context (who, CSRF token, navigation) and German formats."""
+"""Rendering pages: the shared context (who, CSRF token, navigation) and the German formats
+of `models.german` as template filters."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment
 
-from models.calendar_rules import WEEKDAY_NAMES_DE, german_date
-
-
-def german_datetime(value: dt.datetime, timezone: str = "Europe/Berlin") -> str:
-    from zoneinfo import ZoneInfo
-
-    return value.astimezone(ZoneInfo(timezone)).strftime("%d.%m.%Y %H:%M")
-
-
-def days(count: int) -> str:
-    return f"{count} Tag" if count == 1 else f"{count} Tage"
+from models.german import days, german_date, german_datetime, weekday_name
 
 
 def install_filters(env: Environment) -> None:
     env.filters["date"] = german_date
     env.filters["datetime"] = german_datetime
-    env.filters["weekday"] = lambda day: WEEKDAY_NAMES_DE[day.weekday()]
+    env.filters["weekday"] = weekday_name
     env.filters["days"] = days
 
 

@@ -14,8 +14,9 @@ from sqlmodel import Session, select
 from models.audit import AuditEvent
 from models.body import Body
 from models.cycle import Cycle, TaskStatus
+from models.german import MONTH_ABBREVIATIONS
 from models.organisation import Department, Faction
-from notifications.outbox import OutboxMessage
+from models.outbox import OutboxMessage
 from services.cycles import CycleView, PhaseView, TaskView, cycle_view
 
 SORT_KEYS = {
@@ -103,9 +104,6 @@ class CyclePage:
     overdue: list[Overdue] = field(default_factory=list)
 
 
-MONTHS = ["Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez"]
-
-
 def _percent(day: dt.date, year: int) -> float:
     start = dt.date(year, 1, 1)
     length = (dt.date(year + 1, 1, 1) - start).days
@@ -127,7 +125,7 @@ def timeline(view: CycleView, today: dt.date) -> Timeline:
     ]
     months = [
         (name, _percent(dt.date(year, number, 1), year))
-        for number, name in enumerate(MONTHS, start=1)
+        for number, name in enumerate(MONTH_ABBREVIATIONS, start=1)
     ]
     today_left = _percent(today, year) if today.year == year else None
     return Timeline(phases=phases, today=today, today_left=today_left, months=months)

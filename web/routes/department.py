@@ -56,7 +56,7 @@ def department_page_response(
     form: str | None = None,
     status: int = 200,
 ) -> Response:
-    from services.submissions import list_submissions
+    from services.submission_list import list_submissions
 
     auth.require_department(viewer, key)
     with body_session(request, viewer) as (session, body):
@@ -110,7 +110,7 @@ def template(
     viewer: auth.Viewer = Depends(auth.require_viewer),
 ) -> Response:
     """The department's figures workbook to fill in (.xlsx or .csv)."""
-    from services.submissions import write_template
+    from services.submission_template import write_template
 
     auth.require_department(viewer, key)
     if fmt not in FORMATS:

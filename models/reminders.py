@@ -1,4 +1,4 @@
-"""Reminders: the outbox of the daily sweep, one row per task and kind, written once.
+"""The reminder table: the outbox of the daily sweep, one row per task and kind, written once.
 
 The unique key (task, kind) is what makes reminders "never twice": a second sweep, a catch-up
 after a missed day, or two sweeps at once insert nothing for a reminder that exists. The

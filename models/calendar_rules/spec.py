@@ -1,0 +1,167 @@
+"""The calendar file's shape: phases, their windows and deadlines, election-year overrides.
+
+Validated once when configuration is loaded (pydantic), before any year is expanded; the
+phase kinds live here because the file names phases by them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+
+from models.calendar_rules.rules import parse_rule
+
+
+class PhaseKind(StrEnum):
+    """The phases of the yearly cycle, in their usual order."""
+
+    evaluation = "evaluation"
+    survey = "survey"
+    forum = "forum"
+    retreat = "retreat"
+    resolution = "resolution"
+    planning = "planning"
+    budget_resolution = "budget_resolution"
+
+    def title(self, council: str = "Kreistag") -> str:
+        """German title; the council's name enters where the phase is the council's."""
+        return PHASE_TITLES[self].format(council=council)
+
+
+PHASE_TITLES = {
+    PhaseKind.evaluation: "Evaluierung der Zielerreichung",
+    PhaseKind.survey: "Befragung der Fraktionsvorsitzenden",
+    PhaseKind.forum: "Forum Zukunftsstrategie",
+    PhaseKind.retreat: "Klausurtagung ({council})",
+    PhaseKind.resolution: "Strategiebeschluss ({council})",
+    PhaseKind.planning: "Operative Planung und Haushaltsaufstellung",
+    PhaseKind.budget_resolution: "Haushaltsbeschluss",
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_rule(value: str) -> str:
+    parse_rule(value)
+    return value
+
+
+class DeadlineRule(_Strict):
+    """A deadline inside a phase; `responsible` is 'departments', 'factions' or a department key."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    title: str = Field(min_length=1)
+    due: str
+    responsible: str = Field(min_length=1)
+    # "key_figures": the departments fulfil this deadline by submitting their figures workbook.
+    delivers: Literal["key_figures"] | None = None
+
+    _due = field_validator("due")(_check_rule)
+
+
+class ElectionYearOverride(_Strict):
+    """Rules that replace the regular ones in an election (retreat) year."""
+
+    opens: str | None = None
+    closes: str | None = None
+    due: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("opens", "closes")
+    @classmethod
+    def _rule(cls, value: str | None) -> str | None:
+        return None if value is None else _check_rule(value)
+
+    @field_validator("due")
+    @classmethod
+    def _due_rules(cls, value: dict[str, str]) -> dict[str, str]:
+        for rule in value.values():
+            _check_rule(rule)
+        return value
+
+
+class PhaseRule(_Strict):
+    kind: PhaseKind
+    title: str | None = None
+    opens: str
+    closes: str
+    when: Literal["always", "regular_year", "election_year"] | None = None
+    deadlines: list[DeadlineRule] = Field(default_factory=list)
+    election_year: ElectionYearOverride | None = None
+
+    _opens = field_validator("opens", "closes")(_check_rule)
+
+    @property
+    def applies(self) -> str:
+        """In which years the phase takes place: a retreat replaces the forum after elections."""
+        if self.when:
+            return self.when
+        return {PhaseKind.forum: "regular_year", PhaseKind.retreat: "election_year"}.get(
+            self.kind, "always"
+        )
+
+    @model_validator(mode="after")
+    def _overrides_name_own_deadlines(self) -> PhaseRule:
+        if self.election_year:
+            known = {deadline.key for deadline in self.deadlines}
+            for key in self.election_year.due:
+                if key not in known:
+                    raise ValueError(f"election_year.due nennt die unbekannte Frist {key!r}")
+        return self
+
+
+class CalendarSpec(_Strict):
+    """A body's calendar file: phase rules and the council's session dates per year."""
+
+    phases: list[PhaseRule] = Field(min_length=1)
+    council_sessions: dict[int, list[dt.date]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _unique(self) -> CalendarSpec:
+        kinds = [phase.kind for phase in self.phases]
+        for kind in set(kinds):
+            if kinds.count(kind) > 1:
+                raise ValueError(f"die Phase {kind.value!r} ist mehrfach angegeben")
+        keys = [deadline.key for phase in self.phases for deadline in phase.deadlines]
+        for key in set(keys):
+            if keys.count(key) > 1:
+                raise ValueError(f"der Fristschlüssel {key!r} ist mehrfach vergeben")
+        for key in set(keys) & {kind.value for kind in PhaseKind}:
+            raise ValueError(f"der Fristschlüssel {key!r} ist schon der Name einer Phase")
+        names = set(keys) | {kind.value for kind in PhaseKind}
+        for phase in self.phases:
+            for text in _phase_rule_texts(phase):
+                for name in parse_rule(text).names():
+                    if name not in names:
+                        raise ValueError(
+                            f"die Regel {text!r} verweist auf {name!r}, das weder eine Phase "
+                            "noch eine Frist ist"
+                        )
+        return self
+
+
+def _phase_rule_texts(phase: PhaseRule) -> list[str]:
+    texts = [phase.opens, phase.closes] + [deadline.due for deadline in phase.deadlines]
+    if phase.election_year:
+        texts += [t for t in (phase.election_year.opens, phase.election_year.closes) if t]
+        texts += list(phase.election_year.due.values())
+    return texts
+
+
+class ElectionRule(_Strict):
+    """Council election years: `first_year` and every `interval_years`, plus explicit `years`."""
+
+    first_year: StrictInt | None = None
+    interval_years: StrictInt = Field(default=5, ge=1)
+    years: list[StrictInt] = Field(default_factory=list)
+
+    def is_election_year(self, year: int) -> bool:
+        if year in self.years:
+            return True
+        if self.first_year is None or year < self.first_year:
+            return False
+        return (year - self.first_year) % self.interval_years == 0

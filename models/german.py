@@ -1,0 +1,75 @@
+"""German formatting of dates, numbers, counts and plurals, for every layer.
+
+One place, so that a date reads "01.03.2027" and a number "1.234,5" in a rule's refusal, a
+message, a report, the terminal and the web alike. Parsing what people type is not here: it
+belongs to the entry points that know which field the text came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+WEEKDAY_NAMES = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
+MONTH_NAMES = [
+    "",
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+]
+MONTH_ABBREVIATIONS = [name[:3] for name in MONTH_NAMES[1:]]  # "Jan", ..., "Mär", ..., "Dez"
+HUGE = 1e15  # from here on numbers are shown short (1,0e15); also where floats stop being exact
+
+
+def german_date(day: dt.date) -> str:
+    """2027-03-01 -> "01.03.2027"."""
+    return day.strftime("%d.%m.%Y")
+
+
+def weekday_name(day: dt.date) -> str:
+    """2027-03-01 -> "Montag"."""
+    return WEEKDAY_NAMES[day.weekday()]
+
+
+def german_datetime(value: dt.datetime, timezone: str = "Europe/Berlin") -> str:
+    """An aware moment as "01.03.2027 14:30", on the wall clock of `timezone`."""
+    return value.astimezone(ZoneInfo(timezone)).strftime("%d.%m.%Y %H:%M")
+
+
+def german_number(value: float | Decimal | None, *, places: int = 2, grouping: bool = True) -> str:
+    """1234.5 -> "1.234,5" (at most `places` decimals, trailing zeros dropped); None -> "–";
+    very large numbers short: 1e300 -> "1,0e300"; infinities and NaN in words."""
+    if value is None:
+        return "–"
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"inf": "unendlich", "-inf": "minus unendlich"}.get(str(value), "keine Zahl")
+    if abs(value) >= HUGE:
+        mantissa, exponent = f"{float(value):.1e}".split("e")
+        return f"{mantissa.replace('.', ',')}e{int(exponent)}"
+    # a float as the decimal people typed (95.0, not 94.99999...)
+    number = value if isinstance(value, Decimal) else Decimal(repr(value))
+    text = f"{number:{',' if grouping else ''}.{places}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def plural(count: int, one: str, many: str) -> str:
+    """(1, "Tag", "Tage") -> "1 Tag"; (3, "Tag", "Tage") -> "3 Tage"."""
+    return f"{count} {one if count == 1 else many}"
+
+
+def days(count: int) -> str:
+    """1 -> "1 Tag", 3 -> "3 Tage"."""
+    return plural(count, "Tag", "Tage")

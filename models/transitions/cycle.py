@@ -1,0 +1,172 @@
+"""A cycle and its phases: start and close the cycle, open and close a phase with its tasks.
+
+What the reconcile loop applies by date; decisions of people live in the sibling modules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, select
+
+from models.calendar_rules.spec import PhaseKind
+from models.cycle import Cycle, CycleStatus, Deadline, Phase, PhaseStatus, Task, TaskStatus
+from models.errors import ConflictError
+from models.german import german_date
+from models.organisation import Faction
+from models.transitions.status import Event, transition
+
+
+def start_cycle(
+    cycle: Cycle,
+    phase: PhaseKind,
+    *,
+    session: Session,
+    now: dt.datetime,
+    actor: str,
+    today: dt.date,
+) -> list[Event]:
+    if transition(cycle, CycleStatus.running, session=session, now=now, actor=actor):
+        return [Event(today, phase, "cycle_started", f"Steuerungskreislauf {cycle.year} läuft")]
+    return []
+
+
+def close_cycle(
+    cycle: Cycle, *, session: Session, now: dt.datetime, actor: str, today: dt.date
+) -> list[Event]:
+    if transition(cycle, CycleStatus.closed, session=session, now=now, actor=actor):
+        return [
+            Event(
+                today,
+                PhaseKind.budget_resolution,
+                "cycle_closed",
+                f"Steuerungskreislauf {cycle.year} abgeschlossen",
+            )
+        ]
+    return []
+
+
+def open_phase(
+    phase: Phase, *, session: Session, now: dt.datetime, actor: str, today: dt.date
+) -> list[Event]:
+    """Open the phase and its planned tasks."""
+    require_open_cycle(phase.cycle_id, session=session)
+    if not transition(phase, PhaseStatus.open, session=session, now=now, actor=actor):
+        return []
+    events = [
+        Event(
+            today,
+            phase.kind,
+            "phase_opened",
+            f"{phase.title} eröffnet "
+            f"({german_date(phase.opens_on)} bis {german_date(phase.closes_on)})",
+        )
+    ]
+    for task, deadline, name in _tasks_of(phase, session=session):
+        if TaskStatus(task.status) == TaskStatus.planned and transition(
+            task, TaskStatus.open, session=session, now=now, actor=actor
+        ):
+            events.append(
+                Event(
+                    today,
+                    phase.kind,
+                    "task_opened",
+                    f"{name}: {deadline.title} (fällig {german_date(deadline.due_on)})",
+                )
+            )
+    return events
+
+
+def close_phase(
+    phase: Phase,
+    *,
+    session: Session,
+    now: dt.datetime,
+    actor: str,
+    today: dt.date,
+    reason: str,
+    late: tuple[str, ...] = (),
+    cancel_open_tasks: bool = False,
+) -> list[Event]:
+    outcome = reason + (f"; verspätet: {', '.join(late)}" if late else "")
+    if not transition(
+        phase,
+        PhaseStatus.closed,
+        session=session,
+        now=now,
+        actor=actor,
+        detail={"reason": reason, "late": list(late)},
+        columns={"outcome": outcome[:300]},
+    ):
+        return []
+    events = []
+    if cancel_open_tasks:
+        for task, deadline, name in _tasks_of(phase, session=session):
+            if not TaskStatus(task.status).is_finished and transition(
+                task,
+                TaskStatus.cancelled,
+                session=session,
+                now=now,
+                actor=actor,
+                detail={"reason": reason},
+            ):
+                events.append(
+                    Event(
+                        today,
+                        phase.kind,
+                        "task_cancelled",
+                        f"{name}: {deadline.title} entfällt ({reason})",
+                    )
+                )
+    for name in late:
+        events.append(Event(today, phase.kind, "task_late", f"nicht rechtzeitig erledigt: {name}"))
+    events.append(Event(today, phase.kind, "phase_closed", f"{phase.title} beendet: {reason}"))
+    return events
+
+
+def _tasks_of(phase: Phase, *, session: Session) -> list[tuple[Task, Deadline, str]]:
+    from models.organisation import Department
+
+    rows = session.exec(
+        select(Task, Deadline, Department.name, Faction.name)
+        .join(Deadline, Task.deadline_id == Deadline.id)
+        .join(Department, Task.department_id == Department.id, isouter=True)
+        .join(Faction, Task.faction_id == Faction.id, isouter=True)
+        .where(Deadline.phase_id == phase.id)
+        .order_by(Deadline.due_on, Task.assignee)
+    ).all()
+    return [(task, deadline, department or faction) for task, deadline, department, faction in rows]
+
+
+def require_open_cycle(cycle_id: int, *, session: Session) -> Cycle:
+    cycle = session.get(Cycle, cycle_id)
+    assert cycle is not None
+    if CycleStatus(cycle.status) == CycleStatus.closed:
+        raise ConflictError(
+            f"Der Steuerungskreislauf {cycle.year} ist abgeschlossen; "
+            "er nimmt keine Änderungen mehr an."
+        )
+    return cycle
+
+
+def get_phase(cycle: Cycle, kind: PhaseKind, *, session: Session) -> Phase | None:
+    return session.exec(
+        select(Phase).where(Phase.cycle_id == cycle.id, Phase.kind == kind.value)
+    ).first()
+
+
+def complete_phase_tasks(
+    phase: Phase, *, session: Session, now: dt.datetime, actor: str, today: dt.date, why: str
+) -> list[Event]:
+    """The administration's tasks of a phase are done by a recorded fact (session, resolution)."""
+    events = []
+    for task, deadline, name in _tasks_of(phase, session=session):
+        if not TaskStatus(task.status).is_finished and transition(
+            task, TaskStatus.accepted, session=session, now=now, actor=actor, detail={"by": why}
+        ):
+            events.append(
+                Event(
+                    today, phase.kind, "task_accepted", f"{name}: {deadline.title} erledigt ({why})"
+                )
+            )
+    return events

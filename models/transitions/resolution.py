@@ -1,0 +1,141 @@
+"""The council's strategy resolution: recorded once, after the session, as a new strategy
+version.
+
+Apart from the sessions because it changes the strategy itself, not only the cycle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from models import audit
+from models.body import Body
+from models.calendar_rules.spec import PhaseKind
+from models.change_set import ChangeSet, apply_change_set, diff_strategies
+from models.cycle import Cycle, PhaseStatus
+from models.decisions import (
+    Resolution,
+    SessionStatus,
+)
+from models.errors import ConflictError, KreislaufError
+from models.german import german_date
+from models.strategy_versions import (
+    create_next_version,
+    current_version,
+    load_content,
+    used_priority_codes,
+)
+from models.transitions.cycle import complete_phase_tasks, get_phase, require_open_cycle
+from models.transitions.sessions import get_strategy_session
+from models.transitions.status import Event
+
+
+def record_resolution(
+    cycle: Cycle,
+    *,
+    number: str,
+    adopted_on: dt.date,
+    session: Session,
+    now: dt.datetime,
+    actor: str,
+    today: dt.date,
+) -> list[Event]:
+    """The council adopts the session's change set: a new strategy version, with its diff."""
+    require_open_cycle(cycle.id, session=session)
+    row = get_strategy_session(cycle, session=session)
+    if row is None or SessionStatus(row.status) != SessionStatus.held or not row.change_set:
+        raise ConflictError(
+            f"Für {cycle.year} ist noch kein Forum und keine Klausurtagung mit vereinbarten "
+            "Änderungen festgehalten; ohne sie gibt es nichts zu beschließen "
+            "(zuerst `kreislauf forum record`)."
+        )
+    phase = get_phase(cycle, PhaseKind.resolution, session=session)
+    if phase is not None and PhaseStatus(phase.status) == PhaseStatus.closed:
+        raise ConflictError(
+            f"Die Phase „{phase.title}“ {cycle.year} ist beendet "
+            f"({phase.outcome}); ein Beschluss wird im nächsten Kreislauf "
+            "festgehalten."
+        )
+    if session.exec(select(Resolution.id).where(Resolution.cycle_id == cycle.id)).first():
+        raise ConflictError(f"Für {cycle.year} ist bereits ein Beschluss festgehalten.")
+    if adopted_on < row.held_on:  # type: ignore[operator]
+        raise KreislaufError(
+            f"--date: der Beschluss ({german_date(adopted_on)}) kann nicht vor "
+            f"der Sitzung ({german_date(row.held_on)}) liegen."
+        )  # type: ignore[arg-type]
+    if adopted_on > today:
+        raise KreislaufError(f"--date: {german_date(adopted_on)} liegt in der Zukunft.")
+    body = session.get(Body, cycle.body_id)
+    assert body is not None
+    previous = current_version(session=session, body_id=cycle.body_id)
+    old = load_content(session=session, version=previous)
+    new = apply_change_set(
+        old,
+        ChangeSet.model_validate(row.change_set),
+        used_codes=used_priority_codes(session=session, body_id=cycle.body_id),
+    )
+    version = create_next_version(
+        session=session,
+        previous=previous,
+        content=new,
+        adopted_on=adopted_on,
+        resolution=f"Beschluss {number} ({body.council}) vom {german_date(adopted_on)}",
+        now=now,
+    )
+    diff = diff_strategies(old, new)
+    resolution = Resolution(
+        body_id=cycle.body_id,
+        cycle_id=cycle.id,
+        session_id=row.id,
+        number=number,
+        adopted_on=adopted_on,
+        previous_version_id=previous.id,
+        new_version_id=version.id,
+        diff=diff,
+        recorded_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(resolution)
+            session.flush()
+    except sa.exc.IntegrityError:
+        raise ConflictError(f"Die Beschlussnummer {number!r} ist bereits vergeben.") from None
+    audit.record(
+        session=session,
+        now=now,
+        actor=actor,
+        action="resolution.recorded",
+        entity="resolution",
+        entity_id=resolution.id,
+        body_id=cycle.body_id,
+        before={"strategy_version": previous.number},
+        after={
+            "number": number,
+            "adopted_on": adopted_on.isoformat(),
+            "strategy_version": version.number,
+            "diff": diff,
+        },
+    )
+    events = [
+        Event(
+            today,
+            PhaseKind.resolution,
+            "resolution_adopted",
+            f"Beschluss {number} vom {german_date(adopted_on)}: {len(diff)} Änderungen",
+        ),
+        Event(
+            today,
+            PhaseKind.resolution,
+            "strategy_version_created",
+            f"Strategie Version {version.number} gilt (vorher Version {previous.number})",
+        ),
+    ]
+    phase = get_phase(cycle, PhaseKind.resolution, session=session)
+    if phase is not None:
+        events += complete_phase_tasks(
+            phase, session=session, now=now, actor=actor, today=today, why=f"Beschluss {number}"
+        )
+    return events

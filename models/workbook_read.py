@@ -1,0 +1,125 @@
+"""Reading a returned figures workbook (.xlsx or .csv) back into plain rows.
+
+Kept apart from writing: an upload is read where no template is built, and the reader's
+guesses (separator, percent cells, formulas without values) are a subject of their own.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from typing import Any
+
+from models.workbook_layout import CSV_SHEET_COLUMN, Formula, Percent, Sheet, SubmissionInvalid
+
+
+def read_sheets(data: bytes, filename: str) -> dict[str, Sheet]:
+    """The sheets of an uploaded .xlsx or .csv; SubmissionInvalid when the file is empty,
+    corrupt or of another kind. Which format: the name's suffix, else the content."""
+    if not data.strip():
+        raise SubmissionInvalid(f"Die Datei {filename} ist leer.")
+    suffix = filename.rsplit(".", 1)[-1].casefold() if "." in filename else ""
+    if suffix in ("xlsx", "xlsm") or (suffix != "csv" and data[:2] == b"PK"):
+        return _read_xlsx(data, filename)
+    if suffix == "xls":
+        raise SubmissionInvalid(
+            f"{filename}: das alte Excel-Format .xls wird nicht gelesen; bitte als .xlsx speichern."
+        )
+    return _read_csv(data, filename)
+
+
+def _read_xlsx(data: bytes, filename: str) -> dict[str, Sheet]:
+    from openpyxl import load_workbook
+
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise SubmissionInvalid(
+            f"Die Datei {filename} ist keine gültige Excel-Datei (.xlsx): "
+            "beschädigt, unvollständig übertragen oder ein anderes Format."
+        )
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        try:
+            return {
+                sheet.title: _xlsx_sheet(sheet, formulas[sheet.title]) for sheet in book.worksheets
+            }
+        finally:
+            book.close()
+            formulas.close()
+    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        raise SubmissionInvalid(
+            f"Die Datei {filename} ist keine gültige Excel-Datei (.xlsx) oder beschädigt "
+            f"({type(error).__name__})."
+        ) from None
+
+
+def _xlsx_sheet(sheet: Any, formulas: Any) -> Sheet:
+    """The cached values; a formula without one becomes `Formula` (data_only reads None)."""
+    rows = []
+    pairs = zip(sheet.iter_rows(min_row=1), formulas.iter_rows(min_row=1), strict=False)
+    for number, (cells, raw) in enumerate(pairs, start=1):
+        values = tuple(
+            _xlsx_value(cell, raw[index] if index < len(raw) else None)
+            for index, cell in enumerate(cells)
+        )
+        rows.append((number, values))
+    return Sheet(sheet.title, rows)
+
+
+def _xlsx_value(cell: Any, raw: Any = None) -> Any:
+    value = getattr(cell, "value", None)
+    if value is None and getattr(raw, "data_type", None) == "f":
+        return Formula(str(raw.value))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if _is_percent_format(getattr(cell, "number_format", "") or ""):
+            return Percent(float(value))
+    return value
+
+
+def _is_percent_format(number_format: str) -> bool:
+    """A percent sign outside quotes: Excel has divided what was typed by 100."""
+    quoted = False
+    for char in number_format:
+        if char == '"':
+            quoted = not quoted
+        elif char == "%" and not quoted:
+            return True
+    return False
+
+
+CSV_DELIMITERS = (";", ",", "\t")
+
+
+def _csv_delimiter(text: str) -> str | None:
+    """The separator under which the first non-empty line's first cell is "Blatt"."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    for delimiter in CSV_DELIMITERS:
+        cells = next(csv.reader([first], delimiter=delimiter), [])
+        if cells and cells[0].strip() == CSV_SHEET_COLUMN:
+            return delimiter
+    return None
+
+
+def _read_csv(data: bytes, filename: str) -> dict[str, Sheet]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")  # German Excel's "CSV (Trennzeichen)"
+    if "\x00" in text:
+        raise SubmissionInvalid(f"Die Datei {filename} ist weder eine .xlsx- noch eine CSV-Datei.")
+    delimiter = _csv_delimiter(text)
+    if delimiter is None:
+        raise SubmissionInvalid(
+            f"Die Datei {filename} ist keine CSV-Datei der Vorlage: die erste Zeile muss in "
+            f"Spalte A „{CSV_SHEET_COLUMN}“ enthalten, getrennt durch Semikolon, Komma oder "
+            "Tabulator; bitte die Vorlage von `kreislauf template` verwenden."
+        )
+    sheets: dict[str, list[tuple[int, tuple[Any, ...]]]] = {}
+    for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+        if not cells or not any(cell.strip() for cell in cells):
+            continue
+        sheets.setdefault(cells[0].strip(), []).append(
+            (number, tuple(cell if cell.strip() else None for cell in cells[1:]))
+        )
+    return {name: Sheet(name, rows, first_column=2) for name, rows in sheets.items()}

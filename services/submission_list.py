@@ -1,0 +1,77 @@
+"""The submissions of a cycle as people see them: one row per department, its task and
+its latest submission.
+
+A read-only view for the CLI and the web, apart from the writes of submitting and reviewing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from models.body import Body
+from models.cycle import Deadline, Task, TaskStatus
+from models.organisation import Department
+from models.submissions import Submission, SubmissionStatus
+from services.cycles import get_cycle
+from services.submission_task import figures_deadline_key
+
+
+@dataclass(frozen=True)
+class SubmissionView:
+    department: str
+    department_key: str
+    task_status: TaskStatus
+    attempt: int | None
+    status: SubmissionStatus | None
+    submitted_at: dt.datetime | None
+    submitted_by: str | None
+    review_comment: str | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "department": self.department_key,
+            "task_status": self.task_status.value,
+            "attempt": self.attempt,
+            "status": self.status.value if self.status else None,
+            "submitted_at": self.submitted_at.isoformat() if self.submitted_at else None,
+            "submitted_by": self.submitted_by,
+            "review_comment": self.review_comment,
+        }
+
+
+def list_submissions(*, session: Session, body: Body, year: int) -> list[SubmissionView]:
+    """Each department's figures task with its latest submission (if any)."""
+    cycle = get_cycle(session=session, body=body, year=year)
+    assert cycle is not None
+    key = figures_deadline_key(body)
+    rows = session.exec(
+        select(Task, Department)
+        .join(Deadline, Task.deadline_id == Deadline.id)
+        .join(Department, Task.department_id == Department.id)
+        .where(Deadline.cycle_id == cycle.id, Deadline.key == key)
+        .order_by(Department.name)
+    ).all()
+    latest: dict[int, Submission] = {}
+    for submission in session.exec(
+        select(Submission).where(Submission.cycle_id == cycle.id).order_by(Submission.attempt)
+    ).all():
+        latest[submission.task_id] = submission
+    views = []
+    for task, department in rows:
+        s = latest.get(task.id)  # type: ignore[arg-type]
+        views.append(
+            SubmissionView(
+                department=department.name,
+                department_key=department.key,
+                task_status=TaskStatus(task.status),
+                attempt=s.attempt if s else None,
+                status=SubmissionStatus(s.status) if s else None,
+                submitted_at=s.submitted_at if s else None,
+                submitted_by=s.submitted_by if s else None,
+                review_comment=s.review_comment if s else None,
+            )
+        )
+    return views
