@@ -15,9 +15,11 @@ from cli.app import actor, app, body_session, console, engine, now, user_errors
 @app.command()
 @user_errors
 def tick(
-    year: Annotated[
-        int | None,
-        typer.Argument(metavar="[JAHR]", help="Nur dieser Kreislauf (Standard: alle laufenden)."),
+    year_text: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="JAHR", show_default=False, help="Nur dieser Kreislauf (Standard: alle)."
+        ),
     ] = None,
     on: Annotated[
         str | None,
@@ -29,21 +31,20 @@ def tick(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Ereignisse als JSON-Liste.")] = False,
 ) -> None:
-    """Den Tag abarbeiten wie die täglichen Läufe: Phasen abgleichen (06:00), Erinnerungen
-    festlegen und versenden (07:00), hier im Prozess, ohne Prefect-Server.
+    """Den Tag abarbeiten wie die täglichen Läufe, hier im Prozess, ohne Prefect-Server.
 
-    Öffnet, was an dem Tag beginnt, schließt, was erledigt oder abgelaufen ist; ein zweiter
-    Aufruf für denselben Tag ändert nichts. Ohne Versandweg (KREISLAUF_EMAIL_URL,
-    KREISLAUF_NOTIFY_CONFIG) bleiben die Nachrichten im Postausgang.
+    06:00 Abgleich: öffnet, was an dem Tag beginnt, schließt, was erledigt
+    oder abgelaufen ist. 07:00: Erinnerungen festlegen und versenden; ohne
+    Versandweg (KREISLAUF_EMAIL_URL, KREISLAUF_NOTIFY_CONFIG) warten sie im
+    Postausgang. Ein zweiter Aufruf für denselben Tag ändert nichts.
     Beispiel: kreislauf tick 2027 --on 2027-02-01
     """
-    from cli.render import check_year, parse_day
+    from cli.render import parse_day
     from services.cycles import get_cycle
     from services.daily import day_instants
     from services.daily import tick as run_tick
 
-    if year is not None:
-        check_year(year)
+    year = _year(year_text) if year_text is not None else None
     day = parse_day(on, "--on") if on else None
     with body_session() as (session, body):
         if year is not None:
@@ -65,6 +66,19 @@ def tick(
         sys.stdout.write(json.dumps(result.events, ensure_ascii=False, indent=2) + "\n")
         return
     _print_tick(result, body.name)
+
+
+def _year(text: str) -> int:
+    """The year argument, parsed here so that a typo gets a German message."""
+    from cli.render import check_year
+    from models.errors import KreislaufError
+
+    try:
+        return check_year(int(text))
+    except ValueError:
+        raise KreislaufError(
+            f"Jahr {text!r}: erwartet wird ein Jahr zwischen 2000 und 2199."
+        ) from None
 
 
 def _print_tick(result, body_name: str) -> None:  # type: ignore[no-untyped-def]

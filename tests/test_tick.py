@@ -90,6 +90,7 @@ def test_a_second_tick_of_the_same_day_changes_nothing(ready: Cli, engine: sa.En
     [
         (["tick", "--on", "2027-02-30"], 2, "--on: '2027-02-30' ist kein Datum"),
         (["tick", "1899"], 2, "zwischen 2000 und 2199"),
+        (["tick", "zwanzig"], 2, "Jahr 'zwanzig': erwartet wird ein Jahr"),
         (["tick", "2031", "--on", "2031-02-03"], 1, "Für 2031 gibt es noch keinen"),
     ],
 )
