@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -70,10 +71,25 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(probe.getsockname()[1])
 
 
-def _spawn(command: list[str], *, env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
-    """Start a server in a session of its own, its output in `log_path` (never our stdout:
-    a pipe held by a leftover server keeps `kreislauf ... | grep` waiting). Killed with its
-    whole process group by `_stop`; on Linux also when this process dies without cleaning up."""
+@contextmanager
+def _signals_held() -> Iterator[set[signal.Signals]]:
+    """Ctrl-C and SIGTERM wait until the block ends (yields the mask to restore): used around
+    starting a server, so that a signal cannot land inside Popen and leave a started server
+    nobody knows of. The caller's `try` must enclose the block: the signal fires at its end."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield previous
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _spawn(
+    command: list[str], *, env: dict[str, str], log_path: Path, mask: set[signal.Signals]
+) -> subprocess.Popen[bytes]:
+    """Start a server in a session of its own (signal mask `mask`), its output in `log_path`
+    (never our stdout: a pipe held by a leftover server keeps `kreislauf ... | grep`
+    waiting). Killed with its whole process group by `_stop`; on Linux also when this
+    process dies without cleaning up."""
     with log_path.open("ab") as log:
         return subprocess.Popen(
             command,
@@ -82,40 +98,48 @@ def _spawn(command: list[str], *, env: dict[str, str], log_path: Path) -> subpro
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_die_with_parent(),
+            preexec_fn=_in_child(mask),
         )
 
 
-def _die_with_parent() -> Callable[[], None] | None:
-    """For the child, before exec: SIGTERM when the parent dies (Linux prctl
-    PR_SET_PDEATHSIG). libc is looked up here, in the parent: the child only calls it."""
-    if sys.platform != "linux":
-        return None
-    import ctypes
-    import signal
+def _in_child(mask: set[signal.Signals]) -> Callable[[], None]:
+    """For the child, before exec: the parent's signal mask back, and on Linux SIGTERM when
+    the parent dies (prctl PR_SET_PDEATHSIG). libc is looked up here, in the parent."""
+    prctl = None
+    if sys.platform == "linux":
+        import ctypes
 
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    return lambda: prctl(1, int(signal.SIGTERM))
+        try:
+            prctl = ctypes.CDLL(None, use_errno=True).prctl
+        except (OSError, AttributeError):
+            prctl = None
+
+    def prepare() -> None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        if prctl is not None:
+            prctl(1, int(signal.SIGTERM))
+
+    return prepare
 
 
 def _stop(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
-    """Terminate the server's process group, then kill it if it does not go in `grace` s."""
-    import signal
-
-    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            break
-        try:
-            process.wait(timeout=wait)
-            break
-        except subprocess.TimeoutExpired:
-            continue
-    process.poll()
+    """Terminate the server's process group, then kill it if it does not go in `grace` s.
+    A second Ctrl-C meanwhile waits until the group is gone."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+            try:
+                os.killpg(process.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                process.wait(timeout=wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        process.poll()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _wait_healthy(
@@ -187,22 +211,25 @@ def temporary_server(home: Path, *, startup_timeout: float) -> Iterator[str]:
     port = free_port(host)
     api_url = f"http://{host}:{port}/api"
     log_path = home / "server.log"
-    process = _spawn(
-        _uvicorn(host, port),
-        env={
-            **os.environ,
-            "PREFECT_HOME": str(home),
-            "PREFECT_API_URL": api_url,
-            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "PREFECT_UI_ENABLED": "false",
-            "PREFECT__SERVER_EPHEMERAL": "1",  # the services a flow run needs, no more
-            "PREFECT__SERVER_FINAL": "1",
-            "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED": "false",
-            "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false",
-        },
-        log_path=log_path,
-    )
+    process = None
     try:
+        with _signals_held() as mask:
+            process = _spawn(
+                _uvicorn(host, port),
+                env={
+                    **os.environ,
+                    "PREFECT_HOME": str(home),
+                    "PREFECT_API_URL": api_url,
+                    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                    "PREFECT_UI_ENABLED": "false",
+                    "PREFECT__SERVER_EPHEMERAL": "1",  # the services a flow run needs, no more
+                    "PREFECT__SERVER_FINAL": "1",
+                    "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED": "false",
+                    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false",
+                },
+                log_path=log_path,
+                mask=mask,
+            )
         _wait_healthy(
             process,
             api_url,
@@ -212,7 +239,8 @@ def temporary_server(home: Path, *, startup_timeout: float) -> Iterator[str]:
         )
         yield api_url
     finally:
-        _stop(process)
+        if process is not None:
+            _stop(process)
 
 
 @contextmanager
@@ -226,18 +254,21 @@ def local_server(
     Path(environment["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     api_url = f"http://{host}:{port}/api"
     log_path = Path(environment["PREFECT_HOME"]) / "server.log"
-    process = _spawn(
-        _uvicorn(host, port),
-        env={
-            **os.environ,
-            **environment,
-            "PREFECT_API_URL": api_url,
-            "PREFECT_UI_API_URL": api_url,
-        },
-        log_path=log_path,
-    )
     state_file = data_dir / STATE_FILE
+    process = None
     try:
+        with _signals_held() as mask:
+            process = _spawn(
+                _uvicorn(host, port),
+                env={
+                    **os.environ,
+                    **environment,
+                    "PREFECT_API_URL": api_url,
+                    "PREFECT_UI_API_URL": api_url,
+                },
+                log_path=log_path,
+                mask=mask,
+            )
         _wait_healthy(
             process, api_url, startup_timeout, "Der Prefect-Server", lambda: f"; siehe {log_path}"
         )
@@ -245,4 +276,5 @@ def local_server(
         yield api_url
     finally:
         state_file.unlink(missing_ok=True)
-        _stop(process, grace=20.0)
+        if process is not None:
+            _stop(process, grace=20.0)
