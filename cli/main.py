@@ -1,16 +1,17 @@
 """The `kreislauf` command line: German for people, exit codes for scripts.
 
 Commands live by topic: `cli.setup` (init, strategy, cycles, calendar, status, departments),
-`cli.decisions` (survey, forum, resolution), `cli.figures` (template, submit, review,
-submissions), `cli.orchestration` (serve, deploy, simulate), `cli.report` (report,
-strategy diff), `cli.web` (web, user).
+`cli.daily` (tick), `cli.decisions` (survey, forum, resolution), `cli.figures` (template,
+submit, review, submissions), `cli.orchestration` (serve, deploy, simulate), `cli.report`
+(report, strategy diff), `cli.web` (web, user).
 """
 
 from __future__ import annotations
 
 import sys
 
-import cli.decisions  # noqa: F401  (registers commands)
+import cli.daily  # noqa: F401  (registers commands)
+import cli.decisions  # noqa: F401
 import cli.figures  # noqa: F401
 import cli.orchestration  # noqa: F401
 import cli.reminders  # noqa: F401

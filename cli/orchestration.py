@@ -1,5 +1,6 @@
-"""Commands that need Prefect: serve the deployments, deploy to a work pool, convene a forum,
-simulate a year. Prefect's environment is set before prefect is imported (it costs ~1 s)."""
+"""Commands around Prefect: serve the deployments, deploy to a work pool, convene a forum,
+simulate a year (in-process by default, through real flows with --prefect). Prefect's
+environment is set before prefect is imported (it costs ~1 s)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,18 @@ from typing import Annotated
 
 import typer
 
-from cli.app import ON, actor, app, body_session, console, database_url, now, user_errors
+from cli.app import (
+    ON,
+    actor,
+    app,
+    body_session,
+    console,
+    database_url,
+    err_console,
+    fail,
+    now,
+    user_errors,
+)
 from cli.decisions import YEAR, forum_app, print_events
 from cli.signals import STOPPING, stop_on_signals
 
@@ -210,11 +222,29 @@ def simulate(
             help="Konfiguration der Körperschaft. Standard: Landkreis Lörrach.",
         ),
     ] = None,
+    keep: Annotated[
+        Path | None,
+        typer.Option(
+            "--keep",
+            metavar="DATEI",
+            help="Die durchgespielte SQLite-Datenbank hier behalten (die Datei darf noch "
+            "nicht bestehen); ansehen mit kreislauf --database sqlite:///DATEI status JAHR.",
+        ),
+    ] = None,
+    prefect: Annotated[
+        bool,
+        typer.Option(
+            "--prefect",
+            help="Über echte Prefect-Flows auf einem temporären Prefect-Server "
+            "(langsamer; der Server wird in jedem Fall wieder beendet).",
+        ),
+    ] = False,
 ) -> None:
     """Ein ganzes Jahr auf einer virtuellen Uhr durchspielen, in einer eigenen Datenbank.
 
-    Läuft mit denselben Flows und Regeln; ein Skript steht für die Menschen.
-    Beispiel: kreislauf simulate 2027 --json
+    Jeden Tag, an dem etwas geschehen kann, gleicht sie um 06:00 ab wie kreislauf tick und
+    die täglichen Läufe; ein Skript steht für die Menschen. Ohne Prefect, in Sekunden.
+    Beispiel: kreislauf simulate 2027 --json --keep simulation-2027.db
     """
     from config.loader import load_body_config
     from config.settings import SHIPPED_BODIES
@@ -226,15 +256,109 @@ def simulate(
     config = load_body_config(directory)
     default_script = directory / "simulation.toml"
     people = load_script(script or (default_script if default_script.exists() else None))
-    _prefect_env(quiet=True)
-    from flows.simulation import simulate as run
+    if keep is not None:
+        _check_keep(keep)
+    try:
+        with tempfile.TemporaryDirectory(prefix="kreislauf-sim-") as workdir:
+            work = Path(workdir)
+            if prefect:
+                events = _simulate_with_prefect(config, year, people, work)
+            else:
+                from services.simulated_year import play_year
 
-    with tempfile.TemporaryDirectory(prefix="kreislauf-sim-") as workdir:
-        events = run(config, year, people, workdir=Path(workdir))
+                database = f"sqlite:///{work / 'simulation.db'}"
+                events = play_year(config, year, people, database_url=database)
+            if keep is not None:
+                _keep_database(work / "simulation.db", keep)
+    except KeyboardInterrupt:
+        fail("Simulation abgebrochen (Strg-C); nichts behalten.", 130)
     if as_json:
         sys.stdout.write(json.dumps(events, ensure_ascii=False, indent=2) + "\n")
-        return
-    _print_timeline(events, f"Simulation {year} – {config.body.name}")
+    else:
+        _print_timeline(events, f"Simulation {year} – {config.body.name}")
+    if keep is not None:
+        err_console().print(
+            f"Datenbank behalten: {keep} (kreislauf --database sqlite:///{keep} status {year})",
+            markup=False,
+        )
+
+
+def _check_keep(path: Path) -> None:
+    """--keep never overwrites: an existing file may be someone's real database."""
+    from models.errors import KreislaufError
+
+    if path.exists() or Path(f"{path}-wal").exists():
+        raise KreislaufError(
+            f"--keep: {path} gibt es schon; bitte einen neuen Dateinamen wählen "
+            "(eine bestehende Datei wird nicht überschrieben)."
+        )
+    if not path.parent.is_dir():
+        raise KreislaufError(f"--keep: das Verzeichnis {path.parent} gibt es nicht.")
+
+
+def _keep_database(source: Path, target: Path) -> None:
+    """A consistent copy of the played-out SQLite database (the backup API takes the WAL's
+    pages along), written to a temporary name first and renamed when complete."""
+    import sqlite3
+    from contextlib import closing
+
+    from models.errors import KreislaufError
+
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        with closing(sqlite3.connect(source)) as origin, closing(sqlite3.connect(partial)) as copy:
+            origin.backup(copy)
+        if target.exists():  # appeared while the simulation ran
+            raise KreislaufError(
+                f"--keep: {target} ist inzwischen angelegt worden; nichts behalten."
+            )
+        partial.replace(target)
+    except (OSError, sqlite3.Error) as error:
+        raise KreislaufError(f"--keep: {target} lässt sich nicht schreiben ({error}).") from None
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _simulate_with_prefect(config, year: int, people, workdir: Path) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+    """The year through real flows: on PREFECT_API_URL if set, else on a temporary server
+    started here and stopped in any case (time-out, error, Ctrl-C or SIGTERM). A failure is
+    one German line, never a traceback."""
+    import signal
+    from contextlib import nullcontext
+
+    from flows.server import ServerError, startup_timeout, temporary_server
+    from models.errors import KreislaufError
+
+    _prefect_env(quiet=True)
+    external = os.environ.get("PREFECT_API_URL")
+    server = (
+        nullcontext(external)
+        if external
+        else temporary_server(workdir / "prefect", startup_timeout=startup_timeout())
+    )
+
+    def stop(signum, frame):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)  # so that `finally` stops the server
+    try:
+        with server as api_url:
+            from prefect.settings import PREFECT_API_URL, temporary_settings
+
+            from flows.simulation import simulate as run
+
+            with temporary_settings({PREFECT_API_URL: api_url}):
+                return run(config, year, people, workdir=workdir)
+    except KreislaufError:
+        raise
+    except Exception as error:
+        first = (str(error).strip().splitlines() or [""])[0][:300]
+        raise ServerError(
+            f"Die Simulation über Prefect ist gescheitert ({type(error).__name__}: {first}); "
+            "ohne --prefect läuft sie ohne Server."
+        ) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 PHASE_SHORT = {

@@ -44,7 +44,10 @@ def parse_year(text: str, field: str = "year") -> int:
     try:
         year = int(text.strip())
     except ValueError:
-        raise KreislaufError(f"{text!r} ist keine Jahreszahl.", field=field) from None
+        raise KreislaufError(
+            f"Jahr {text.strip()!r}: erwartet wird ein Jahr zwischen {FIRST_YEAR} und {LAST_YEAR}.",
+            field=field,
+        ) from None
     return check_year(year, field)
 
 

@@ -147,11 +147,18 @@ def test_deploy_registers_the_same_deployments_with_a_work_pool() -> None:
 
 
 def simulate(year: int, workdir: Path) -> list[dict[str, str]]:
+    """The year through real flows (`simulate --prefect`); the in-process default (the
+    shared loop, no Prefect) must play exactly the same events."""
     from flows.simulation import simulate as run
+    from services.simulated_year import play_year
     from services.simulation import load_script
 
     config = load_body_config(LOERRACH)
-    return run(config, year, load_script(LOERRACH / "simulation.toml"), workdir=workdir)
+    script = load_script(LOERRACH / "simulation.toml")
+    events = run(config, year, script, workdir=workdir)
+    fast = play_year(config, year, script, database_url=f"sqlite:///{workdir / 'fast.db'}")
+    assert fast == events
+    return events
 
 
 def opened(events: list[dict[str, str]]) -> list[tuple[str, str]]:

@@ -1,0 +1,179 @@
+"""A day's work of the cycle: what the daily deployments do, callable without Prefect.
+
+At 06:00 every cycle in motion is reconciled, phase by phase (`reconcile_day`); at 07:00 the
+day's reminders are decided (`sweep_reminders`) and the outbox is worked off
+(`deliver`). `kreislauf tick` and the simulation call these directly; the flows wrap the
+same functions (a phase flow per due phase, a task for the sweep and one for the dispatch),
+so a day ticked by hand and a day run by the deployments do the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pendulum
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from models.body import Body
+from models.calendar_rules import PhaseKind
+from models.cycle import Cycle, CycleStatus
+from models.db import session_scope
+from services.reconcile import pending_phases, reconcile
+
+RECONCILE_HOUR = 6  # the `annual-cycle/daily` deployment (flows/deployments.py)
+REMINDER_HOUR = 7  # the `reminder-sweep/daily` deployment
+
+Due = tuple[str, int, PhaseKind]  # (body slug, cycle year, phase)
+PhaseRunner = Callable[[str, int, PhaseKind], list[dict[str, str]]]
+
+
+def day_instants(day: dt.date, timezone: str) -> tuple[dt.datetime, dt.datetime]:
+    """The instants of `day` at which the deployments reconcile and remind, local time."""
+    return (
+        pendulum.datetime(day.year, day.month, day.day, RECONCILE_HOUR, tz=timezone),
+        pendulum.datetime(day.year, day.month, day.day, REMINDER_HOUR, tz=timezone),
+    )
+
+
+def in_motion(body_id: int) -> sa.Select:  # type: ignore[type-arg]
+    """Years of the body's cycles that can still have a step: not closed, or closed with
+    next year's cycle still to be created. Old closed cycles are not read every day."""
+    following = sa.orm.aliased(Cycle)
+    successor = sa.exists().where(
+        following.body_id == Cycle.body_id, following.year == Cycle.year + 1
+    )
+    return (
+        select(Cycle.year)  # type: ignore[return-value]
+        .where(
+            Cycle.body_id == body_id, sa.or_(Cycle.status != CycleStatus.closed.value, ~successor)
+        )
+        .order_by(Cycle.year)
+    )
+
+
+def pending(session: Session, *, body: str | None, year: int | None, now: dt.datetime) -> list[Due]:
+    """(body, year, phase) with steps due at `now`, in order: bodies by slug, cycles by year,
+    phases as the rules list them. `body`/`year` narrow it to one body or one cycle."""
+    result = []
+    query = select(Body).order_by(Body.slug)
+    if body:
+        query = query.where(Body.slug == body)
+    for row in session.exec(query).all():
+        years = [year] if year else session.exec(in_motion(row.id)).all()
+        for cycle_year in years:
+            for kind in pending_phases(session=session, body=row, year=cycle_year, now=now):
+                result.append((row.slug, cycle_year, kind))
+    return result
+
+
+def run_due(find: Callable[[], list[Due]], run_phase: PhaseRunner) -> list[dict[str, str]]:
+    """Run each due phase; then the phases that became due through the others (say, a
+    session phase closing lets the resolution close), each at most once per day, so a
+    second tick of the same day finds nothing. The flows pass their subflows as `run_phase`."""
+    events: list[dict[str, str]] = []
+    done: set[Due] = set()
+    while due := [item for item in find() if item not in done]:
+        for item in due:
+            events += run_phase(*item)
+        done.update(due)
+    return events
+
+
+def reconcile_day(
+    engine: sa.Engine,
+    *,
+    now: dt.datetime,
+    actor: str,
+    body: str | None = None,
+    year: int | None = None,
+) -> list[dict[str, str]]:
+    """The 06:00 reconcile in this process: each due phase in a transaction of its own."""
+
+    def find() -> list[Due]:
+        with session_scope(engine) as session:
+            return pending(session, body=body, year=year, now=now)
+
+    def run_phase(slug: str, cycle_year: int, kind: PhaseKind) -> list[dict[str, str]]:
+        with session_scope(engine) as session:
+            row = session.exec(select(Body).where(Body.slug == slug)).one()
+            events = reconcile(
+                session=session, body=row, year=cycle_year, now=now, actor=actor, only=kind
+            )
+            return [event.as_dict() for event in events]
+
+    return run_due(find, run_phase)
+
+
+@dataclass(frozen=True)
+class Reminded:
+    reminders: int  # reminders decided
+    messages: int  # their recipients: one digest each
+
+
+def sweep_reminders(
+    engine: sa.Engine, *, now: dt.datetime, body_ids: list[int] | None = None
+) -> Reminded:
+    """The 07:00 sweep: decide the day's reminders (all bodies, or `body_ids`)."""
+    from notifications.sweep import sweep
+
+    with session_scope(engine) as session:
+        report = sweep(session=session, now=now, body_ids=body_ids)
+    return Reminded(report.reminders, report.messages)
+
+
+@dataclass
+class Delivered:
+    channel: bool  # a channel is configured; without one the messages wait in the outbox
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def deliver(engine: sa.Engine, *, now: dt.datetime, workers: int = 1) -> Delivered:
+    """Group the new reminders into one digest per recipient and day (an outbox row each,
+    also without a channel, so `reminders log` shows them); send what is due when a channel
+    is configured. Without one nothing is sent, so no attempt is burnt."""
+    from config.settings import Settings
+    from notifications.channels import channels_from
+    from notifications.digests import group_digests
+    from notifications.dispatcher import dispatch
+
+    settings = Settings()
+    group_digests(engine, now)
+    channels = channels_from(settings) if settings.email_url or settings.notify_config else None
+    if channels is None or not channels.describe():
+        return Delivered(channel=False)
+    report = dispatch(
+        engine=engine, channels=channels, now=now, base_url=settings.base_url, processes=workers
+    )
+    return Delivered(True, report.sent, report.retrying, report.failed, list(report.errors))
+
+
+@dataclass
+class Tick:
+    day: dt.date
+    events: list[dict[str, str]]
+    reminded: Reminded
+    delivered: Delivered
+
+
+def tick(
+    engine: sa.Engine,
+    *,
+    body: Body,
+    year: int | None,
+    reconcile_at: dt.datetime,
+    remind_at: dt.datetime,
+    actor: str,
+) -> Tick:
+    """One day of one body, as the deployments do it: reconcile its cycles in motion (or the
+    cycle of `year`), then decide its reminders and work off the outbox. Idempotent: a second
+    tick of the same day finds nothing to do and sends nothing twice."""
+    events = reconcile_day(engine, now=reconcile_at, actor=actor, body=body.slug, year=year)
+    reminded = sweep_reminders(engine, now=remind_at, body_ids=[body.id])
+    delivered = deliver(engine, now=remind_at)
+    return Tick(body.local_date(reconcile_at), events, reminded, delivered)
