@@ -180,7 +180,7 @@ def fail(message: str, code: int) -> None:
     raise typer.Exit(code) from None
 
 
-def _url():  # type: ignore[no-untyped-def]
+def _url() -> sa.URL:
     import sqlalchemy as sa
 
     return sa.make_url(database_url())

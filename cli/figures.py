@@ -6,12 +6,18 @@ that `kreislauf status` starts as fast as before (bench/cli_startup).
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli.app import ON, actor, app, body_session, console, now, user_errors
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from models.submissions import SubmissionFigure, SubmissionMeasure
 
 YEAR = Annotated[int, typer.Argument(metavar="JAHR", help="Jahr des Kreislaufs, z. B. 2027")]
 DEPARTMENT = Annotated[
@@ -122,14 +128,15 @@ def submit(
     )
 
 
-def _counts(*, session, submission_id: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def _counts(*, session: Session, submission_id: int) -> tuple[int, int]:
     import sqlalchemy as sa
+    from sqlmodel import col
 
     from models.submissions import SubmissionFigure, SubmissionMeasure
 
-    def count(table) -> int:  # type: ignore[no-untyped-def]
+    def count(table: type[SubmissionFigure] | type[SubmissionMeasure]) -> int:
         return session.execute(
-            sa.select(sa.func.count()).where(table.submission_id == submission_id)
+            sa.select(sa.func.count()).where(col(table.submission_id) == submission_id)
         ).scalar_one()
 
     return count(SubmissionFigure), count(SubmissionMeasure)
@@ -222,7 +229,7 @@ def submissions(
     console().print(table)
 
 
-def _local(moment, timezone: str):  # type: ignore[no-untyped-def]
+def _local(moment: dt.datetime, timezone: str) -> dt.date:
     from zoneinfo import ZoneInfo
 
     return moment.astimezone(ZoneInfo(timezone)).date()
