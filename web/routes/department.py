@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, select
+from starlette.datastructures import UploadFile
 
 from models.accounts import Role
 from models.body import Body
@@ -150,8 +151,8 @@ async def upload(
         raise auth.Forbidden("Die Meldung reicht der Fachbereich selbst ein.")
     form = await request.form()
     upload = form.get("workbook")
-    data = await upload.read(MAX_UPLOAD_BYTES + 1) if hasattr(upload, "read") else b""
-    filename = getattr(upload, "filename", "") or ""
+    data = await upload.read(MAX_UPLOAD_BYTES + 1) if isinstance(upload, UploadFile) else b""
+    filename = (upload.filename or "") if isinstance(upload, UploadFile) else ""
     return submit_upload(request, viewer, year, key, data, filename)
 
 
