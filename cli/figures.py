@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from models.submissions import SubmissionFigure, SubmissionMeasure
+    from services.submission_template import Format
 
 YEAR = Annotated[int, typer.Argument(metavar="JAHR", help="Jahr des Kreislaufs, z. B. 2027")]
 DEPARTMENT = Annotated[
@@ -65,7 +66,7 @@ def template(
         raise KreislaufError(f"--format: {chosen!r} unbekannt; erwartet xlsx oder csv.")
     with body_session() as (session, body):
         found = find_department(session=session, body=body, name=department)
-        data = write_template(session, body, year, found.key, chosen)  # type: ignore[arg-type]
+        data = write_template(session, body, year, found.key, cast("Format", chosen))  # checked
     target = output or Path(f"{found.key}-{year}.{chosen}")
     try:
         target.write_bytes(data)

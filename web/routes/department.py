@@ -7,7 +7,7 @@ may open any department's page.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
@@ -26,6 +26,7 @@ from web.views import cycle_page, cycle_years
 
 if TYPE_CHECKING:
     from services.commands import Outcome
+    from services.submission_template import Format
 
 router = APIRouter(include_in_schema=False)
 
@@ -127,7 +128,7 @@ def template(
     with body_session(request, viewer) as (session, body):
         get_department(session, body, key)
         require_cycle(session, body, year)
-        data = write_template(session, body, year, key, fmt)  # type: ignore[arg-type]
+        data = write_template(session, body, year, key, cast("Format", fmt))  # one of FORMATS
     return Response(
         data,
         media_type=FORMATS[fmt],
