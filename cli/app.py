@@ -11,7 +11,7 @@ import functools
 import getpass
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
 
@@ -155,7 +155,7 @@ def user_errors(command: F | None = None, *, options: dict[str, str] | None = No
 
                 fail(unreachable_message(_url(), error), 2)
 
-        return wrapper  # type: ignore[return-value]
+        return cast(F, wrapper)  # functools.wraps keeps the signature, typed apart from F
 
     return decorate(command) if command is not None else decorate
 
@@ -180,7 +180,7 @@ def fail(message: str, code: int) -> None:
     raise typer.Exit(code) from None
 
 
-def _url():  # type: ignore[no-untyped-def]
+def _url() -> sa.URL:
     import sqlalchemy as sa
 
     return sa.make_url(database_url())

@@ -7,12 +7,18 @@ the next run of the daily tick, or `kreislauf serve`, carries the cycle on.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from cli.app import ON, actor, app, body_session, console, now, user_errors
+
+if TYPE_CHECKING:
+    from models.commands import Command
+    from models.transitions import Event
+    from services.commands import Outcome
 
 survey_app = typer.Typer(help="Befragung der Fraktionsvorsitzenden.", no_args_is_help=True)
 forum_app = typer.Typer(help="Forum Zukunftsstrategie bzw. Klausurtagung.", no_args_is_help=True)
@@ -24,13 +30,13 @@ app.add_typer(resolution_app, name="resolution")
 YEAR = Annotated[int, typer.Argument(metavar="JAHR", help="Jahr des Kreislaufs, z. B. 2027")]
 
 
-def print_events(events) -> None:  # type: ignore[no-untyped-def]
+def print_events(events: Iterable[Event]) -> None:
     out = console()
     for event in events:
         out.print(f"  • {event.detail}", markup=False)
 
 
-def decide(command, on: str | None):  # type: ignore[no-untyped-def]
+def decide(command: Command, on: str | None) -> Outcome:
     """Hand `command` to the decision pipeline at `on` (or now); returns its Outcome."""
     from services.commands import handle
 
@@ -128,7 +134,7 @@ def resolution_record(
     print_diff(outcome.record.diff)
 
 
-def print_diff(diff: list[dict]) -> None:  # type: ignore[type-arg]
+def print_diff(diff: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
     from models.change_set import DIFF_LABELS

@@ -6,12 +6,19 @@ that `kreislauf status` starts as fast as before (bench/cli_startup).
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
 from cli.app import ON, actor, app, body_session, console, now, user_errors
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from models.submissions import SubmissionFigure, SubmissionMeasure
+    from services.submission_template import Format
 
 YEAR = Annotated[int, typer.Argument(metavar="JAHR", help="Jahr des Kreislaufs, z. B. 2027")]
 DEPARTMENT = Annotated[
@@ -59,7 +66,7 @@ def template(
         raise KreislaufError(f"--format: {chosen!r} unbekannt; erwartet xlsx oder csv.")
     with body_session() as (session, body):
         found = find_department(session=session, body=body, name=department)
-        data = write_template(session, body, year, found.key, chosen)  # type: ignore[arg-type]
+        data = write_template(session, body, year, found.key, cast("Format", chosen))  # checked
     target = output or Path(f"{found.key}-{year}.{chosen}")
     try:
         target.write_bytes(data)
@@ -122,14 +129,15 @@ def submit(
     )
 
 
-def _counts(*, session, submission_id: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def _counts(*, session: Session, submission_id: int) -> tuple[int, int]:
     import sqlalchemy as sa
+    from sqlmodel import col
 
     from models.submissions import SubmissionFigure, SubmissionMeasure
 
-    def count(table) -> int:  # type: ignore[no-untyped-def]
+    def count(table: type[SubmissionFigure] | type[SubmissionMeasure]) -> int:
         return session.execute(
-            sa.select(sa.func.count()).where(table.submission_id == submission_id)
+            sa.select(sa.func.count()).where(col(table.submission_id) == submission_id)
         ).scalar_one()
 
     return count(SubmissionFigure), count(SubmissionMeasure)
@@ -222,7 +230,7 @@ def submissions(
     console().print(table)
 
 
-def _local(moment, timezone: str):  # type: ignore[no-untyped-def]
+def _local(moment: dt.datetime, timezone: str) -> dt.date:
     from zoneinfo import ZoneInfo
 
     return moment.astimezone(ZoneInfo(timezone)).date()

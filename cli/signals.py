@@ -5,6 +5,11 @@ Both commands need it; here so that neither command module imports the other.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from types import FrameType
+
 STOPPING: list[int] = []  # the signals received by `serve` and `web`
 
 
@@ -13,7 +18,7 @@ def stop_on_signals() -> None:
     (a background job of a non-interactive shell inherits that)."""
     import signal
 
-    def stop(signum, frame):  # type: ignore[no-untyped-def]
+    def stop(signum: int, frame: FrameType | None) -> None:
         STOPPING.append(signum)
         raise KeyboardInterrupt
 

@@ -10,7 +10,7 @@ Entry points are module paths, so a worker with kreislauf installed can run them
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from prefect.deployments.runner import EntrypointType
 from prefect.schedules import Cron
@@ -24,6 +24,8 @@ from flows.resolution import resolution
 from flows.survey import survey
 
 if TYPE_CHECKING:
+    from uuid import UUID
+
     from prefect.deployments.runner import RunnerDeployment
 
 TIMEZONE = "Europe/Berlin"
@@ -71,7 +73,9 @@ def deployments() -> list[RunnerDeployment]:
         )
         for phase_flow in (evaluation, survey, retreat, resolution, planning, budget_resolution)
     ]
-    return scheduled + manual
+    # called from sync code only, where Prefect's to_deployment returns the deployment itself
+    # (typed as that or a coroutine, for the event loop it would dispatch to)
+    return cast("list[RunnerDeployment]", scheduled + manual)
 
 
 def serve_all() -> None:
@@ -85,12 +89,15 @@ def deploy_to_pool(work_pool: str) -> list[str]:
     """Register the deployments with a work pool on the configured Prefect server."""
     from prefect import deploy
 
-    ids = deploy(
-        *deployments(),
-        work_pool_name=work_pool,
-        build=False,
-        push=False,
-        print_next_steps_message=False,
-        ignore_warnings=True,
+    ids = cast(  # sync code: the ids, not a coroutine (see `deployments`)
+        "list[UUID]",
+        deploy(
+            *deployments(),
+            work_pool_name=work_pool,
+            build=False,
+            push=False,
+            print_next_steps_message=False,
+            ignore_warnings=True,
+        ),
     )
     return [str(identifier) for identifier in ids]

@@ -54,7 +54,9 @@ def german_number(value: float | Decimal | None, *, places: int = 2, grouping: b
         return "–"
     if isinstance(value, float) and not math.isfinite(value):
         return {"inf": "unendlich", "-inf": "minus unendlich"}.get(str(value), "keine Zahl")
-    if abs(value) >= HUGE:
+    # abs() of the union is typed `object`; one abs per type
+    magnitude = abs(value) if isinstance(value, Decimal) else abs(value)
+    if magnitude >= HUGE:
         mantissa, exponent = f"{float(value):.1e}".split("e")
         return f"{mantissa.replace('.', ',')}e{int(exponent)}"
     # a float as the decimal people typed (95.0, not 94.99999...)

@@ -161,7 +161,10 @@ def _closing(state: CycleState, phase: PhaseState, today: dt.date) -> Step | Non
             return None
         if session is None or session.status == SessionStatus.not_needed:
             return Step(
-                "close_phase", phase.kind, reason="nicht erforderlich", cancel_open_tasks=True
+                StepKind.close_phase,
+                phase.kind,
+                reason="nicht erforderlich",
+                cancel_open_tasks=True,
             )
         return Step(StepKind.close_phase, phase.kind, reason="nicht durchgeführt", late=open_tasks)
     if phase.kind == PhaseKind.resolution:

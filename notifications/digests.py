@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.body import Body
 from models.cycle import Cycle, Deadline, Phase, Task
+from models.db import table_of
 from models.german import german_date, weekday_name
 from models.organisation import Contact, Department, Faction
 from models.outbox import OutboxMessage, OutboxStatus
@@ -23,14 +25,17 @@ from models.reminders import Reminder
 from notifications.ics import CalendarEntry, deadlines_to_ics
 from notifications.render import render
 
+# a reminder with its task, deadline, phase title, year, department, faction and body
+DigestItem = tuple[Reminder, Task, Deadline, str, int, Department | None, Faction | None, Body]
+
 
 def group_digests(engine: sa.Engine, now: dt.datetime) -> int:
     """Put the reminders that are in no message yet into one digest per recipient and day
     (an outbox row each, rendered when it is sent); returns how many digests were added.
     One grouping at a time (on PostgreSQL an advisory lock; SQLite has one writer anyway),
     so two dispatchers never put the same reminder into two messages."""
-    reminder = Reminder.__table__  # type: ignore[attr-defined]
-    outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
+    reminder = table_of(Reminder)
+    outbox = table_of(OutboxMessage)
     run = uuid.uuid4().hex[:12]
 
     def key(recipient: sa.ColumnElement[str], day: sa.ColumnElement[dt.date]) -> sa.ColumnElement:
@@ -40,9 +45,11 @@ def group_digests(engine: sa.Engine, now: dt.datetime) -> int:
     address = sa.case(
         (
             reminder.c.recipient.startswith("faction:"),
-            sa.select(Faction.email).where(Faction.id == recipient_id).scalar_subquery(),
+            sa.select(col(Faction.email)).where(col(Faction.id) == recipient_id).scalar_subquery(),
         ),
-        else_=sa.select(Contact.email).where(Contact.id == recipient_id).scalar_subquery(),
+        else_=sa.select(col(Contact.email))
+        .where(col(Contact.id) == recipient_id)
+        .scalar_subquery(),
     )
     groups = (
         sa.select(
@@ -59,7 +66,7 @@ def group_digests(engine: sa.Engine, now: dt.datetime) -> int:
             sa.literal(OutboxStatus.pending.value),
             sa.literal(0),
         )
-        .join(Task, Task.id == reminder.c.task_id)
+        .join(Task, col(Task.id) == reminder.c.task_id)
         .where(reminder.c.message_id.is_(None))
         .group_by(reminder.c.recipient, reminder.c.sent_on)
     )
@@ -80,26 +87,46 @@ def group_digests(engine: sa.Engine, now: dt.datetime) -> int:
     return added
 
 
-def digest_items(session: Session, message_ids: list[int]) -> dict[int, list]:  # type: ignore[type-arg]
+def digest_items(session: Session, message_ids: list[int]) -> dict[int, list[DigestItem]]:
     """Per digest: its reminders with task, deadline, phase title, year, department, faction
     and body, in the order they are listed; one query for all of them. The recipients are
     read along, so that rendering finds them in the session."""
     if not message_ids:
         return {}
-    rows = session.exec(
-        select(Reminder, Task, Deadline, Phase.title, Cycle.year, Department, Faction, Body)
-        .join(Task, Reminder.task_id == Task.id)
-        .join(Deadline, Task.deadline_id == Deadline.id)
-        .join(Phase, Deadline.phase_id == Phase.id)
-        .join(Cycle, Phase.cycle_id == Cycle.id)
-        .join(Body, Body.id == Task.body_id)
-        .join(Department, Task.department_id == Department.id, isouter=True)
-        .join(Faction, Task.faction_id == Faction.id, isouter=True)
-        .where(Reminder.message_id.in_(message_ids))  # type: ignore[union-attr]
-        .order_by(Reminder.message_id, Deadline.due_on, Deadline.key, Reminder.kind)
-    ).all()
-    items: dict[int, list] = {}  # type: ignore[type-arg]
-    contact_ids, faction_ids = set(), set()
+    # eight columns: more than sqlmodel's select() is typed for, so SQLAlchemy's and execute()
+    rows = (
+        session.execute(
+            sa.select(
+                Reminder,
+                Task,
+                Deadline,
+                col(Phase.title),
+                col(Cycle.year),
+                Department,
+                Faction,
+                Body,
+            )
+            .join(Task, col(Reminder.task_id) == Task.id)
+            .join(Deadline, col(Task.deadline_id) == Deadline.id)
+            .join(Phase, col(Deadline.phase_id) == Phase.id)
+            .join(Cycle, col(Phase.cycle_id) == Cycle.id)
+            .join(Body, col(Body.id) == Task.body_id)
+            .join(Department, col(Task.department_id) == Department.id, isouter=True)
+            .join(Faction, col(Task.faction_id) == Faction.id, isouter=True)
+            .where(col(Reminder.message_id).in_(message_ids))
+            .order_by(
+                col(Reminder.message_id),
+                col(Deadline.due_on),
+                col(Deadline.key),
+                col(Reminder.kind),
+            )
+        )
+        .tuples()
+        .all()
+    )
+    items: dict[int, list[DigestItem]] = {}
+    contact_ids: set[int] = set()
+    faction_ids: set[int] = set()
     for row in rows:
         reminder = row[0]
         items.setdefault(reminder.message_id, []).append(row)
@@ -109,8 +136,8 @@ def digest_items(session: Session, message_ids: list[int]) -> dict[int, list]:  
             contact_ids.add(reminder.covering_id)
     # held in the session's info: its identity map keeps only what is referenced elsewhere
     session.info["recipients"] = [
-        *session.exec(select(Contact).where(Contact.id.in_(contact_ids))).all(),  # type: ignore[attr-defined]
-        *session.exec(select(Faction).where(Faction.id.in_(faction_ids))).all(),  # type: ignore[attr-defined]
+        *session.exec(select(Contact).where(col(Contact.id).in_(contact_ids))).all(),
+        *session.exec(select(Faction).where(col(Faction.id).in_(faction_ids))).all(),
     ]
     return items
 
@@ -118,7 +145,7 @@ def digest_items(session: Session, message_ids: list[int]) -> dict[int, list]:  
 def prepare_digest(
     session: Session,
     row: OutboxMessage,
-    items: list,  # type: ignore[type-arg]
+    items: list[DigestItem],
     base_url: str | None,
     now: dt.datetime,
 ) -> tuple[tuple[str, bytes, str], ...]:
@@ -145,7 +172,9 @@ def prepare_digest(
     return (("fristen.ics", data, "text/calendar"),)
 
 
-def _render_digest(session: Session, row: OutboxMessage, items, base_url: str | None) -> None:  # type: ignore[no-untyped-def]
+def _render_digest(
+    session: Session, row: OutboxMessage, items: list[DigestItem], base_url: str | None
+) -> None:
     body: Body = items[0][7]
     recipient_kind, _, recipient_id = row.recipient.partition(":")
     if recipient_kind == "faction":
@@ -159,7 +188,7 @@ def _render_digest(session: Session, row: OutboxMessage, items, base_url: str | 
     offsets = ReminderPolicy.model_validate(body.reminder_policy).kinds()
     covering_id = items[0][0].covering_id
     covered = session.get(Contact, covering_id) if covering_id is not None else None
-    context_items = []
+    context_items: list[dict[str, Any]] = []
     departments = set()
     for reminder, task, deadline, _, _, department, faction, _ in items:
         departments |= {department.key} if department else set()

@@ -18,12 +18,14 @@ import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.body import Body
-from models.db import session_scope
+from models.db import id_of, session_scope, table_of
 from models.organisation import Contact, ContactRole, Department
 from models.outbox import OutboxMessage, OutboxStatus
 from models.reminder_policy import ReminderPolicy
@@ -31,6 +33,9 @@ from notifications.channels import Channels, DeliveryError, Outgoing
 from notifications.digests import digest_items, group_digests, prepare_digest
 from notifications.outbox import Message, enqueue
 from notifications.render import render
+
+if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
 
 LEASE = dt.timedelta(minutes=10)
 
@@ -45,7 +50,7 @@ class DispatchReport:
 
 def _due(now: dt.datetime) -> tuple[sa.ColumnElement[bool], ...]:
     """Pending, its next attempt due, and no other worker's lease on it."""
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    table = table_of(OutboxMessage)
     return (
         table.c.status == OutboxStatus.pending.value,
         sa.or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
@@ -58,7 +63,7 @@ def claim(engine: sa.Engine, now: dt.datetime, limit: int) -> list[int]:
     RETURNING: on PostgreSQL its rows are picked `FOR UPDATE SKIP LOCKED`; SQLite runs the
     statement, its select included, under the database's single write lock, so a second
     process sees the lease and picks other rows."""
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    table = table_of(OutboxMessage)
     due = (
         sa.select(table.c.id)
         .where(*_due(now))
@@ -97,7 +102,7 @@ def dispatch(
     messages, up to `processes` in all (a few retries are sent by this process alone)."""
     group_digests(engine, now)
     if processes > 1:
-        table = OutboxMessage.__table__  # type: ignore[attr-defined]
+        table = table_of(OutboxMessage)
         with engine.connect() as connection:
             count = sa.select(sa.func.count()).select_from(table).where(*_due(now))
             due = connection.execute(count).scalar_one()
@@ -124,7 +129,7 @@ def dispatch(
     return report
 
 
-def _start_method():  # type: ignore[no-untyped-def]
+def _start_method() -> BaseContext:
     """Forked when this process runs no other thread (the CLI): a helper is ready at once.
     Spawned (a fresh interpreter, about a second) when it does (Prefect's, apprise's
     threads): a forked child would inherit their locks, maybe held. Either way the helper
@@ -138,7 +143,7 @@ def _start_method():  # type: ignore[no-untyped-def]
 
 def _dispatch_in_process(
     url: str,
-    configuration: tuple[object, str | None],
+    configuration: tuple[Path | None, str | None],
     now: dt.datetime,
     base_url: str | None,
     batch: int,
@@ -152,7 +157,7 @@ def _dispatch_in_process(
 
     engine = make_engine(url)
     config_path, email_url = configuration
-    channels = Channels(config_path=config_path, email_url=email_url)  # type: ignore[arg-type]
+    channels = Channels(config_path=config_path, email_url=email_url)
     try:
         return _dispatch_claimed(engine, channels, now, base_url, batch, workers)
     finally:
@@ -235,16 +240,16 @@ def _prepare(
     with Session(engine, expire_on_commit=False) as session:
         rows = session.exec(
             select(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.pending)  # type: ignore[attr-defined]
-            .order_by(OutboxMessage.id)  # type: ignore[arg-type]
+            .where(col(OutboxMessage.id).in_(ids), OutboxMessage.status == OutboxStatus.pending)
+            .order_by(col(OutboxMessage.id))
         ).all()
-        items = digest_items(session, [row.id for row in rows if row.kind == "digest"])
+        items = digest_items(session, [id_of(row) for row in rows if row.kind == "digest"])
         prepared = []
         with session.no_autoflush:  # rendering changes rows; they are written with the outcome
             for row in rows:
                 attachments: tuple[tuple[str, bytes, str], ...] = ()
                 if row.kind == "digest":
-                    found = items.get(row.id, [])
+                    found = items.get(id_of(row), [])
                     attachments = prepare_digest(session, row, found, base_url, now)
                 outgoing = Outgoing(
                     subject=row.subject,
@@ -254,10 +259,16 @@ def _prepare(
                     tags=tuple(row.tags),
                     attachments=attachments,
                 )
-                content = {"subject": row.subject, "text": row.text, "html": row.html}
+                content: dict[str, object] = {
+                    "subject": row.subject,
+                    "text": row.text,
+                    "html": row.html,
+                }
                 content["tags"] = list(row.tags)
                 prepared.append(
-                    _Prepared(row.id, row.claimed_until, outgoing, content, list(row.delivered_to))  # type: ignore[arg-type]
+                    _Prepared(
+                        id_of(row), row.claimed_until, outgoing, content, list(row.delivered_to)
+                    )
                 )
         session.rollback()  # the renderings are written with the outcomes
     return prepared
@@ -294,9 +305,9 @@ def _deliver(
 
 def _sent_statement() -> sa.Update:
     """The outcome of a message sent, built once: its parameters are bound per message."""
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    table = table_of(OutboxMessage)
 
-    def new(name: str) -> sa.BindParameter:  # type: ignore[type-arg]
+    def new(name: str) -> sa.BindParameter[Any]:
         return sa.bindparam(f"new_{name}", type_=table.c[name].type)
 
     return (
@@ -365,10 +376,10 @@ def _policy(session: Session, body_id: int) -> ReminderPolicy:
 def _tell_the_controlling_office(session: Session, row: OutboxMessage, now: dt.datetime) -> None:
     office = session.exec(
         select(Contact, Body.slug)
-        .join(Department, Contact.department_id == Department.id)
-        .join(Body, Body.id == Department.body_id)
-        .where(Department.body_id == row.body_id, Department.is_controlling_office.is_(True))
-        .order_by(Contact.role != ContactRole.controlling.value, Contact.id)  # type: ignore[arg-type]
+        .join(Department, col(Contact.department_id) == Department.id)
+        .join(Body, col(Body.id) == Department.body_id)
+        .where(Department.body_id == row.body_id, col(Department.is_controlling_office).is_(True))
+        .order_by(col(Contact.role) != ContactRole.controlling.value, col(Contact.id))
     ).first()
     if office is None:
         return

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.body import Body
 from models.calendar_rules import PhaseKind
@@ -261,13 +261,15 @@ def _task(task_id: int, ctx: Context) -> Task:
 def _task_names(task: Task, ctx: Context) -> tuple[PhaseKind, str, str]:
     """The task's phase, its assignee's name and its title, for the timeline."""
     deadline, kind = ctx.session.exec(
-        select(Deadline, Phase.kind)
-        .join(Phase, Deadline.phase_id == Phase.id)
+        select(Deadline, col(Phase.kind))
+        .join(Phase, col(Deadline.phase_id) == Phase.id)
         .where(Deadline.id == task.deadline_id)
     ).one()
-    assignee = ctx.session.get(Department, task.department_id) if task.department_id else None
+    assignee: Department | Faction | None = (
+        ctx.session.get(Department, task.department_id) if task.department_id else None
+    )
     if assignee is None and task.faction_id:
-        assignee = ctx.session.get(Faction, task.faction_id)  # type: ignore[assignment]
+        assignee = ctx.session.get(Faction, task.faction_id)
     name = assignee.name if assignee is not None else task.assignee
     return PhaseKind(kind), name, deadline.title
 

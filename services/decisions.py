@@ -6,6 +6,7 @@ The decisions themselves are handled in services.commands."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -14,6 +15,7 @@ from models.body import Body
 from models.calendar_rules import PhaseKind
 from models.change_set import ChangeSet
 from models.cycle import Cycle
+from models.db import id_of
 from models.decisions import SessionKind, SessionTrigger, StrategySession
 from models.errors import NotFoundError
 from models.organisation import Faction
@@ -23,7 +25,7 @@ from models.transitions import (
     get_phase,
 )
 from notifications.messages import session_invitation
-from notifications.outbox import enqueue
+from notifications.outbox import Message, enqueue
 
 
 def find_faction(*, session: Session, body: Body, name: str) -> Faction:
@@ -76,7 +78,7 @@ def invite_factions(*, session: Session, body: Body, cycle: Cycle, now: dt.datet
     phase = get_phase(cycle, PhaseKind(kind.value), session=session)
     if phase is None:  # convene() refuses a session without its phase
         return []
-    reason = row.reason or SessionTrigger(row.trigger).label
+    reason = row.reason or (SessionTrigger(row.trigger).label if row.trigger else "")
     factions = session.exec(
         select(Faction).where(Faction.body_id == body.id).order_by(Faction.name)
     ).all()
@@ -98,18 +100,18 @@ def invite_factions(*, session: Session, body: Body, cycle: Cycle, now: dt.datet
 
 
 def queued(
-    messages,
+    messages: Iterable[Message],
     *,
     session: Session,
     body: Body,
-    now: dt.datetime,  # type: ignore[no-untyped-def]
+    now: dt.datetime,
     phase: PhaseKind,
 ) -> list[Event]:
     """Enqueue and report only the messages that were new (a re-run queues nothing)."""
     events = []
     today = body.local_date(now)
     for message in messages:
-        if enqueue([message], session=session, body_id=body.id, now=now):  # type: ignore[arg-type]
+        if enqueue([message], session=session, body_id=id_of(body), now=now):
             events.append(
                 Event(today, phase, "message_queued", f"{message.subject} → {message.address}")
             )

@@ -12,11 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.body import Body
 from models.calendar_rules import PhaseKind
 from models.cycle import Cycle, CycleStatus, Deadline, Phase, PhaseStatus, Task, TaskStatus
+from models.db import id_of
 from models.decisions import (
     Resolution,
     SessionKind,
@@ -59,9 +60,9 @@ def load_state(*, session: Session, cycle: Cycle) -> CycleState:
     kinds = {phase.id: PhaseKind(phase.kind) for phase in phases}
     rows = session.exec(
         select(Task, Deadline, Department.name, Faction.name)
-        .join(Deadline, Task.deadline_id == Deadline.id)
-        .join(Department, Task.department_id == Department.id, isouter=True)
-        .join(Faction, Task.faction_id == Faction.id, isouter=True)
+        .join(Deadline, col(Task.deadline_id) == Deadline.id)
+        .join(Department, col(Task.department_id) == Department.id, isouter=True)
+        .join(Faction, col(Task.faction_id) == Faction.id, isouter=True)
         .where(Task.cycle_id == cycle.id)
     ).all()
     factions = session.exec(
@@ -69,9 +70,9 @@ def load_state(*, session: Session, cycle: Cycle) -> CycleState:
     ).all()
     answers = session.exec(
         select(Faction.name, SurveyAnswer.need)
-        .join(Faction, SurveyAnswer.faction_id == Faction.id)
+        .join(Faction, col(SurveyAnswer.faction_id) == Faction.id)
         .where(SurveyAnswer.cycle_id == cycle.id)
-        .order_by(SurveyAnswer.answered_at, Faction.name)
+        .order_by(col(SurveyAnswer.answered_at), col(Faction.name))
     ).all()
     strategy_session = session.exec(
         select(StrategySession).where(StrategySession.cycle_id == cycle.id)
@@ -90,7 +91,7 @@ def load_state(*, session: Session, cycle: Cycle) -> CycleState:
         ),
         tasks=tuple(
             TaskState(
-                task.id,
+                id_of(task),
                 kinds[deadline.phase_id],
                 department or faction,
                 deadline.title,
@@ -289,7 +290,9 @@ def _invite_to_survey(
 ) -> list[Event]:
     due = (
         session.exec(
-            select(Deadline.due_on).where(Deadline.phase_id == phase.id).order_by(Deadline.due_on)
+            select(col(Deadline.due_on))
+            .where(Deadline.phase_id == phase.id)
+            .order_by(col(Deadline.due_on))
         ).first()
         or phase.closes_on
     )
@@ -330,10 +333,10 @@ def _create_next_cycle(
             )
         ]
     tasks = session.exec(
-        select(Deadline.title, Deadline.due_on)
-        .join(Phase, Deadline.phase_id == Phase.id)
+        select(col(Deadline.title), col(Deadline.due_on))
+        .join(Phase, col(Deadline.phase_id) == Phase.id)
         .where(Phase.cycle_id == following.id, Phase.kind == PhaseKind.evaluation.value)
-        .order_by(Deadline.due_on)
+        .order_by(col(Deadline.due_on))
     ).all()
     detail = "; ".join(f"{title} (fällig {due.strftime('%d.%m.%Y')})" for title, due in tasks)
     return [

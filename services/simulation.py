@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import Session, select
+from sqlmodel import Session, col
 
 from models.body import Body
 from models.calendar_rules import (
@@ -43,6 +44,9 @@ from models.reconcile import WORK_PHASES
 from models.transitions import Event
 from services.commands import handle
 from services.cycles import plan_cycle, working_days_of
+
+if TYPE_CHECKING:
+    from models.workbook_layout import FigureRow
 
 
 class _Strict(BaseModel):
@@ -173,13 +177,27 @@ def _department_actions(
 ) -> list[Action]:
     """Each department submits before the due day; the controlling office accepts after."""
     working_days = working_days_of(body)
-    rows = session.exec(
-        select(Task.id, Deadline.due_on, Phase.kind, Phase.opens_on, Department.key)
-        .join(Deadline, Task.deadline_id == Deadline.id)
-        .join(Phase, Deadline.phase_id == Phase.id)
-        .join(Department, Task.department_id == Department.id)
-        .where(Task.cycle_id == cycle.id, Phase.kind.in_([k.value for k in WORK_PHASES]))  # type: ignore[attr-defined]
-    ).all()
+    # five columns: more than sqlmodel's select() is typed for, so SQLAlchemy's and execute()
+    rows = (
+        session.execute(
+            sa.select(
+                col(Task.id),
+                col(Deadline.due_on),
+                col(Phase.kind),
+                col(Phase.opens_on),
+                col(Department.key),
+            )
+            .join(Deadline, col(Task.deadline_id) == Deadline.id)
+            .join(Phase, col(Deadline.phase_id) == Phase.id)
+            .join(Department, col(Task.department_id) == Department.id)
+            .where(
+                col(Task.cycle_id) == cycle.id,
+                col(Phase.kind).in_([k.value for k in WORK_PHASES]),
+            )
+        )
+        .tuples()
+        .all()
+    )
     actions = []
     for task_id, due, kind, opens, department in rows:
         if department in script.late:
@@ -248,7 +266,7 @@ def _figures_workbook(
     return department, write_csv(replace(template, figures=figures))
 
 
-def _scripted_actual(row: Any, year: int) -> float:
+def _scripted_actual(row: FigureRow, year: int) -> float:
     """Between 92 % and 104 % of the target (or of last year's actual), within the plausible
     range; derived from the figure's key and the year so that a simulation is repeatable."""
     import hashlib

@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.body import Body
 from models.cycle import Deadline, Task, TaskStatus
+from models.db import id_of
 from models.organisation import Department
 from models.submissions import Submission, SubmissionStatus
 from services.cycles import get_cycle
@@ -48,19 +49,19 @@ def list_submissions(*, session: Session, body: Body, year: int) -> list[Submiss
     key = figures_deadline_key(body)
     rows = session.exec(
         select(Task, Department)
-        .join(Deadline, Task.deadline_id == Deadline.id)
-        .join(Department, Task.department_id == Department.id)
+        .join(Deadline, col(Task.deadline_id) == Deadline.id)
+        .join(Department, col(Task.department_id) == Department.id)
         .where(Deadline.cycle_id == cycle.id, Deadline.key == key)
-        .order_by(Department.name)
+        .order_by(col(Department.name))
     ).all()
     latest: dict[int, Submission] = {}
     for submission in session.exec(
-        select(Submission).where(Submission.cycle_id == cycle.id).order_by(Submission.attempt)
+        select(Submission).where(Submission.cycle_id == cycle.id).order_by(col(Submission.attempt))
     ).all():
         latest[submission.task_id] = submission
     views = []
     for task, department in rows:
-        s = latest.get(task.id)  # type: ignore[arg-type]
+        s = latest.get(id_of(task))
         views.append(
             SubmissionView(
                 department=department.name,

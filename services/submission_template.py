@@ -6,20 +6,24 @@ Apart from submitting: building a template reads the strategy, submitting writes
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.body import Body
+from models.db import id_of
 from models.errors import KreislaufError, NotFoundError
 from models.organisation import Department
 from models.strategy import KeyFigure, KeyFigureValue, Measure, MeasureStatus, OperationalGoal
 from services.submission_task import figures_task, find_department
 
+if TYPE_CHECKING:
+    from models.workbook_layout import Template
+
 Format = Literal["xlsx", "csv"]
 
 
-def build_template(*, session: Session, body: Body, year: int, department: Department):  # type: ignore[no-untyped-def]
+def build_template(*, session: Session, body: Body, year: int, department: Department) -> Template:
     """The workbook's content: figures with target R and actual R-1, measures of year R."""
     from models.workbook_layout import FigureRow, MeasureRow, Template
 
@@ -31,32 +35,32 @@ def build_template(*, session: Session, body: Body, year: int, department: Depar
             KeyFigure.department_id == department.id,
             KeyFigure.active,
         )
-        .order_by(KeyFigure.position, KeyFigure.key)
+        .order_by(col(KeyFigure.position), col(KeyFigure.key))
     ).all()
     values = {
         (value.key_figure_id, value.year): value
         for value in session.exec(
             select(KeyFigureValue).where(
-                KeyFigureValue.key_figure_id.in_([f.id for f in figures]),  # type: ignore[union-attr]
-                KeyFigureValue.year.in_([report_year, report_year - 1]),  # type: ignore[attr-defined]
+                col(KeyFigureValue.key_figure_id).in_([f.id for f in figures]),
+                col(KeyFigureValue.year).in_([report_year, report_year - 1]),
             )
         ).all()
     }
 
     def value(figure: KeyFigure, year: int, name: str) -> float | None:
-        row = values.get((figure.id, year))
+        row = values.get((id_of(figure), year))
         return getattr(row, name) if row is not None else None
 
     measures = session.exec(
         select(Measure, OperationalGoal)
-        .join(OperationalGoal, Measure.operational_goal_id == OperationalGoal.id)
+        .join(OperationalGoal, col(Measure.operational_goal_id) == OperationalGoal.id)
         .where(
             OperationalGoal.body_id == body.id,
             OperationalGoal.department_id == department.id,
             OperationalGoal.year == report_year,
             Measure.active,
         )
-        .order_by(OperationalGoal.key, Measure.key)
+        .order_by(col(OperationalGoal.key), col(Measure.key))
     ).all()
     return Template(
         body_slug=body.slug,

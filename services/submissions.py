@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import audit
 from models.body import Body
 from models.cycle import Task
+from models.db import id_of
 from models.errors import ConflictError, KreislaufError, NotFoundError
 from models.organisation import Department
 from models.strategy import KeyFigure, KeyFigureValue, Measure, MeasureStatus
@@ -28,9 +30,13 @@ from models.submissions import Submission, SubmissionFigure, SubmissionMeasure, 
 from models.transitions import review_submission_status, review_task, submit_task
 from services.submission_list import list_submissions as list_submissions
 from services.submission_task import figures_deadline_key as figures_deadline_key
-from services.submission_task import figures_task, find_department, require_submittable
-from services.submission_template import build_template
+from services.submission_task import figures_task, require_submittable
+from services.submission_task import find_department as find_department
+from services.submission_template import build_template as build_template
 from services.submission_template import write_template as write_template
+
+if TYPE_CHECKING:
+    from models.workbook_check import Expected, Report
 
 
 def submit_workbook(
@@ -48,13 +54,12 @@ def submit_workbook(
     must be the file's department (the web passes the uploader's). SubmissionInvalid with
     every problem when anything is wrong; then nothing is written."""
     from models.workbook_check import (
-        INFO_DEPARTMENT,
         check_identity,
         check_report,
         check_sheets,
         read_info,
     )
-    from models.workbook_layout import INFO, SubmissionInvalid
+    from models.workbook_layout import INFO, INFO_DEPARTMENT, SubmissionInvalid
     from models.workbook_read import read_sheets
 
     sheets = read_sheets(data, filename)
@@ -100,7 +105,7 @@ def _invalid(filename: str, problems: list[str]) -> str:
     )
 
 
-def _expected(*, session: Session, body: Body, year: int, department: Department):  # type: ignore[no-untyped-def]
+def _expected(*, session: Session, body: Body, year: int, department: Department) -> Expected:
     from models.workbook_check import Expected, FigureSpec
 
     template = build_template(session=session, body=body, year=year, department=department)
@@ -116,12 +121,12 @@ def _expected(*, session: Session, body: Body, year: int, department: Department
     )
 
 
-def _record(  # type: ignore[no-untyped-def]
+def _record(
     session: Session,
     body: Body,
     task: Task,
     department: Department,
-    report,
+    report: Report,
     data: bytes,
     filename: str,
     now: dt.datetime,
@@ -135,10 +140,10 @@ def _record(  # type: ignore[no-untyped-def]
         select(sa.func.max(Submission.attempt)).where(Submission.task_id == task.id)
     ).one()
     submission = Submission(
-        body_id=body.id,
+        body_id=id_of(body),
         cycle_id=task.cycle_id,
-        task_id=task.id,
-        department_id=department.id,
+        task_id=id_of(task),
+        department_id=id_of(department),
         attempt=(previous or 0) + 1,
         report_year=year - 1,
         filename=filename[-300:],
@@ -174,18 +179,19 @@ def _record(  # type: ignore[no-untyped-def]
     return submission
 
 
-def _add_reported(*, session: Session, body: Body, submission: Submission, report) -> None:  # type: ignore[no-untyped-def]
+def _add_reported(*, session: Session, body: Body, submission: Submission, report: Report) -> None:
     figure_ids = {
-        f.key: f.id
+        f.key: id_of(f)
         for f in session.exec(select(KeyFigure).where(KeyFigure.body_id == body.id)).all()
     }
     measure_ids = {
-        m.key: m.id for m in session.exec(select(Measure).where(Measure.body_id == body.id)).all()
+        m.key: id_of(m)
+        for m in session.exec(select(Measure).where(Measure.body_id == body.id)).all()
     }
     for figure in report.figures:
         session.add(
             SubmissionFigure(
-                submission_id=submission.id,
+                submission_id=id_of(submission),
                 key_figure_id=figure_ids[figure.key],
                 actual=figure.actual,
                 comment=figure.comment,
@@ -194,7 +200,7 @@ def _add_reported(*, session: Session, body: Body, submission: Submission, repor
     for measure in report.measures:
         session.add(
             SubmissionMeasure(
-                submission_id=submission.id,
+                submission_id=id_of(submission),
                 measure_id=measure_ids[measure.key],
                 status=measure.status.value,
                 comment=measure.comment,
@@ -221,7 +227,9 @@ def review_submission(
         )
     task = figures_task(session=session, body=body, year=year, department=found)
     submission = session.exec(
-        select(Submission).where(Submission.task_id == task.id).order_by(Submission.attempt.desc())  # type: ignore[attr-defined]
+        select(Submission)
+        .where(Submission.task_id == task.id)
+        .order_by(col(Submission.attempt).desc())
     ).first()
     if submission is None or SubmissionStatus(submission.status) != SubmissionStatus.submitted:
         state = (
@@ -282,7 +290,7 @@ def _take_over(
             )
         if value is None:
             value = KeyFigureValue(
-                body_id=body.id, key_figure_id=figure.key_figure_id, year=submission.report_year
+                body_id=id_of(body), key_figure_id=figure.key_figure_id, year=submission.report_year
             )
             session.add(value)
         value.actual = figure.actual
@@ -291,8 +299,7 @@ def _take_over(
     for reported in session.exec(
         select(SubmissionMeasure).where(SubmissionMeasure.submission_id == submission.id)
     ).all():
-        measure = session.get(Measure, reported.measure_id)
-        assert measure is not None
+        measure = session.get_one(Measure, reported.measure_id)  # the row's foreign key
         old, new = MeasureStatus(measure.status), MeasureStatus(reported.status)
         if old == new:
             continue

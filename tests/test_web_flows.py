@@ -60,3 +60,34 @@ def test_convening_without_a_server_runs_the_forum_flow_here(
     assert not flows.thread.is_alive()
     new = {run: state for run, state in forum_runs().items() if run not in before}
     assert list(new.values()) == ["COMPLETED"]
+
+
+def test_a_decision_in_an_async_route_starts_its_flow_on_the_server(
+    prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The upload route is async: starting the flow there must not get Prefect's coroutine
+    (run_deployment dispatches on a running event loop) but a flow run on the server."""
+    import asyncio
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL
+
+    from web.flows import PrefectFlowStarter
+
+    api_url = PREFECT_API_URL.value()
+    monkeypatch.setenv("PREFECT_API_URL", api_url)  # restored afterwards: the starter sets it
+    with get_client(sync_client=True) as prefect:
+        flow_id = prefect.create_flow_from_name("forum")
+        deployment_id = prefect.create_deployment(flow_id=flow_id, name="convene")
+    flows = PrefectFlowStarter("sqlite://", data_dir=tmp_path)
+
+    async def route() -> str:
+        return flows._on_server("forum", api_url, body="loerrach", year=2027)
+
+    note = asyncio.run(route())
+    assert "ist auf dem Prefect-Server gestartet" in note
+    with get_client(sync_client=True) as prefect:
+        run = prefect.read_flow_run(UUID(note.rsplit("/", 1)[1]))
+    assert run.deployment_id == deployment_id
+    assert run.parameters == {"body": "loerrach", "year": 2027}

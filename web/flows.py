@@ -64,11 +64,15 @@ class PrefectFlowStarter:
 
     def _on_server(self, flow: str, api_url: str, *, body: str, year: int) -> str:
         os.environ["PREFECT_API_URL"] = api_url
-        from prefect.deployments import run_deployment
+        from prefect.client.orchestration import get_client
 
-        run = run_deployment(
-            FLOWS[flow][0], parameters={"body": body, "year": year}, timeout=0, as_subflow=False
-        )
+        # the sync client: run_deployment returns a coroutine when called on an event loop,
+        # as from the async upload route, and the run would never be created
+        with get_client(sync_client=True) as prefect:
+            deployment = prefect.read_deployment_by_name(FLOWS[flow][0])
+            run = prefect.create_flow_run_from_deployment(
+                deployment.id, parameters={"body": body, "year": year}
+            )
         return (
             f"Der Flow „{flow}“ ist auf dem Prefect-Server gestartet: "
             f"{api_url.removesuffix('/api')}/runs/flow-run/{run.id}"

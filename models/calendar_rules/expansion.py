@@ -7,7 +7,7 @@ resolution and its circles are decided here and nowhere else.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 
 from models.calendar_rules.rules import RuleContext, parse_rule
@@ -84,10 +84,10 @@ def expand_calendar(
 
     def rule_of(name: str, edge: str | None) -> tuple[str, str]:
         if name in deadline_rules:
-            phase, deadline = deadline_rules[name]
+            owner, deadline = deadline_rules[name]
             text = deadline.due
-            if election_year and phase.election_year and name in phase.election_year.due:
-                text = phase.election_year.due[name]
+            if election_year and owner.election_year and name in owner.election_year.due:
+                text = owner.election_year.due[name]
             return text, f"Frist {name!r}"
         phase = by_kind.get(_substitute(name, by_kind))
         if phase is None:
@@ -128,7 +128,7 @@ def expand_calendar(
     return CyclePlan(year=year, election_year=election_year, phases=tuple(phases))
 
 
-def _substitute(name: str, present: dict[str, object]) -> str:
+def _substitute(name: str, present: Container[str]) -> str:
     """A reference to the forum means the retreat in a retreat year, and vice versa."""
     swap = {"forum": "retreat", "retreat": "forum"}
     if name not in present and name in swap and swap[name] in present:

@@ -208,7 +208,10 @@ def _month(token: str, text: str) -> int:
 def _ordinal(token: str) -> int:
     if token in ORDINAL_WORDS:
         return ORDINAL_WORDS[token]
-    return int(re.match(r"\d+", token).group())  # type: ignore[union-attr]
+    digits = re.match(r"\d+", token)
+    if digits is None:  # not from _ORDINAL, which allows only the words and numbers
+        raise RuleError(f"{token!r} ist keine Ordnungszahl ({RULE_HELP}).")
+    return int(digits.group())
 
 
 @lru_cache(maxsize=1024)

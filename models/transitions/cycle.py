@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.calendar_rules.spec import PhaseKind
 from models.cycle import Cycle, CycleStatus, Deadline, Phase, PhaseStatus, Task, TaskStatus
-from models.errors import ConflictError
+from models.errors import ConflictError, NotFoundError
 from models.german import german_date
 from models.organisation import Faction
 from models.transitions.status import Event, transition
@@ -129,18 +129,19 @@ def _tasks_of(phase: Phase, *, session: Session) -> list[tuple[Task, Deadline, s
 
     rows = session.exec(
         select(Task, Deadline, Department.name, Faction.name)
-        .join(Deadline, Task.deadline_id == Deadline.id)
-        .join(Department, Task.department_id == Department.id, isouter=True)
-        .join(Faction, Task.faction_id == Faction.id, isouter=True)
+        .join(Deadline, col(Task.deadline_id) == Deadline.id)
+        .join(Department, col(Task.department_id) == Department.id, isouter=True)
+        .join(Faction, col(Task.faction_id) == Faction.id, isouter=True)
         .where(Deadline.phase_id == phase.id)
-        .order_by(Deadline.due_on, Task.assignee)
+        .order_by(col(Deadline.due_on), col(Task.assignee))
     ).all()
     return [(task, deadline, department or faction) for task, deadline, department, faction in rows]
 
 
 def require_open_cycle(cycle_id: int, *, session: Session) -> Cycle:
     cycle = session.get(Cycle, cycle_id)
-    assert cycle is not None
+    if cycle is None:
+        raise NotFoundError(f"Den Steuerungskreislauf Nr. {cycle_id} gibt es nicht.")
     if CycleStatus(cycle.status) == CycleStatus.closed:
         raise ConflictError(
             f"Der Steuerungskreislauf {cycle.year} ist abgeschlossen; "

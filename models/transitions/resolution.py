@@ -16,6 +16,7 @@ from models.body import Body
 from models.calendar_rules.spec import PhaseKind
 from models.change_set import ChangeSet, apply_change_set, diff_strategies
 from models.cycle import Cycle, PhaseStatus
+from models.db import id_of
 from models.decisions import (
     Resolution,
     SessionStatus,
@@ -44,7 +45,7 @@ def record_resolution(
     today: dt.date,
 ) -> list[Event]:
     """The council adopts the session's change set: a new strategy version, with its diff."""
-    require_open_cycle(cycle.id, session=session)
+    require_open_cycle(id_of(cycle), session=session)
     row = get_strategy_session(cycle, session=session)
     if row is None or SessionStatus(row.status) != SessionStatus.held or not row.change_set:
         raise ConflictError(
@@ -62,16 +63,15 @@ def record_resolution(
         )
     if session.exec(select(Resolution.id).where(Resolution.cycle_id == cycle.id)).first():
         raise ConflictError(f"Für {cycle.year} ist bereits ein Beschluss festgehalten.")
-    if adopted_on < row.held_on:  # type: ignore[operator]
+    if row.held_on is not None and adopted_on < row.held_on:
         raise KreislaufError(
             f"Der Beschluss ({german_date(adopted_on)}) kann nicht vor "
             f"der Sitzung ({german_date(row.held_on)}) liegen.",
             field="adopted_on",
-        )  # type: ignore[arg-type]
+        )
     if adopted_on > today:
         raise KreislaufError(f"{german_date(adopted_on)} liegt in der Zukunft.", field="adopted_on")
-    body = session.get(Body, cycle.body_id)
-    assert body is not None
+    body = session.get_one(Body, cycle.body_id)  # the cycle's foreign key
     previous = current_version(session=session, body_id=cycle.body_id)
     old = load_content(session=session, version=previous)
     new = apply_change_set(
@@ -90,12 +90,12 @@ def record_resolution(
     diff = diff_strategies(old, new)
     resolution = Resolution(
         body_id=cycle.body_id,
-        cycle_id=cycle.id,
-        session_id=row.id,
+        cycle_id=id_of(cycle),
+        session_id=id_of(row),
         number=number,
         adopted_on=adopted_on,
-        previous_version_id=previous.id,
-        new_version_id=version.id,
+        previous_version_id=id_of(previous),
+        new_version_id=id_of(version),
         diff=diff,
         recorded_at=now,
     )

@@ -14,6 +14,7 @@ from models import audit
 from models.calendar_rules.spec import PhaseKind
 from models.change_set import ChangeSet, apply_change_set
 from models.cycle import Cycle, PhaseStatus
+from models.db import id_of
 from models.decisions import (
     SessionKind,
     SessionStatus,
@@ -49,7 +50,7 @@ def convene(
 ) -> list[Event]:
     """Convene the cycle's forum or retreat. An administrator convening twice is refused; the
     survey's or the election's convening is skipped when one exists already."""
-    require_open_cycle(cycle.id, session=session)
+    require_open_cycle(id_of(cycle), session=session)
     phase_kind = PhaseKind(kind.value)
     phase = get_phase(cycle, phase_kind, session=session)
     if phase is None:
@@ -67,15 +68,13 @@ def convene(
     if existing is not None and SessionStatus(existing.status) != SessionStatus.not_needed:
         if trigger != SessionTrigger.administration:
             return []
-        raise ConflictError(
-            f"{kind.label} {cycle.year} ist bereits einberufen "
-            f"({SessionTrigger(existing.trigger).label})."
-        )
+        how = f" ({SessionTrigger(existing.trigger).label})" if existing.trigger else ""
+        raise ConflictError(f"{kind.label} {cycle.year} ist bereits einberufen{how}.")
     before = None
     if existing is None:
         existing = StrategySession(
             body_id=cycle.body_id,
-            cycle_id=cycle.id,
+            cycle_id=id_of(cycle),
             kind=kind,
             status=SessionStatus.convened,
             decided_at=now,
@@ -121,7 +120,7 @@ def record_not_needed(
         return []
     row = StrategySession(
         body_id=cycle.body_id,
-        cycle_id=cycle.id,
+        cycle_id=id_of(cycle),
         kind=SessionKind.forum,
         status=SessionStatus.not_needed,
         trigger=SessionTrigger.survey,
@@ -160,7 +159,7 @@ def record_session(
     today: dt.date,
 ) -> list[Event]:
     """Record that the forum or retreat was held, who took part and the agreed change set."""
-    require_open_cycle(cycle.id, session=session)
+    require_open_cycle(id_of(cycle), session=session)
     row = get_strategy_session(cycle, session=session)
     if row is None or SessionStatus(row.status) == SessionStatus.not_needed:
         raise ConflictError(
@@ -170,9 +169,8 @@ def record_session(
         )
     kind = SessionKind(row.kind)
     if SessionStatus(row.status) == SessionStatus.held:
-        raise ConflictError(
-            f"{kind.label} {cycle.year} ist bereits festgehalten (am {german_date(row.held_on)})."
-        )  # type: ignore[arg-type]
+        held = f" (am {german_date(row.held_on)})" if row.held_on else ""
+        raise ConflictError(f"{kind.label} {cycle.year} ist bereits festgehalten{held}.")
     if held_on > today:
         raise KreislaufError(f"{german_date(held_on)} liegt in der Zukunft.", field="held_on")
     if held_on.year != cycle.year:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
@@ -18,6 +18,7 @@ from sqlmodel import Session
 from models import audit
 from models.calendar_rules.spec import PhaseKind
 from models.cycle import Cycle, Phase, Task
+from models.db import table_of
 from models.errors import ConflictError
 from models.submissions import Submission
 
@@ -101,17 +102,21 @@ def transition(
     columns: dict[str, Any] | None = None,
 ) -> bool:
     """Move `row` to `new` if allowed; False when it is there already (done by someone else)."""
-    entity = row.__tablename__  # type: ignore[union-attr]
+    entity = row.__tablename__
     old = type(new)(row.status)
     if old == new:
         return False
     check_transition(entity, old, new)
-    table = type(row).__table__  # type: ignore[union-attr]
+    table = table_of(type(row))
     values = {"status": new.value, **(columns or {})}
     if entity == "task":
         values["updated_at"] = now
-    result = session.execute(
-        sa.update(table).where(table.c.id == row.id, table.c.status == old.value).values(values)
+    # a Core UPDATE gives a CursorResult; Session.execute is typed for every statement
+    result = cast(
+        "sa.CursorResult[Any]",
+        session.execute(
+            sa.update(table).where(table.c.id == row.id, table.c.status == old.value).values(values)
+        ),
     )
     if result.rowcount != 1:
         return False

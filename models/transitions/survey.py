@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import audit
 from models.calendar_rules.spec import PhaseKind
 from models.cycle import Cycle, Deadline, PhaseStatus, Task, TaskStatus
+from models.db import id_of
 from models.decisions import (
     SurveyAnswer,
 )
@@ -35,7 +36,7 @@ def answer_survey(
     today: dt.date,
 ) -> list[Event]:
     """Record a faction leader's answer; once per faction, only while the survey runs."""
-    require_open_cycle(cycle.id, session=session)
+    require_open_cycle(id_of(cycle), session=session)
     phase = get_phase(cycle, PhaseKind.survey, session=session)
     if phase is None:
         raise ConflictError(f"Der Kreislauf {cycle.year} hat keine Befragung.")
@@ -51,8 +52,8 @@ def answer_survey(
         raise ConflictError(f"Die Befragung {cycle.year} endete am {german_date(phase.closes_on)}.")
     answer = SurveyAnswer(
         body_id=cycle.body_id,
-        cycle_id=cycle.id,
-        faction_id=faction.id,
+        cycle_id=id_of(cycle),
+        faction_id=id_of(faction),
         need=need,
         comment=comment,
         answered_at=now,
@@ -88,7 +89,7 @@ def answer_survey(
     ]
     task = session.exec(
         select(Task)
-        .join(Deadline, Task.deadline_id == Deadline.id)
+        .join(Deadline, col(Task.deadline_id) == Deadline.id)
         .where(Deadline.phase_id == phase.id, Task.faction_id == faction.id)
     ).first()
     if task is not None and not TaskStatus(task.status).is_finished:

@@ -10,6 +10,7 @@ from fastapi import HTTPException, Request
 from sqlmodel import Session
 
 from models.body import Body
+from models.cycle import Cycle
 from models.db import session_scope
 from models.errors import ConflictError, KreislaufError, NotFoundError
 from services.bodies import resolve_body
@@ -21,8 +22,7 @@ def body_session(request: Request, viewer: Viewer) -> Iterator[tuple[Session, Bo
     """One transaction, and the body the viewer belongs to (or the configured one)."""
     with session_scope(request.app.state.engine) as session:
         if viewer.body_id is not None:
-            body = session.get(Body, viewer.body_id)
-            assert body is not None
+            body = session.get_one(Body, viewer.body_id)  # the account's foreign key
         else:
             body = resolve_body(session=session, slug=request.app.state.settings.body)
         yield session, body
@@ -37,7 +37,7 @@ def actor(viewer: Viewer) -> str:
     return f"web:{viewer.username}"
 
 
-def require_cycle(session: Session, body: Body, year: int):  # type: ignore[no-untyped-def]
+def require_cycle(session: Session, body: Body, year: int) -> Cycle:
     from services.cycles import get_cycle
 
     cycle = get_cycle(session=session, body=body, year=year, required=False)

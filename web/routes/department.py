@@ -7,11 +7,12 @@ may open any department's page.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, select
+from starlette.datastructures import UploadFile
 
 from models.accounts import Role
 from models.body import Body
@@ -25,6 +26,7 @@ from web.views import cycle_page, cycle_years
 
 if TYPE_CHECKING:
     from services.commands import Outcome
+    from services.submission_template import Format
 
 router = APIRouter(include_in_schema=False)
 
@@ -126,7 +128,7 @@ def template(
     with body_session(request, viewer) as (session, body):
         get_department(session, body, key)
         require_cycle(session, body, year)
-        data = write_template(session, body, year, key, fmt)  # type: ignore[arg-type]
+        data = write_template(session, body, year, key, cast("Format", fmt))  # one of FORMATS
     return Response(
         data,
         media_type=FORMATS[fmt],
@@ -150,8 +152,8 @@ async def upload(
         raise auth.Forbidden("Die Meldung reicht der Fachbereich selbst ein.")
     form = await request.form()
     upload = form.get("workbook")
-    data = await upload.read(MAX_UPLOAD_BYTES + 1) if hasattr(upload, "read") else b""
-    filename = getattr(upload, "filename", "") or ""
+    data = await upload.read(MAX_UPLOAD_BYTES + 1) if isinstance(upload, UploadFile) else b""
+    filename = (upload.filename or "") if isinstance(upload, UploadFile) else ""
     return submit_upload(request, viewer, year, key, data, filename)
 
 
