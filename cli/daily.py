@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli.app import actor, app, body_session, console, engine, now, user_errors
+
+if TYPE_CHECKING:
+    from services.daily import Tick
 
 
 @app.command()
@@ -68,7 +71,7 @@ def tick(
     _print_tick(result, body.name)
 
 
-def _print_tick(result, body_name: str) -> None:  # type: ignore[no-untyped-def]
+def _print_tick(result: Tick, body_name: str) -> None:
     import datetime as dt
 
     from cli.orchestration import PHASE_SHORT

@@ -10,7 +10,8 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -28,6 +29,10 @@ from cli.app import (
 )
 from cli.decisions import YEAR, forum_app, print_events
 from cli.signals import STOPPING, stop_on_signals
+
+if TYPE_CHECKING:
+    from config.loader import BodyConfig
+    from services.simulation import SimulationScript
 
 
 def _data_dir() -> Path:
@@ -153,7 +158,7 @@ def forum_convene(
 ) -> None:
     """Forum Zukunftsstrategie einberufen (im Wahljahr: die Klausurtagung).
 
-    Hält die Entscheidung sofort fest und startet den Forum-Flow: auf dem laufenden
+    Hält die Entscheidung sofort fest und startet den Flow, der sie weiterführt: auf dem laufenden
     Prefect-Server, sonst hier. Beispiel: kreislauf forum convene 2027 --reason "..."
     """
     from models.commands import Convene
@@ -167,38 +172,29 @@ def forum_convene(
     out = console()
     out.print("Einberufen:")
     print_events(outcome.events)
-    _run_forum_flow(slug, year, at if on else None)
+    if outcome.flow:
+        _run_flow(outcome.flow, slug, year, at if on else None)
 
 
-def _run_forum_flow(slug: str, year: int, at: dt.datetime | None = None) -> None:
-    """Run the forum flow for the cycle, at `at` (the decision's --on day) or now."""
+def _run_flow(flow: str, slug: str, year: int, at: dt.datetime | None = None) -> None:
+    """Carry the decision on: the flow on the running Prefect server, else here, at `at`
+    (the decision's --on day) or now."""
     from flows.server import running_api_url
+    from flows.starter import flow_parameters, run_here, start_on_server
 
     out = console()
-    parameters: dict[str, object] = {"body": slug, "year": year}
-    if at is not None:
-        parameters["now"] = at
+    parameters = flow_parameters(body=slug, year=year, at=at)
     api_url = running_api_url(_data_dir())
     if api_url:
-        os.environ["PREFECT_API_URL"] = api_url
         _prefect_env()
-        from prefect.deployments import run_deployment
-
-        run = run_deployment("forum/convene", parameters=parameters, timeout=0, as_subflow=False)
-        out.print(
-            f"Forum-Flow auf dem Prefect-Server gestartet: "
-            f"{api_url.removesuffix('/api')}/runs/flow-run/{run.id}"
-        )
+        address = start_on_server(flow, api_url, parameters)
+        out.print(f"Flow „{flow}“ auf dem Prefect-Server gestartet: {address}")
         return
-    out.print("Kein Prefect-Server erreichbar: der Forum-Flow läuft jetzt hier …")
+    out.print(f"Kein Prefect-Server erreichbar: der Flow „{flow}“ läuft jetzt hier …")
     _prefect_env(quiet=True)
-    from flows.forum import forum
-    from flows.runtime import fast_flow_runs, use_database
-
-    with use_database(database_url()), fast_flow_runs():
-        for event in forum(**parameters):  # type: ignore[arg-type]
-            out.print(f"  • {event['detail']}", markup=False)
-    out.print("Forum-Flow abgeschlossen.")
+    for event in run_here(flow, database_url(), parameters):
+        out.print(f"  • {event['detail']}", markup=False)
+    out.print(f"Flow „{flow}“ abgeschlossen.")
 
 
 @app.command()
@@ -319,7 +315,9 @@ def _keep_database(source: Path, target: Path) -> None:
         partial.unlink(missing_ok=True)
 
 
-def _simulate_with_prefect(config, year: int, people, workdir: Path) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+def _simulate_with_prefect(
+    config: BodyConfig, year: int, people: SimulationScript, workdir: Path
+) -> list[dict[str, str]]:
     """The year through real flows: on PREFECT_API_URL if set, else on a temporary server
     started here and stopped in any case (time-out, error, Ctrl-C or SIGTERM). A failure is
     one German line, never a traceback."""
@@ -337,7 +335,7 @@ def _simulate_with_prefect(config, year: int, people, workdir: Path) -> list[dic
         else temporary_server(workdir / "prefect", startup_timeout=startup_timeout())
     )
 
-    def stop(signum, frame):  # type: ignore[no-untyped-def]
+    def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, stop)  # so that `finally` stops the server

@@ -7,6 +7,7 @@ Which phases are due, and in which order they run, is services.daily's (the same
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
@@ -22,7 +23,7 @@ from models.db import session_scope
 from services import daily
 from services.daily import Due
 
-PHASE_FLOWS = {
+PHASE_FLOWS: dict[PhaseKind, Callable[..., list[dict[str, str]]]] = {
     PhaseKind.evaluation: evaluation,
     PhaseKind.survey: survey,
     PhaseKind.forum: forum,

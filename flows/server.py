@@ -72,7 +72,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 @contextmanager
-def _signals_held() -> Iterator[set[signal.Signals]]:
+def _signals_held() -> Iterator[set[int | signal.Signals]]:
     """Ctrl-C and SIGTERM wait until the block ends (yields the mask to restore): used around
     starting a server, so that a signal cannot land inside Popen and leave a started server
     nobody knows of. The caller's `try` must enclose the block: the signal fires at its end."""
@@ -84,7 +84,7 @@ def _signals_held() -> Iterator[set[signal.Signals]]:
 
 
 def _spawn(
-    command: list[str], *, env: dict[str, str], log_path: Path, mask: set[signal.Signals]
+    command: list[str], *, env: dict[str, str], log_path: Path, mask: set[int | signal.Signals]
 ) -> subprocess.Popen[bytes]:
     """Start a server in a session of its own (signal mask `mask`), its output in `log_path`
     (never our stdout: a pipe held by a leftover server keeps `kreislauf ... | grep`
@@ -102,7 +102,7 @@ def _spawn(
         )
 
 
-def _in_child(mask: set[signal.Signals]) -> Callable[[], None]:
+def _in_child(mask: set[int | signal.Signals]) -> Callable[[], None]:
     """For the child, before exec: the parent's signal mask back, and on Linux SIGTERM when
     the parent dies (prctl PR_SET_PDEATHSIG). libc is looked up here, in the parent."""
     prctl = None

@@ -121,7 +121,6 @@ def digest_items(session: Session, message_ids: list[int]) -> dict[int, list[Dig
                 col(Reminder.kind),
             )
         )
-        .tuples()
         .all()
     )
     items: dict[int, list[DigestItem]] = {}

@@ -47,7 +47,7 @@ from models.transitions import (
 from services.cycles import create_cycle, get_cycle
 from services.decisions import convene_session, find_faction
 
-# the Prefect flow (web.flows.FLOWS, flows/deployments.py) that carries each phase on
+# the Prefect flow (flows.starter.FLOWS, flows/deployments.py) that carries each phase on
 PHASE_FLOWS = {
     PhaseKind.evaluation: "evaluation",
     PhaseKind.survey: "survey",

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 
 import pendulum
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from models.body import Body
 from models.calendar_rules import PhaseKind
 from models.cycle import Cycle, CycleStatus
-from models.db import session_scope
+from models.db import id_of, session_scope
 from services.reconcile import pending_phases, reconcile
 
 RECONCILE_HOUR = 6  # the `annual-cycle/daily` deployment (flows/deployments.py)
@@ -38,19 +39,20 @@ def day_instants(day: dt.date, timezone: str) -> tuple[dt.datetime, dt.datetime]
     )
 
 
-def in_motion(body_id: int) -> sa.Select:  # type: ignore[type-arg]
+def in_motion(body_id: int) -> SelectOfScalar[int]:
     """Years of the body's cycles that can still have a step: not closed, or closed with
     next year's cycle still to be created. Old closed cycles are not read every day."""
     following = sa.orm.aliased(Cycle)
     successor = sa.exists().where(
-        following.body_id == Cycle.body_id, following.year == Cycle.year + 1
+        col(following.body_id) == col(Cycle.body_id), col(following.year) == col(Cycle.year) + 1
     )
     return (
-        select(Cycle.year)  # type: ignore[return-value]
+        select(Cycle.year)
         .where(
-            Cycle.body_id == body_id, sa.or_(Cycle.status != CycleStatus.closed.value, ~successor)
+            col(Cycle.body_id) == body_id,
+            sa.or_(col(Cycle.status) != CycleStatus.closed.value, ~successor),
         )
-        .order_by(Cycle.year)
+        .order_by(col(Cycle.year))
     )
 
 
@@ -62,7 +64,7 @@ def pending(session: Session, *, body: str | None, year: int | None, now: dt.dat
     if body:
         query = query.where(Body.slug == body)
     for row in session.exec(query).all():
-        years = [year] if year else session.exec(in_motion(row.id)).all()
+        years = [year] if year else list(session.exec(in_motion(id_of(row))).all())
         for cycle_year in years:
             for kind in pending_phases(session=session, body=row, year=cycle_year, now=now):
                 result.append((row.slug, cycle_year, kind))
@@ -174,6 +176,6 @@ def tick(
     cycle of `year`), then decide its reminders and work off the outbox. Idempotent: a second
     tick of the same day finds nothing to do and sends nothing twice."""
     events = reconcile_day(engine, now=reconcile_at, actor=actor, body=body.slug, year=year)
-    reminded = sweep_reminders(engine, now=remind_at, body_ids=[body.id])
+    reminded = sweep_reminders(engine, now=remind_at, body_ids=[id_of(body)])
     delivered = deliver(engine, now=remind_at)
     return Tick(body.local_date(reconcile_at), events, reminded, delivered)

@@ -195,7 +195,6 @@ def _department_actions(
                 col(Phase.kind).in_([k.value for k in WORK_PHASES]),
             )
         )
-        .tuples()
         .all()
     )
     actions = []

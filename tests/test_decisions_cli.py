@@ -159,7 +159,7 @@ def test_convene_record_and_resolve_make_a_new_strategy_version(
     convened = town("forum", "convene", str(YEAR), "--reason", "Neue Radverkehrsstrategie", *ON)
     assert convened.exit_code == 0, convened.output
     assert "Forum Zukunftsstrategie einberufen: Neue Radverkehrsstrategie" in convened.stdout
-    assert "Forum-Flow abgeschlossen" in convened.stdout  # no server: ran in-process
+    assert "Flow „forum“ abgeschlossen" in convened.stdout  # no server: ran in-process
     recorded = town(
         "forum",
         "record",
