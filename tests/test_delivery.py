@@ -154,6 +154,7 @@ def write_config(path: Path, *entries: tuple[str, str]) -> Path:
 # --------------------------------------------------------------------------- e-mail
 
 
+@pytest.mark.both_databases
 def test_notice_mail_reaches_every_department_contact_once(
     world: sa.Engine, smtp: SmtpServer
 ) -> None:
@@ -338,6 +339,7 @@ def test_digest_text_lists_each_item_on_its_own_line(
 # --------------------------------------------------------------------------- failures
 
 
+@pytest.mark.both_databases
 def test_smtp_down_then_up_delivers_each_message_exactly_once(world: sa.Engine) -> None:
     server = SmtpServer(free_port())  # not started: nothing listens on its port
     channels = Channels(email_url=server.url())
@@ -374,6 +376,7 @@ def test_smtp_down_then_up_delivers_each_message_exactly_once(world: sa.Engine) 
         assert row.last_error is None
 
 
+@pytest.mark.both_databases
 def test_after_max_attempts_the_message_fails_and_the_office_is_told(
     world: sa.Engine, cli: Cli
 ) -> None:
@@ -418,6 +421,7 @@ def test_after_max_attempts_the_message_fails_and_the_office_is_told(
     assert {row.status for row in outbox(world, "digest")} == {OutboxStatus.failed}
 
 
+@pytest.mark.both_databases
 def test_a_failed_webhook_is_retried_without_resending_the_mail(
     world: sa.Engine, smtp: SmtpServer, tmp_path: Path
 ) -> None:
@@ -507,6 +511,7 @@ def test_the_sweep_day_is_the_local_day(world: sa.Engine) -> None:
     assert days == {dt.date(2027, 2, 5)}
 
 
+@pytest.mark.both_databases
 def test_a_second_sweep_the_same_day_adds_nothing(world: sa.Engine) -> None:
     first = run_sweep(world, NOTICE_DAY)
     assert (first.reminders, first.messages) == (10, 10)
@@ -523,6 +528,7 @@ def test_nothing_is_sent_on_a_saturday(world: sa.Engine) -> None:
     assert row_counts(world) == before
 
 
+@pytest.mark.both_databases
 def test_messages_written_before_a_crash_are_sent_by_the_next_dispatch(
     world: sa.Engine, smtp: SmtpServer
 ) -> None:
@@ -535,6 +541,7 @@ def test_messages_written_before_a_crash_are_sent_by_the_next_dispatch(
     assert len(smtp.mails) == 10
 
 
+@pytest.mark.both_databases
 def test_a_worker_that_died_holding_a_lease_delays_but_does_not_lose_messages(
     world: sa.Engine, smtp: SmtpServer
 ) -> None:

@@ -181,6 +181,7 @@ def test_a_form_without_its_csrf_token_changes_nothing(web: Web) -> None:
     assert row_counts(web.engine) == before
 
 
+@pytest.mark.both_databases
 def test_a_session_expires_after_eight_hours(web: Web) -> None:
     client = web.login("controlling")
     assert client.get("/cycles/2027").status_code == 200
@@ -191,6 +192,7 @@ def test_a_session_expires_after_eight_hours(web: Web) -> None:
     assert client.get("/api/me").status_code == 401
 
 
+@pytest.mark.both_databases
 def test_an_api_token_opens_the_api_until_it_expires(web: Web) -> None:
     from models.db import session_scope
     from services.accounts import create_token, get_user
@@ -210,6 +212,7 @@ def test_an_api_token_opens_the_api_until_it_expires(web: Web) -> None:
     assert client.get("/api/me", headers=headers).status_code == 401
 
 
+@pytest.mark.both_databases
 def test_admin_actions_record_through_the_services_and_start_the_flows(web: Web) -> None:
     session = {"client": web.login("verwaltung")}
 
