@@ -77,6 +77,15 @@ def send(
             "Prozessorkern; ein weiterer je 500 fällige Nachrichten).",
         ),
     ] = 1,
+    on: Annotated[
+        str | None,
+        typer.Option(
+            "--on",
+            metavar="DATUM",
+            hidden=True,  # for tests and simulations: the run of that day at 07:00
+            help="Als Lauf um 07:00 an diesem Tag (JJJJ-MM-TT), Standard: jetzt.",
+        ),
+    ] = None,
 ) -> None:
     """Die Erinnerungen des Tages jetzt festlegen und versenden (wie der Lauf um 07:00).
 
@@ -88,6 +97,15 @@ def send(
     from notifications.dispatcher import dispatch
     from notifications.sweep import sweep
 
+    if on:
+        import pendulum
+
+        from cli.render import parse_day
+
+        day = parse_day(on, "--on")
+        moment = pendulum.datetime(day.year, day.month, day.day, 7, tz="Europe/Berlin")
+    else:
+        moment = now()
     settings = Settings()
     channels = channels_from(settings)
     if not channels.describe():
@@ -99,7 +117,6 @@ def send(
         )
     current = engine()
     require_current_schema(current)
-    moment = now()
     with session_scope(current) as session:
         decided = sweep(session=session, now=moment)
     report = dispatch(

@@ -566,7 +566,7 @@ def test_passwords_never_reach_the_cli_or_the_log(
     server = SmtpServer(login="kreislauf", password="geheim").start()
     try:
         url = server.url(credentials="kreislauf:geheim@")
-        sent = cli("reminders", "send", env={"KREISLAUF_EMAIL_URL": url})
+        sent = cli("reminders", "send", "--on", "2027-02-05", env={"KREISLAUF_EMAIL_URL": url})
     finally:
         server.stop()
     assert sent.exit_code == 0, sent.output
@@ -583,7 +583,7 @@ def test_passwords_never_reach_the_cli_or_the_log(
         "KREISLAUF_EMAIL_URL": down.url(credentials="kreislauf:geheim@"),
         "KREISLAUF_NOTIFY_CONFIG": str(config),
     }
-    failed = cli("reminders", "send", env=env)
+    failed = cli("reminders", "send", "--on", "2027-02-16", env=env)
     assert failed.exit_code == 0, failed.output
     assert "10 werden wiederholt" in failed.output
     logged = cli("reminders", "log", env=env)
@@ -639,12 +639,13 @@ def test_send_with_only_a_notify_config(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """KREISLAUF_NOTIFY_CONFIG alone is a channel: `send` runs (nothing is due today)."""
+    """KREISLAUF_NOTIFY_CONFIG alone is a channel: `send` runs (nothing is due on Tue 02.02.)."""
     monkeypatch.delenv("KREISLAUF_EMAIL_URL", raising=False)
     config = write_config(tmp_path / "apprise.yml", (webhook.url(), "department:loerrach/umwelt"))
-    sent = cli("reminders", "send", env={"KREISLAUF_NOTIFY_CONFIG": str(config)})
+    on = "2027-02-02"
+    sent = cli("reminders", "send", "--on", on, env={"KREISLAUF_NOTIFY_CONFIG": str(config)})
     assert sent.exit_code == 0, sent.output
-    assert "0 gesendet" in sent.output
+    assert "0 Erinnerungen in 0 Nachrichten festgelegt; 0 gesendet" in sent.output
 
 
 # --------------------------------------------------------------------------- concurrency
