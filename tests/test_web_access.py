@@ -1,6 +1,7 @@
-"""Who may see and do what on the web dashboard, on SQLite and PostgreSQL: login, sessions
-that expire, CSRF on every form, 403 for other departments and for non-admin actions (and
-nothing changes), 401 on the API without a session or token."""
+"""Who may see and do what on the web dashboard: login, sessions that expire, CSRF on every
+form, 403 for other departments and for non-admin actions (and nothing changes), 401 on the API
+without a session or token. Expiry (stored instants) and the admin actions' end-to-end path run
+on PostgreSQL too."""
 
 from __future__ import annotations
 
