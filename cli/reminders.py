@@ -82,8 +82,8 @@ def send(
         typer.Option(
             "--on",
             metavar="DATUM",
-            hidden=True,  # for tests and simulations: the run of that day at 07:00
-            help="Als Lauf um 07:00 an diesem Tag (JJJJ-MM-TT), Standard: jetzt.",
+            hidden=True,  # for tests and simulations: as of noon that day, not the clock
+            help="Als Lauf an diesem Tag, 12 Uhr (JJJJ-MM-TT), Standard: jetzt.",
         ),
     ] = None,
 ) -> None:
@@ -97,15 +97,7 @@ def send(
     from notifications.dispatcher import dispatch
     from notifications.sweep import sweep
 
-    if on:
-        import pendulum
-
-        from cli.render import parse_day
-
-        day = parse_day(on, "--on")
-        moment = pendulum.datetime(day.year, day.month, day.day, 7, tz="Europe/Berlin")
-    else:
-        moment = now()
+    moment = now(on=on)
     settings = Settings()
     channels = channels_from(settings)
     if not channels.describe():
