@@ -77,6 +77,15 @@ def send(
             "Prozessorkern; ein weiterer je 500 fällige Nachrichten).",
         ),
     ] = 1,
+    on: Annotated[
+        str | None,
+        typer.Option(
+            "--on",
+            metavar="DATUM",
+            hidden=True,  # for tests and simulations: as of noon that day, not the clock
+            help="Als Lauf an diesem Tag, 12 Uhr (JJJJ-MM-TT), Standard: jetzt.",
+        ),
+    ] = None,
 ) -> None:
     """Die Erinnerungen des Tages jetzt festlegen und versenden (wie der Lauf um 07:00).
 
@@ -88,6 +97,7 @@ def send(
     from notifications.dispatcher import dispatch
     from notifications.sweep import sweep
 
+    moment = now(on=on)
     settings = Settings()
     channels = channels_from(settings)
     if not channels.describe():
@@ -99,7 +109,6 @@ def send(
         )
     current = engine()
     require_current_schema(current)
-    moment = now()
     with session_scope(current) as session:
         decided = sweep(session=session, now=moment)
     report = dispatch(

@@ -1,8 +1,18 @@
-"""Worlds for tests: a real SQLite file and a fresh PostgreSQL schema per test.
+"""Worlds for tests: a real SQLite file per test, and a fresh PostgreSQL schema per test for
+what depends on the database.
 
-PostgreSQL runs at 127.0.0.1:5432 (trust auth, database `test`) on every machine of this
+Every test runs on SQLite. Tests marked `both_databases` (schema and migrations, unique keys
+and concurrency, raw SQL, JSON columns, transactions, date/time round trips, one end-to-end
+run of each kind) run on PostgreSQL too; `pytest --all-databases` runs every database test on
+both. PostgreSQL runs at 127.0.0.1:5432 (trust auth, database `test`) on every machine of this
 project; each test gets a schema of its own, dropped afterwards. Override the server with
 KREISLAUF_TEST_POSTGRES_URL.
+
+Isolation: no test sees the user's data directory, Prefect home, Prefect server or kreislauf
+settings. At import (before Prefect reads its settings) every `PREFECT_*` and kreislauf's own
+`KREISLAUF_*` settings are removed from the environment and PREFECT_HOME points at a temporary
+directory; each test gets a temporary KREISLAUF_DATA_DIR, and whatever a test or a command run
+in-process puts into the environment (e.g. PREFECT_API_URL) is undone after it.
 """
 
 from __future__ import annotations
@@ -14,31 +24,85 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import pendulum
-import pytest
-import sqlalchemy as sa
-from typer.testing import CliRunner
+# Before anything imports Prefect or the settings: nothing of the user's environment.
+KEPT = ("KREISLAUF_TEST_", "KREISLAUF_AXE_JS")  # settings of the tests themselves
+for _name in list(os.environ):
+    if _name.startswith("PREFECT_") or (
+        _name.startswith("KREISLAUF_") and not _name.startswith(KEPT)
+    ):
+        del os.environ[_name]
+SESSION_DIR = Path(tempfile.mkdtemp(prefix="kreislauf-test-"))
+os.environ["PREFECT_HOME"] = str(SESSION_DIR / "prefect")  # never the developer's ~/.prefect
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"  # nor phone home
+os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
+os.environ["KREISLAUF_DATA_DIR"] = str(SESSION_DIR / "data")  # each test gets its own below
 
-# Prefect must not write to the developer's ~/.prefect, nor phone home, in tests.
-os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="kreislauf-test-prefect-"))
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+import pendulum  # noqa: E402
+import pytest  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from typer.testing import CliRunner  # noqa: E402
 
 from config.settings import SHIPPED_BODIES  # noqa: E402
 
 POSTGRES_URL = os.environ.get(
     "KREISLAUF_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+DATABASES = ("sqlite", "postgresql")
 DATA = Path(__file__).parent / "data"
 LOERRACH = SHIPPED_BODIES / "loerrach"
 MUSTERSTADT = DATA / "bodies" / "musterstadt"
 NOW = pendulum.datetime(2026, 11, 25, 9, 30, tz="Europe/Berlin")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--all-databases",
+        action="store_true",
+        help="run every database test on SQLite and on PostgreSQL, not only those marked "
+        "both_databases",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`both_databases` (or --all-databases): the test runs once per database."""
+    if "database_url" not in metafunc.fixturenames or _parametrized(metafunc, "database_url"):
+        return
+    if metafunc.definition.get_closest_marker("both_databases") or metafunc.config.getoption(
+        "--all-databases"
+    ):
+        metafunc.parametrize("database_url", DATABASES, indirect=True)
+
+
+def _parametrized(metafunc: pytest.Metafunc, name: str) -> bool:
+    """The test names the database itself (`parametrize("database_url", [...], indirect=True)`)."""
+    for marker in metafunc.definition.iter_markers("parametrize"):
+        names = marker.args[0]
+        if isinstance(names, str):
+            names = [part.strip() for part in names.split(",")]
+        if name in names:
+            return True
+    return False
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path: Path) -> Iterator[None]:
+    """A data directory of the test's own; the environment as it was, afterwards."""
+    saved = dict(os.environ)
+    os.environ["KREISLAUF_DATA_DIR"] = str(tmp_path / "data-dir")
+    try:
+        yield
+    finally:
+        for name in set(os.environ) - set(saved):
+            del os.environ[name]
+        for name, value in saved.items():
+            if os.environ.get(name) != value:
+                os.environ[name] = value
+
+
+@pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database URL with an empty schema, on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
+    """A database URL with an empty schema: SQLite, or the parameter's database."""
+    if getattr(request, "param", "sqlite") == "sqlite":
         yield f"sqlite:///{tmp_path / 'kreislauf.db'}"
         return
     schema = f"t_{uuid.uuid4().hex[:16]}"
@@ -53,11 +117,47 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         admin.dispose()
 
 
-@pytest.fixture
-def engine(database_url: str) -> Iterator[sa.Engine]:
-    """An engine on a schema migrated to head (what `kreislauf init` does first)."""
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file migrated to head once per session: tests get copies of it."""
     from models.db import make_engine, upgrade_to_head
 
+    path = tmp_path_factory.mktemp("template") / "head.db"
+    engine = make_engine(f"sqlite:///{path}", create=True)
+    upgrade_to_head(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def loerrach_sqlite(migrated_sqlite: Path) -> Path:
+    """The migrated file with Lörrach installed (as the `loerrach` fixture installs it)."""
+    from models.db import make_engine
+
+    path = migrated_sqlite.with_name("loerrach.db")
+    shutil.copyfile(migrated_sqlite, path)
+    engine = make_engine(f"sqlite:///{path}")
+    install(engine, LOERRACH)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def engine(database_url: str, request: pytest.FixtureRequest) -> Iterator[sa.Engine]:
+    """An engine on a schema migrated to head (what `kreislauf init` does first).
+
+    On SQLite the test's file is a copy of a file prepared once per session (migrated, and
+    with Lörrach installed when the test asks for `loerrach`); upgrading it again finds it at
+    head. On PostgreSQL each test's schema is migrated here.
+    """
+    from models.db import make_engine, upgrade_to_head
+
+    if database_url.startswith("sqlite:///"):
+        target = Path(database_url.removeprefix("sqlite:///"))
+        if not target.exists():
+            wanted = "loerrach" in request.fixturenames
+            template = request.getfixturevalue("loerrach_sqlite" if wanted else "migrated_sqlite")
+            shutil.copyfile(template, target)
     engine = make_engine(database_url, create=True)
     upgrade_to_head(engine)
     yield engine
@@ -66,8 +166,15 @@ def engine(database_url: str) -> Iterator[sa.Engine]:
 
 @pytest.fixture
 def loerrach(engine: sa.Engine):  # type: ignore[no-untyped-def]
-    """The shipped Landkreis Lörrach, installed."""
-    return install(engine, LOERRACH)
+    """The shipped Landkreis Lörrach, installed (on SQLite: already, in the copied file)."""
+    from sqlmodel import select
+
+    from models.body import Body
+    from models.db import session_scope
+
+    with session_scope(engine) as session:
+        body = session.exec(select(Body).where(Body.slug == "loerrach")).first()
+    return body if body is not None else install(engine, LOERRACH)
 
 
 def install(engine: sa.Engine, directory: Path):  # type: ignore[no-untyped-def]

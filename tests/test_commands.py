@@ -108,6 +108,7 @@ def test_every_command_has_exactly_one_handler() -> None:
 # --------------------------------------------------------------------------- cycle
 
 
+@pytest.mark.both_databases  # once: a unique key, a savepoint
 def test_creating_a_cycle_starts_the_annual_cycle_once(engine, loerrach) -> None:
     outcome = decide(engine, loerrach, CreateCycle(2027), NOW)
     assert (outcome.flow, outcome.year, outcome.record.year) == ("annual-cycle", 2027, 2027)
@@ -132,6 +133,7 @@ def test_a_decision_for_a_year_without_cycle_points_at_creating_it(engine, loerr
 # --------------------------------------------------------------------------- survey
 
 
+@pytest.mark.both_databases  # once: a unique key, a savepoint
 def test_a_survey_answer_carries_the_survey_on_once_per_faction(engine, cycle_2027) -> None:
     reconciled(engine, cycle_2027, at(4, 1, hour=6))
     outcome = decide(engine, cycle_2027, AnswerSurvey(2027, "cdu", True, " Klima "), at(4, 6))

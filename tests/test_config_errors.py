@@ -83,6 +83,7 @@ def second(body_dir: Path) -> Path:
 # --------------------------------------------------------------------------- control
 
 
+@pytest.mark.both_databases
 def test_unbroken_copy_installs_next_to_loerrach(
     cli: Cli, installed: sa.Engine, second: Path
 ) -> None:
@@ -271,6 +272,7 @@ def test_cross_file_problems_are_listed_together(
 # --------------------------------------------------------------------------- fresh database
 
 
+@pytest.mark.both_databases
 def test_bad_config_on_fresh_database_creates_no_tables(
     cli: Cli, database_url: str, second: Path
 ) -> None:
@@ -294,6 +296,7 @@ def test_bad_config_on_fresh_database_creates_no_tables(
 # --------------------------------------------------------------------------- cycles and commands
 
 
+@pytest.mark.both_databases
 def test_creating_an_existing_cycle_says_so_and_changes_nothing(
     cli: Cli, installed: sa.Engine
 ) -> None:
@@ -336,6 +339,7 @@ COMMANDS = {
 
 
 @pytest.mark.parametrize("command", list(COMMANDS), ids=list(COMMANDS))
+@pytest.mark.both_databases
 def test_commands_on_uninitialised_database_ask_for_init(
     cli: Cli, database_url: str, command: str
 ) -> None:

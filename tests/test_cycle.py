@@ -22,6 +22,7 @@ def create(engine: sa.Engine, body, year: int) -> None:  # type: ignore[no-untyp
         create_cycle(session=session, body=body, year=year, now=NOW, actor="cli:erika")
 
 
+@pytest.mark.both_databases
 def test_regular_year_has_forum_and_every_deadline_with_its_tasks(engine, loerrach) -> None:
     create(engine, loerrach, 2027)
     with session_scope(engine) as session:
@@ -65,6 +66,7 @@ def test_election_year_plans_a_retreat_instead_of_the_forum(engine, loerrach) ->
     assert phases["resolution"] == (dt.date(2029, 11, 2), dt.date(2029, 11, 21))
 
 
+@pytest.mark.both_databases
 def test_second_create_for_the_same_year_is_refused_and_changes_nothing(engine, loerrach) -> None:
     create(engine, loerrach, 2027)
     before = row_counts(engine)
@@ -73,6 +75,7 @@ def test_second_create_for_the_same_year_is_refused_and_changes_nothing(engine, 
     assert row_counts(engine) == before
 
 
+@pytest.mark.both_databases
 def test_creating_a_cycle_is_audited_with_actor_and_counts(engine, loerrach) -> None:
     create(engine, loerrach, 2027)
     with session_scope(engine) as session:
@@ -84,6 +87,7 @@ def test_creating_a_cycle_is_audited_with_actor_and_counts(engine, loerrach) -> 
     assert event.after["tasks"] > 0
 
 
+@pytest.mark.both_databases
 def test_installing_a_body_is_audited(engine, loerrach) -> None:
     with session_scope(engine) as session:
         event = session.exec(select(AuditEvent).where(AuditEvent.action == "body.installed")).one()

@@ -154,6 +154,7 @@ def write_config(path: Path, *entries: tuple[str, str]) -> Path:
 # --------------------------------------------------------------------------- e-mail
 
 
+@pytest.mark.both_databases
 def test_notice_mail_reaches_every_department_contact_once(
     world: sa.Engine, smtp: SmtpServer
 ) -> None:
@@ -338,6 +339,7 @@ def test_digest_text_lists_each_item_on_its_own_line(
 # --------------------------------------------------------------------------- failures
 
 
+@pytest.mark.both_databases
 def test_smtp_down_then_up_delivers_each_message_exactly_once(world: sa.Engine) -> None:
     server = SmtpServer(free_port())  # not started: nothing listens on its port
     channels = Channels(email_url=server.url())
@@ -374,6 +376,7 @@ def test_smtp_down_then_up_delivers_each_message_exactly_once(world: sa.Engine) 
         assert row.last_error is None
 
 
+@pytest.mark.both_databases
 def test_after_max_attempts_the_message_fails_and_the_office_is_told(
     world: sa.Engine, cli: Cli
 ) -> None:
@@ -418,6 +421,7 @@ def test_after_max_attempts_the_message_fails_and_the_office_is_told(
     assert {row.status for row in outbox(world, "digest")} == {OutboxStatus.failed}
 
 
+@pytest.mark.both_databases
 def test_a_failed_webhook_is_retried_without_resending_the_mail(
     world: sa.Engine, smtp: SmtpServer, tmp_path: Path
 ) -> None:
@@ -507,6 +511,7 @@ def test_the_sweep_day_is_the_local_day(world: sa.Engine) -> None:
     assert days == {dt.date(2027, 2, 5)}
 
 
+@pytest.mark.both_databases
 def test_a_second_sweep_the_same_day_adds_nothing(world: sa.Engine) -> None:
     first = run_sweep(world, NOTICE_DAY)
     assert (first.reminders, first.messages) == (10, 10)
@@ -523,6 +528,7 @@ def test_nothing_is_sent_on_a_saturday(world: sa.Engine) -> None:
     assert row_counts(world) == before
 
 
+@pytest.mark.both_databases
 def test_messages_written_before_a_crash_are_sent_by_the_next_dispatch(
     world: sa.Engine, smtp: SmtpServer
 ) -> None:
@@ -535,6 +541,7 @@ def test_messages_written_before_a_crash_are_sent_by_the_next_dispatch(
     assert len(smtp.mails) == 10
 
 
+@pytest.mark.both_databases
 def test_a_worker_that_died_holding_a_lease_delays_but_does_not_lose_messages(
     world: sa.Engine, smtp: SmtpServer
 ) -> None:
@@ -559,7 +566,7 @@ def test_passwords_never_reach_the_cli_or_the_log(
     server = SmtpServer(login="kreislauf", password="geheim").start()
     try:
         url = server.url(credentials="kreislauf:geheim@")
-        sent = cli("reminders", "send", env={"KREISLAUF_EMAIL_URL": url})
+        sent = cli("reminders", "send", "--on", "2027-02-05", env={"KREISLAUF_EMAIL_URL": url})
     finally:
         server.stop()
     assert sent.exit_code == 0, sent.output
@@ -576,7 +583,7 @@ def test_passwords_never_reach_the_cli_or_the_log(
         "KREISLAUF_EMAIL_URL": down.url(credentials="kreislauf:geheim@"),
         "KREISLAUF_NOTIFY_CONFIG": str(config),
     }
-    failed = cli("reminders", "send", env=env)
+    failed = cli("reminders", "send", "--on", "2027-02-16", env=env)
     assert failed.exit_code == 0, failed.output
     assert "10 werden wiederholt" in failed.output
     logged = cli("reminders", "log", env=env)
@@ -632,12 +639,13 @@ def test_send_with_only_a_notify_config(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """KREISLAUF_NOTIFY_CONFIG alone is a channel: `send` runs (nothing is due today)."""
+    """KREISLAUF_NOTIFY_CONFIG alone is a channel: `send` runs (nothing is due on Tue 02.02.)."""
     monkeypatch.delenv("KREISLAUF_EMAIL_URL", raising=False)
     config = write_config(tmp_path / "apprise.yml", (webhook.url(), "department:loerrach/umwelt"))
-    sent = cli("reminders", "send", env={"KREISLAUF_NOTIFY_CONFIG": str(config)})
+    on = "2027-02-02"
+    sent = cli("reminders", "send", "--on", on, env={"KREISLAUF_NOTIFY_CONFIG": str(config)})
     assert sent.exit_code == 0, sent.output
-    assert "0 gesendet" in sent.output
+    assert "0 Erinnerungen in 0 Nachrichten festgelegt; 0 gesendet" in sent.output
 
 
 # --------------------------------------------------------------------------- concurrency

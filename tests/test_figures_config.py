@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
@@ -24,6 +25,7 @@ def figure(engine: sa.Engine, key: str) -> tuple[KeyFigure, dict[int, KeyFigureV
     return row, {value.year: value for value in values}
 
 
+@pytest.mark.both_databases
 def test_init_installs_the_example_figures_goals_and_measures(cli: Cli, engine) -> None:
     assert cli("init").exit_code == 0
     row, values = figure(engine, "oepnv-fahrgaeste")

@@ -41,6 +41,7 @@ def cycle_2027(engine: sa.Engine, loerrach, database_url: str):  # type: ignore[
         yield engine
 
 
+@pytest.mark.both_databases
 def test_annual_cycle_twice_at_the_same_now_changes_nothing(cycle_2027: sa.Engine) -> None:
     from flows.annual_cycle import annual_cycle
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -15,6 +18,19 @@ from models.db import (
     upgrade_to_head,
 )
 from models.tables import metadata
+
+pytestmark = pytest.mark.both_databases
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    """Migrated here, from an empty schema (not a copy of the session's migrated file)."""
+    from models.db import make_engine
+
+    engine = make_engine(database_url, create=True)
+    upgrade_to_head(engine)
+    yield engine
+    engine.dispose()
 
 
 def test_migrations_at_head_match_the_models(engine: sa.Engine) -> None:

@@ -170,6 +170,7 @@ def test_template_shows_target_2026_actual_2025_and_empty_input_cells(engine, ev
     )
 
 
+@pytest.mark.both_databases
 def test_filled_workbook_is_submitted_then_accepted_into_the_2026_actuals(
     engine, evaluation
 ) -> None:
@@ -204,6 +205,7 @@ def test_filled_workbook_is_submitted_then_accepted_into_the_2026_actuals(
     assert submission.report_year == 2026 and submission.reviewed_by == "ctrl"
 
 
+@pytest.mark.both_databases
 def test_returned_figures_stay_out_and_a_second_attempt_is_accepted(engine, evaluation) -> None:
     submit(engine, evaluation, fill(template(engine, evaluation)))
     assert review(engine, evaluation, False, "PV-Wert bitte prüfen") == SubmissionStatus.returned
@@ -222,6 +224,7 @@ def test_returned_figures_stay_out_and_a_second_attempt_is_accepted(engine, eval
     ]
 
 
+@pytest.mark.both_databases
 def test_acceptance_audits_measure_statuses_and_overwritten_actuals(engine, evaluation) -> None:
     from models.audit import AuditEvent
 
@@ -280,6 +283,7 @@ def test_submission_status_moves_only_as_the_transitions_allow() -> None:
     )
 
 
+@pytest.mark.both_databases
 def test_a_returned_task_is_reminded_again_by_the_sweep(engine, evaluation) -> None:
     def reminded(day: int) -> set[str]:
         with session_scope(engine) as session:

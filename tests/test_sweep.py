@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pendulum
+import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
@@ -16,6 +17,9 @@ from notifications.sweep import plan_sweep, sweep
 from services.cycles import create_cycle
 from services.reconcile import reconcile
 from tests.conftest import MUSTERSTADT, NOW, install
+
+# the sweep's INSERT ... ON CONFLICT ... RETURNING over several bodies
+pytestmark = pytest.mark.both_databases
 
 
 def test_every_reminder_goes_to_a_contact_of_its_own_body(engine: sa.Engine, loerrach) -> None:

@@ -329,6 +329,7 @@ def test_a_closed_cycle_takes_no_more_survey_answers(engine, year_2027) -> None:
     )
 
 
+@pytest.mark.both_databases
 def test_a_faction_answers_the_survey_only_once(engine, year_2027) -> None:
     run(engine, year_2027, at(2027, 4, 1))
     answer(engine, year_2027, "cdu", True, at(2027, 4, 6))
@@ -557,6 +558,7 @@ def test_a_resolution_dated_in_the_future_is_refused(engine, year_2027) -> None:
     )
 
 
+@pytest.mark.both_databases
 def test_a_second_resolution_in_the_same_cycle_is_refused(engine, year_2027) -> None:
     resolution_adopted(engine, year_2027)
     refused(
@@ -572,6 +574,7 @@ def test_a_second_resolution_in_the_same_cycle_is_refused(engine, year_2027) -> 
 # =========================================================================== audit
 
 
+@pytest.mark.both_databases
 def test_every_change_is_audited_with_the_actor_who_made_it(engine, year_2027) -> None:
     def by(actor: str, action: Callable[[], Any]) -> list[AuditEvent]:
         last = last_audit_id(engine)
@@ -613,6 +616,7 @@ def test_every_change_is_audited_with_the_actor_who_made_it(engine, year_2027) -
     assert adopted[0].at == at(2027, 7, 21, 18)
 
 
+@pytest.mark.both_databases
 def test_submitting_and_reviewing_a_task_is_audited(engine, year_2027) -> None:
     run(engine, year_2027, at(2027, 2, 1))
     last = last_audit_id(engine)
@@ -664,6 +668,7 @@ def test_returning_a_task_never_submitted_is_refused(engine, year_2027) -> None:
 # =========================================================================== the year 2027
 
 
+@pytest.mark.both_databases
 def test_phases_open_and_close_on_their_calendar_days(engine, year_2027) -> None:
     body = year_2027
     assert run(engine, body, at(2027, 1, 31, 23, 59)) == []
@@ -821,6 +826,7 @@ def test_a_resolution_not_taken_leaves_the_agreed_changes_without_effect(engine,
         assert set(versions(session)) == {1}
 
 
+@pytest.mark.both_databases
 def test_the_resolution_creates_version_2_and_never_overwrites_version_1(engine, year_2027) -> None:
     with session_scope(engine) as session:
         before = priorities_of(session, versions(session)[1])
@@ -879,6 +885,7 @@ def test_the_resolution_lists_added_changed_and_removed_with_before_and_after(
     ]
 
 
+@pytest.mark.both_databases
 def test_the_budget_resolution_closes_the_cycle_and_creates_the_next(engine, year_2027) -> None:
     resolution_adopted(engine, year_2027)
     run(engine, year_2027, at(2027, 12, 14, 20))
@@ -923,6 +930,7 @@ def test_the_last_year_of_the_calendar_closes_and_leaves_the_next_cycle_pending(
     assert row_counts(engine) == counts
 
 
+@pytest.mark.both_databases
 def test_reconciling_twice_at_the_same_moment_changes_nothing(engine, year_2027) -> None:
     body = year_2027
     moments = [at(2027, 2, 1), at(2027, 4, 1), None, at(2027, 4, 20), at(2027, 5, 3)]

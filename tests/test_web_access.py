@@ -1,6 +1,7 @@
-"""Who may see and do what on the web dashboard, on SQLite and PostgreSQL: login, sessions
-that expire, CSRF on every form, 403 for other departments and for non-admin actions (and
-nothing changes), 401 on the API without a session or token."""
+"""Who may see and do what on the web dashboard: login, sessions that expire, CSRF on every
+form, 403 for other departments and for non-admin actions (and nothing changes), 401 on the API
+without a session or token. Expiry (stored instants) and the admin actions' end-to-end path run
+on PostgreSQL too."""
 
 from __future__ import annotations
 
@@ -181,6 +182,7 @@ def test_a_form_without_its_csrf_token_changes_nothing(web: Web) -> None:
     assert row_counts(web.engine) == before
 
 
+@pytest.mark.both_databases
 def test_a_session_expires_after_eight_hours(web: Web) -> None:
     client = web.login("controlling")
     assert client.get("/cycles/2027").status_code == 200
@@ -191,6 +193,7 @@ def test_a_session_expires_after_eight_hours(web: Web) -> None:
     assert client.get("/api/me").status_code == 401
 
 
+@pytest.mark.both_databases
 def test_an_api_token_opens_the_api_until_it_expires(web: Web) -> None:
     from models.db import session_scope
     from services.accounts import create_token, get_user
@@ -210,6 +213,7 @@ def test_an_api_token_opens_the_api_until_it_expires(web: Web) -> None:
     assert client.get("/api/me", headers=headers).status_code == 401
 
 
+@pytest.mark.both_databases
 def test_admin_actions_record_through_the_services_and_start_the_flows(web: Web) -> None:
     session = {"client": web.login("verwaltung")}
 

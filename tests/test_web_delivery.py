@@ -1,6 +1,6 @@
-"""A department's key-figure delivery on the web, on SQLite and PostgreSQL: its template, the
-upload with the CLI's messages (and nothing stored on an error), the controlling office's
-review, and the traffic lights that follow."""
+"""A department's key-figure delivery on the web: its template, the upload with the CLI's
+messages (and nothing stored on an error), the controlling office's review, and the traffic
+lights that follow."""
 
 from __future__ import annotations
 

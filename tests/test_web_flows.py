@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 from tests.webworld import PASSWORD, Clock, build_world, csrf_of, visible_text
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_convening_without_a_server_runs_the_forum_flow_here(
     database_url: str,
     engine: sa.Engine,

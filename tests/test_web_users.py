@@ -77,6 +77,7 @@ def test_user_add_refuses_mistakes_in_german_and_adds_nothing(
     assert row_counts(engine) == before
 
 
+@pytest.mark.both_databases
 def test_a_second_user_of_the_same_name_is_a_conflict(installed: Cli) -> None:
     assert add(installed, "ctrl", "--role", "controlling").exit_code == 0
     again = add(installed, "ctrl", "--role", "admin")
@@ -84,6 +85,7 @@ def test_a_second_user_of_the_same_name_is_a_conflict(installed: Cli) -> None:
     assert "Den Benutzer 'ctrl' gibt es bereits." in again.output
 
 
+@pytest.mark.both_databases
 def test_user_token_prints_the_token_once_and_stores_its_sha256(
     installed: Cli, engine: sa.Engine
 ) -> None:
