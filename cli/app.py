@@ -40,19 +40,11 @@ app = typer.Typer(
 
 
 def german_help() -> None:
-    """Typer's help panels in German (click's own usage line and errors stay English).
-    Applied only when help is asked for: typer's rich module costs 60 ms to import."""
-    from typer import rich_utils
+    """typer and click speak German: help panels, usage line, errors, prompts (cli.german_click).
+    Cheap: typer's rich module (60 ms) is patched only when an error or a help page loads it."""
+    from cli.german_click import install
 
-    rich_utils.ARGUMENTS_PANEL_TITLE = "Argumente"
-    rich_utils.OPTIONS_PANEL_TITLE = "Optionen"
-    rich_utils.COMMANDS_PANEL_TITLE = "Befehle"
-    rich_utils.ERRORS_PANEL_TITLE = "Fehler"
-    rich_utils.ABORTED_TEXT = "Abgebrochen."
-    rich_utils.REQUIRED_LONG_STRING = "[Pflicht]"
-    rich_utils.DEFAULT_STRING = "[Standard: {}]"
-    rich_utils.ENVVAR_STRING = "[Umgebungsvariable: {}]"
-    rich_utils.RICH_HELP = "Hilfe: [blue]'{command_path} {help_option}'[/]"
+    install()
 
 
 F = TypeVar("F", bound=Callable[..., Any])

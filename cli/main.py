@@ -8,8 +8,6 @@ submit, review, submissions), `cli.orchestration` (serve, deploy, simulate), `cl
 
 from __future__ import annotations
 
-import sys
-
 import cli.daily  # noqa: F401  (registers commands)
 import cli.decisions  # noqa: F401
 import cli.figures  # noqa: F401
@@ -22,8 +20,7 @@ from cli.app import app, german_help
 
 
 def main() -> None:
-    if len(sys.argv) < 2 or "-h" in sys.argv or "--help" in sys.argv:
-        german_help()
+    german_help()
     app()
 
 
