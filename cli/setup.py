@@ -189,7 +189,7 @@ def calendar(
     from models.inputs import check_year
 
     check_year(year)
-    from services.cycles import deadline_views
+    from services.cycle_views import deadline_views
 
     with body_session() as (session, body):
         deadlines = deadline_views(session=session, body=body, year=year)
@@ -259,7 +259,7 @@ def status(
     from models.inputs import check_year, parse_day
 
     check_year(year)
-    from services.cycles import cycle_view
+    from services.cycle_views import cycle_view
 
     day = parse_day(on, "on") if on else None
     with body_session() as (session, body):

@@ -1,13 +1,17 @@
-"""Creating a year's cycle from the body's calendar, and reading it back for people."""
+"""Creating a year's cycle from the body's calendar, and finding it again.
+
+Planning and creating belong together: both expand the same calendar with the same working
+days, once for a preview or a simulation, once to write phases, deadlines and tasks. Reading
+the cycle back for people is `services.cycle_views`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Literal, overload
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from models import audit
 from models.body import Body
@@ -20,19 +24,12 @@ from models.calendar_rules import (
 )
 from models.cycle import (
     Cycle,
-    CycleStatus,
     Deadline,
     Phase,
-    PhaseStatus,
     Task,
-    TaskStatus,
-    Timing,
-    days_overdue,
-    window_timing,
 )
 from models.db import id_of
 from models.errors import ConflictError, NotFoundError, Remedy
-from models.german import german_date
 from models.organisation import Department, Faction
 from services.bodies import current_strategy_version
 
@@ -173,171 +170,3 @@ def get_cycle(*, session: Session, body: Body, year: int, required: bool = True)
             remedy=Remedy.create_cycle,
         )
     return cycle
-
-
-# --------------------------------------------------------------------------- views
-
-
-@dataclass(frozen=True)
-class PhaseView:
-    kind: str
-    title: str
-    opens: dt.date
-    closes: dt.date
-    status_label: str
-    timing: Timing
-    outcome: str | None = None
-
-
-@dataclass(frozen=True)
-class TaskView:
-    assignee: str
-    deadline_key: str
-    deadline_title: str
-    phase_title: str
-    due: dt.date
-    status: TaskStatus
-    days_overdue: int
-
-
-@dataclass(frozen=True)
-class DeadlineView:
-    key: str
-    title: str
-    phase_title: str
-    due: dt.date
-    responsible: list[str]
-    responsible_spec: str
-
-
-@dataclass(frozen=True)
-class CycleView:
-    body_name: str
-    year: int
-    election_year: bool
-    status_label: str
-    phases: list[PhaseView]
-    tasks: list[TaskView]
-    decisions: list[str]
-
-
-def cycle_view(*, session: Session, body: Body, year: int, today: dt.date) -> CycleView:
-    cycle = get_cycle(session=session, body=body, year=year)
-    phases = session.exec(
-        select(Phase).where(Phase.cycle_id == cycle.id).order_by(col(Phase.opens_on), col(Phase.id))
-    ).all()
-    phase_titles = {phase.id: phase.title for phase in phases}
-    rows = session.exec(
-        select(Task, Deadline, Department, Faction)
-        .join(Deadline, col(Task.deadline_id) == Deadline.id)
-        .join(Department, col(Task.department_id) == Department.id, isouter=True)
-        .join(Faction, col(Task.faction_id) == Faction.id, isouter=True)
-        .where(Task.cycle_id == cycle.id)
-        .order_by(col(Deadline.due_on), col(Deadline.key), col(Task.assignee))
-    ).all()
-    tasks = [
-        TaskView(
-            assignee=department.name if department else faction.name,
-            deadline_key=deadline.key,
-            deadline_title=deadline.title,
-            phase_title=phase_titles[deadline.phase_id],
-            due=deadline.due_on,
-            status=TaskStatus(task.status),
-            days_overdue=days_overdue(TaskStatus(task.status), deadline.due_on, today),
-        )
-        for task, deadline, department, faction in rows
-    ]
-    return CycleView(
-        body_name=body.name,
-        year=year,
-        election_year=cycle.election_year,
-        status_label=CycleStatus(cycle.status).label,
-        phases=[
-            PhaseView(
-                kind=str(phase.kind),
-                title=phase.title,
-                opens=phase.opens_on,
-                closes=phase.closes_on,
-                status_label=PhaseStatus(phase.status).label,
-                timing=window_timing(phase.opens_on, phase.closes_on, today),
-                outcome=phase.outcome,
-            )
-            for phase in phases
-        ],
-        tasks=tasks,
-        decisions=decision_lines(session=session, cycle=cycle),
-    )
-
-
-def decision_lines(*, session: Session, cycle: Cycle) -> list[str]:
-    """The cycle's recorded decisions, one German line each: survey, forum, resolution."""
-    from models.decisions import (
-        Resolution,
-        SessionKind,
-        SessionStatus,
-        SessionTrigger,
-        StrategySession,
-        SurveyAnswer,
-    )
-
-    lines = []
-    answers = session.exec(
-        select(Faction.name, SurveyAnswer.need)
-        .join(Faction, col(SurveyAnswer.faction_id) == Faction.id)
-        .where(SurveyAnswer.cycle_id == cycle.id)
-        .order_by(Faction.name)
-    ).all()
-    if answers:
-        wanted = [name for name, need in answers if need]
-        lines.append(
-            f"Befragung: {len(answers)} Antworten"
-            + (f"; Bedarf: {', '.join(wanted)}" if wanted else "; kein Bedarf gemeldet")
-        )
-    row = session.exec(select(StrategySession).where(StrategySession.cycle_id == cycle.id)).first()
-    if row is not None:
-        text = f"{SessionKind(row.kind).label}: {SessionStatus(row.status).label}"
-        if row.trigger:
-            text += f" ({SessionTrigger(row.trigger).label}"
-            text += f": {row.reason})" if row.reason else ")"
-        if row.held_on:
-            text += f", am {german_date(row.held_on)}"
-        lines.append(text)
-    resolution = session.exec(select(Resolution).where(Resolution.cycle_id == cycle.id)).first()
-    if resolution is not None:
-        lines.append(
-            f"Beschluss {resolution.number} vom {german_date(resolution.adopted_on)}: "
-            f"{len(resolution.diff)} Änderungen"
-        )
-    return lines
-
-
-def deadline_views(*, session: Session, body: Body, year: int) -> list[DeadlineView]:
-    """Every deadline of the cycle with the names of those responsible."""
-    cycle = get_cycle(session=session, body=body, year=year)
-    assignees = session.exec(
-        select(Task.deadline_id, Department.name, Faction.name)
-        .join(Department, col(Task.department_id) == Department.id, isouter=True)
-        .join(Faction, col(Task.faction_id) == Faction.id, isouter=True)
-        .where(Task.cycle_id == cycle.id)
-        .order_by(Task.assignee)
-    ).all()
-    responsible: dict[int, list[str]] = {}
-    for deadline_id, department_name, faction_name in assignees:
-        responsible.setdefault(deadline_id, []).append(department_name or faction_name)
-    deadlines = session.exec(
-        select(Deadline, Phase)
-        .join(Phase, col(Deadline.phase_id) == Phase.id)
-        .where(Deadline.cycle_id == cycle.id)
-        .order_by(col(Deadline.due_on), col(Deadline.key))
-    ).all()
-    return [
-        DeadlineView(
-            key=deadline.key,
-            title=deadline.title,
-            phase_title=phase.title,
-            due=deadline.due_on,
-            responsible=responsible.get(id_of(deadline), []),
-            responsible_spec=deadline.responsible,
-        )
-        for deadline, phase in deadlines
-    ]

@@ -36,7 +36,7 @@ from services.submission_template import build_template as build_template
 from services.submission_template import write_template as write_template
 
 if TYPE_CHECKING:
-    from models.workbook_check import Expected, Report
+    from models.workbook_report import Expected, Report
 
 
 def submit_workbook(
@@ -53,14 +53,10 @@ def submit_workbook(
     (or returned) task and mark the task submitted. `department` (key or name), when given,
     must be the file's department (the web passes the uploader's). SubmissionInvalid with
     every problem when anything is wrong; then nothing is written."""
-    from models.workbook_check import (
-        check_identity,
-        check_report,
-        check_sheets,
-        read_info,
-    )
+    from models.workbook_check import check_report
     from models.workbook_layout import INFO, INFO_DEPARTMENT, SubmissionInvalid
     from models.workbook_read import read_sheets
+    from models.workbook_sheets import check_identity, check_sheets, read_info
 
     sheets = read_sheets(data, filename)
     info = read_info(sheets)
@@ -106,7 +102,7 @@ def _invalid(filename: str, problems: list[str]) -> str:
 
 
 def _expected(*, session: Session, body: Body, year: int, department: Department) -> Expected:
-    from models.workbook_check import Expected, FigureSpec
+    from models.workbook_report import Expected, FigureSpec
 
     template = build_template(session=session, body=body, year=year, department=department)
     return Expected(

@@ -13,7 +13,8 @@ from models.cycle import Cycle, Deadline, Phase, Task, TaskStatus
 from models.db import session_scope
 from models.errors import ConflictError
 from models.organisation import Department, Faction
-from services.cycles import create_cycle, cycle_view
+from services.cycle_views import cycle_view
+from services.cycles import create_cycle
 from tests.conftest import NOW, row_counts
 
 

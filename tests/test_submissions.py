@@ -692,22 +692,22 @@ def test_cli_csv_template_by_suffix(engine, evaluation, cli, tmp_path) -> None:
     ],
 )
 def test_german_notation(text, number) -> None:  # type: ignore[no-untyped-def]
-    from models.workbook_check import parse_number
+    from models.workbook_number import parse_number
 
     assert parse_number(text, "kWp") == number
 
 
 @pytest.mark.parametrize("text", ["1.234", "1,234.5", "12,3,4", "zwölf", "1e5"])
 def test_not_a_number_or_ambiguous(text) -> None:  # type: ignore[no-untyped-def]
-    from models.workbook_check import parse_number
+    from models.workbook_number import parse_number
 
     with pytest.raises(ValueError, match="keine Zahl|mehrdeutig"):
         parse_number(text, "kWp")
 
 
 def test_a_cell_formatted_as_percent_counts_in_percent() -> None:
-    from models.workbook_check import parse_number
     from models.workbook_layout import Percent
+    from models.workbook_number import parse_number
     from models.workbook_read import _is_percent_format
 
     assert parse_number(Percent(0.645), "%") == 64.5
@@ -719,9 +719,11 @@ def test_a_cell_formatted_as_percent_counts_in_percent() -> None:
 
 def test_percent_typed_into_the_workbook_is_read_as_percent() -> None:
     from models.workbook import write_xlsx
-    from models.workbook_check import Expected, FigureSpec, check_report, read_info
+    from models.workbook_check import check_report
     from models.workbook_layout import FigureRow, Template
     from models.workbook_read import read_sheets
+    from models.workbook_report import Expected, FigureSpec
+    from models.workbook_sheets import read_info
 
     template = Template(
         "lk",
@@ -747,9 +749,11 @@ def test_percent_typed_into_the_workbook_is_read_as_percent() -> None:
 def checked(value, unit="kWp", low=0.0, high=20000.0, number_format=None):  # type: ignore[no-untyped-def]
     """Problems and actuals of a one-figure workbook whose actual cell holds `value`."""
     from models.workbook import write_xlsx
-    from models.workbook_check import Expected, FigureSpec, check_report, read_info
+    from models.workbook_check import check_report
     from models.workbook_layout import FigureRow, Template
     from models.workbook_read import read_sheets
+    from models.workbook_report import Expected, FigureSpec
+    from models.workbook_sheets import read_info
 
     template = Template("lk", "Landkreis", 2027, "u", "U", [FigureRow("k", "K", unit, 1, 1)], [])
     book = openpyxl.load_workbook(io.BytesIO(write_xlsx(template)))
@@ -801,8 +805,10 @@ def test_huge_numbers_are_short_and_refused() -> None:
 
 
 def test_infinite_number_is_refused() -> None:
-    from models.workbook_check import FigureSpec, Place, _actual
     from models.workbook_layout import Sheet
+    from models.workbook_place import Place
+    from models.workbook_report import FigureSpec
+    from models.workbook_rows import _actual
 
     problems: list[str] = []
     place = Place(Sheet("Kennzahlen", []), ["a", "b", "c", "d", "e", "Ist 2026", "g"])

@@ -13,7 +13,7 @@ from models.errors import KreislaufError
 def parse_change_set(text: str) -> ChangeSet:
     """The change set as the change set file holds it; problems name the key, in German, for
     the field "change_set"."""
-    from config.loader import german_errors
+    from config.german_errors import german_errors
 
     if not text.strip():
         raise KreislaufError(

@@ -1,6 +1,6 @@
 """What the pages and the API show, read from the services in one session.
 
-No rules here: task states and days overdue come from services.cycles (models.cycle);
+No rules here: task states and days overdue come from services.cycle_views (models.cycle);
 this module only selects, filters, sorts and places things on the year's timeline.
 """
 
@@ -17,7 +17,7 @@ from models.cycle import Cycle, TaskStatus
 from models.german import MONTH_ABBREVIATIONS
 from models.organisation import Department, Faction
 from models.outbox import OutboxMessage
-from services.cycles import CycleView, PhaseView, TaskView, cycle_view
+from services.cycle_views import CycleView, PhaseView, TaskView, cycle_view
 
 SORT_KEYS = {
     "assignee": lambda t: (t.assignee.casefold(), t.due),
@@ -35,7 +35,7 @@ STATE_FILTERS = {
 
 @dataclass(frozen=True)
 class TaskRow(TaskView):
-    """A task as services.cycles shows it, with its department's key for links and filters."""
+    """A task as services.cycle_views shows it, with its department's key for links and filters."""
 
     department_key: str | None = None
 

@@ -96,7 +96,7 @@ def deadlines_ics(
 ) -> Response:
     """All deadlines of the cycle; a department user gets those of their department."""
     from notifications.ics import CalendarEntry, deadlines_to_ics
-    from services.cycles import deadline_views
+    from services.cycle_views import deadline_views
 
     with body_session(request, viewer) as (session, body):
         require_cycle(session, body, year)
