@@ -156,7 +156,7 @@ def cli_message(error: Any, fields: dict[str, str], arguments: dict[str, Any]) -
     """The error as the terminal shows it: `--option: message`, the command that fixes it."""
     remedy = REMEDIES.get(error.remedy or "")
     if remedy:
-        year = arguments.get("year") or "JAHR"
+        year = arguments.get("year") or arguments.get("year_text") or "JAHR"
         head = f"{error.message.rstrip('.')}: {remedy.format(year=year)}."
         text = error.text(hint="").replace(error.message, head, 1)
     else:

@@ -106,6 +106,7 @@ def submit(
     """
     from models.commands import SubmitFigures
     from models.errors import KreislaufError
+    from models.german import plural
     from models.inputs import check_year
     from services.commands import handle
 
@@ -122,8 +123,9 @@ def submit(
         counts = _counts(session=session, submission_id=outcome.record.id)
         attempt = outcome.record.attempt
     console().print(
-        f"Meldung {year} eingereicht (Versuch {attempt}): {counts[0]} Kennzahlen, "
-        f"{counts[1]} Maßnahmen. Das Controlling prüft sie "
+        f"Meldung {year} eingereicht (Versuch {attempt}): "
+        f"{plural(counts[0], 'Kennzahl', 'Kennzahlen')}, "
+        f"{plural(counts[1], 'Maßnahme', 'Maßnahmen')}. Das Controlling prüft sie "
         f"(kreislauf review {year} --department ...).",
         markup=False,
     )

@@ -25,7 +25,7 @@ from models.cycle import (
     window_timing,
 )
 from models.db import id_of
-from models.german import german_date
+from models.german import german_date, plural
 from models.organisation import Department, Faction
 from services.cycles import get_cycle
 
@@ -158,7 +158,7 @@ def decision_lines(*, session: Session, cycle: Cycle) -> list[str]:
     if resolution is not None:
         lines.append(
             f"Beschluss {resolution.number} vom {german_date(resolution.adopted_on)}: "
-            f"{len(resolution.diff)} Änderungen"
+            f"{plural(len(resolution.diff), 'Änderung', 'Änderungen')}"
         )
     return lines
 

@@ -194,7 +194,7 @@ def test_a_session_is_recorded_once_and_not_in_the_future(engine, cycle_2027) ->
     assert (error.field, str(error)) == ("held_on", "20.05.2027 liegt in der Zukunft.")
     outcome = decide(engine, cycle_2027, held, at(5, 21))
     assert outcome.flow == "forum"
-    assert "1 vereinbarte Änderungen" in outcome.events[0].detail
+    assert "1 vereinbarte Änderung," in outcome.events[0].detail
     error = refused(engine, cycle_2027, held, at(5, 22), ConflictError)
     assert "bereits festgehalten" in str(error)
 
@@ -254,6 +254,18 @@ def test_figures_are_submitted_once_and_reviewed_once(engine, cycle_2027) -> Non
     assert [e.event for e in outcome.events] == ["task_accepted"]
     error = refused(engine, cycle_2027, accept, at(2, 13), ConflictError)
     assert "gibt es nichts zu prüfen" in str(error)
+
+
+def test_a_delivery_dated_before_its_phase_opens_is_refused(engine, cycle_2027) -> None:
+    """The task is open (the evaluation opened on 01.02.), but a decision day given by hand
+    before that would date the submission before the task existed."""
+    submit = SubmitFigures(2027, "umwelt", "umwelt.csv", workbook(engine, cycle_2027))
+    error = refused(engine, cycle_2027, submit, at(1, 20), ConflictError)
+    assert error.field == "on"
+    assert "beginnt erst am 01.02.2027" in str(error)
+    task_id = task_of(engine, "teilhaushaltsbericht")
+    refused(engine, cycle_2027, SubmitTask(task_id), at(1, 29), ConflictError)
+    assert decide(engine, cycle_2027, submit, at(2, 1)).record.attempt == 1
 
 
 def test_figures_without_a_file_and_a_return_without_comment_name_their_field() -> None:

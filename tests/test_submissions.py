@@ -611,16 +611,16 @@ def test_cli_template_submit_review_and_list(engine, evaluation, cli, tmp_path) 
     assert result.exit_code == 0, result.output
     assert "Berichtsjahr 2026" in result.output
     path.write_bytes(fill(path.read_bytes(), {**FILLED, "pv-leistung": "viel"}))
-    result = cli("submit", "2027", str(path))
+    result = cli("submit", "2027", str(path), "--on", "2027-02-10")
     assert result.exit_code == 2
     assert "Kennzahlen Zeile 4, Spalte F (Ist 2026): „viel“ ist keine Zahl" in result.stderr
     path.write_bytes(fill(path.read_bytes()))
-    result = cli("submit", "2027", str(path))
+    result = cli("submit", "2027", str(path), "--on", "2027-02-10")
     assert result.exit_code == 0, result.stderr
     assert "eingereicht (Versuch 1)" in result.output
-    result = cli("review", "2027", "--department", "umwelt", "--return")
+    result = cli("review", "2027", "--department", "umwelt", "--return", "--on", "2027-02-11")
     assert result.exit_code == 2 and "Kommentar" in result.stderr
-    result = cli("review", "2027", "--department", "umwelt", "--accept")
+    result = cli("review", "2027", "--department", "umwelt", "--accept", "--on", "2027-02-11")
     assert result.exit_code == 0, result.stderr
     result = cli("submissions", "2027", "--json")
     umwelt = [
@@ -632,7 +632,7 @@ def test_cli_template_submit_review_and_list(engine, evaluation, cli, tmp_path) 
             "task_status": "accepted",
             "attempt": 1,
             "status": "accepted",
-            "submitted_at": umwelt[0]["submitted_at"],
+            "submitted_at": "2027-02-10T11:00:00+00:00",
             "submitted_by": umwelt[0]["submitted_by"],
             "review_comment": None,
         }

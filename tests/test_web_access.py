@@ -274,7 +274,7 @@ def test_a_recorded_forum_and_the_resolution_make_a_new_strategy_version(web: We
     assert "Beschluss KT/2027/045 festgehalten" in visible_text(response.text)
     assert [flow for flow, _, _ in web.flows.started] == ["forum", "forum", "resolution"]
     overview = visible_text(client.get("/cycles/2027").text)
-    assert "Beschluss KT/2027/045 vom 21.07.2027: 1 Änderungen" in overview
+    assert "Beschluss KT/2027/045 vom 21.07.2027: 1 Änderung" in overview
 
 
 @pytest.mark.parametrize("fmt, magic", [("xlsx", b"PK"), ("pdf", b"%PDF")])

@@ -22,7 +22,7 @@ from models.decisions import (
     SessionStatus,
 )
 from models.errors import ConflictError, KreislaufError, Remedy
-from models.german import german_date
+from models.german import german_date, plural
 from models.strategy_versions import (
     create_next_version,
     current_version,
@@ -126,7 +126,8 @@ def record_resolution(
             today,
             PhaseKind.resolution,
             "resolution_adopted",
-            f"Beschluss {number} vom {german_date(adopted_on)}: {len(diff)} Änderungen",
+            f"Beschluss {number} vom {german_date(adopted_on)}: "
+            f"{plural(len(diff), 'Änderung', 'Änderungen')}",
         ),
         Event(
             today,

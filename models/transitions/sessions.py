@@ -22,7 +22,7 @@ from models.decisions import (
     StrategySession,
 )
 from models.errors import ConflictError, KreislaufError, Remedy
-from models.german import german_date
+from models.german import german_date, plural
 from models.strategy_versions import (
     current_version,
     load_content,
@@ -209,8 +209,9 @@ def record_session(
             today,
             phase_kind,
             "session_held",
-            f"{kind.label} am {german_date(held_on)}: {len(change_set.changes)} vereinbarte "
-            f"Änderungen, {len(change_set.participants)} Teilnehmende",
+            f"{kind.label} am {german_date(held_on)}: "
+            f"{plural(len(change_set.changes), 'vereinbarte Änderung', 'vereinbarte Änderungen')}"
+            f", {len(change_set.participants)} Teilnehmende",
         )
     ]
     phase = get_phase(cycle, phase_kind, session=session)
