@@ -96,6 +96,7 @@ OPTIONS = {
     "need": "--need",
     "number": "--number",
     "on": "--on",
+    "port": "--port",
     "reason": "--reason",
     "script": "--script",
     "to": "--to",

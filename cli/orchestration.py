@@ -22,6 +22,7 @@ from cli.app import (
     body_session,
     console,
     database_url,
+    engine,
     err_console,
     fail,
     now,
@@ -158,8 +159,9 @@ def forum_convene(
 ) -> None:
     """Forum Zukunftsstrategie einberufen (im Wahljahr: die Klausurtagung).
 
-    Hält die Entscheidung sofort fest und startet den Flow, der sie weiterführt: auf dem laufenden
-    Prefect-Server, sonst hier. Beispiel: kreislauf forum convene 2027 --reason "..."
+    Hält die Entscheidung sofort fest und führt sie weiter: auf dem laufenden Prefect-Server
+    mit dessen Flow, sonst hier mit dem Abgleich des Kreislaufs (wie kreislauf tick).
+    Beispiel: kreislauf forum convene 2027 --reason "..."
     """
     from models.commands import Convene
     from services.commands import handle
@@ -173,28 +175,35 @@ def forum_convene(
     out.print("Einberufen:")
     print_events(outcome.events)
     if outcome.flow:
-        _run_flow(outcome.flow, slug, year, at if on else None)
+        _carry_on(outcome.flow, slug, year, at)
 
 
-def _run_flow(flow: str, slug: str, year: int, at: dt.datetime | None = None) -> None:
-    """Carry the decision on: the flow on the running Prefect server, else here, at `at`
-    (the decision's --on day) or now."""
+def _carry_on(flow: str, slug: str, year: int, at: dt.datetime) -> None:
+    """Carry the decision on at its instant `at`: the flow on the running Prefect server, else
+    the cycle's reconcile here, in-process (the shared loop of `kreislauf tick`, no Prefect)."""
     from flows.server import running_api_url
-    from flows.starter import flow_parameters, run_here, start_on_server
+    from flows.starter import flow_parameters, start_on_server
+    from services.daily import reconcile_day
 
     out = console()
-    parameters = flow_parameters(body=slug, year=year, at=at)
     api_url = running_api_url(_data_dir())
     if api_url:
         _prefect_env()
-        address = start_on_server(flow, api_url, parameters)
+        try:
+            address = start_on_server(flow, api_url, flow_parameters(body=slug, year=year, at=at))
+        except Exception as error:  # recorded all the same: the daily run carries it on
+            out.print(
+                f"Der Flow „{flow}“ konnte auf dem Prefect-Server nicht gestartet werden "
+                f"({error or type(error).__name__}); der tägliche Abgleich holt ihn nach.",
+                markup=False,
+            )
+            return
         out.print(f"Flow „{flow}“ auf dem Prefect-Server gestartet: {address}")
         return
-    out.print(f"Kein Prefect-Server erreichbar: der Flow „{flow}“ läuft jetzt hier …")
-    _prefect_env(quiet=True)
-    for event in run_here(flow, database_url(), parameters):
+    out.print(f"Kein Prefect-Server erreichbar: der Kreislauf {year} wird hier abgeglichen …")
+    for event in reconcile_day(engine(), now=at, actor=actor(), body=slug, year=year):
         out.print(f"  • {event['detail']}", markup=False)
-    out.print(f"Flow „{flow}“ abgeschlossen.")
+    out.print("Abgleich abgeschlossen.")
 
 
 @app.command()

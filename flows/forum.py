@@ -19,20 +19,31 @@ from models.calendar_rules import PhaseKind
 from models.commands import Convene
 from models.errors import ConflictError
 from services.commands import handle
+from services.cycles import get_cycle
 
 
 @task(name="convene", cache_policy=NO_CACHE)
 def convene(body: str, year: int, reason: str, now: dt.datetime) -> list[dict[str, str]]:
-    """An administrator's convening; already convened is reported, not an error of the run."""
+    """An administrator's convening; already convened is reported, not an error of the run
+    (the refusal wrote nothing: its savepoint is rolled back)."""
     with body_session(body) as (session, row):
         try:
-            outcome = handle(
-                Convene(year, reason), session=session, body=row, now=now, actor=flow_actor()
-            )
+            with session.begin_nested():
+                outcome = handle(
+                    Convene(year, reason), session=session, body=row, now=now, actor=flow_actor()
+                )
         except ConflictError as error:
             get_run_logger().warning("%s", error)
             return []
     return [event.as_dict() for event in outcome.events]
+
+
+@task(name="session-phase", cache_policy=NO_CACHE)
+def session_phase(body: str, year: int) -> PhaseKind:
+    """The cycle's session phase: the retreat in an election year, else the forum."""
+    with body_session(body) as (session, row):
+        cycle = get_cycle(session=session, body=row, year=year)
+        return PhaseKind.retreat if cycle.election_year else PhaseKind.forum
 
 
 @flow(
@@ -45,7 +56,7 @@ def forum(
 ) -> list[dict[str, str]]:
     now = entry_now(now)
     events = convene(body, year, reason, now) if reason else []
-    return events + run_phase(body, year, PhaseKind.forum, now)
+    return events + run_phase(body, year, session_phase(body, year), now)
 
 
 @flow(

@@ -249,7 +249,9 @@ def local_server(
 ) -> Iterator[str]:
     """Start `prefect server` (uvicorn, full app) and yield its API URL; stop it afterwards."""
     if not _port_free(host, port):
-        raise KreislaufError(f"--port: {host}:{port} ist belegt; bitte einen anderen Port wählen.")
+        raise KreislaufError(
+            f"{host}:{port} ist belegt; bitte einen anderen Port wählen.", field="port"
+        )
     environment = prefect_environment(data_dir)
     Path(environment["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     api_url = f"http://{host}:{port}/api"

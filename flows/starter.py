@@ -35,13 +35,12 @@ def start_on_server(flow: str, api_url: str, parameters: dict[str, Any]) -> str:
     """Create a run of the flow's deployment on the server; returns the run's page address.
 
     The sync client: `run_deployment` returns a coroutine when called on an event loop (as
-    from an async web route), and the run would never be created."""
-    import os
-
-    os.environ["PREFECT_API_URL"] = api_url
+    from an async web route), and the run would never be created. The server's address holds
+    for this call only: a process that outlives the server must not stay pinned to it."""
     from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with get_client(sync_client=True) as prefect:
+    with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as prefect:
         deployment = prefect.read_deployment_by_name(FLOWS[flow][0])
         run = prefect.create_flow_run_from_deployment(deployment.id, parameters=parameters)
     return f"{api_url.removesuffix('/api')}/runs/flow-run/{run.id}"

@@ -33,7 +33,7 @@ from models.commands import (
 )
 from models.cycle import Cycle, Deadline, Phase, Task, TaskStatus
 from models.decisions import Resolution, SessionTrigger
-from models.errors import NotFoundError
+from models.errors import ConflictError, NotFoundError, Remedy
 from models.organisation import Department, Faction
 from models.submissions import Submission, SubmissionStatus
 from models.transitions import (
@@ -46,6 +46,7 @@ from models.transitions import (
 )
 from services.cycles import create_cycle, get_cycle
 from services.decisions import convene_session, find_faction
+from services.submission_task import figures_deadline_key
 
 # the Prefect flow (flows.starter.FLOWS, flows/deployments.py) that carries each phase on
 PHASE_FLOWS = {
@@ -209,11 +210,27 @@ def submit_task_(command: SubmitTask, ctx: Context) -> Outcome:
     """Deliver a task; a task that is not open (any more) is left as it is: no events."""
     task = _task(command.task_id, ctx)
     year = ctx.session.get_one(Cycle, task.cycle_id).year
+    if _delivers_figures(task, ctx):
+        raise ConflictError(
+            "Die Kennzahlenmeldung wird mit der ausgefüllten Meldevorlage eingereicht.",
+            field="task_id",
+            remedy=Remedy.template,
+        )
     if not submit_task(task, session=ctx.session, now=ctx.now, actor=ctx.actor):
         return Outcome([], year, None)
     phase, name, title = _task_names(task, ctx)
     event = Event(ctx.today, phase, "task_submitted", f"{name}: {title} eingereicht")
     return Outcome([event], year, PHASE_FLOWS[phase])
+
+
+def _delivers_figures(task: Task, ctx: Context) -> bool:
+    """The key-figure task is fulfilled by its workbook (SubmitFigures), never by a bare
+    confirmation: the accepted actuals are what the evaluation reports."""
+    try:
+        key = figures_deadline_key(ctx.body)
+    except NotFoundError:  # a calendar without figures deadline
+        return False
+    return ctx.session.get_one(Deadline, task.deadline_id).key == key
 
 
 def review_task_(command: ReviewTask, ctx: Context) -> Outcome:

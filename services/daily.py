@@ -22,7 +22,7 @@ from models.body import Body
 from models.calendar_rules import PhaseKind
 from models.cycle import Cycle, CycleStatus
 from models.db import id_of, session_scope
-from services.reconcile import pending_phases, reconcile
+from services.reconcile import pending_phases, reconcile, settle
 
 RECONCILE_HOUR = 6  # the `annual-cycle/daily` deployment (flows/deployments.py)
 REMINDER_HOUR = 7  # the `reminder-sweep/daily` deployment
@@ -74,14 +74,9 @@ def pending(session: Session, *, body: str | None, year: int | None, now: dt.dat
 def run_due(find: Callable[[], list[Due]], run_phase: PhaseRunner) -> list[dict[str, str]]:
     """Run each due phase; then the phases that became due through the others (say, a
     session phase closing lets the resolution close), each at most once per day, so a
-    second tick of the same day finds nothing. The flows pass their subflows as `run_phase`."""
-    events: list[dict[str, str]] = []
-    done: set[Due] = set()
-    while due := [item for item in find() if item not in done]:
-        for item in due:
-            events += run_phase(*item)
-        done.update(due)
-    return events
+    second tick of the same day finds nothing. The flows pass their subflows as `run_phase`.
+    The loop is the reconcile's own (services.reconcile.settle)."""
+    return settle(find, lambda due: run_phase(*due), what="the day's due phases")
 
 
 def reconcile_day(

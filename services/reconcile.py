@@ -8,7 +8,7 @@ run at the same `now` finds no step.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -53,6 +53,7 @@ from services.decisions import convene_session, queued
 
 MAX_ROUNDS = 10  # each round applies every due step; a cycle needs at most a handful
 E = TypeVar("E")  # what applying a step gives: Events here, their dicts in a flow
+S = TypeVar("S", bound=Hashable)  # a step, or a due phase of a day (services.daily)
 
 
 def load_state(*, session: Session, cycle: Cycle) -> CycleState:
@@ -123,14 +124,13 @@ def pending_phases(*, session: Session, body: Body, year: int, now: dt.datetime)
     return list(dict.fromkeys(step.phase for step in steps))
 
 
-def settle(
-    decide: Callable[[], list[Step]], apply: Callable[[Step], list[E]], *, what: str
-) -> list[E]:
+def settle(decide: Callable[[], list[S]], apply: Callable[[S], list[E]], *, what: str) -> list[E]:
     """The reconcile loop: apply every step `decide` names, ask again, until nothing is left or
     nothing more can be done now. A step that could not be done is not tried again. The flows
-    wrap `decide` and `apply` as Prefect tasks; `reconcile` calls them directly."""
+    wrap `decide` and `apply` as Prefect tasks; `reconcile` calls them directly; a day's
+    due phases (services.daily) settle the same way."""
     events: list[E] = []
-    attempted: set[Step] = set()
+    attempted: set[S] = set()
     for _ in range(MAX_ROUNDS):
         steps = [step for step in decide() if step not in attempted]
         if not steps:

@@ -19,11 +19,13 @@ from sqlmodel import select
 
 from config.loader import BodyConfig
 from models.body import Body
-from models.cycle import Phase
+from models.commands import CreateCycle
+from models.cycle import Cycle, Phase
 from models.db import make_engine, session_scope, upgrade_to_head
 from services import daily
 from services.bodies import install_body
-from services.cycles import create_cycle, get_cycle
+from services.commands import handle
+from services.cycles import get_cycle
 from services.simulation import Action, SimulationScript, perform, plan_actions
 
 ACTOR = "simulation:skript"  # the scripted people
@@ -51,7 +53,8 @@ def play_year(
         setup = pendulum.datetime(year - 1, 12, 1, 9, tz=config.body.timezone)
         with session_scope(engine) as session:
             body = install_body(config, session=session, now=setup, actor=ACTOR)
-            cycle = create_cycle(session=session, body=body, year=year, now=setup, actor=ACTOR)
+            created = handle(CreateCycle(year), session=session, body=body, now=setup, actor=ACTOR)
+            cycle: Cycle = created.record
             actions = plan_actions(script, session=session, body=body, cycle=cycle)
             phases = list(session.exec(select(Phase).where(Phase.cycle_id == cycle.id)).all())
         by_day: dict[dt.date, list[Action]] = defaultdict(list)
@@ -80,7 +83,6 @@ def _act(engine: sa.Engine, slug: str, year: int, action: Action) -> list[dict[s
     with session_scope(engine) as session:
         body = session.exec(select(Body).where(Body.slug == slug)).one()
         cycle = get_cycle(session=session, body=body, year=year)
-        assert cycle is not None
         day = action.day
         now = pendulum.datetime(day.year, day.month, day.day, ACTION_HOUR, tz=body.timezone)
         return [

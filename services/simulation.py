@@ -216,7 +216,8 @@ def perform(
         command = _as_delivered(action.command, session=session, body=body, year=cycle.year)
         if command is None:
             return []
-        return handle(command, session=session, body=body, now=now, actor=actor).events
+        with session.begin_nested():  # a refusal writes nothing, as for everyone else
+            return handle(command, session=session, body=body, now=now, actor=actor).events
     except KreislaufError as error:
         today = body.local_date(now)
         return [Event(today, action.phase, "script_refused", f"{action.kind}: {error}")]

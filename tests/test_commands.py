@@ -309,6 +309,13 @@ def test_reviewing_a_task_whose_workbook_waits_takes_over_the_figures(engine, cy
         assert session.get(Task, task_id).status == TaskStatus.accepted  # type: ignore[union-attr]
 
 
+def test_the_key_figure_task_is_not_fulfilled_without_its_workbook(engine, cycle_2027) -> None:
+    task_id = task_of(engine, "kennzahlen_ist")
+    error = refused(engine, cycle_2027, SubmitTask(task_id), at(2, 10), ConflictError)
+    assert (error.field, error.remedy) == ("task_id", Remedy.template)
+    assert "ausgefüllten Meldevorlage" in str(error)
+
+
 def test_an_unknown_task_is_refused(engine, cycle_2027) -> None:
     error = refused(engine, cycle_2027, SubmitTask(999_999), at(3, 1), NotFoundError)
     assert error.field == "task_id"

@@ -101,6 +101,26 @@ def test_forum_flow_with_a_reason_convenes_and_invites_the_factions(
     assert again == []  # convening twice is refused (logged), nothing new
 
 
+def test_forum_flow_in_an_election_year_convenes_and_carries_on_the_retreat(
+    engine: sa.Engine, loerrach, database_url: str
+) -> None:
+    from flows.forum import forum
+    from flows.runtime import use_database
+    from services.cycles import create_cycle
+
+    with session_scope(engine) as session:
+        create_cycle(session=session, body=loerrach, year=2029, now=NOW, actor="cli:test")
+    with use_database(database_url):
+        events = forum(
+            body="loerrach", year=2029, reason="Thematische Klausur", now=berlin(2029, 9, 3, 10)
+        )
+    assert (events[0]["phase"], events[0]["event"]) == ("retreat", "session_convened")
+    assert ("retreat", "phase_opened") in {(e["phase"], e["event"]) for e in events}
+    with session_scope(engine) as session:
+        retreat = session.exec(select(Phase).where(Phase.kind == "retreat")).one()
+    assert retreat.status == "open"
+
+
 def test_deployments_are_declared_once_with_berlin_schedules() -> None:
     from flows.deployments import deployments
 
