@@ -236,6 +236,7 @@ def test_admin_actions_record_through_the_services_and_start_the_flows(web: Web)
         ("survey", "loerrach", 2027),
         ("forum", "loerrach", 2027),
     ]
+    assert web.flows.instants[1:] == [web.clock.at, web.clock.at]  # the decisions' instant
     before = row_counts(web.engine)
     again = post("/admin/convene", year="2027", reason="Noch einmal")
     assert again.status_code == 409

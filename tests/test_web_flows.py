@@ -4,12 +4,14 @@ process (in a thread, after the response), as `kreislauf forum convene` runs it 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pendulum
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from tests.webworld import PASSWORD, Clock, build_world, csrf_of, visible_text
+from tests.webworld import MARCH_16, PASSWORD, Clock, build_world, csrf_of, visible_text
 
 
 def test_convening_without_a_server_runs_the_forum_flow_here(
@@ -29,17 +31,18 @@ def test_convening_without_a_server_runs_the_forum_flow_here(
 
     monkeypatch.delenv("PREFECT_API_URL", raising=False)  # the harness is in-process
 
-    def forum_runs() -> dict[str, str]:
-        """id -> state of the harness's forum runs (other tests run this flow too)."""
+    def forum_runs() -> dict[str, tuple[str, Any]]:
+        """id -> state and `now` of the harness's forum runs (other tests run this flow too)."""
         name = FlowRunFilterName(any_=["forum-loerrach-2027"])
         with get_client(sync_client=True) as prefect:
             runs = prefect.read_flow_runs(flow_run_filter=FlowRunFilter(name=name))
-        return {str(run.id): run.state.type.value for run in runs}
+        return {str(run.id): (run.state.type.value, run.parameters.get("now")) for run in runs}
 
     before = forum_runs()
     build_world(engine)
     flows = PrefectFlowStarter(database_url, data_dir=tmp_path)  # no server's state file here
-    app = create_app(WebSettings(database_url=database_url), clock=Clock(), flows=flows)
+    clock = Clock()
+    app = create_app(WebSettings(database_url=database_url), clock=clock, flows=flows)
     client = TestClient(app)
     token = csrf_of(client.get("/login").text)
     client.post(
@@ -57,8 +60,11 @@ def test_convening_without_a_server_runs_the_forum_flow_here(
     assert flows.thread is not None
     flows.thread.join(timeout=120)
     assert not flows.thread.is_alive()
-    new = {run: state for run, state in forum_runs().items() if run not in before}
-    assert list(new.values()) == ["COMPLETED"]
+    new = [state for run, state in forum_runs().items() if run not in before]
+    assert len(new) == 1
+    state, at = new[0]
+    assert state == "COMPLETED"
+    assert pendulum.parse(at) == clock.at  # the decision's instant, not the wall clock
 
 
 def test_a_decision_in_an_async_route_starts_its_flow_on_the_server(
@@ -82,11 +88,13 @@ def test_a_decision_in_an_async_route_starts_its_flow_on_the_server(
     flows = PrefectFlowStarter("sqlite://", data_dir=tmp_path)
 
     async def route() -> str:
-        return flows._on_server("forum", api_url, body="loerrach", year=2027)
+        return flows._on_server("forum", api_url, body="loerrach", year=2027, at=MARCH_16)
 
     note = asyncio.run(route())
     assert "ist auf dem Prefect-Server gestartet" in note
     with get_client(sync_client=True) as prefect:
         run = prefect.read_flow_run(UUID(note.rsplit("/", 1)[1]))
     assert run.deployment_id == deployment_id
-    assert run.parameters == {"body": "loerrach", "year": 2027}
+    assert run.parameters.keys() == {"body", "year", "now"}
+    assert (run.parameters["body"], run.parameters["year"]) == ("loerrach", 2027)
+    assert pendulum.parse(run.parameters["now"]) == MARCH_16  # the decision's instant

@@ -3,6 +3,7 @@ an app standing at a fixed instant, and a recording stand-in for starting flows.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -25,12 +26,15 @@ USERS = {
 
 @dataclass
 class RecordingFlows:
-    """Stands in for web.flows.PrefectFlowStarter: records which flow was started."""
+    """Stands in for web.flows.PrefectFlowStarter: records which flow was started (body and
+    year in `started`) and at which instant (in `instants`, one per start)."""
 
     started: list[tuple[str, str, int]] = field(default_factory=list)
+    instants: list[dt.datetime] = field(default_factory=list)
 
-    def start(self, flow: str, *, body: str, year: int) -> str:
+    def start(self, flow: str, *, body: str, year: int, at: dt.datetime) -> str:
         self.started.append((flow, body, year))
+        self.instants.append(at)
         return f"Der Flow „{flow}“ ist gestartet."
 
 

@@ -79,32 +79,34 @@ def record_resolution(
         ChangeSet.model_validate(row.change_set),
         used_codes=used_priority_codes(session=session, body_id=cycle.body_id),
     )
-    version = create_next_version(
-        session=session,
-        previous=previous,
-        content=new,
-        adopted_on=adopted_on,
-        resolution=f"Beschluss {number} ({body.council}) vom {german_date(adopted_on)}",
-        now=now,
-    )
-    diff = diff_strategies(old, new)
-    resolution = Resolution(
-        body_id=cycle.body_id,
-        cycle_id=id_of(cycle),
-        session_id=id_of(row),
-        number=number,
-        adopted_on=adopted_on,
-        previous_version_id=id_of(previous),
-        new_version_id=id_of(version),
-        diff=diff,
-        recorded_at=now,
-    )
     try:
+        # the version and the resolution together: a concurrent resolution of the cycle
+        # collides on the version's number or on the resolution's cycle, and neither is kept
         with session.begin_nested():
+            version = create_next_version(
+                session=session,
+                previous=previous,
+                content=new,
+                adopted_on=adopted_on,
+                resolution=f"Beschluss {number} ({body.council}) vom {german_date(adopted_on)}",
+                now=now,
+            )
+            diff = diff_strategies(old, new)
+            resolution = Resolution(
+                body_id=cycle.body_id,
+                cycle_id=id_of(cycle),
+                session_id=id_of(row),
+                number=number,
+                adopted_on=adopted_on,
+                previous_version_id=id_of(previous),
+                new_version_id=id_of(version),
+                diff=diff,
+                recorded_at=now,
+            )
             session.add(resolution)
             session.flush()
     except sa.exc.IntegrityError:
-        raise ConflictError(f"Die Beschlussnummer {number!r} ist bereits vergeben.") from None
+        raise _taken(cycle, number, session=session) from None
     audit.record(
         session=session,
         now=now,
@@ -142,3 +144,19 @@ def record_resolution(
             phase, session=session, now=now, actor=actor, today=today, why=f"Beschluss {number}"
         )
     return events
+
+
+def _taken(cycle: Cycle, number: str, *, session: Session) -> ConflictError:
+    """The refusal when a resolution of the cycle, or its number, exists (maybe since a
+    moment: then the strategy's next version exists too)."""
+    if session.exec(select(Resolution.id).where(Resolution.cycle_id == cycle.id)).first():
+        return ConflictError(f"Für {cycle.year} ist bereits ein Beschluss festgehalten.")
+    taken = select(Resolution.id).where(
+        Resolution.body_id == cycle.body_id, Resolution.number == number
+    )
+    if session.exec(taken).first():
+        return ConflictError(f"Die Beschlussnummer {number!r} ist bereits vergeben.")
+    return ConflictError(
+        "Die Strategie wurde gerade in einem anderen Vorgang geändert; bitte die Angaben "
+        "prüfen und erneut speichern."
+    )

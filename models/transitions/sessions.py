@@ -6,15 +6,17 @@ One module for both because they are the same aggregate (a strategy session) of 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from models import audit
 from models.calendar_rules.spec import PhaseKind
 from models.change_set import ChangeSet, apply_change_set
 from models.cycle import Cycle, PhaseStatus
-from models.db import id_of
+from models.db import id_of, table_of
 from models.decisions import (
     SessionKind,
     SessionStatus,
@@ -64,37 +66,27 @@ def convene(
             f"Das Zeitfenster für die Phase „{phase.title}“ {cycle.year} ist "
             f"abgelaufen ({german_date(phase.closes_on)})."
         )
-    existing = get_strategy_session(cycle, session=session)
-    if existing is not None and SessionStatus(existing.status) != SessionStatus.not_needed:
+    values: dict[str, Any] = {
+        "status": SessionStatus.convened.value,
+        "trigger": trigger.value,
+        "reason": reason,
+        "requested_by": list(requested_by),
+        "decided_at": now,
+    }
+    convened, before = _convene_once(cycle, kind, values, session=session)
+    if convened is None:
         if trigger != SessionTrigger.administration:
             return []
-        how = f" ({SessionTrigger(existing.trigger).label})" if existing.trigger else ""
+        row = get_strategy_session(cycle, session=session)
+        how = f" ({SessionTrigger(row.trigger).label})" if row and row.trigger else ""
         raise ConflictError(f"{kind.label} {cycle.year} ist bereits einberufen{how}.")
-    before = None
-    if existing is None:
-        existing = StrategySession(
-            body_id=cycle.body_id,
-            cycle_id=id_of(cycle),
-            kind=kind,
-            status=SessionStatus.convened,
-            decided_at=now,
-        )
-        session.add(existing)
-    else:
-        before = {"status": existing.status}
-    existing.status = SessionStatus.convened
-    existing.trigger = trigger
-    existing.reason = reason
-    existing.requested_by = list(requested_by)
-    existing.decided_at = now
-    session.flush()
     audit.record(
         session=session,
         now=now,
         actor=actor,
         action=f"{kind.value}.convened",
         entity="strategy_session",
-        entity_id=existing.id,
+        entity_id=convened.id,
         body_id=cycle.body_id,
         before=before,
         after={"trigger": trigger.value, "reason": reason, "requested_by": list(requested_by)},
@@ -110,6 +102,48 @@ def convene(
             f"{kind.label} einberufen: {why}",
         )
     ]
+
+
+def _convene_once(
+    cycle: Cycle, kind: SessionKind, values: dict[str, Any], *, session: Session
+) -> tuple[StrategySession | None, dict[str, Any] | None]:
+    """The session row this call convened and its status before; None when it was convened
+    already (before, or by a concurrent call: the unique key or the conditional UPDATE)."""
+    row = get_strategy_session(cycle, session=session)
+    if row is None:
+        new = StrategySession(body_id=cycle.body_id, cycle_id=id_of(cycle), kind=kind, **values)
+        try:
+            with session.begin_nested():
+                session.add(new)
+                session.flush()
+            return new, None
+        except sa.exc.IntegrityError:  # inserted concurrently: convened, or found not needed
+            row = get_strategy_session(cycle, session=session)
+    if row is not None and SessionStatus(row.status) == SessionStatus.not_needed:
+        if _claim(row, SessionStatus.not_needed, values, session=session):
+            return row, {"status": SessionStatus.not_needed.value}
+    return None, None
+
+
+def _claim(
+    row: StrategySession, old: SessionStatus, values: dict[str, Any], *, session: Session
+) -> bool:
+    """Write `values` if `row` still has status `old` (one caller wins a race); on losing,
+    `row` is reloaded so that the refusal can say what the winner recorded."""
+    table = table_of(StrategySession)
+    # a Core UPDATE gives a CursorResult; Session.execute is typed for every statement
+    result = cast(
+        "sa.CursorResult[Any]",
+        session.execute(
+            sa.update(table).where(table.c.id == row.id, table.c.status == old.value).values(values)
+        ),
+    )
+    if result.rowcount != 1:
+        session.refresh(row)
+        return False
+    for name, value in values.items():
+        set_committed_value(row, name, value)
+    return True
 
 
 def record_not_needed(
@@ -169,8 +203,7 @@ def record_session(
         )
     kind = SessionKind(row.kind)
     if SessionStatus(row.status) == SessionStatus.held:
-        held = f" (am {german_date(row.held_on)})" if row.held_on else ""
-        raise ConflictError(f"{kind.label} {cycle.year} ist bereits festgehalten{held}.")
+        raise _already_held(cycle, row)
     if held_on > today:
         raise KreislaufError(f"{german_date(held_on)} liegt in der Zukunft.", field="held_on")
     if held_on.year != cycle.year:
@@ -183,11 +216,14 @@ def record_session(
         change_set,
         used_codes=used_priority_codes(session=session, body_id=cycle.body_id),
     )
-    row.status = SessionStatus.held
-    row.held_on = held_on
-    row.participants = list(change_set.participants)
-    row.change_set = change_set.model_dump(mode="json")
-    session.flush()
+    held = {
+        "status": SessionStatus.held.value,
+        "held_on": held_on,
+        "participants": list(change_set.participants),
+        "change_set": change_set.model_dump(mode="json"),
+    }
+    if not _claim(row, SessionStatus.convened, held, session=session):
+        raise _already_held(cycle, row)  # recorded concurrently
     audit.record(
         session=session,
         now=now,
@@ -225,3 +261,10 @@ def record_session(
             why=f"{kind.label} festgehalten",
         )
     return events
+
+
+def _already_held(cycle: Cycle, row: StrategySession) -> ConflictError:
+    held = f" (am {german_date(row.held_on)})" if row.held_on else ""
+    return ConflictError(
+        f"{SessionKind(row.kind).label} {cycle.year} ist bereits festgehalten{held}."
+    )

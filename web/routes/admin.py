@@ -110,10 +110,9 @@ def run_action(
 
     try:
         built = command()
+        at = now(request)
         with body_session(request, viewer) as (session, body):
-            outcome = handle(
-                built, session=session, body=body, now=now(request), actor=actor(viewer)
-            )
+            outcome = handle(built, session=session, body=body, now=at, actor=actor(viewer))
             message = confirm(outcome)
             slug = body.slug
     except KreislaufError as error:
@@ -121,7 +120,7 @@ def run_action(
             request, viewer, form=form, error=error, values=values, status=status_of(error)
         )
     if outcome.flow:
-        message += " " + start_flow(request, outcome.flow, slug, outcome.year)
+        message += " " + start_flow(request, outcome.flow, slug, outcome.year, at)
     request.state.session["flash"] = message
     request.state.session_changed = True
     return RedirectResponse("/admin", status_code=303)

@@ -53,10 +53,11 @@ def status_of(error: KreislaufError) -> int:
     return 409 if isinstance(error, ConflictError) else 400
 
 
-def start_flow(request: Request, flow: str, slug: str, year: int) -> str:
-    """Start the flow a decision's outcome names; returns a German note for the flash."""
+def start_flow(request: Request, flow: str, slug: str, year: int, at: dt.datetime) -> str:
+    """Start the flow a decision's outcome names, at the decision's instant `at` (the
+    request's one clock read); returns a German note for the flash."""
     try:
-        return request.app.state.flows.start(flow, body=slug, year=year)
+        return request.app.state.flows.start(flow, body=slug, year=year, at=at)
     except Exception as error:  # recorded all the same: the daily tick carries it on
         detail = str(error) if str(error) not in ("", "None") else type(error).__name__
         return (

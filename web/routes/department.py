@@ -214,11 +214,10 @@ def decide(
 
     try:
         built = command()
+        at = now(request)
         with body_session(request, viewer) as (session, body):
             get_department(session, body, key)
-            outcome = handle(
-                built, session=session, body=body, now=now(request), actor=actor(viewer)
-            )
+            outcome = handle(built, session=session, body=body, now=at, actor=actor(viewer))
             message = confirm(outcome)
             slug = body.slug
     except KreislaufError as error:
@@ -226,7 +225,7 @@ def decide(
             request, viewer, year, key, error=error, form=form, status=status_of(error)
         )
     if outcome.flow:
-        message += " " + start_flow(request, outcome.flow, slug, outcome.year)
+        message += " " + start_flow(request, outcome.flow, slug, outcome.year, at)
     request.state.session["flash"] = message
     request.state.session_changed = True
     return RedirectResponse(f"/cycles/{year}/departments/{key}", status_code=303)
