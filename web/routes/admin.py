@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from models.accounts import Role
 from models.commands import (
@@ -29,7 +29,7 @@ from models.inputs import parse_day, parse_year, parse_yes_no
 from models.transitions import Event
 from web import auth
 from web.render import page
-from web.routes.common import actor, body_session, now, start_flow, status_of
+from web.routes.common import body_session, decide, now, status_of
 from web.views import cycle_years, default_year, factions
 
 if TYPE_CHECKING:
@@ -102,28 +102,17 @@ def run_action(
     command: Callable[[], Command],
     confirm: Callable[[Outcome], str],
 ) -> Response:
-    """Build the command from the form (`command`), hand it to the decision pipeline in one
-    transaction and start the flow that carries it on; on a user's mistake show the form again
-    with the German message beside its field (nothing was written). `confirm` words the
-    outcome for the flash message."""
-    from services.commands import handle
+    """An admin form's decision (web.routes.common.decide); a mistake shows the form again
+    with what was typed and the German message beside its field."""
 
-    try:
-        built = command()
-        at = now(request)
-        with body_session(request, viewer) as (session, body):
-            outcome = handle(built, session=session, body=body, now=at, actor=actor(viewer))
-            message = confirm(outcome)
-            slug = body.slug
-    except KreislaufError as error:
+    def refused(error: KreislaufError) -> Response:
         return admin_page(
             request, viewer, form=form, error=error, values=values, status=status_of(error)
         )
-    if outcome.flow:
-        message += " " + start_flow(request, outcome.flow, slug, outcome.year, at)
-    request.state.session["flash"] = message
-    request.state.session_changed = True
-    return RedirectResponse("/admin", status_code=303)
+
+    return decide(
+        request, viewer, command=command, confirm=confirm, refused=refused, redirect="/admin"
+    )
 
 
 @router.post("/admin/cycles", dependencies=[Depends(auth.check_csrf)])

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from fastapi import HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from models.body import Body
+from models.commands import Command
 from models.cycle import Cycle
 from models.db import session_scope
 from models.errors import ConflictError, KreislaufError, NotFoundError
 from services.bodies import resolve_body
+from services.commands import Outcome, handle
 from web.auth import Viewer
 
 
@@ -64,3 +67,36 @@ def start_flow(request: Request, flow: str, slug: str, year: int, at: dt.datetim
             f"Der Flow „{flow}“ konnte nicht gestartet werden ({detail}); der tägliche "
             "Abgleich holt ihn nach."
         )
+
+
+def decide(
+    request: Request,
+    viewer: Viewer,
+    *,
+    command: Callable[[], Command],
+    confirm: Callable[[Outcome], str],
+    refused: Callable[[KreislaufError], Response],
+    redirect: str,
+    check: Callable[[Session, Body], object] | None = None,
+) -> Response:
+    """A form's decision: build the command (`command`), hand it to the decision pipeline in
+    one transaction at the request's instant and start the flow it names at that instant. A
+    user's mistake is `refused(error)`: the page again with the message beside its field
+    (nothing was written). `confirm` words the outcome for the flash; `check` may refuse
+    first (e.g. a department the viewer may not act for)."""
+    try:
+        built = command()
+        at = now(request)
+        with body_session(request, viewer) as (session, body):
+            if check is not None:
+                check(session, body)
+            outcome = handle(built, session=session, body=body, now=at, actor=actor(viewer))
+            message = confirm(outcome)
+            slug = body.slug
+    except KreislaufError as error:
+        return refused(error)
+    if outcome.flow:
+        message += " " + start_flow(request, outcome.flow, slug, outcome.year, at)
+    request.state.session["flash"] = message
+    request.state.session_changed = True
+    return RedirectResponse(redirect, status_code=303)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlmodel import Session, select
 from starlette.datastructures import UploadFile
 
@@ -21,7 +21,7 @@ from models.errors import KreislaufError
 from models.organisation import Department
 from web import auth
 from web.render import page
-from web.routes.common import actor, body_session, now, require_cycle, start_flow, status_of
+from web.routes.common import body_session, decide, now, require_cycle, status_of
 from web.views import cycle_page, cycle_years
 
 if TYPE_CHECKING:
@@ -171,7 +171,7 @@ def submit_upload(
         attempt = outcome.record.attempt
         return f"Meldung {year} eingereicht (Versuch {attempt}). Das Controlling prüft sie."
 
-    return decide(request, viewer, year, key, form="upload", command=command, confirm=confirm)
+    return decide_for(request, viewer, year, key, form="upload", command=command, confirm=confirm)
 
 
 @router.post("/cycles/{year}/departments/{key}/review", dependencies=[Depends(auth.check_csrf)])
@@ -195,10 +195,10 @@ def review(
     def confirm(outcome: Outcome) -> str:
         return f"Meldung {year} {'angenommen' if decision == 'accept' else 'zurückgegeben'}."
 
-    return decide(request, viewer, year, key, form="review", command=command, confirm=confirm)
+    return decide_for(request, viewer, year, key, form="review", command=command, confirm=confirm)
 
 
-def decide(
+def decide_for(
     request: Request,
     viewer: auth.Viewer,
     year: int,
@@ -208,24 +208,20 @@ def decide(
     command: Callable[[], Command],
     confirm: Callable[[Outcome], str],
 ) -> Response:
-    """Build the command, hand it to the decision pipeline and start the flow it names; a
-    user's mistake shows the page again with the message beside its field."""
-    from services.commands import handle
+    """A department form's decision (web.routes.common.decide) for the department `key`; a
+    mistake shows the department's page again with the message beside its field."""
 
-    try:
-        built = command()
-        at = now(request)
-        with body_session(request, viewer) as (session, body):
-            get_department(session, body, key)
-            outcome = handle(built, session=session, body=body, now=at, actor=actor(viewer))
-            message = confirm(outcome)
-            slug = body.slug
-    except KreislaufError as error:
+    def refused(error: KreislaufError) -> Response:
         return department_page_response(
             request, viewer, year, key, error=error, form=form, status=status_of(error)
         )
-    if outcome.flow:
-        message += " " + start_flow(request, outcome.flow, slug, outcome.year, at)
-    request.state.session["flash"] = message
-    request.state.session_changed = True
-    return RedirectResponse(f"/cycles/{year}/departments/{key}", status_code=303)
+
+    return decide(
+        request,
+        viewer,
+        command=command,
+        confirm=confirm,
+        refused=refused,
+        redirect=f"/cycles/{year}/departments/{key}",
+        check=lambda session, body: get_department(session, body, key),
+    )
