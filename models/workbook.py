@@ -15,6 +15,11 @@ unlocked, everything else is locked by sheet protection without a password. The 
 file for German Excel (UTF-8 with BOM, semicolons, decimal comma) whose column A names the
 sheet a row belongs to; each section starts with its header row. Read back, the separator is
 the one (semicolon, comma or tab) under which the first line starts with "Blatt".
+
+No text is ever written as a formula (`models.cell_text`): in the .csv a text starting with
+=, +, -, @, tab or CR gets a leading ' (which the reader takes off again), in the .xlsx such a
+cell is a string cell. An uploaded .xlsx whose comment or status cell holds a formula is
+refused; in a .csv every cell is text, so a comment starting with "=" is taken as text.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import csv
 import io
 from typing import Any
 
+from models.cell_text import as_text, csv_text
 from models.workbook_layout import (
     CSV_SHEET_COLUMN,
     FIGURES,
@@ -48,9 +54,9 @@ def write_csv(template: Template) -> bytes:
         (MEASURES, MEASURE_HEADERS, map(measure_cells, template.measures)),
         (INFO, INFO_HEADERS, info_rows(template)),
     ]
-    writer.writerow([CSV_SHEET_COLUMN, "Hinweis", year_note(template)])
+    writer.writerow([CSV_SHEET_COLUMN, "Hinweis", csv_text(year_note(template))])
     for sheet, headers, rows in sections:
-        writer.writerow([sheet, *headers])
+        writer.writerow([sheet, *map(csv_text, headers)])
         for cells in rows:
             writer.writerow([sheet, *(_csv_value(value) for value in cells)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -62,6 +68,8 @@ def _csv_value(value: Any) -> str:
     if isinstance(value, float):
         text = f"{value:.6f}".rstrip("0").rstrip(".")
         return text.replace(".", ",")
+    if isinstance(value, str):
+        return csv_text(value)  # a text someone typed: never a formula (models.cell_text)
     return str(value)
 
 
@@ -83,6 +91,7 @@ def write_xlsx(template: Template) -> bytes:
     info = book.create_sheet(INFO)
     _fill(info, template, "Angaben zur Vorlage (bitte nicht ändern)", INFO)
     style_info(info)
+    as_text(book.worksheets)  # names, texts and comments people typed: never a formula
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

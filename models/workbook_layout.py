@@ -151,8 +151,11 @@ class Formula:
 
 @dataclass(frozen=True)
 class Sheet:
-    """A sheet's rows as read: (row number, cell values starting at `first_column`)."""
+    """A sheet's rows as read: (row number, cell values starting at `first_column`);
+    `formulas` the (row number, index into the row's values) of cells holding a formula
+    (.xlsx only: in a .csv every cell is text)."""
 
     name: str
     rows: list[tuple[int, tuple[Any, ...]]]
     first_column: int = 1
+    formulas: frozenset[tuple[int, int]] = frozenset()

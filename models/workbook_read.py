@@ -11,6 +11,7 @@ import io
 import zipfile
 from typing import Any
 
+from models.cell_text import csv_unescape
 from models.errors import Remedy
 from models.workbook_layout import CSV_SHEET_COLUMN, Formula, Percent, Sheet, SubmissionInvalid
 
@@ -56,16 +57,24 @@ def _read_xlsx(data: bytes, filename: str) -> dict[str, Sheet]:
 
 
 def _xlsx_sheet(sheet: Any, formulas: Any) -> Sheet:
-    """The cached values; a formula without one becomes `Formula` (data_only reads None)."""
+    """The cached values; a formula without one becomes `Formula` (data_only reads None).
+    Where a cell holds a formula is kept as well: a text cell must not hold one."""
     rows = []
+    formula_cells = set()
     pairs = zip(sheet.iter_rows(min_row=1), formulas.iter_rows(min_row=1), strict=False)
     for number, (cells, raw) in enumerate(pairs, start=1):
         values = tuple(
             _xlsx_value(cell, raw[index] if index < len(raw) else None)
             for index, cell in enumerate(cells)
         )
+        formula_cells |= {(number, index) for index, cell in enumerate(raw) if _is_formula(cell)}
         rows.append((number, values))
-    return Sheet(sheet.title, rows)
+    return Sheet(sheet.title, rows, formulas=frozenset(formula_cells))
+
+
+def _is_formula(raw: Any) -> bool:
+    """An Excel formula cell (openpyxl's type "f"; array formulas are formulas too)."""
+    return getattr(raw, "data_type", None) == "f"
 
 
 def _xlsx_value(cell: Any, raw: Any = None) -> Any:
@@ -96,7 +105,10 @@ def _csv_delimiter(text: str) -> str | None:
     """The separator under which the first non-empty line's first cell is "Blatt"."""
     first = next((line for line in text.splitlines() if line.strip()), "")
     for delimiter in CSV_DELIMITERS:
-        cells = next(csv.reader([first], delimiter=delimiter), [])
+        try:
+            cells = next(csv.reader([first], delimiter=delimiter), [])
+        except csv.Error:  # e.g. a field over the csv module's limit: not this separator
+            continue
         if cells and cells[0].strip() == CSV_SHEET_COLUMN:
             return delimiter
     return None
@@ -119,10 +131,34 @@ def _read_csv(data: bytes, filename: str) -> dict[str, Sheet]:
             remedy=Remedy.template,
         )
     sheets: dict[str, list[tuple[int, tuple[Any, ...]]]] = {}
-    for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+    # newline=None: line ends CR LF, LF and CR alone (old Mac software) all end a line
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter=delimiter)
+    number = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            raise SubmissionInvalid(_csv_problem(filename, reader.line_num, error)) from None
+        number += 1
         if not cells or not any(cell.strip() for cell in cells):
             continue
         sheets.setdefault(cells[0].strip(), []).append(
-            (number, tuple(cell if cell.strip() else None for cell in cells[1:]))
+            (number, tuple(csv_unescape(cell) if cell.strip() else None for cell in cells[1:]))
         )
     return {name: Sheet(name, rows, first_column=2) for name, rows in sheets.items()}
+
+
+def _csv_problem(filename: str, line: int, error: csv.Error) -> str:
+    """A CSV the csv module cannot read, in German with the file and the line."""
+    if "field larger than field limit" in str(error):
+        limit = f"{csv.field_size_limit():_}".replace("_", ".")  # 131.072
+        return (
+            f"Die Datei {filename} wurde nicht übernommen: Zeile {line}: ein Feld ist länger "
+            f"als {limit} Zeichen."
+        )
+    return (
+        f"Die Datei {filename} ist als CSV-Datei nicht lesbar: Zeile {line}: {error} "
+        "(bitte die Vorlage in Excel öffnen und erneut als CSV speichern)."
+    )

@@ -42,6 +42,8 @@ def check_figures(sheet: Sheet, expected: Expected, report: Report) -> None:
                 f"„{spec.key}“ (Einheit „{spec.unit}“)"
             )
         actual = _actual(cells, number, spec, place, report.problems)
+        if _formula(sheet, number, 6, place, report.problems):
+            continue
         if actual is not None:
             report.figures.append(ReportedFigure(spec.key, actual, cell_text(cells, 6)))
     _missing(specs, seen, sheet, place, report.problems, "Kennzahl")
@@ -76,6 +78,18 @@ def _actual(
         )
         return None
     return actual
+
+
+def _formula(sheet: Sheet, number: int, index: int, place: Place, problems: list[str]) -> bool:
+    """Whether a text cell (a comment, a status) holds a formula, after noting it: its text
+    would be the formula's, and a formula carried on into the reports could act there."""
+    if (number, index) not in sheet.formulas:
+        return False
+    problems.append(
+        f"{place(number, index)}: enthält eine Formel; hier ist nur Text erlaubt (bitte den "
+        "Text ohne führendes „=“ eintragen)"
+    )
+    return True
 
 
 def _known_row(
@@ -136,6 +150,9 @@ def check_measures(sheet: Sheet, expected: Expected, report: Report) -> None:
             cell_text(cells, 0), known, seen, number, place, report.problems, "Maßnahme"
         )
         if key is None:
+            continue
+        formulas = [_formula(sheet, number, index, place, report.problems) for index in (3, 4)]
+        if any(formulas):
             continue
         text = cell_text(cells, 3)
         status = MeasureStatus.from_label(text) if text else None

@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from models.achievement import Light
+from models.cell_text import as_text
 from models.change_set import DIFF_LABELS
 from models.german import german_date
 from models.strategy import StrategyVersion
@@ -238,6 +239,7 @@ def _rows(
 
 
 def _save(book: Workbook) -> bytes:
+    as_text(book.worksheets)  # comments, names and texts people typed: never a formula
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()
