@@ -324,6 +324,7 @@ def _prepare(
                     address=row.address or None,
                     tags=tuple(row.tags),
                     attachments=attachments,
+                    message_id=message_id_for(id_of(row), row.key),
                 )
                 content: dict[str, object] = {
                     "subject": row.subject,
@@ -336,6 +337,14 @@ def _prepare(
                 )
         session.rollback()  # the renderings are written with the outcomes
     return prepared
+
+
+def message_id_for(outbox_id: int, key: str) -> str:
+    """The left part of a message's Message-ID: from its outbox row (id and unique key), so
+    every attempt, retry or redelivery of it carries the same one."""
+    import hashlib
+
+    return f"kreislauf.{outbox_id}.{hashlib.sha256(key.encode()).hexdigest()[:16]}"
 
 
 def _deliver(

@@ -943,3 +943,32 @@ def test_a_dispatch_claims_no_new_batch_after_its_time_limit(
     assert send(world, Channels(email_url=smtp.url()), later).sent == 8
     addresses = [r for mail in smtp.mails for r in mail.rcpt_tos]
     assert len(addresses) == len(set(addresses)) == 10
+
+
+@pytest.mark.both_databases
+def test_each_message_keeps_one_message_id_across_attempts(
+    world: sa.Engine, smtp: SmtpServer
+) -> None:
+    """The Message-ID comes from the outbox row (id and key) and the sender's domain: a
+    message sent again (here: its row put back to pending, as a redelivery would) carries the
+    same one, so mail systems and people recognise the duplicate."""
+    run_sweep(world, NOTICE_DAY)
+    channels = Channels(email_url=smtp.url())
+    assert send(world, channels, NOTICE_DAY).sent == 10
+    rows = {row.address: row for row in outbox(world)}
+    first = {mail.rcpt_tos[0]: mail.message.get_all("Message-ID") for mail in smtp.mails}
+    for address, row in rows.items():
+        (message_id,) = first[address]  # exactly one header
+        assert message_id.startswith(f"<kreislauf.{row.id}.")
+        assert message_id.endswith("@kreis.example>")
+    assert len({ids[0] for ids in first.values()}) == 10
+
+    again = next(iter(rows.values()))
+    with session_scope(world) as session:
+        row = session.get(OutboxMessage, again.id)
+        assert row is not None
+        row.status, row.delivered_to = OutboxStatus.pending, []
+    assert send(world, channels, NOTICE_DAY.add(minutes=5)).sent == 1
+    resent = smtp.mails[-1]
+    assert resent.rcpt_tos == [again.address]
+    assert resent.message.get_all("Message-ID") == first[again.address]
