@@ -1,15 +1,19 @@
 """The dispatcher: send what the outbox holds, record the outcome, retry with backoff.
 
 First the day's reminders are grouped into digests (`notifications.digests`). A worker then
-claims a batch of due rows by setting a lease (`claimed_until`) in one UPDATE (on PostgreSQL
-with `FOR UPDATE SKIP LOCKED`), so two dispatchers never send the same row. The rows are read
-and digests rendered a few at a time; each is delivered channel by channel (a retry skips the
-channels that have it), and its outcome written in one short transaction while the lease holds:
-sent; or the error and the next attempt after the policy's backoff; or, after the last attempt,
-failed, and the controlling office is told. A crash between sending and recording can only
-repeat a send after the lease ends. With `processes` > 1, more dispatcher processes (forked or
-spawned, one per 500 due messages) claim batches the same way, so rendering and building e-mails
-use more cores.
+claims a batch of due rows by setting a lease (`claimed_until`, ten minutes on the clock at
+the claim) and a fencing token of its own (`claim_token`) in one UPDATE (on PostgreSQL with
+`FOR UPDATE SKIP LOCKED`), so two dispatchers never send the same row. The rows are read and
+digests rendered a few at a time; before each send the lease is renewed, only if the row
+still carries the claim's token and the lease still holds (else the message is left to the
+worker that claimed it since); each is delivered channel by channel (a retry skips the
+channels that have it), and its outcome written in one short transaction only under the
+claim's token: sent; or the error and the next attempt after the policy's backoff; or, after
+the last attempt, failed, and the controlling office is told. A run claims no new batch after
+TIME_LIMIT. A crash between sending and recording can only repeat a send after the lease
+ends; the repeated e-mail carries the same Message-ID. With `processes` > 1, more dispatcher
+processes (forked or spawned, one per 500 due messages) claim batches the same way, so
+rendering and building e-mails use more cores.
 """
 
 from __future__ import annotations
