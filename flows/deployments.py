@@ -2,7 +2,8 @@
 
 The daily tick (`annual-cycle/daily`, 06:00 Europe/Berlin) is the only schedule the cycle
 needs: phase dates are data in the database, acted on by that tick (Prefect schedules at most
-about 100 days ahead). Reminders: the sweep at 07:00, the dispatcher every five minutes.
+about 100 days ahead). Reminders: the sweep at 07:00, the dispatcher every five minutes, each
+one run at a time.
 The phase flows are deployments too, to be run by hand; `forum/convene` is the form an
 administrator fills in (body, year, reason) in the Prefect UI.
 Entry points are module paths, so a worker with kreislauf installed can run them.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.deployments.runner import EntrypointType
 from prefect.schedules import Cron
 
@@ -33,6 +35,11 @@ DAILY_TICK = "0 6 * * *"
 REMINDER_SWEEP = "0 7 * * *"
 DISPATCH = "*/5 * * * *"
 TAGS = ["kreislauf"]
+# the deployments that send: one run at a time; a run due while one is still sending is
+# cancelled (the next one comes five minutes later) rather than queued behind it
+ONE_AT_A_TIME = ConcurrencyLimitConfig(
+    limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
+)
 
 
 def deployments() -> list[RunnerDeployment]:
@@ -49,6 +56,7 @@ def deployments() -> list[RunnerDeployment]:
             name="daily",
             schedules=[Cron(REMINDER_SWEEP, timezone=TIMEZONE)],
             description="Täglich 07:00 (Europe/Berlin): Erinnerungen festlegen und versenden.",
+            concurrency_limit=ONE_AT_A_TIME,
             tags=TAGS,
             entrypoint_type=module,
         ),
@@ -56,6 +64,7 @@ def deployments() -> list[RunnerDeployment]:
             name="every-5-minutes",
             schedules=[Cron(DISPATCH, timezone=TIMEZONE)],
             description="Alle 5 Minuten: fällige Nachrichten und Wiederholungen versenden.",
+            concurrency_limit=ONE_AT_A_TIME,
             tags=TAGS,
             entrypoint_type=module,
         ),

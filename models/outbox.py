@@ -45,6 +45,9 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = Field(default=0)
     next_attempt_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     claimed_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # the fencing token of the claim that holds (or last held) the row: a dispatcher sends and
+    # records an outcome only while the row carries its own token
+    claim_token: str | None = Field(default=None, max_length=32)
     last_error: str | None = Field(default=None, sa_type=sa.Text)
     # channels that have it already: a retry goes only to the others
     delivered_to: list[str] = Field(default_factory=list, sa_type=sa.JSON)

@@ -39,6 +39,9 @@ class Outgoing:
     address: str | None
     tags: tuple[str, ...] = ()
     attachments: tuple[tuple[str, bytes, str], ...] = field(default=())  # name, data, mime
+    # the left part of the e-mail's Message-ID, the same for every attempt (the right part is
+    # the sender's domain): mail systems and people recognise a message sent again
+    message_id: str | None = None
 
 
 class Channels:
@@ -101,6 +104,8 @@ class Channels:
         if self._email_fields is not None and message.address:
             # the URL with this recipient as `to`, without parsing the URL for every message
             fields = {**copy.deepcopy(self._email_fields), "targets": [message.address]}
+            if message.message_id:
+                fields["headers"] = {**fields.get("headers", {}), "Message-ID": message.message_id}
             server = self._apprise.Apprise.instantiate(fields, asset=self._asset)
             if server is not None:
                 found.append((f"email:{message.address}", server, True))

@@ -1,21 +1,28 @@
 """The dispatcher: send what the outbox holds, record the outcome, retry with backoff.
 
 First the day's reminders are grouped into digests (`notifications.digests`). A worker then
-claims a batch of due rows by setting a lease (`claimed_until`) in one UPDATE (on PostgreSQL
-with `FOR UPDATE SKIP LOCKED`), so two dispatchers never send the same row. The rows are read
-and digests rendered a few at a time; each is delivered channel by channel (a retry skips the
-channels that have it), and its outcome written in one short transaction while the lease holds:
-sent; or the error and the next attempt after the policy's backoff; or, after the last attempt,
-failed, and the controlling office is told. A crash between sending and recording can only
-repeat a send after the lease ends. With `processes` > 1, more dispatcher processes (forked or
-spawned, one per 500 due messages) claim batches the same way, so rendering and building e-mails
-use more cores.
+claims a batch of due rows by setting a lease (`claimed_until`, ten minutes on the clock at
+the claim) and a fencing token of its own (`claim_token`) in one UPDATE (on PostgreSQL with
+`FOR UPDATE SKIP LOCKED`), so two dispatchers never send the same row. The rows are read and
+digests rendered a few at a time; before each send the lease is renewed, only if the row
+still carries the claim's token and the lease still holds (else the message is left to the
+worker that claimed it since); each is delivered channel by channel (a retry skips the
+channels that have it), and its outcome written in one short transaction only under the
+claim's token: sent; or the error and the next attempt after the policy's backoff; or, after
+the last attempt, failed, and the controlling office is told. A run claims no new batch after
+TIME_LIMIT. A crash between sending and recording can only repeat a send after the lease
+ends; the repeated e-mail carries the same Message-ID. With `processes` > 1, more dispatcher
+processes (forked or spawned, one per 500 due messages) claim batches the same way, so
+rendering and building e-mails use more cores.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
+import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +45,18 @@ if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
 
 LEASE = dt.timedelta(minutes=10)
+# a run claims no new batch after this long: the next run (every five minutes) barely overlaps
+TIME_LIMIT = dt.timedelta(minutes=4)
+
+Clock = Callable[[], dt.datetime]
+
+
+def running_clock(start: dt.datetime) -> Clock:
+    """A clock that reads `start` now and then advances with real time (monotonic): the real
+    clock when `start` is the real time (the entry points), the run's own time line when a
+    test or a simulation passes a `now` of its own."""
+    began = time.monotonic()
+    return lambda: start + dt.timedelta(seconds=time.monotonic() - began)
 
 
 @dataclass
@@ -48,25 +67,40 @@ class DispatchReport:
     errors: list[str] = field(default_factory=list)
 
 
-def _due(now: dt.datetime) -> tuple[sa.ColumnElement[bool], ...]:
-    """Pending, its next attempt due, and no other worker's lease on it."""
+def _due(now: dt.datetime, clock_now: dt.datetime) -> tuple[sa.ColumnElement[bool], ...]:
+    """Pending, its next attempt due at the run's `now`, and no lease on it that still holds
+    at `clock_now`."""
     table = table_of(OutboxMessage)
     return (
         table.c.status == OutboxStatus.pending.value,
         sa.or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
-        sa.or_(table.c.claimed_until.is_(None), table.c.claimed_until < now),
+        sa.or_(table.c.claimed_until.is_(None), table.c.claimed_until < clock_now),
     )
 
 
-def claim(engine: sa.Engine, now: dt.datetime, limit: int) -> list[int]:
-    """Lease up to `limit` due rows to this worker; returns their ids. One UPDATE ...
-    RETURNING: on PostgreSQL its rows are picked `FOR UPDATE SKIP LOCKED`; SQLite runs the
-    statement, its select included, under the database's single write lock, so a second
-    process sees the lease and picks other rows."""
+def new_token() -> str:
+    return uuid.uuid4().hex
+
+
+def claim(
+    engine: sa.Engine,
+    now: dt.datetime,
+    limit: int,
+    *,
+    clock: Clock | None = None,
+    token: str | None = None,
+) -> list[int]:
+    """Lease up to `limit` due rows to this worker under the fencing `token` (a fresh one if
+    not given); returns their ids. The lease runs from the clock's time at the claim (the
+    `now` of the run only decides what is due). One UPDATE ... RETURNING: on PostgreSQL its
+    rows are picked `FOR UPDATE SKIP LOCKED`; SQLite runs the statement, its select included,
+    under the database's single write lock, so a second process sees the lease and picks
+    other rows."""
     table = table_of(OutboxMessage)
+    clock_now = (clock or running_clock(now))()
     due = (
         sa.select(table.c.id)
-        .where(*_due(now))
+        .where(*_due(now, clock_now))
         .order_by(table.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -74,7 +108,7 @@ def claim(engine: sa.Engine, now: dt.datetime, limit: int) -> list[int]:
     statement = (
         sa.update(table)
         .where(table.c.id.in_(due.scalar_subquery()))
-        .values(claimed_until=now + LEASE)
+        .values(claimed_until=clock_now + LEASE, claim_token=token or new_token())
         .returning(table.c.id)
     )
     with engine.begin() as connection:
@@ -91,6 +125,8 @@ def dispatch(
     workers: int = 8,
     processes: int = 1,
     per_process: int = 500,
+    clock: Clock | None = None,
+    time_limit: dt.timedelta = TIME_LIMIT,
 ) -> DispatchReport:
     """Send every due message, `workers` at a time per process (sending waits on the
     network), in `processes` processes (rendering and building e-mails is CPU work, one core
@@ -99,16 +135,24 @@ def dispatch(
     digests' items; the workers deliver and record each outcome in one short transaction.
     Each process claims batches of its own: no message is sent by two of them. A spawned
     process takes about a second of CPU to start: one more is started for every `per_process` due
-    messages, up to `processes` in all (a few retries are sent by this process alone)."""
+    messages, up to `processes` in all (a few retries are sent by this process alone).
+
+    Leases are fenced: each claim carries a token of its own and a lease from `clock` (by
+    default the real time line from `now` on, see `running_clock`); before each send the lease
+    is renewed only if the row still carries that token and the lease still holds, else the
+    message is left to whoever claimed it since; an outcome is recorded only under the token.
+    No new batch is claimed once `time_limit` has passed on the clock."""
+    clock = clock or running_clock(now)
+    deadline = clock() + time_limit
     group_digests(engine, now)
     if processes > 1:
         table = table_of(OutboxMessage)
         with engine.connect() as connection:
-            count = sa.select(sa.func.count()).select_from(table).where(*_due(now))
+            count = sa.select(sa.func.count()).select_from(table).where(*_due(now, clock()))
             due = connection.execute(count).scalar_one()
         processes = min(processes, max(1, due // max(per_process, 1)))
     if processes <= 1:
-        return _dispatch_claimed(engine, channels, now, base_url, batch, workers)
+        return _dispatch_claimed(engine, channels, now, base_url, batch, workers, clock, deadline)
     batch = min(batch, 2 * PREPARE)  # smaller claims: the processes share the work evenly
     from concurrent.futures import ProcessPoolExecutor
 
@@ -116,10 +160,18 @@ def dispatch(
     configuration = (channels.config_path, channels.email_url)
     with ProcessPoolExecutor(processes - 1, mp_context=_start_method()) as helpers:
         futures = [
-            helpers.submit(_dispatch_in_process, url, configuration, now, base_url, batch, workers)
+            helpers.submit(
+                _dispatch_in_process,
+                url,
+                configuration,
+                (now, clock(), deadline),
+                base_url,
+                batch,
+                workers,
+            )
             for _ in range(processes - 1)
         ]
-        report = _dispatch_claimed(engine, channels, now, base_url, batch, workers)
+        report = _dispatch_claimed(engine, channels, now, base_url, batch, workers, clock, deadline)
         for future in futures:
             other = future.result()
             report.sent += other.sent
@@ -144,12 +196,13 @@ def _start_method() -> BaseContext:
 def _dispatch_in_process(
     url: str,
     configuration: tuple[Path | None, str | None],
-    now: dt.datetime,
+    times: tuple[dt.datetime, dt.datetime, dt.datetime],
     base_url: str | None,
     batch: int,
     workers: int,
 ) -> DispatchReport:
-    """One more dispatcher, in a process of its own (see `dispatch`)."""
+    """One more dispatcher, in a process of its own (see `dispatch`); `times`: the run's now,
+    the clock's time when the process was submitted, and when to stop claiming."""
     from models.db import make_engine
     from notifications import smtp_pool
 
@@ -158,8 +211,10 @@ def _dispatch_in_process(
     engine = make_engine(url)
     config_path, email_url = configuration
     channels = Channels(config_path=config_path, email_url=email_url)
+    now, started, deadline = times
+    clock = running_clock(started)
     try:
-        return _dispatch_claimed(engine, channels, now, base_url, batch, workers)
+        return _dispatch_claimed(engine, channels, now, base_url, batch, workers, clock, deadline)
     finally:
         engine.dispose()
 
@@ -171,18 +226,28 @@ def _dispatch_claimed(
     base_url: str | None,
     batch: int,
     workers: int,
+    clock: Clock,
+    deadline: dt.datetime,
 ) -> DispatchReport:
-    """Claim due messages a batch at a time and send them, until none is left."""
+    """Claim due messages a batch at a time and send them, until none is left or the clock
+    has passed `deadline`. Each batch is claimed under a token of its own: a message claimed
+    again (its lease ran out, by this run or another) is sent only under the newest claim."""
     report = DispatchReport()
     lock = threading.Lock()
     connections = _Connections(engine)
     try:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dispatch") as pool:
-            while ids := claim(engine, now, batch):
+            while clock() < deadline:
+                token = new_token()
+                ids = claim(engine, now, batch, clock=clock, token=token)
+                if not ids:
+                    break
                 futures = [
-                    pool.submit(_deliver, connections, channels, prepared, now, report, lock)
+                    pool.submit(_deliver, connections, channels, prepared, now, clock, report, lock)
                     for start in range(0, len(ids), PREPARE)
-                    for prepared in _prepare(engine, ids[start : start + PREPARE], base_url, now)
+                    for prepared in _prepare(
+                        engine, ids[start : start + PREPARE], token, base_url, now
+                    )
                 ]
                 for future in futures:
                     future.result()
@@ -227,20 +292,25 @@ PREPARE = 25  # messages read and rendered at a time, while the workers send the
 @dataclass(frozen=True)
 class _Prepared:
     message_id: int
-    lease: dt.datetime | None
+    token: str  # the claim's fencing token
     outgoing: Outgoing
     content: dict[str, object]  # a digest's rendering, stored with the outcome
     delivered_to: list[str]
 
 
 def _prepare(
-    engine: sa.Engine, ids: list[int], base_url: str | None, now: dt.datetime
+    engine: sa.Engine, ids: list[int], token: str, base_url: str | None, now: dt.datetime
 ) -> list[_Prepared]:
-    """The claimed messages still pending, ready to send; nothing is written here."""
+    """The claimed messages still pending and still ours, ready to send; nothing is written
+    here."""
     with Session(engine, expire_on_commit=False) as session:
         rows = session.exec(
             select(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(ids), OutboxMessage.status == OutboxStatus.pending)
+            .where(
+                col(OutboxMessage.id).in_(ids),
+                OutboxMessage.status == OutboxStatus.pending,
+                OutboxMessage.claim_token == token,
+            )
             .order_by(col(OutboxMessage.id))
         ).all()
         items = digest_items(session, [id_of(row) for row in rows if row.kind == "digest"])
@@ -258,6 +328,7 @@ def _prepare(
                     address=row.address or None,
                     tags=tuple(row.tags),
                     attachments=attachments,
+                    message_id=message_id_for(id_of(row), row.key),
                 )
                 content: dict[str, object] = {
                     "subject": row.subject,
@@ -266,12 +337,18 @@ def _prepare(
                 }
                 content["tags"] = list(row.tags)
                 prepared.append(
-                    _Prepared(
-                        id_of(row), row.claimed_until, outgoing, content, list(row.delivered_to)
-                    )
+                    _Prepared(id_of(row), token, outgoing, content, list(row.delivered_to))
                 )
         session.rollback()  # the renderings are written with the outcomes
     return prepared
+
+
+def message_id_for(outbox_id: int, key: str) -> str:
+    """The left part of a message's Message-ID: from its outbox row (id and unique key), so
+    every attempt, retry or redelivery of it carries the same one."""
+    import hashlib
+
+    return f"kreislauf.{outbox_id}.{hashlib.sha256(key.encode()).hexdigest()[:16]}"
 
 
 def _deliver(
@@ -279,9 +356,20 @@ def _deliver(
     channels: Channels,
     prepared: _Prepared,
     now: dt.datetime,
+    clock: Clock,
     report: DispatchReport,
     lock: threading.Lock,
 ) -> None:
+    # fenced: renew the lease, only if the row is still ours and the lease still holds
+    clock_now = clock()
+    renewal = {
+        "message_id": prepared.message_id,
+        "token": prepared.token,
+        "clock_now": clock_now,
+        "lease": clock_now + LEASE,
+    }
+    if connections.get().execute(_RENEW, renewal).rowcount != 1:  # autocommit
+        return  # the lease ran out, and maybe another worker claimed it: not ours to send
     try:
         delivered = channels.deliver(prepared.outgoing, skip=frozenset(prepared.delivered_to))
         error = None
@@ -293,7 +381,7 @@ def _deliver(
             "new_delivered_to": [*prepared.delivered_to, *delivered],
             "new_sent_at": now,
             "message_id": prepared.message_id,
-            "lease": prepared.lease,
+            "token": prepared.token,
         }
         recorded = connections.get().execute(_SENT, values).rowcount == 1  # autocommit
         if recorded:
@@ -301,6 +389,24 @@ def _deliver(
                 report.sent += 1
         return
     _record_failure(connections.engine, prepared, delivered, error, now, report, lock)
+
+
+def _renew_statement() -> sa.Update:
+    """The lease renewed before a send: only under our token and while our lease holds."""
+    table = table_of(OutboxMessage)
+    return (
+        sa.update(table)
+        .where(
+            table.c.id == sa.bindparam("message_id", type_=table.c.id.type),
+            table.c.claim_token == sa.bindparam("token", type_=table.c.claim_token.type),
+            table.c.status == OutboxStatus.pending.value,
+            table.c.claimed_until > sa.bindparam("clock_now", type_=table.c.claimed_until.type),
+        )
+        .values(claimed_until=sa.bindparam("lease", type_=table.c.claimed_until.type))
+    )
+
+
+_RENEW = _renew_statement()
 
 
 def _sent_statement() -> sa.Update:
@@ -312,10 +418,11 @@ def _sent_statement() -> sa.Update:
 
     return (
         sa.update(table)
-        # only while our lease holds: after it ended, the row is another worker's
+        # only under our claim's token: once another worker claimed the row, it is theirs
         .where(
             table.c.id == sa.bindparam("message_id", type_=table.c.id.type),
-            table.c.claimed_until == sa.bindparam("lease", type_=table.c.claimed_until.type),
+            table.c.claim_token == sa.bindparam("token", type_=table.c.claim_token.type),
+            table.c.status == OutboxStatus.pending.value,
         )
         .values(
             {
@@ -344,9 +451,22 @@ def _record_failure(
 ) -> None:
     """Another attempt after the policy's backoff, or after the last one: failed, and the
     controlling office is told."""
+    table = table_of(OutboxMessage)
     with session_scope(engine) as session:
-        row = session.get(OutboxMessage, prepared.message_id)
-        if row is None or row.claimed_until != prepared.lease:  # our lease ended
+        # first write (the row locked, on SQLite the database): is the row still ours?
+        ours = session.connection().execute(
+            sa.update(table)
+            .where(
+                table.c.id == prepared.message_id,
+                table.c.claim_token == prepared.token,
+                table.c.status == OutboxStatus.pending.value,
+            )
+            .values(claimed_until=None)
+        )
+        if ours.rowcount != 1:  # another worker claimed it since: its outcome, not ours
+            return
+        row = session.get(OutboxMessage, prepared.message_id, populate_existing=True)
+        if row is None:
             return
         for name, value in prepared.content.items():
             setattr(row, name, value)

@@ -85,6 +85,8 @@ class PooledEmail(NotifyEmail):
             return False
         self.throttle()
         headers = {"X-Application": self.app_id, **self.headers, **self._protocol_headers(body)}
+        # apprise makes a new Message-ID for every message; ours is stable (see `_message_id`)
+        stable = _message_id(headers, str(self.from_addr[1]))
         try:
             messages = list(
                 NotifyEmail.prepare_emails(
@@ -113,7 +115,8 @@ class PooledEmail(NotifyEmail):
         for message in messages:
             if self.is_delivered(message.recipient):  # a retry skips who has it already
                 continue
-            if self._sendmail(message.to_addrs, message.body):
+            text = _with_message_id(message.body, stable) if stable else message.body
+            if self._sendmail(message.to_addrs, text):
                 self.logger.info("Sent Email to %s", message.recipient)
                 self.mark_delivered(message.recipient)
             else:
@@ -149,6 +152,35 @@ class PooledEmail(NotifyEmail):
             return True
         _close(connection)  # refused or broken: a fresh connection for the next message
         return False
+
+
+def _message_id(headers: dict[str, Any], sender: str) -> str | None:
+    """The Message-ID given as a header (taken out of `headers`: apprise would add a second
+    one), as `<left@domain>`; a left part alone gets the sender's domain."""
+    found = next((name for name in headers if name.lower() == "message-id"), None)
+    if found is None:
+        return None
+    value = str(headers.pop(found)).strip().strip("<>")
+    if not value:
+        return None
+    if "@" not in value:
+        value += "@" + (sender.rpartition("@")[2] or "localhost")
+    return f"<{value}>"
+
+
+def _with_message_id(text: str, message_id: str) -> str:
+    """The serialised message with its Message-ID header replaced (apprise writes it on one
+    line, in the top header block)."""
+    head, separator, rest = text.partition("\n\n")
+    lines = head.split("\n")
+    for index, line in enumerate(lines):
+        if line.lower().startswith("message-id:"):
+            ending = "\r" if line.endswith("\r") else ""
+            lines[index] = f"Message-ID: {message_id}{ending}"
+            break
+    else:
+        lines.append(f"Message-ID: {message_id}")
+    return "\n".join(lines) + separator + rest
 
 
 _registered = threading.Lock()

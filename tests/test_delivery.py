@@ -29,7 +29,7 @@ from models.db import session_scope
 from models.organisation import Contact, ContactRole, Department
 from models.outbox import OutboxMessage, OutboxStatus
 from models.reminders import Reminder
-from notifications.channels import Channels
+from notifications.channels import Channels, DeliveryError
 from notifications.digests import group_digests
 from notifications.dispatcher import DispatchReport, claim, dispatch
 from notifications.preview import preview_day
@@ -809,3 +809,166 @@ def test_two_dispatchers_at_once_send_each_message_once(
         row.address for row in rows
     )
     assert {row.status for row in outbox(world)} == {OutboxStatus.sent}
+
+
+# --------------------------------------------------------------------------- fenced leases
+
+
+class FakeClock:
+    """A dispatcher's clock that the test moves on."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, minutes: float) -> None:
+        self.now += dt.timedelta(minutes=minutes)
+
+
+class SlowChannels(Channels):
+    """Channels whose every delivery takes `minutes` on `clock`; after the `at`-th delivery
+    `meanwhile` runs (a second dispatcher, say), and with `fail` that delivery then fails."""
+
+    def __init__(
+        self, *, email_url: str, clock: FakeClock, minutes: float, at: int, meanwhile, fail=False
+    ) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(email_url=email_url)
+        self.clock, self.minutes, self.at, self.meanwhile, self.fail = (
+            clock,
+            minutes,
+            at,
+            meanwhile,
+            fail,
+        )
+        self.calls = 0
+
+    def deliver(self, message, *, skip=frozenset()):  # type: ignore[no-untyped-def]
+        delivered = super().deliver(message, skip=skip)
+        self.clock.advance(self.minutes)
+        self.calls += 1
+        if self.calls == self.at:
+            self.meanwhile()
+            if self.fail:
+                raise DeliveryError("Zeitüberschreitung", delivered=[])
+        return delivered
+
+
+@pytest.mark.both_databases
+def test_a_dispatch_outliving_its_lease_sends_each_message_once(
+    world: sa.Engine, smtp: SmtpServer
+) -> None:
+    """Dispatcher A claims all ten messages and needs 3 minutes a message; after the fourth
+    its lease (10 minutes from the claim) has run out and dispatcher B, started 12 minutes
+    later, claims the other six and sends them. A re-checks its claim before each send and
+    leaves those six alone: every message reaches the SMTP server once."""
+    run_sweep(world, NOTICE_DAY)
+    rows = outbox(world)
+    assert len(rows) == 10
+    second: list[DispatchReport] = []
+    clock = FakeClock(NOTICE_DAY)
+
+    def second_dispatcher() -> None:
+        later = NOTICE_DAY.add(minutes=12)
+        channels = Channels(email_url=smtp.url())
+        second.append(dispatch(engine=world, channels=channels, now=later, clock=FakeClock(later)))
+
+    slow = SlowChannels(
+        email_url=smtp.url(), clock=clock, minutes=3, at=4, meanwhile=second_dispatcher
+    )
+    first = dispatch(engine=world, channels=slow, now=NOTICE_DAY, clock=clock, workers=1)
+
+    assert (first.sent, second[0].sent) == (4, 6)
+    assert slow.calls == 4
+    addresses = sorted(r for mail in smtp.mails for r in mail.rcpt_tos)
+    assert addresses == sorted(row.address for row in rows)  # each once
+    assert {(row.status, row.attempts) for row in outbox(world)} == {(OutboxStatus.sent, 0)}
+
+
+@pytest.mark.both_databases
+def test_a_dispatcher_that_lost_its_claim_does_not_overwrite_the_outcome(
+    world: sa.Engine, smtp: SmtpServer
+) -> None:
+    """A's one message takes 11 minutes and then fails; meanwhile its lease ran out and B
+    claimed and sent the message. A's failure is not recorded over B's success."""
+    run_sweep(world, NOTICE_DAY)
+    first_row = outbox(world)[0]
+    with session_scope(world) as session:  # one message only: the others are sent already
+        for row in session.exec(select(OutboxMessage)).all():
+            if row.id != first_row.id:
+                row.status = OutboxStatus.sent
+    later = NOTICE_DAY.add(minutes=11)
+    second: list[DispatchReport] = []
+
+    def second_dispatcher() -> None:
+        channels = Channels(email_url=smtp.url())
+        second.append(dispatch(engine=world, channels=channels, now=later, clock=FakeClock(later)))
+
+    clock = FakeClock(NOTICE_DAY)
+    slow = SlowChannels(
+        email_url=smtp.url(), clock=clock, minutes=11, at=1, meanwhile=second_dispatcher, fail=True
+    )
+    first = dispatch(engine=world, channels=slow, now=NOTICE_DAY, clock=clock, workers=1)
+
+    assert (first.sent, first.retrying, first.failed) == (0, 0, 0)
+    assert second[0].sent == 1
+    (row,) = [found for found in outbox(world) if found.id == first_row.id]
+    assert (row.status, row.attempts, row.last_error) == (OutboxStatus.sent, 0, None)
+    assert row.sent_at == later
+
+
+@pytest.mark.both_databases
+def test_a_dispatch_claims_no_new_batch_after_its_time_limit(
+    world: sa.Engine, smtp: SmtpServer
+) -> None:
+    run_sweep(world, NOTICE_DAY)
+    clock = FakeClock(NOTICE_DAY)
+    slow = SlowChannels(email_url=smtp.url(), clock=clock, minutes=3, at=0, meanwhile=None)
+    report = dispatch(
+        engine=world,
+        channels=slow,
+        now=NOTICE_DAY,
+        clock=clock,
+        workers=1,
+        batch=2,
+        time_limit=dt.timedelta(minutes=4),
+    )
+    assert report.sent == 2  # one batch of two (6 minutes), then no more claims
+    statuses = [row.status for row in outbox(world)]
+    assert statuses.count(OutboxStatus.sent) == 2
+    assert statuses.count(OutboxStatus.pending) == 8
+    # the next run sends the rest, each once
+    later = NOTICE_DAY.add(minutes=5)
+    assert send(world, Channels(email_url=smtp.url()), later).sent == 8
+    addresses = [r for mail in smtp.mails for r in mail.rcpt_tos]
+    assert len(addresses) == len(set(addresses)) == 10
+
+
+@pytest.mark.both_databases
+def test_each_message_keeps_one_message_id_across_attempts(
+    world: sa.Engine, smtp: SmtpServer
+) -> None:
+    """The Message-ID comes from the outbox row (id and key) and the sender's domain: a
+    message sent again (here: its row put back to pending, as a redelivery would) carries the
+    same one, so mail systems and people recognise the duplicate."""
+    run_sweep(world, NOTICE_DAY)
+    channels = Channels(email_url=smtp.url())
+    assert send(world, channels, NOTICE_DAY).sent == 10
+    rows = {row.address: row for row in outbox(world)}
+    first = {mail.rcpt_tos[0]: mail.message.get_all("Message-ID") for mail in smtp.mails}
+    for address, row in rows.items():
+        (message_id,) = first[address]  # exactly one header
+        assert message_id.startswith(f"<kreislauf.{row.id}.")
+        assert message_id.endswith("@kreis.example>")
+    assert len({ids[0] for ids in first.values()}) == 10
+
+    again = next(iter(rows.values()))
+    with session_scope(world) as session:
+        row = session.get(OutboxMessage, again.id)
+        assert row is not None
+        row.status, row.delivered_to = OutboxStatus.pending, []
+    assert send(world, channels, NOTICE_DAY.add(minutes=5)).sent == 1
+    resent = smtp.mails[-1]
+    assert resent.rcpt_tos == [again.address]
+    assert resent.message.get_all("Message-ID") == first[again.address]

@@ -132,6 +132,12 @@ def test_deployments_are_declared_once_with_berlin_schedules() -> None:
     assert by_name["forum/convene"].schedules == []  # run by an administrator, with a form
     sweep = by_name["reminder-sweep/daily"].schedules[0].schedule
     assert (sweep.cron, sweep.timezone) == ("0 7 * * *", "Europe/Berlin")
+    dispatch = by_name["dispatch/every-5-minutes"]
+    assert dispatch.schedules[0].schedule.cron == "*/5 * * * *"
+    for sending in (dispatch, by_name["reminder-sweep/daily"]):  # one run at a time
+        assert sending.concurrency_limit == 1
+        assert sending.concurrency_options is not None
+        assert sending.concurrency_options.collision_strategy == "CANCEL_NEW"
     assert {
         "evaluation/manual",
         "survey/manual",
@@ -158,6 +164,9 @@ def test_deploy_registers_the_same_deployments_with_a_work_pool() -> None:
     with get_client(sync_client=True) as client:
         tick = client.read_deployment_by_name("annual-cycle/daily")
         form = client.read_deployment_by_name("forum/convene").parameter_openapi_schema
+        dispatch = client.read_deployment_by_name("dispatch/every-5-minutes")
+    assert dispatch.global_concurrency_limit is not None
+    assert dispatch.global_concurrency_limit.limit == 1  # one dispatch run at a time
     assert {"body", "year", "reason"} <= set(form["properties"])  # the UI's run form
     assert tick.work_pool_name == "kreislauf-test"
     assert tick.schedules[0].schedule.cron == "0 6 * * *"
