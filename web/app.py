@@ -10,7 +10,10 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -113,11 +116,45 @@ def _install_error_pages(app: FastAPI) -> None:
             request, "error.html", {"title": "Kein Zugriff", "message": str(error)}, status=403
         )
 
+    def not_found_page(request: Request, message: str) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": message}, status_code=404)
+        return page(request, "error.html", {"title": "Nicht gefunden", "message": message}, 404)
+
     @app.exception_handler(404)
     async def not_found(request: Request, error: Exception) -> Response:
         message = getattr(error, "detail", None) or "Diese Seite gibt es nicht."
         if message == "Not Found":
             message = "Diese Seite gibt es nicht."
+        return not_found_page(request, message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: Exception) -> Response:
+        """A path or query value that is no number or out of its range (a year outside
+        2000..2199, an id beyond 2^31-1) names nothing that exists: 404, never a query."""
+        errors = error.errors() if isinstance(error, RequestValidationError) else []
+        if errors and all(e.get("loc", ("",))[0] in ("path", "query") for e in errors):
+            return not_found_page(request, "Diese Seite gibt es nicht.")
+        assert isinstance(error, RequestValidationError)
+        return await request_validation_exception_handler(request, error)
+
+    @app.exception_handler(sa.exc.OperationalError)
+    @app.exception_handler(sa.exc.InterfaceError)
+    async def database_unavailable(request: Request, _: Exception) -> Response:
+        """The database refuses (read-only, unreachable, locked): a German 503, no trace."""
+        message = (
+            "Die Datenbank ist gerade nicht erreichbar oder nicht beschreibbar. "
+            "Bitte versuchen Sie es später erneut."
+        )
+        headers = {"Retry-After": "60"}
         if _is_api(request):
-            return JSONResponse({"detail": message}, status_code=404)
-        return page(request, "error.html", {"title": "Nicht gefunden", "message": message}, 404)
+            return JSONResponse({"detail": message}, status_code=503, headers=headers)
+        response = page_without_session(
+            request, {"title": "Datenbank nicht verfügbar", "message": message}
+        )
+        response.headers.update(headers)
+        return response
+
+    def page_without_session(request: Request, context: dict[str, object]) -> Response:
+        # no viewer lookup: the database is what failed
+        return page(request, "error.html", {"viewer": None, **context}, 503)

@@ -78,9 +78,12 @@ def load_session(request: Request) -> dict[str, Any]:
     data: dict[str, Any] = {}
     if raw:
         try:
-            data = _serializer(request).loads(raw)
+            loaded = _serializer(request).loads(raw)
         except BadSignature:
-            data = {}
+            loaded = {}
+        # a validly signed payload of another shape (not an object, fields missing or of
+        # another type) is an anonymous session, never an error
+        data = loaded if _well_formed(loaded) else {}
     issued = data.get("iat")
     max_age = request.app.state.settings.session_seconds
     if not isinstance(issued, int | float) or now - issued > max_age or now < issued - 60:
@@ -90,6 +93,18 @@ def load_session(request: Request) -> dict[str, Any]:
             data["expired"] = True
         request.state.session_changed = True
     return data
+
+
+def _well_formed(data: object) -> bool:
+    if not isinstance(data, dict):
+        return False
+    uid = data.get("uid")
+    return (
+        isinstance(data.get("csrf"), str)
+        and isinstance(data.get("iat"), int | float)
+        and not isinstance(data.get("iat"), bool)
+        and (uid is None or (isinstance(uid, int) and not isinstance(uid, bool)))
+    )
 
 
 def new_session(request: Request, user_id: int | None) -> None:

@@ -1,0 +1,112 @@
+"""The web app's edges: numbers out of range are 404, a malformed cookie is anonymous, a
+database that refuses gets a German 503, the security headers, sessions revoked on logout,
+login throttling with its audit trail."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from itsdangerous import URLSafeSerializer
+
+from tests.test_web_access import Web
+from tests.webworld import Clock, RecordingFlows, build_world, visible_text
+
+
+@pytest.fixture
+def web(database_url: str, engine: sa.Engine, loerrach) -> Web:  # type: ignore[no-untyped-def]
+    from web.app import create_app
+    from web.settings import WebSettings
+
+    build_world(engine)
+    clock, flows = Clock(), RecordingFlows()
+    app = create_app(WebSettings(database_url=database_url), clock=clock, flows=flows)
+    return Web(engine, clock, flows, app)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/cycles/99999999999999999999",
+        "/cycles/1999",
+        "/cycles/2200",
+        "/cycles/-5",
+        "/cycles/99999999999999999999/report.pdf",
+        "/cycles/99999999999/deadlines.ics",
+        "/cycles/99999999999999999999/departments/umwelt",
+        "/tasks/99999999999999999999",
+        "/tasks/2147483648",
+        "/tasks/0",
+    ],
+)
+def test_numbers_out_of_range_in_a_path_are_404(web: Web, path: str) -> None:
+    client = web.login("controlling")
+    response = client.get(path)
+    assert response.status_code == 404, path
+    assert "Diese Seite gibt es nicht" in visible_text(response.text)
+
+
+def test_numbers_out_of_range_on_the_api_are_404_in_german(web: Web) -> None:
+    client = web.login("controlling")
+    for path in (
+        "/api/cycles/99999999999999999999",
+        "/api/cycles/3000/tasks",
+        "/api/cycles/99999999999999999999/figures",
+        "/api/cycles/abc",
+    ):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert response.json() == {"detail": "Diese Seite gibt es nicht."}
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        [1, 2],
+        "text",
+        5,
+        None,
+        {},
+        {"uid": 1},
+        {"uid": "1", "csrf": "x", "iat": 1.0},
+        {"uid": 1, "csrf": 3, "iat": 1.0},
+        {"uid": 1, "csrf": "x", "iat": "now"},
+    ],
+)
+def test_a_signed_cookie_of_another_shape_is_an_anonymous_session(
+    web: Web, payload: object
+) -> None:
+    from web import auth
+
+    key = web.app.state.settings.secret_key  # type: ignore[attr-defined]
+    cookie = URLSafeSerializer(key, salt="kreislauf-session").dumps(payload)
+    client = web.client()
+    client.cookies.set(auth.COOKIE, cookie)
+    response = client.get("/cycles/2027", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login")
+    assert client.get("/login").status_code == 200
+    assert client.get("/api/me").status_code == 401
+
+
+def test_a_bearer_call_on_a_read_only_database_gets_a_german_503(web: Web) -> None:
+    from models.db import session_scope
+    from services.accounts import create_token, get_user
+
+    with session_scope(web.engine) as session:
+        user = get_user(session=session, username="controlling")
+        token = create_token(
+            session=session, user=user, name="t", now=web.clock(), valid_days=30, actor="test"
+        )
+    engine: sa.Engine = web.app.state.engine  # type: ignore[attr-defined]
+    if engine.dialect.name != "sqlite":
+        pytest.skip("read-only via SQLite's query_only")
+    engine.dispose()
+
+    @sa.event.listens_for(engine, "connect")
+    def read_only(connection, _record):  # type: ignore[no-untyped-def]
+        connection.execute("PRAGMA query_only = ON")
+
+    response = web.client().get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 503
+    assert "Datenbank" in response.json()["detail"]
+    assert "Traceback" not in response.text
