@@ -110,3 +110,47 @@ def test_a_bearer_call_on_a_read_only_database_gets_a_german_503(web: Web) -> No
     assert response.status_code == 503
     assert "Datenbank" in response.json()["detail"]
     assert "Traceback" not in response.text
+
+
+def test_every_response_carries_the_security_headers(web: Web) -> None:
+    client = web.login("controlling")
+    for path in ("/login", "/cycles/2027", "/cycles/2027/report.xlsx", "/api/me", "/nirgends"):
+        headers = client.get(path).headers
+        csp = headers["content-security-policy"]
+        assert "default-src 'self'" in csp and "script-src 'self'" in csp, path
+        assert "unsafe-inline" not in csp.replace("style-src-attr 'unsafe-inline'", ""), path
+        assert headers["x-content-type-options"] == "nosniff", path
+        assert headers["referrer-policy"] == "same-origin", path
+        assert headers["cache-control"] == "no-store", path
+        assert "strict-transport-security" not in headers, path
+    assert "no-store" not in client.get("/static/style.css").headers.get("cache-control", "")
+
+
+def test_pages_have_no_inline_script_and_the_api_docs_load_nothing_from_elsewhere(
+    web: Web,
+) -> None:
+    import re
+
+    client = web.login("verwaltung")
+    for path in ("/login", "/cycles/2027", "/admin", "/cycles/2027/departments/umwelt"):
+        html = client.get(path).text
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html), path
+        assert not re.search(r"\son[a-z]+=", html), path
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200
+    assert "/api/openapi.json" in docs.text and "/api/cycles/{year}/tasks" in docs.text
+    assert "cdn" not in docs.text.lower() and "<script" not in docs.text
+
+
+def test_with_secure_cookies_every_response_asks_for_https(
+    database_url: str, engine: sa.Engine, loerrach
+) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from web.app import create_app
+    from web.settings import WebSettings
+
+    settings = WebSettings(database_url=database_url, secure_cookies=True)
+    app = create_app(settings, clock=Clock(), flows=RecordingFlows())
+    response = TestClient(app, base_url="https://testserver").get("/login")
+    assert response.headers["strict-transport-security"].startswith("max-age=")

@@ -44,7 +44,8 @@ def create_app(
     app = FastAPI(
         title="kreislauf",
         description="Strategischer Steuerungskreislauf: Daten der Weboberfläche als JSON.",
-        docs_url="/api/docs",
+        # Swagger UI would load its script from a public CDN: /api/docs is a page of our own
+        docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -62,7 +63,47 @@ def create_app(
         app.include_router(module.router)
     _install_session(app)
     _install_error_pages(app)
+    _install_api_docs(app)
     return app
+
+
+def _install_api_docs(app: FastAPI) -> None:
+    from web.render import page
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        """The endpoints and a link to the OpenAPI description (no script from elsewhere)."""
+        endpoints = [
+            (method.upper(), path, operation.get("summary", ""))
+            for path, operations in app.openapi()["paths"].items()
+            for method, operation in operations.items()
+        ]
+        return page(request, "api.html", {"endpoints": endpoints})
+
+
+def security_headers(settings: WebSettings, path: str) -> dict[str, str]:
+    """The headers of every response: a Content-Security-Policy without inline script
+    (inline style attributes only for the timeline's computed positions), no sniffing, no
+    framing, the referrer kept on this site; pages and downloads are not stored (everything
+    but /static); HSTS when the cookies are for HTTPS only."""
+    headers = {
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "same-origin",
+    }
+    if not path.startswith("/static/"):
+        headers["Cache-Control"] = "no-store"
+    if settings.secure_cookies:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return headers
+
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "style-src-attr 'unsafe-inline'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def _install_session(app: FastAPI) -> None:
@@ -82,9 +123,8 @@ def _install_session(app: FastAPI) -> None:
                 samesite="lax",
                 secure=app.state.settings.secure_cookies,
             )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
+        for name, value in security_headers(app.state.settings, request.url.path).items():
+            response.headers[name] = value
         return response
 
 
