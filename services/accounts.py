@@ -184,3 +184,24 @@ def user_for_token(*, session: Session, token: str, now: dt.datetime) -> UserAcc
         return None
     row.last_used_at = now
     return user
+
+
+def set_password(
+    *, session: Session, user: UserAccount, password: str, now: dt.datetime, actor: str
+) -> None:
+    """A new password; every session of the user ends (their session epoch rises)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise KreislaufError(f"Das Passwort ist zu kurz: mindestens {MIN_PASSWORD_LENGTH} Zeichen.")
+    user.password_hash = hash_password(password)
+    user.session_epoch += 1
+    session.add(user)
+    audit.record(
+        session=session,
+        now=now,
+        actor=actor,
+        action="user.password_changed",
+        entity="user_account",
+        entity_id=user.id,
+        body_id=user.body_id,
+        after={"username": user.username},
+    )

@@ -154,3 +154,113 @@ def test_with_secure_cookies_every_response_asks_for_https(
     app = create_app(settings, clock=Clock(), flows=RecordingFlows())
     response = TestClient(app, base_url="https://testserver").get("/login")
     assert response.headers["strict-transport-security"].startswith("max-age=")
+
+
+def _post_login(client, username: str, password: str):  # type: ignore[no-untyped-def]
+    from tests.webworld import csrf_of
+
+    token = csrf_of(client.get("/login").text)
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
+
+
+@pytest.mark.both_databases
+def test_logout_revokes_the_session_on_the_server(web: Web) -> None:
+    from tests.webworld import csrf_of
+
+    client = web.login("controlling")
+    other = web.login("controlling")  # the same person in a second browser
+    kept = dict(client.cookies)
+    assert client.get("/cycles/2027").status_code == 200
+    token = csrf_of(client.get("/cycles/2027").text)
+    assert (
+        client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code
+        == 303
+    )
+    # the cookie from before logout, replayed, no longer opens anything
+    replay = web.client()
+    for name, value in kept.items():
+        replay.cookies.set(name, value)
+    assert replay.get("/cycles/2027", follow_redirects=False).status_code == 303
+    assert replay.get("/api/me").status_code == 401
+    assert other.get("/cycles/2027", follow_redirects=False).status_code == 303
+    # logging in again works at the same instant
+    assert web.login("controlling").get("/cycles/2027").status_code == 200
+
+
+def test_a_new_password_revokes_the_sessions(web: Web) -> None:
+    from models.db import session_scope
+    from services.accounts import get_user, set_password
+
+    client = web.login("umwelt")
+    assert client.get("/api/me").status_code == 200
+    with session_scope(web.engine) as session:
+        user = get_user(session=session, username="umwelt")
+        set_password(
+            session=session, user=user, password="ganz-neu-2027!", now=web.clock(), actor="test"
+        )
+    assert client.get("/api/me").status_code == 401
+    assert web.login("umwelt", "ganz-neu-2027!").get("/api/me").status_code == 200
+
+
+@pytest.mark.both_databases
+def test_five_wrong_passwords_lock_the_account_for_15_minutes_with_audit(web: Web) -> None:
+    from sqlmodel import select
+
+    from models.audit import AuditEvent
+    from models.db import session_scope
+    from tests.webworld import PASSWORD
+
+    client = web.client()
+    for attempt in range(4):
+        response = _post_login(client, "controlling", f"falsch-{attempt}")
+        assert response.status_code == 401
+        assert "Benutzername oder Passwort ist falsch" in visible_text(response.text)
+    fifth = _post_login(client, "controlling", "falsch-5")
+    assert fifth.status_code == 429
+    assert "Zu viele Fehlversuche; bitte in 15 Minuten erneut versuchen." in visible_text(
+        fifth.text
+    )
+    # locked: even the right password is refused, from any address, without a session
+    locked = _post_login(web.client(), "controlling", PASSWORD)
+    assert locked.status_code == 429
+    assert "set-cookie" not in locked.headers or "uid" not in locked.headers["set-cookie"]
+    web.clock.at = web.clock.at.add(minutes=10)
+    assert "in 5 Minuten" in visible_text(_post_login(client, "controlling", PASSWORD).text)
+    # other accounts are not locked (the address's limit is higher)
+    assert _post_login(web.client(), "umwelt", PASSWORD).status_code == 303
+    web.clock.at = web.clock.at.add(minutes=5, seconds=1)
+    assert _post_login(web.client(), "controlling", PASSWORD).status_code == 303
+    with session_scope(web.engine) as session:
+        events = session.exec(
+            select(AuditEvent).where(AuditEvent.action.in_(["login.failed", "login.locked"]))  # type: ignore[attr-defined]
+        ).all()
+    failed = [e for e in events if e.action == "login.failed"]
+    assert len(failed) == 5
+    assert failed[-1].after is not None and failed[-1].after["failures"] == 5
+    assert failed[0].actor == "web:controlling" and failed[0].entity_id is not None
+    assert failed[0].after is not None and failed[0].after["address"] == "testclient"
+    assert len([e for e in events if e.action == "login.locked"]) == 2
+
+
+def test_the_lock_grows_and_unknown_names_are_counted_too(web: Web) -> None:
+    client = web.client()
+    for attempt in range(5):
+        _post_login(client, "niemand", f"falsch-{attempt}")
+    assert "in 15 Minuten" in visible_text(_post_login(client, "niemand", "x").text)
+    web.clock.at = web.clock.at.add(minutes=16)
+    for attempt in range(4):
+        assert _post_login(client, "niemand", f"wieder-{attempt}").status_code == 401
+    assert "in 30 Minuten" in visible_text(_post_login(client, "niemand", "x").text)
+
+
+def test_many_failures_from_one_address_lock_the_address(web: Web) -> None:
+    client = web.client()
+    for attempt in range(20):
+        _post_login(client, f"name-{attempt}", "falsch")
+    response = _post_login(client, "controlling", "richtig-geheim-2027")
+    assert response.status_code == 429
+    assert "Zu viele Fehlversuche" in visible_text(response.text)
