@@ -114,13 +114,13 @@ def user_add(
 
 
 @user_app.command("token")
-@user_errors
+@user_errors(options={"days": "--days"})
 def user_token(
     username: Annotated[str, typer.Argument(metavar="BENUTZERNAME")],
     name: Annotated[str, typer.Option("--name", help="Wofür das Token ist.")] = "api",
     days: Annotated[
-        int | None, typer.Option("--days", help="Gültigkeit in Tagen (Standard: unbegrenzt).")
-    ] = None,
+        int, typer.Option("--days", help="Gültigkeit in Tagen, 1 bis 730 (Standard: 365).")
+    ] = 365,
 ) -> None:
     """Ein API-Token für /api erzeugen; es wird nur jetzt angezeigt.
 
