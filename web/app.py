@@ -82,8 +82,8 @@ def _install_api_docs(app: FastAPI) -> None:
 
 
 def security_headers(settings: WebSettings, path: str) -> dict[str, str]:
-    """The headers of every response: a Content-Security-Policy without inline script
-    (inline style attributes only for the timeline's computed positions), no sniffing, no
+    """The headers of every response: a Content-Security-Policy without inline script or
+    style (the timeline is placed by web/static/timeline.css's classes), no sniffing, no
     framing, the referrer kept on this site; pages and downloads are not stored (everything
     but /static); HSTS when the cookies are for HTTPS only."""
     headers = {
@@ -100,8 +100,8 @@ def security_headers(settings: WebSettings, path: str) -> dict[str, str]:
 
 
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; "
-    "style-src-attr 'unsafe-inline'; img-src 'self' data:; object-src 'none'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
