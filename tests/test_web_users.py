@@ -122,3 +122,26 @@ def test_a_token_without_days_expires_after_a_year(installed: Cli, engine: sa.En
         rows = session.exec(select(ApiToken).order_by(ApiToken.id)).all()  # type: ignore[arg-type]
         spans = [(r.expires_at - r.created_at).days for r in rows if r.expires_at]
     assert spans == [365, 730]
+
+
+def test_user_password_sets_a_new_one_and_ends_the_sessions(
+    installed: Cli, engine: sa.Engine
+) -> None:
+    from cli.main import app
+    from services.accounts import authenticate
+
+    assert add(installed, "ctrl", "--role", "controlling").exit_code == 0
+    with session_scope(engine) as session:
+        assert session.exec(select(UserAccount)).one().session_epoch == 0
+    env = {"KREISLAUF_DATABASE_URL": installed.database_url, "KREISLAUF_BODY": ""}
+    result = installed.runner.invoke(
+        app, ["user", "password", "ctrl", "--password-stdin"], input="ein-neues-2027\n", env=env
+    )
+    assert result.exit_code == 0, result.output
+    with session_scope(engine) as session:
+        assert session.exec(select(UserAccount)).one().session_epoch == 1
+        assert authenticate(session=session, username="ctrl", password="ein-neues-2027")
+    short = installed.runner.invoke(
+        app, ["user", "password", "ctrl", "--password-stdin"], input="kurz\n", env=env
+    )
+    assert short.exit_code != 0 and "zu kurz" in short.output
