@@ -58,7 +58,7 @@ def read_password(from_stdin: bool) -> str:
     if first != second:
         from models.errors import KreislaufError
 
-        raise KreislaufError("Die Passwörter stimmen nicht überein; nichts wurde angelegt.")
+        raise KreislaufError("Die Passwörter stimmen nicht überein; nichts wurde geändert.")
     return first
 
 
@@ -113,14 +113,35 @@ def user_add(
     console().print(text)
 
 
-@user_app.command("token")
+@user_app.command("password")
 @user_errors
+def user_password(
+    username: Annotated[str, typer.Argument(metavar="BENUTZERNAME")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Passwort aus der Standardeingabe lesen.")
+    ] = False,
+) -> None:
+    """Ein neues Passwort setzen; alle Sitzungen des Benutzers enden sofort.
+
+    Beispiel: kreislauf user password mueller
+    """
+    from services.accounts import get_user, set_password
+
+    password = read_password(password_stdin)
+    with body_session() as (session, _body):
+        user = get_user(session=session, username=username)
+        set_password(session=session, user=user, password=password, now=now(), actor=actor())
+    console().print(f"Neues Passwort für {username} gesetzt; seine Sitzungen sind beendet.")
+
+
+@user_app.command("token")
+@user_errors(options={"days": "--days"})
 def user_token(
     username: Annotated[str, typer.Argument(metavar="BENUTZERNAME")],
     name: Annotated[str, typer.Option("--name", help="Wofür das Token ist.")] = "api",
     days: Annotated[
-        int | None, typer.Option("--days", help="Gültigkeit in Tagen (Standard: unbegrenzt).")
-    ] = None,
+        int, typer.Option("--days", help="Gültigkeit in Tagen, 1 bis 730 (Standard: 365).")
+    ] = 365,
 ) -> None:
     """Ein API-Token für /api erzeugen; es wird nur jetzt angezeigt.
 

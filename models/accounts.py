@@ -43,6 +43,8 @@ class UserAccount(SQLModel, table=True):
     department_id: int | None = Field(default=None, foreign_key="department.id")
     active: bool = Field(default=True)
     created_at: dt.datetime = Field(sa_type=UTCDateTime)
+    # raised by logout and a new password: every session cookie of an older epoch is void
+    session_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class ApiToken(SQLModel, table=True):
@@ -58,3 +60,18 @@ class ApiToken(SQLModel, table=True):
     created_at: dt.datetime = Field(sa_type=UTCDateTime)
     expires_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_used_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins per account (`kind` "user") or per client address ("address"), kept in
+    the database so that every web process counts them; `locked_until` ends a lock."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (sa.UniqueConstraint("kind", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)
+    key: str = Field(max_length=300)
+    failures: int = Field(default=0)
+    last_failure_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    locked_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-from models.accounts import ApiToken, UserAccount
+from models.accounts import ApiToken, LoginThrottle, UserAccount
 from models.audit import AuditEvent
 from models.body import Body
 from models.cycle import Cycle, Deadline, Phase, Task
@@ -33,6 +33,7 @@ __all__ = [
     "Absence",
     "ApiToken",
     "AuditEvent",
+    "LoginThrottle",
     "Body",
     "Committee",
     "Contact",

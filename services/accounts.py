@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from argon2 import PasswordHasher
 
 MIN_PASSWORD_LENGTH = 10
+# an API token lives at least a day and at most two years (never for ever)
+TOKEN_DAYS = (1, 730)
+DEFAULT_TOKEN_DAYS = 365
 
 
 def _hasher() -> PasswordHasher:
@@ -147,17 +150,27 @@ def create_token(
     user: UserAccount,
     name: str,
     now: dt.datetime,
-    valid_days: int | None,
+    valid_days: int = DEFAULT_TOKEN_DAYS,
     actor: str,
 ) -> str:
-    """A new bearer token for `user`; returned once, only its SHA-256 is stored."""
+    """A new bearer token for `user`, valid `valid_days` (1..730); returned once, only its
+    SHA-256 is stored."""
+    low, high = TOKEN_DAYS
+    if (
+        isinstance(valid_days, bool)
+        or not isinstance(valid_days, int)
+        or not (low <= valid_days <= high)
+    ):
+        raise KreislaufError(
+            f"Ein Token gilt {low} bis {high} Tage, nicht {valid_days}.", field="days"
+        )
     token = "kl_" + secrets.token_urlsafe(32)
     row = ApiToken(
         user_id=id_of(user),
         name=name.strip() or "api",
         token_hash=token_digest(token),
         created_at=now,
-        expires_at=now + dt.timedelta(days=valid_days) if valid_days else None,
+        expires_at=now + dt.timedelta(days=valid_days),
     )
     session.add(row)
     session.flush()
@@ -184,3 +197,24 @@ def user_for_token(*, session: Session, token: str, now: dt.datetime) -> UserAcc
         return None
     row.last_used_at = now
     return user
+
+
+def set_password(
+    *, session: Session, user: UserAccount, password: str, now: dt.datetime, actor: str
+) -> None:
+    """A new password; every session of the user ends (their session epoch rises)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise KreislaufError(f"Das Passwort ist zu kurz: mindestens {MIN_PASSWORD_LENGTH} Zeichen.")
+    user.password_hash = hash_password(password)
+    user.session_epoch += 1
+    session.add(user)
+    audit.record(
+        session=session,
+        now=now,
+        actor=actor,
+        action="user.password_changed",
+        entity="user_account",
+        entity_id=user.id,
+        body_id=user.body_id,
+        after={"username": user.username},
+    )

@@ -178,25 +178,22 @@ def _department_actions(
     """Each department submits before the due day; the controlling office accepts after."""
     working_days = working_days_of(body)
     # five columns: more than sqlmodel's select() is typed for, so SQLAlchemy's and execute()
-    rows = (
-        session.execute(
-            sa.select(
-                col(Task.id),
-                col(Deadline.due_on),
-                col(Phase.kind),
-                col(Phase.opens_on),
-                col(Department.key),
-            )
-            .join(Deadline, col(Task.deadline_id) == Deadline.id)
-            .join(Phase, col(Deadline.phase_id) == Phase.id)
-            .join(Department, col(Task.department_id) == Department.id)
-            .where(
-                col(Task.cycle_id) == cycle.id,
-                col(Phase.kind).in_([k.value for k in WORK_PHASES]),
-            )
+    rows = session.execute(
+        sa.select(
+            col(Task.id),
+            col(Deadline.due_on),
+            col(Phase.kind),
+            col(Phase.opens_on),
+            col(Department.key),
         )
-        .all()
-    )
+        .join(Deadline, col(Task.deadline_id) == Deadline.id)
+        .join(Phase, col(Deadline.phase_id) == Phase.id)
+        .join(Department, col(Task.department_id) == Department.id)
+        .where(
+            col(Task.cycle_id) == cycle.id,
+            col(Phase.kind).in_([k.value for k in WORK_PHASES]),
+        )
+    ).all()
     actions = []
     for task_id, due, kind, opens, department in rows:
         if department in script.late:

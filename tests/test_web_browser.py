@@ -99,18 +99,34 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             engine.dispose()
 
 
-@pytest.fixture
-def page(site: Site):  # type: ignore[no-untyped-def]
+def open_page(site: Site):  # type: ignore[no-untyped-def]
+    """A page in a new browser context; axe-core comes in as an init script (outside the
+    pages' Content-Security-Policy, which refuses inline scripts)."""
     context = site.browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
+    context.add_init_script(site.axe)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    return page
+
+
+@pytest.fixture
+def page(site: Site):  # type: ignore[no-untyped-def]
+    page = open_page(site)
+    context = page.context
+    violations: list[str] = []  # every CSP violation the pages cause fails the test
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    assert violations == [], violations
 
 
 def check_accessibility(page, axe: str) -> None:  # type: ignore[no-untyped-def]
     """axe-core on the page as it stands: no serious or critical violation."""
-    page.add_script_tag(content=axe)
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     bad = [
         f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']][:3]}"
@@ -198,7 +214,7 @@ def test_a_department_uploads_a_workbook_with_an_error_then_a_good_one(
     check_accessibility(page, site.axe)
 
     # the controlling office returns it with a reason; the department sees why
-    controlling = site.browser.new_context(locale="de-DE").new_page()
+    controlling = open_page(site)
     log_in(controlling, site, "controlling")
     controlling.goto(f"{site.url}/cycles/2027/departments/umwelt")
     controlling.get_by_label("zurückgeben").check()

@@ -101,3 +101,47 @@ def test_user_token_prints_the_token_once_and_stores_its_sha256(
     missing = installed("user", "token", "niemand")
     assert missing.exit_code == 1
     assert "Den Benutzer 'niemand' gibt es nicht." in missing.output
+
+
+@pytest.mark.parametrize("days", ["0", "-1", "731", "99999999999999999999"])
+def test_a_token_lives_1_to_730_days(installed: Cli, engine: sa.Engine, days: str) -> None:
+    assert add(installed, "ctrl", "--role", "controlling").exit_code == 0
+    result = installed("user", "token", "ctrl", "--days", days)
+    assert result.exit_code == 2, result.output
+    assert f"--days: Ein Token gilt 1 bis 730 Tage, nicht {days}." in result.output
+    assert "Traceback" not in result.output
+    with session_scope(engine) as session:
+        assert session.exec(select(ApiToken)).all() == []
+
+
+def test_a_token_without_days_expires_after_a_year(installed: Cli, engine: sa.Engine) -> None:
+    assert add(installed, "ctrl", "--role", "controlling").exit_code == 0
+    assert installed("user", "token", "ctrl").exit_code == 0
+    assert installed("user", "token", "ctrl", "--days", "730").exit_code == 0
+    with session_scope(engine) as session:
+        rows = session.exec(select(ApiToken).order_by(ApiToken.id)).all()  # type: ignore[arg-type]
+        spans = [(r.expires_at - r.created_at).days for r in rows if r.expires_at]
+    assert spans == [365, 730]
+
+
+def test_user_password_sets_a_new_one_and_ends_the_sessions(
+    installed: Cli, engine: sa.Engine
+) -> None:
+    from cli.main import app
+    from services.accounts import authenticate
+
+    assert add(installed, "ctrl", "--role", "controlling").exit_code == 0
+    with session_scope(engine) as session:
+        assert session.exec(select(UserAccount)).one().session_epoch == 0
+    env = {"KREISLAUF_DATABASE_URL": installed.database_url, "KREISLAUF_BODY": ""}
+    result = installed.runner.invoke(
+        app, ["user", "password", "ctrl", "--password-stdin"], input="ein-neues-2027\n", env=env
+    )
+    assert result.exit_code == 0, result.output
+    with session_scope(engine) as session:
+        assert session.exec(select(UserAccount)).one().session_epoch == 1
+        assert authenticate(session=session, username="ctrl", password="ein-neues-2027")
+    short = installed.runner.invoke(
+        app, ["user", "password", "ctrl", "--password-stdin"], input="kurz\n", env=env
+    )
+    assert short.exit_code != 0 and "zu kurz" in short.output

@@ -10,7 +10,10 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -41,7 +44,8 @@ def create_app(
     app = FastAPI(
         title="kreislauf",
         description="Strategischer Steuerungskreislauf: Daten der Weboberfläche als JSON.",
-        docs_url="/api/docs",
+        # Swagger UI would load its script from a public CDN: /api/docs is a page of our own
+        docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -59,7 +63,47 @@ def create_app(
         app.include_router(module.router)
     _install_session(app)
     _install_error_pages(app)
+    _install_api_docs(app)
     return app
+
+
+def _install_api_docs(app: FastAPI) -> None:
+    from web.render import page
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        """The endpoints and a link to the OpenAPI description (no script from elsewhere)."""
+        endpoints = [
+            (method.upper(), path, operation.get("summary", ""))
+            for path, operations in app.openapi()["paths"].items()
+            for method, operation in operations.items()
+        ]
+        return page(request, "api.html", {"endpoints": endpoints})
+
+
+def security_headers(settings: WebSettings, path: str) -> dict[str, str]:
+    """The headers of every response: a Content-Security-Policy without inline script or
+    style (the timeline is placed by web/static/timeline.css's classes), no sniffing, no
+    framing, the referrer kept on this site; pages and downloads are not stored (everything
+    but /static); HSTS when the cookies are for HTTPS only."""
+    headers = {
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "same-origin",
+    }
+    if not path.startswith("/static/"):
+        headers["Cache-Control"] = "no-store"
+    if settings.secure_cookies:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return headers
+
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def _install_session(app: FastAPI) -> None:
@@ -79,9 +123,8 @@ def _install_session(app: FastAPI) -> None:
                 samesite="lax",
                 secure=app.state.settings.secure_cookies,
             )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
+        for name, value in security_headers(app.state.settings, request.url.path).items():
+            response.headers[name] = value
         return response
 
 
@@ -113,11 +156,45 @@ def _install_error_pages(app: FastAPI) -> None:
             request, "error.html", {"title": "Kein Zugriff", "message": str(error)}, status=403
         )
 
+    def not_found_page(request: Request, message: str) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": message}, status_code=404)
+        return page(request, "error.html", {"title": "Nicht gefunden", "message": message}, 404)
+
     @app.exception_handler(404)
     async def not_found(request: Request, error: Exception) -> Response:
         message = getattr(error, "detail", None) or "Diese Seite gibt es nicht."
         if message == "Not Found":
             message = "Diese Seite gibt es nicht."
+        return not_found_page(request, message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: Exception) -> Response:
+        """A path or query value that is no number or out of its range (a year outside
+        2000..2199, an id beyond 2^31-1) names nothing that exists: 404, never a query."""
+        errors = error.errors() if isinstance(error, RequestValidationError) else []
+        if errors and all(e.get("loc", ("",))[0] in ("path", "query") for e in errors):
+            return not_found_page(request, "Diese Seite gibt es nicht.")
+        assert isinstance(error, RequestValidationError)
+        return await request_validation_exception_handler(request, error)
+
+    @app.exception_handler(sa.exc.OperationalError)
+    @app.exception_handler(sa.exc.InterfaceError)
+    async def database_unavailable(request: Request, _: Exception) -> Response:
+        """The database refuses (read-only, unreachable, locked): a German 503, no trace."""
+        message = (
+            "Die Datenbank ist gerade nicht erreichbar oder nicht beschreibbar. "
+            "Bitte versuchen Sie es später erneut."
+        )
+        headers = {"Retry-After": "60"}
         if _is_api(request):
-            return JSONResponse({"detail": message}, status_code=404)
-        return page(request, "error.html", {"title": "Nicht gefunden", "message": message}, 404)
+            return JSONResponse({"detail": message}, status_code=503, headers=headers)
+        response = page_without_session(
+            request, {"title": "Datenbank nicht verfügbar", "message": message}
+        )
+        response.headers.update(headers)
+        return response
+
+    def page_without_session(request: Request, context: dict[str, object]) -> Response:
+        # no viewer lookup: the database is what failed
+        return page(request, "error.html", {"viewer": None, **context}, 503)

@@ -1,9 +1,10 @@
 """Sessions in signed cookies, CSRF tokens, and who is asking (with their role).
 
-The session cookie holds the user's id, a CSRF token and when it was issued, signed with
-the app's secret key (itsdangerous); it expires `session_seconds` after login by the app's
-clock. Every form carries the session's CSRF token; a POST without the right one changes
-nothing. The API also takes `Authorization: Bearer <token>` (`kreislauf user token`).
+The session cookie holds the user's id, their session epoch, a CSRF token and when it was
+issued, signed with the app's secret key (itsdangerous); it expires `session_seconds` after
+login by the app's clock, and at once when logout or a new password raises the epoch. Every
+form carries the session's CSRF token; a POST without the right one changes nothing. The API
+also takes `Authorization: Bearer <token>` (`kreislauf user token`).
 """
 
 from __future__ import annotations
@@ -78,9 +79,12 @@ def load_session(request: Request) -> dict[str, Any]:
     data: dict[str, Any] = {}
     if raw:
         try:
-            data = _serializer(request).loads(raw)
+            loaded = _serializer(request).loads(raw)
         except BadSignature:
-            data = {}
+            loaded = {}
+        # a validly signed payload of another shape (not an object, fields missing or of
+        # another type) is an anonymous session, never an error
+        data = loaded if _well_formed(loaded) else {}
     issued = data.get("iat")
     max_age = request.app.state.settings.session_seconds
     if not isinstance(issued, int | float) or now - issued > max_age or now < issued - 60:
@@ -92,10 +96,25 @@ def load_session(request: Request) -> dict[str, Any]:
     return data
 
 
-def new_session(request: Request, user_id: int | None) -> None:
-    """A fresh session (login, logout): a new CSRF token, issued now."""
+def _well_formed(data: object) -> bool:
+    if not isinstance(data, dict):
+        return False
+    uid = data.get("uid")
+    return (
+        isinstance(data.get("csrf"), str)
+        and isinstance(data.get("iat"), int | float)
+        and not isinstance(data.get("iat"), bool)
+        and (uid is None or (isinstance(uid, int) and not isinstance(uid, bool)))
+        and isinstance(data.get("ep", 0), int)
+    )
+
+
+def new_session(request: Request, user_id: int | None, epoch: int = 0) -> None:
+    """A fresh session (login, logout): a new CSRF token, issued now; `epoch` is the user's
+    session epoch at login (logout and a new password raise it, which voids the cookie)."""
     request.state.session = {
         "uid": user_id,
+        "ep": epoch,
         "csrf": secrets.token_urlsafe(24),
         "iat": request.app.state.clock().timestamp(),
     }
@@ -123,10 +142,12 @@ def viewer_from_session(request: Request) -> Viewer | None:
     user_id = request.state.session.get("uid")
     if not isinstance(user_id, int):
         return None
-    return load_viewer(request, user_id)
+    return load_viewer(request, user_id, epoch=request.state.session.get("ep", 0))
 
 
-def load_viewer(request: Request, user_id: int) -> Viewer | None:
+def load_viewer(request: Request, user_id: int, *, epoch: int | None = None) -> Viewer | None:
+    """The active user `user_id`; with `epoch` (a session's) only while the user's session
+    epoch is still that one (not after logout or a new password)."""
     with session_scope(request.app.state.engine) as session:
         row = session.exec(
             select(UserAccount, Department)
@@ -134,6 +155,8 @@ def load_viewer(request: Request, user_id: int) -> Viewer | None:
             .where(UserAccount.id == user_id)
         ).first()
         if row is None or not row[0].active:
+            return None
+        if epoch is not None and row[0].session_epoch != epoch:
             return None
         user, department = row
         return Viewer(

@@ -17,6 +17,14 @@ def install_filters(env: Environment) -> None:
     env.filters["datetime"] = german_datetime
     env.filters["weekday"] = weekday_name
     env.filters["days"] = days
+    env.filters["quarter"] = quarter
+
+
+def quarter(percent: float) -> int:
+    """A percentage (0..100) as the index of web/static/timeline.css's classes (quarters of a
+    percent): the timeline is placed by classes, the Content-Security-Policy allows no inline
+    style."""
+    return min(max(round(percent * 4), 0), 400)
 
 
 def page(

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from web import auth
-from web.routes.common import body_session, now, require_cycle
+from web.routes.common import Year, body_session, now, require_cycle
 from web.views import cycle_page, cycle_years
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -73,7 +73,7 @@ def cycles(request: Request, viewer: auth.Viewer = Depends(auth.require_api_view
 
 @router.get("/cycles/{year}", response_model=CyclePublic, summary="Ein Kreislauf mit Phasen")
 def cycle(
-    request: Request, year: int, viewer: auth.Viewer = Depends(auth.require_api_viewer)
+    request: Request, year: Year, viewer: auth.Viewer = Depends(auth.require_api_viewer)
 ) -> CyclePublic:
     with body_session(request, viewer) as (session, body):
         require_cycle(session, body, year)
@@ -108,7 +108,7 @@ def cycle(
 )
 def tasks(
     request: Request,
-    year: int,
+    year: Year,
     department: str | None = None,
     overdue: bool = False,
     viewer: auth.Viewer = Depends(auth.require_api_viewer),
@@ -162,7 +162,7 @@ class FigurePublic(BaseModel):
     summary="Kennzahlen des Berichtsjahres mit Ampel und Trend",
 )
 def figures(
-    request: Request, year: int, viewer: auth.Viewer = Depends(auth.require_api_viewer)
+    request: Request, year: Year, viewer: auth.Viewer = Depends(auth.require_api_viewer)
 ) -> list[FigurePublic]:
     """The key figures of budget year `year - 1` as the evaluation sees them at `now`;
     department users get their department's figures."""

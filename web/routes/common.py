@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Annotated
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
@@ -18,6 +19,13 @@ from models.errors import ConflictError, KreislaufError, NotFoundError
 from services.bodies import resolve_body
 from services.commands import Outcome, handle
 from web.auth import Viewer
+
+# The sane range of a path's year and row id: anything outside is 404 (never an overflowing
+# query); see web.app's validation handler.
+FIRST_YEAR, LAST_YEAR = 2000, 2199
+MAX_ROW_ID = 2**31 - 1
+Year = Annotated[int, Path(ge=FIRST_YEAR, le=LAST_YEAR)]
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 @contextmanager
@@ -43,6 +51,8 @@ def actor(viewer: Viewer) -> str:
 def require_cycle(session: Session, body: Body, year: int) -> Cycle:
     from services.cycles import get_cycle
 
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise HTTPException(404, f"Für {year} gibt es keinen Steuerungskreislauf.")
     cycle = get_cycle(session=session, body=body, year=year, required=False)
     if cycle is None:
         raise HTTPException(404, f"Für {year} gibt es noch keinen Steuerungskreislauf.")

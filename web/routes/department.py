@@ -21,7 +21,7 @@ from models.errors import KreislaufError
 from models.organisation import Department
 from web import auth
 from web.render import page
-from web.routes.common import body_session, decide, now, require_cycle, status_of
+from web.routes.common import Year, body_session, decide, now, require_cycle, status_of
 from web.views import cycle_page, cycle_years
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ def department_page_response(
 
 @router.get("/cycles/{year}/departments/{key}")
 def department_page(
-    request: Request, year: int, key: str, viewer: auth.Viewer = Depends(auth.require_viewer)
+    request: Request, year: Year, key: str, viewer: auth.Viewer = Depends(auth.require_viewer)
 ) -> Response:
     return department_page_response(request, viewer, year, key)
 
@@ -114,7 +114,7 @@ def department_page(
 @router.get("/cycles/{year}/departments/{key}/template.{fmt}")
 def template(
     request: Request,
-    year: int,
+    year: Year,
     key: str,
     fmt: str,
     viewer: auth.Viewer = Depends(auth.require_viewer),
@@ -141,7 +141,7 @@ def template(
 )
 async def upload(
     request: Request,
-    year: int,
+    year: Year,
     key: str,
     viewer: auth.Viewer = Depends(auth.require_viewer),
 ) -> Response:
@@ -177,7 +177,7 @@ def submit_upload(
 @router.post("/cycles/{year}/departments/{key}/review", dependencies=[Depends(auth.check_csrf)])
 def review(
     request: Request,
-    year: int,
+    year: Year,
     key: str,
     decision: str = Form(""),
     comment: str = Form(""),

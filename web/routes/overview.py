@@ -11,7 +11,7 @@ from models.cycle import Cycle, Task
 from models.organisation import Department
 from web import auth
 from web.render import page
-from web.routes.common import body_session, now, require_cycle
+from web.routes.common import RowId, Year, body_session, now, require_cycle
 from web.views import (
     STATE_FILTERS,
     TaskFilter,
@@ -27,7 +27,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/cycles/{year}")
 def overview(
     request: Request,
-    year: int,
+    year: Year,
     assignee: str = "",
     state: str = "",
     sort: str = "due",
@@ -72,7 +72,7 @@ REPORT_TYPES = {
 
 @router.get("/cycles/{year}/report.{fmt}")
 def report(
-    request: Request, year: int, fmt: str, viewer: auth.Viewer = Depends(auth.require_viewer)
+    request: Request, year: Year, fmt: str, viewer: auth.Viewer = Depends(auth.require_viewer)
 ) -> Response:
     """The evaluation report (Bericht zur Zielerreichung) as the CLI's `kreislauf report`."""
     from services.reports import render_report
@@ -92,7 +92,7 @@ def report(
 
 @router.get("/cycles/{year}/deadlines.ics")
 def deadlines_ics(
-    request: Request, year: int, viewer: auth.Viewer = Depends(auth.require_viewer)
+    request: Request, year: Year, viewer: auth.Viewer = Depends(auth.require_viewer)
 ) -> Response:
     """All deadlines of the cycle; a department user gets those of their department."""
     from notifications.ics import CalendarEntry, deadlines_to_ics
@@ -119,7 +119,7 @@ def deadlines_ics(
 
 @router.get("/tasks/{task_id}")
 def task_link(
-    request: Request, task_id: int, viewer: auth.Viewer = Depends(auth.require_viewer)
+    request: Request, task_id: RowId, viewer: auth.Viewer = Depends(auth.require_viewer)
 ) -> Response:
     """The link in reminders (`<KREISLAUF_BASE_URL>/tasks/<id>`): to the department's page."""
     with body_session(request, viewer) as (session, body):

@@ -43,12 +43,14 @@ def login(
     password: str = Form(""),
     next: str = Form("/"),
 ) -> Response:
-    from services.accounts import authenticate
+    from services.logins import log_in
 
+    address = request.client.host if request.client else "unbekannt"
     with session_scope(request.app.state.engine) as session:
-        user = authenticate(session=session, username=username, password=password)
-        user_id = user.id if user else None
-    if user_id is None:
+        result = log_in(
+            session=session, username=username, password=password, address=address, now=now(request)
+        )
+    if result.user_id is None:
         return page(
             request,
             "login.html",
@@ -56,16 +58,23 @@ def login(
                 "viewer": None,
                 "next": _safe_next(next),
                 "username": username,
-                "error": "Benutzername oder Passwort ist falsch.",
+                "error": result.locked_message or "Benutzername oder Passwort ist falsch.",
             },
-            status=401,
+            status=429 if result.locked_message else 401,
         )
-    auth.new_session(request, user_id)
+    auth.new_session(request, result.user_id, result.session_epoch)
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout", dependencies=[Depends(auth.check_csrf)])
 def logout(request: Request) -> Response:
+    """Ends this session and every other one of the user (server-side: the epoch rises)."""
+    from services.logins import revoke_sessions
+
+    viewer = auth.viewer_from_session(request)
+    if viewer is not None:
+        with session_scope(request.app.state.engine) as session:
+            revoke_sessions(session=session, user_id=viewer.id)
     auth.new_session(request, None)
     return RedirectResponse("/login", status_code=303)
 
