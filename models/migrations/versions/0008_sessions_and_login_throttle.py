@@ -4,8 +4,8 @@
 an older epoch is void. `login_throttle`: failed logins per account and per client address
 (one row per kind and key), with the end of a temporary lock.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-28 09:00:00.000000
 """
 from typing import Sequence, Union
@@ -16,8 +16,8 @@ import sqlmodel
 import models.types
 
 
-revision: str = '0007'
-down_revision: Union[str, None] = '0006'
+revision: str = '0008'
+down_revision: Union[str, None] = '0007'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
