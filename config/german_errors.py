@@ -66,6 +66,10 @@ def _message(item: Any) -> str:
         return f"Zahl ab {ctx.get('ge', ctx.get('gt'))} erwartet"
     if kind in ("less_than_equal", "less_than"):
         return f"Zahl bis {ctx.get('le', ctx.get('lt'))} erwartet"
+    if kind == "string_too_long":
+        return f"höchstens {ctx.get('max_length')} Zeichen erlaubt"
+    if kind == "finite_number":
+        return "endliche Zahl erwartet (nicht nan oder inf)"
     if kind == "too_long":
         return f"höchstens {ctx.get('max_length')} Einträge erwartet"
     if kind == "value_error":
