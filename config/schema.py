@@ -9,6 +9,7 @@ live in `config.loader`.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -29,6 +30,11 @@ KEY = r"^[a-z][a-z0-9_-]*$"
 PRODUCT_NUMBER = r"^\d{2}\.\d{2}\.\d{2}$"
 PRODUCT_GROUP = r"^\d{2}\.\d{2}$"
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+# A figure's value: finite (no nan, no inf) and of a magnitude a report can show.
+MAX_MAGNITUDE = 1e15
+Number = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)]
+Year = Annotated[int, Field(ge=2000, le=2100)]
 
 
 class _Strict(BaseModel):
@@ -149,10 +155,11 @@ class KeyFigureSpec(_Strict):
     product: str | None = Field(default=None, pattern=PRODUCT_NUMBER)
     product_group: str | None = Field(default=None, pattern=PRODUCT_GROUP)
     priority: str | None = None  # a priority code of the strategy, e.g. "mobilitaet.2"
-    tolerance: float | None = Field(default=None, ge=0, le=100)  # percent; file default else
-    plausible: tuple[float, float] | None = None  # lowest and highest value a report may have
-    targets: dict[int, float] = Field(default_factory=dict)
-    actuals: dict[int, float] = Field(default_factory=dict)
+    # percent; file default else
+    tolerance: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
+    plausible: tuple[Number, Number] | None = None  # lowest and highest value a report may have
+    targets: dict[Year, Number] = Field(default_factory=dict)
+    actuals: dict[Year, Number] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> KeyFigureSpec:
@@ -200,7 +207,7 @@ class FiguresFile(_Strict):
     """figures.toml: key figures, operational goals and measures (optional file)."""
 
     example: StrictBool = False
-    tolerance: float = Field(default=5.0, ge=0, le=100)
+    tolerance: float = Field(default=5.0, ge=0, le=100, allow_inf_nan=False)
     key_figures: list[KeyFigureSpec] = Field(default_factory=list)
     goals: list[GoalSpec] = Field(default_factory=list)
 

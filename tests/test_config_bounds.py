@@ -67,6 +67,48 @@ OUT_OF_RANGE = {
         "catch_up_working_days",
         "Zahl bis 30 erwartet",
     ),
+    "nan_target": (
+        "figures.toml",
+        "targets = { 2024 = 9800,",
+        "targets = { 2024 = nan,",
+        "key_figures[0].targets.2024",
+        "endliche Zahl erwartet",
+    ),
+    "infinite_actual": (
+        "figures.toml",
+        "actuals = { 2022 = 11050,",
+        "actuals = { 2022 = -inf,",
+        "key_figures[0].actuals.2022",
+        "endliche Zahl erwartet",
+    ),
+    "infinite_plausible_range": (
+        "figures.toml",
+        "plausible = [0, 50000]",
+        "plausible = [0, inf]",
+        "key_figures[0].plausible[1]",
+        "endliche Zahl erwartet",
+    ),
+    "absurd_target": (
+        "figures.toml",
+        "targets = { 2024 = 9800,",
+        "targets = { 2024 = 1e300,",
+        "key_figures[0].targets.2024",
+        "Zahl bis 1e+15 erwartet",
+    ),
+    "target_year_out_of_range": (
+        "figures.toml",
+        "targets = { 2024 = 9800,",
+        "targets = { 99999999999 = 9800,",
+        "key_figures[0].targets.99999999999",
+        "Zahl bis 2100 erwartet",
+    ),
+    "nan_tolerance": (
+        "figures.toml",
+        "tolerance = 5.0",
+        "tolerance = nan",
+        "tolerance",
+        "endliche Zahl erwartet",
+    ),
 }
 
 
