@@ -109,10 +109,47 @@ OUT_OF_RANGE = {
         "tolerance",
         "endliche Zahl erwartet",
     ),
+    # strings longer than their database column: one German message on SQLite and PostgreSQL
+    "body_name_longer_than_its_column": (
+        "body.toml",
+        'name = "Landkreis Lörrach"',
+        'name = "' + "L" * 201 + '"',
+        "name",
+        "höchstens 200 Zeichen erlaubt",
+    ),
+    "ten_megabyte_body_name": (
+        "body.toml",
+        'name = "Landkreis Lörrach"',
+        'name = "' + "L" * 900_000 + '"',
+        "name",
+        "höchstens 200 Zeichen erlaubt",
+    ),
+    "deadline_title_longer_than_its_column": (
+        "calendar.toml",
+        'title = "Ist-Werte der Kennzahlen melden"',
+        'title = "' + "T" * 301 + '"',
+        "phases[0].deadlines[0].title",
+        "höchstens 300 Zeichen erlaubt",
+    ),
+    "email_longer_than_its_column": (
+        "organisation.toml",
+        'email = "erika.beispiel@lrak-loerrach.example.org"',
+        'email = "' + "e" * 250 + '@lrak-loerrach.example.org"',
+        "departments[0].contacts[0].email",
+        "höchstens 254 Zeichen erlaubt",
+    ),
+    "motto_longer_than_its_column": (
+        "strategy.toml",
+        'motto = "Gemeinsam Zukunft gestalten"',
+        'motto = "' + "m" * 201 + '"',
+        "motto",
+        "höchstens 200 Zeichen erlaubt",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", list(OUT_OF_RANGE), ids=list(OUT_OF_RANGE))
+@pytest.mark.both_databases
 def test_out_of_range_setting_is_refused_with_file_and_key_and_nothing_written(
     cli: Cli, installed: sa.Engine, second: Path, case: str
 ) -> None:

@@ -54,10 +54,10 @@ def _check_rule(value: str) -> str:
 class DeadlineRule(_Strict):
     """A deadline inside a phase; `responsible` is 'departments', 'factions' or a department key."""
 
-    key: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
-    title: str = Field(min_length=1)
-    due: str
-    responsible: str = Field(min_length=1)
+    key: str = Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=64)
+    title: str = Field(min_length=1, max_length=300)
+    due: str = Field(max_length=200)
+    responsible: str = Field(min_length=1, max_length=64)
     # "key_figures": the departments fulfil this deadline by submitting their figures workbook.
     delivers: Literal["key_figures"] | None = None
 
@@ -86,9 +86,9 @@ class ElectionYearOverride(_Strict):
 
 class PhaseRule(_Strict):
     kind: PhaseKind
-    title: str | None = None
-    opens: str
-    closes: str
+    title: str | None = Field(default=None, max_length=200)
+    opens: str = Field(max_length=200)
+    closes: str = Field(max_length=200)
     when: Literal["always", "regular_year", "election_year"] | None = None
     deadlines: list[DeadlineRule] = Field(default_factory=list)
     election_year: ElectionYearOverride | None = None
