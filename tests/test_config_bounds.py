@@ -158,3 +158,33 @@ def test_out_of_range_setting_is_refused_with_file_and_key_and_nothing_written(
     result = init_rejected(cli, installed, second)
     line = problem_about(result.output, file, key)
     assert words in line, line
+
+
+# --------------------------------------------------------------------------- unreadable files
+
+
+def test_deeply_nested_toml_is_refused_naming_the_file(
+    cli: Cli, installed: sa.Engine, second: Path
+) -> None:
+    (second / "reminders.toml").write_text("x = " + "[" * 50_000 + "]" * 50_000 + "\n")
+    result = init_rejected(cli, installed, second)
+    line = problem_about(result.output, "reminders.toml", "zu tief verschachtelt")
+    assert "kein gültiges TOML" in line
+
+
+def test_config_file_over_one_megabyte_is_refused_unread(
+    cli: Cli, installed: sa.Engine, second: Path
+) -> None:
+    path = second / "strategy.toml"
+    path.write_text(path.read_text(encoding="utf-8") + "#" * 1_000_001 + "\n", encoding="utf-8")
+    result = init_rejected(cli, installed, second)
+    line = problem_about(result.output, "strategy.toml", "größer als 1 MB")
+    assert "nicht gelesen" in line
+
+
+def test_deeply_nested_change_set_is_a_german_error() -> None:
+    from models.errors import KreislaufError
+    from web.forms import parse_change_set
+
+    with pytest.raises(KreislaufError, match="zu tief verschachtelt"):
+        parse_change_set("x = " + "[" * 50_000 + "]" * 50_000)
