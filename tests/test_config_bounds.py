@@ -145,6 +145,35 @@ OUT_OF_RANGE = {
         "motto",
         "höchstens 200 Zeichen erlaubt",
     ),
+    # calendar rules and sessions that overflowed a date or looped for ever
+    "offset_in_days_beyond_a_year": (
+        "calendar.toml",
+        'due = "15th working day of February"',
+        'due = "99999999999 days after February 1"',
+        "phases[0].deadlines[0].due",
+        "höchstens 366 Tage Abstand",
+    ),
+    "offset_in_working_days_beyond_a_year": (
+        "calendar.toml",
+        'due = "15th working day of February"',
+        'due = "261 working days after February 1"',
+        "phases[0].deadlines[0].due",
+        "höchstens 260 Arbeitstage Abstand",
+    ),
+    "negative_council_session_year": (
+        "calendar.toml",
+        "2026 = [2026-03-25,",
+        "-5 = [2026-01-01]\n2026 = [2026-03-25,",
+        "council_sessions.-5",
+        "Zahl ab 2000 erwartet",
+    ),
+    "council_session_year_far_away": (
+        "calendar.toml",
+        "2026 = [2026-03-25,",
+        "99999 = [2026-01-01]\n2026 = [2026-03-25,",
+        "council_sessions.99999",
+        "Zahl bis 2199 erwartet",
+    ),
 }
 
 
@@ -188,3 +217,22 @@ def test_deeply_nested_change_set_is_a_german_error() -> None:
 
     with pytest.raises(KreislaufError, match="zu tief verschachtelt"):
         parse_change_set("x = " + "[" * 50_000 + "]" * 50_000)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["99999999999 days after February 1", "367 days before July 1", "261 working days after May 1"],
+)
+def test_offset_rules_beyond_a_year_are_rule_errors(text: str) -> None:
+    from models.calendar_rules import RuleError
+    from models.calendar_rules.rules import parse_rule
+
+    with pytest.raises(RuleError, match="höchstens"):
+        parse_rule(text)
+
+
+@pytest.mark.parametrize("text", ["366 days after February 1", "260 working days before May 1"])
+def test_offset_rules_up_to_a_year_parse(text: str) -> None:
+    from models.calendar_rules.rules import parse_rule
+
+    parse_rule(text)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
@@ -114,11 +114,14 @@ class PhaseRule(_Strict):
         return self
 
 
+SessionYear = Annotated[int, Field(ge=2000, le=2199)]
+
+
 class CalendarSpec(_Strict):
     """A body's calendar file: phase rules and the council's session dates per year."""
 
     phases: list[PhaseRule] = Field(min_length=1)
-    council_sessions: dict[int, list[dt.date]] = Field(default_factory=dict)
+    council_sessions: dict[SessionYear, list[dt.date]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _unique(self) -> CalendarSpec:
@@ -155,9 +158,11 @@ def _phase_rule_texts(phase: PhaseRule) -> list[str]:
 class ElectionRule(_Strict):
     """Council election years: `first_year` and every `interval_years`, plus explicit `years`."""
 
-    first_year: StrictInt | None = None
-    interval_years: StrictInt = Field(default=5, ge=1)
-    years: list[StrictInt] = Field(default_factory=list)
+    first_year: StrictInt | None = Field(default=None, ge=1900, le=2199)
+    interval_years: StrictInt = Field(default=5, ge=1, le=20)
+    years: list[Annotated[StrictInt, Field(ge=1900, le=2199)]] = Field(
+        default_factory=list, max_length=100
+    )
 
     def is_election_year(self, year: int) -> bool:
         if year in self.years:
