@@ -63,14 +63,23 @@ def _message(item: Any) -> str:
     if kind in ("enum", "literal_error"):
         return f"erlaubt: {ctx.get('expected')}"
     if kind in ("greater_than_equal", "greater_than"):
-        return f"Zahl ab {ctx.get('ge', ctx.get('gt'))} erwartet"
+        return f"Zahl ab {_number(ctx.get('ge', ctx.get('gt')))} erwartet"
     if kind in ("less_than_equal", "less_than"):
-        return f"Zahl bis {ctx.get('le', ctx.get('lt'))} erwartet"
+        return f"Zahl bis {_number(ctx.get('le', ctx.get('lt')))} erwartet"
+    if kind == "string_too_long":
+        return f"höchstens {ctx.get('max_length')} Zeichen erlaubt"
+    if kind == "finite_number":
+        return "endliche Zahl erwartet (nicht nan oder inf)"
     if kind == "too_long":
         return f"höchstens {ctx.get('max_length')} Einträge erwartet"
     if kind == "value_error":
         return str(ctx.get("error", item["msg"]))
     return f"ungültiger Wert ({item['msg']})"
+
+
+def _number(value: Any) -> str:
+    """A bound as written in a config file: 60, 2.5, 1e+15 (not 1000000000000000.0)."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 _PATTERN_HINTS = {

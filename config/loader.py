@@ -29,6 +29,7 @@ from models.errors import KreislaufError
 from models.reminder_policy import ReminderPolicy
 
 RESPONSIBLE_GROUPS = ("departments", "factions")
+MAX_FILE_BYTES = 1_000_000  # no configuration file comes near this; read and parsed at most once
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -88,13 +89,9 @@ def _load_file(path: Path, model: type[BaseModel], problems: list[str]) -> Any:
         problems.append(f"{path.name}: Datei fehlt ({path}).")
         return None
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as error:
-        problems.append(f"{path.name}: kein gültiges TOML ({error}).")
-        return None
-    except UnicodeDecodeError:
-        problems.append(f"{path.name}: keine gültige UTF-8-Datei.")
+        data = _read_toml(path)
+    except _UnreadableToml as error:
+        problems.append(str(error))
         return None
     try:
         return model.model_validate(data)
@@ -103,16 +100,41 @@ def _load_file(path: Path, model: type[BaseModel], problems: list[str]) -> Any:
         return None
 
 
+class _UnreadableToml(Exception):
+    """A TOML file that cannot be parsed; the message is German and names the file."""
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file of at most MAX_FILE_BYTES; too large, too deeply nested, not UTF-8
+    or not TOML each give one German `_UnreadableToml` (FileNotFoundError passes through)."""
+    with path.open("rb") as handle:
+        raw = handle.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise _UnreadableToml(
+            f"{path.name}: die Datei ist größer als {MAX_FILE_BYTES // 1_000_000} MB "
+            "und wird nicht gelesen."
+        )
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise _UnreadableToml(f"{path.name}: keine gültige UTF-8-Datei.") from None
+    except tomllib.TOMLDecodeError as error:
+        raise _UnreadableToml(f"{path.name}: kein gültiges TOML ({error}).") from None
+    except RecursionError:
+        raise _UnreadableToml(
+            f"{path.name}: kein gültiges TOML (Tabellen oder Listen zu tief verschachtelt)."
+        ) from None
+
+
 def load_toml_model(path: Path, model: type[M], *, field: str, what: str) -> M:
     """One TOML file a user names, validated as `model`; any problem is one KreislaufError
     for `field` (the input that named the file), naming the file and key."""
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
+        data = _read_toml(path)
     except FileNotFoundError:
         raise KreislaufError(f"Die Datei {path} gibt es nicht.", field=field) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise KreislaufError(f"{path.name}: kein gültiges TOML ({error}).", field=field) from None
+    except _UnreadableToml as error:
+        raise KreislaufError(str(error), field=field) from None
     try:
         return model.model_validate(data)
     except ValidationError as error:

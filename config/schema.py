@@ -9,6 +9,7 @@ live in `config.loader`.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -30,6 +31,11 @@ PRODUCT_NUMBER = r"^\d{2}\.\d{2}\.\d{2}$"
 PRODUCT_GROUP = r"^\d{2}\.\d{2}$"
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
+# A figure's value: finite (no nan, no inf) and of a magnitude a report can show.
+MAX_MAGNITUDE = 1e15
+Number = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)]
+Year = Annotated[int, Field(ge=2000, le=2100)]
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
@@ -39,7 +45,7 @@ class HolidaySpec(_Strict):
     """The public holidays that are not working days: a country and state of `holidays`."""
 
     country: str = Field(default="DE", min_length=2, max_length=2)
-    subdivision: str | None = None
+    subdivision: str | None = Field(default=None, max_length=8)
 
     @model_validator(mode="after")
     def _known(self) -> HolidaySpec:
@@ -57,10 +63,10 @@ class HolidaySpec(_Strict):
 
 class BodyFile(_Strict):
     slug: str = Field(pattern=KEY, max_length=64)
-    name: str = Field(min_length=1)
-    kind: str = Field(min_length=1)
-    council: str = "Kreistag"
-    timezone: str = "Europe/Berlin"
+    name: str = Field(min_length=1, max_length=200)
+    kind: str = Field(min_length=1, max_length=60)
+    council: str = Field(default="Kreistag", min_length=1, max_length=60)
+    timezone: str = Field(default="Europe/Berlin", max_length=60)
     holidays: HolidaySpec = Field(default_factory=HolidaySpec)  # validated on use, not import
     elections: ElectionRule = ElectionRule()
 
@@ -75,64 +81,64 @@ class BodyFile(_Strict):
 
 
 class FieldSpec(_Strict):
-    key: str = Field(pattern=KEY)
-    name: str = Field(min_length=1)
+    key: str = Field(pattern=KEY, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
     guiding_thoughts: list[str] = Field(min_length=1)
     priorities: list[str] = Field(min_length=1)
 
 
 class KeyPositionSpec(_Strict):
     product: str = Field(pattern=PRODUCT_NUMBER)
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=300)
     reason: str = Field(min_length=1)
-    page: StrictInt | None = Field(default=None, ge=1)
-    department: str | None = None
+    page: StrictInt | None = Field(default=None, ge=1, le=100_000)
+    department: str | None = Field(default=None, max_length=64)
 
 
 class StrategyFile(_Strict):
-    label: str = Field(min_length=1)
-    motto: str | None = None
+    label: str = Field(min_length=1, max_length=200)
+    motto: str | None = Field(default=None, max_length=200)
     adopted_on: dt.date
-    resolution: str = Field(min_length=1)
-    horizon_year: StrictInt | None = None
-    key_positions_year: StrictInt | None = None
+    resolution: str = Field(min_length=1, max_length=200)
+    horizon_year: StrictInt | None = Field(default=None, ge=2000, le=2199)
+    key_positions_year: StrictInt | None = Field(default=None, ge=2000, le=2199)
     vision: str = Field(min_length=1)
     # How the guiding thoughts begin in the source ("Der Landkreis ..."); shown before them.
-    guiding_thoughts_intro: str | None = None
+    guiding_thoughts_intro: str | None = Field(default=None, max_length=100)
     principles: list[str] = Field(min_length=1)
     fields: list[FieldSpec] = Field(min_length=1)
     key_positions: list[KeyPositionSpec] = Field(default_factory=list)
 
 
 class ContactSpec(_Strict):
-    key: str = Field(pattern=KEY)
+    key: str = Field(pattern=KEY, max_length=64)
     role: ContactRole
-    name: str = Field(min_length=1)
-    email: str = Field(pattern=EMAIL)
-    deputy: str | None = None
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(pattern=EMAIL, max_length=254)
+    deputy: str | None = Field(default=None, max_length=64)
 
 
 class DepartmentSpec(_Strict):
-    key: str = Field(pattern=KEY)
-    name: str = Field(min_length=1)
+    key: str = Field(pattern=KEY, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
     contacts: list[ContactSpec] = Field(default_factory=list)
 
 
 class FactionSpec(_Strict):
-    key: str = Field(pattern=KEY)
-    name: str = Field(min_length=1)
-    leader: str = Field(min_length=1)
-    email: str = Field(pattern=EMAIL)
+    key: str = Field(pattern=KEY, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    leader: str = Field(min_length=1, max_length=200)
+    email: str = Field(pattern=EMAIL, max_length=254)
 
 
 class CommitteeSpec(_Strict):
-    key: str = Field(pattern=KEY)
-    name: str = Field(min_length=1)
+    key: str = Field(pattern=KEY, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
 
 
 class OrganisationFile(_Strict):
     example: StrictBool = False
-    controlling_office: str
+    controlling_office: str = Field(max_length=64)
     departments: list[DepartmentSpec] = Field(min_length=1)
     factions: list[FactionSpec] = Field(default_factory=list)
     committees: list[CommitteeSpec] = Field(default_factory=list)
@@ -145,14 +151,17 @@ class KeyFigureSpec(_Strict):
     name: str = Field(min_length=1, max_length=300)
     unit: str = Field(min_length=1, max_length=40)
     direction: Direction
-    department: str
+    department: str = Field(max_length=64)
     product: str | None = Field(default=None, pattern=PRODUCT_NUMBER)
     product_group: str | None = Field(default=None, pattern=PRODUCT_GROUP)
-    priority: str | None = None  # a priority code of the strategy, e.g. "mobilitaet.2"
-    tolerance: float | None = Field(default=None, ge=0, le=100)  # percent; file default else
-    plausible: tuple[float, float] | None = None  # lowest and highest value a report may have
-    targets: dict[int, float] = Field(default_factory=dict)
-    actuals: dict[int, float] = Field(default_factory=dict)
+    priority: str | None = Field(
+        default=None, max_length=80
+    )  # a priority code of the strategy, e.g. "mobilitaet.2"
+    # percent; file default else
+    tolerance: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
+    plausible: tuple[Number, Number] | None = None  # lowest and highest value a report may have
+    targets: dict[Year, Number] = Field(default_factory=dict)
+    actuals: dict[Year, Number] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> KeyFigureSpec:
@@ -189,9 +198,9 @@ class GoalSpec(_Strict):
 
     key: str = Field(pattern=KEY, max_length=80)
     year: StrictInt = Field(ge=2000, le=2100)
-    department: str
+    department: str = Field(max_length=64)
     product_group: str = Field(pattern=PRODUCT_GROUP)
-    priority: str | None = None
+    priority: str | None = Field(default=None, max_length=80)
     text: str = Field(min_length=1)
     measures: list[MeasureSpec] = Field(default_factory=list)
 
@@ -200,7 +209,7 @@ class FiguresFile(_Strict):
     """figures.toml: key figures, operational goals and measures (optional file)."""
 
     example: StrictBool = False
-    tolerance: float = Field(default=5.0, ge=0, le=100)
+    tolerance: float = Field(default=5.0, ge=0, le=100, allow_inf_nan=False)
     key_figures: list[KeyFigureSpec] = Field(default_factory=list)
     goals: list[GoalSpec] = Field(default_factory=list)
 

@@ -16,11 +16,18 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Annotated, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 from models.calendar_rules.working_days import WorkingDays
+
+# Bounds of the settings: beyond them a date leaves the calendar (OverflowError in the sweep)
+# or a retry wait leaves timedelta's range (the dispatcher); no sane policy comes near them.
+MAX_OFFSET_WORKING_DAYS = 60
+MAX_RETRY_MINUTES = 7 * 24 * 60  # one week
+WorkingDayOffset = Annotated[StrictInt, Field(ge=1, le=MAX_OFFSET_WORKING_DAYS)]
+RetryMinutes = Annotated[StrictInt, Field(ge=1, le=MAX_RETRY_MINUTES)]
 
 
 class ReminderPolicy(BaseModel):
@@ -28,16 +35,20 @@ class ReminderPolicy(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    advance_working_days: list[StrictInt] = Field(default=[10, 3])
+    advance_working_days: list[WorkingDayOffset] = Field(default=[10, 3], max_length=10)
     on_due_day: StrictBool = True
-    overdue_working_days: list[StrictInt] = Field(default=[2])
-    escalate_to_head_after: StrictInt | None = Field(default=5, ge=1)
-    escalate_to_controlling_after: StrictInt | None = Field(default=10, ge=1)
+    overdue_working_days: list[WorkingDayOffset] = Field(default=[2], max_length=10)
+    escalate_to_head_after: StrictInt | None = Field(default=5, ge=1, le=MAX_OFFSET_WORKING_DAYS)
+    escalate_to_controlling_after: StrictInt | None = Field(
+        default=10, ge=1, le=MAX_OFFSET_WORKING_DAYS
+    )
     send_on_non_working_days: StrictBool = False
     # a sweep that did not run (server down) is caught up for this many working days
     catch_up_working_days: StrictInt = Field(default=5, ge=0, le=30)
-    max_attempts: StrictInt = Field(default=6, ge=1, le=50)
-    retry_minutes: list[StrictInt] = Field(default=[1, 5, 15, 60, 240], min_length=1)
+    max_attempts: StrictInt = Field(default=6, ge=1, le=20)
+    retry_minutes: list[RetryMinutes] = Field(
+        default=[1, 5, 15, 60, 240], min_length=1, max_length=20
+    )
 
     @model_validator(mode="after")
     def _positive(self) -> ReminderPolicy:

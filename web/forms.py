@@ -19,10 +19,19 @@ def parse_change_set(text: str) -> ChangeSet:
         raise KreislaufError(
             "Bitte die vereinbarten Änderungen (TOML) angeben.", field="change_set"
         )
+    if len(text) > 1_000_000:
+        raise KreislaufError(
+            "Die Änderungen sind länger als 1 MB und werden nicht gelesen.", field="change_set"
+        )
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise KreislaufError(f"Kein gültiges TOML ({error}).", field="change_set") from None
+    except RecursionError:
+        raise KreislaufError(
+            "Kein gültiges TOML (Tabellen oder Listen zu tief verschachtelt).",
+            field="change_set",
+        ) from None
     try:
         return ChangeSet.model_validate(data)
     except ValidationError as error:

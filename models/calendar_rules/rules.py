@@ -47,6 +47,10 @@ WEEKDAYS = {
 }
 
 
+# An offset of more than a year is a typo; unbounded ones overflow the date or loop for ever.
+MAX_OFFSET_DAYS = 366
+MAX_OFFSET_WORKING_DAYS = 260
+
 ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
 
 
@@ -233,7 +237,12 @@ def _build(kind: str, match: re.Match[str], text: str) -> Rule:
             base = parse_rule(parts["base"])
         except RuleError as error:
             raise RuleError(f"Regel {text!r}: {error}") from None
-        return Offset(text, sign * int(parts["count"]), bool(parts["working"]), base)
+        count, working = int(parts["count"]), bool(parts["working"])
+        limit = MAX_OFFSET_WORKING_DAYS if working else MAX_OFFSET_DAYS
+        if count > limit:
+            unit = "Arbeitstage" if working else "Tage"
+            raise RuleError(f"Regel {text!r}: höchstens {limit} {unit} Abstand.")
+        return Offset(text, sign * count, working, base)
     if kind == "nth_working":
         n = _ordinal(parts["ordinal"])
         if n == 0 or n > 23:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
@@ -54,10 +54,10 @@ def _check_rule(value: str) -> str:
 class DeadlineRule(_Strict):
     """A deadline inside a phase; `responsible` is 'departments', 'factions' or a department key."""
 
-    key: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
-    title: str = Field(min_length=1)
-    due: str
-    responsible: str = Field(min_length=1)
+    key: str = Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=64)
+    title: str = Field(min_length=1, max_length=300)
+    due: str = Field(max_length=200)
+    responsible: str = Field(min_length=1, max_length=64)
     # "key_figures": the departments fulfil this deadline by submitting their figures workbook.
     delivers: Literal["key_figures"] | None = None
 
@@ -86,9 +86,9 @@ class ElectionYearOverride(_Strict):
 
 class PhaseRule(_Strict):
     kind: PhaseKind
-    title: str | None = None
-    opens: str
-    closes: str
+    title: str | None = Field(default=None, max_length=200)
+    opens: str = Field(max_length=200)
+    closes: str = Field(max_length=200)
     when: Literal["always", "regular_year", "election_year"] | None = None
     deadlines: list[DeadlineRule] = Field(default_factory=list)
     election_year: ElectionYearOverride | None = None
@@ -114,11 +114,14 @@ class PhaseRule(_Strict):
         return self
 
 
+SessionYear = Annotated[int, Field(ge=2000, le=2199)]
+
+
 class CalendarSpec(_Strict):
     """A body's calendar file: phase rules and the council's session dates per year."""
 
     phases: list[PhaseRule] = Field(min_length=1)
-    council_sessions: dict[int, list[dt.date]] = Field(default_factory=dict)
+    council_sessions: dict[SessionYear, list[dt.date]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _unique(self) -> CalendarSpec:
@@ -155,9 +158,11 @@ def _phase_rule_texts(phase: PhaseRule) -> list[str]:
 class ElectionRule(_Strict):
     """Council election years: `first_year` and every `interval_years`, plus explicit `years`."""
 
-    first_year: StrictInt | None = None
-    interval_years: StrictInt = Field(default=5, ge=1)
-    years: list[StrictInt] = Field(default_factory=list)
+    first_year: StrictInt | None = Field(default=None, ge=1900, le=2199)
+    interval_years: StrictInt = Field(default=5, ge=1, le=20)
+    years: list[Annotated[StrictInt, Field(ge=1900, le=2199)]] = Field(
+        default_factory=list, max_length=100
+    )
 
     def is_election_year(self, year: int) -> bool:
         if year in self.years:
