@@ -477,6 +477,7 @@ def _record_failure(
         policy = _policy(session, row.body_id)
         if row.attempts >= policy.max_attempts:
             row.status = OutboxStatus.failed
+            row.next_attempt_at = now  # when it failed: `reminders retry --failed-since`
             with lock:
                 report.failed += 1
                 report.errors.append(f"{row.subject}: {error}")
