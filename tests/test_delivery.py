@@ -394,15 +394,18 @@ def test_after_max_attempts_the_message_fails_and_the_office_is_told(
 
     digests = outbox(world, "digest")
     assert {(row.status, row.attempts) for row in digests} == {(OutboxStatus.failed, 6)}
+    # one notice for the office, listing all ten (not ten notices)
     told = outbox(world, "delivery_failed")
-    assert len(told) == 10
+    assert len(told) == 1
     office = contact(world, "controlling-referat")
     assert {row.address for row in told} == {office.email}
     assert {row.status for row in told} == {OutboxStatus.pending}
-    for row in told:
-        assert row.subject.startswith("Zustellung fehlgeschlagen: Erinnerung: ")
-        assert "nach 6 Versuchen" in row.text
-    assert {row.key for row in told} == {f"delivery_failed:{row.id}" for row in digests}
+    assert told[0].subject == "Zustellung fehlgeschlagen: 10 Nachrichten"
+    for row in digests:
+        assert f"Nachricht {row.id}\n" in told[0].text
+        assert row.address in told[0].text
+    assert told[0].text.count("Versuche: 6") == 10
+    assert told[0].key.startswith(f"delivery_failed:contact:{office.id}:")
 
     logged = cli("reminders", "log", "--status", "failed")
     assert logged.exit_code == 0, logged.output
@@ -416,7 +419,7 @@ def test_after_max_attempts_the_message_fails_and_the_office_is_told(
         send(world, channels, moment + dt.timedelta(days=2))
     finally:
         server.stop()
-    assert [mail.rcpt_tos for mail in server.mails] == [[office.email]] * 10
+    assert [mail.rcpt_tos for mail in server.mails] == [[office.email]]
     assert {row.status for row in outbox(world, "delivery_failed")} == {OutboxStatus.sent}
     assert {row.status for row in outbox(world, "digest")} == {OutboxStatus.failed}
 
@@ -1080,3 +1083,21 @@ def test_retry_of_an_unknown_id_changes_nothing(world: sa.Engine, cli: Cli) -> N
     assert "Keine Nachricht mit der Nummer 999999" in result.output
     assert row_counts(world) == before
     assert {r.status for r in outbox(world, "digest")} == {OutboxStatus.failed}
+
+
+@pytest.mark.both_databases
+def test_five_failures_for_one_office_make_one_notice_listing_five(world: sa.Engine) -> None:
+    from notifications.dispatcher import _tell_the_controlling_office
+
+    server = SmtpServer(free_port())
+    failed_at = fail_everything(world, Channels(email_url=server.url()))
+    five = [row.id for row in outbox(world, "digest")][:5]
+    later = failed_at + dt.timedelta(hours=1)
+    assert _tell_the_controlling_office(world, [i for i in five if i is not None], later) == 1
+    # repeated (a restart, a second call): the key makes it once per recipient and run
+    assert _tell_the_controlling_office(world, [i for i in five if i is not None], later) == 0
+    told = [r for r in outbox(world, "delivery_failed") if r.created_at == later]
+    assert len(told) == 1
+    assert told[0].subject == "Zustellung fehlgeschlagen: 5 Nachrichten"
+    assert told[0].text.count("Letzter Fehler:") == 5
+    assert told[0].html is not None and told[0].html.count("<tr><td>") == 5
