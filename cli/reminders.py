@@ -133,7 +133,13 @@ def send(
 def retry(
     ids: Annotated[
         list[int] | None,
-        typer.Option("--id", metavar="NR", help="Diese Nachricht (mehrfach möglich)."),
+        typer.Option(
+            "--id",
+            metavar="NR",
+            min=1,
+            max=2**31 - 1,  # an integer column on PostgreSQL
+            help="Diese Nachricht (mehrfach möglich).",
+        ),
     ] = None,
     failed_since: Annotated[
         str | None,
