@@ -128,6 +128,64 @@ def send(
         out.print(f"  • {error}", markup=False)
 
 
+@reminders_app.command("retry")
+@user_errors(options={"ids": "--id", "failed_since": "--failed-since"})
+def retry(
+    ids: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--id",
+            metavar="NR",
+            min=1,
+            max=2**31 - 1,  # an integer column on PostgreSQL
+            help="Diese Nachricht (mehrfach möglich).",
+        ),
+    ] = None,
+    failed_since: Annotated[
+        str | None,
+        typer.Option(
+            "--failed-since", metavar="DATUM", help="Alle seit diesem Tag fehlgeschlagenen."
+        ),
+    ] = None,
+    on: Annotated[
+        str | None,
+        typer.Option(
+            "--on",
+            metavar="DATUM",
+            hidden=True,  # for tests and simulations: as of noon that day, not the clock
+            help="Als Lauf an diesem Tag, 12 Uhr (JJJJ-MM-TT), Standard: jetzt.",
+        ),
+    ] = None,
+) -> None:
+    """Endgültig fehlgeschlagene Nachrichten erneut einplanen (der nächste Lauf sendet sie).
+
+    Beispiel: kreislauf reminders retry --failed-since 2027-02-05
+    """
+    from cli.app import actor
+    from models.inputs import parse_day
+    from notifications.retry import retry_failed
+
+    since = parse_day(failed_since, "failed_since") if failed_since is not None else None
+    moment = now(on=on)
+    with body_session() as (session, body):
+        report = retry_failed(
+            session=session,
+            body=body,
+            now=moment,
+            actor=actor(),
+            ids=ids,
+            failed_since=since,
+        )
+    labels = {"pending": "wartet", "sent": "gesendet", "failed": "fehlgeschlagen"}
+    out = console()
+    for number, status in report.untouched:
+        out.print(
+            f"Nachricht {number} ist nicht fehlgeschlagen ({labels.get(status, status)}) "
+            "– unverändert."
+        )
+    out.print(f"{len(report.requeued)} Nachrichten erneut eingeplant.")
+
+
 @reminders_app.command("log")
 @user_errors
 def log(
@@ -156,10 +214,11 @@ def log(
             query = query.where(OutboxMessage.status == status)
         rows = session.exec(query.order_by(col(OutboxMessage.id).desc()).limit(limit)).all()
     table = Table(title=f"Nachrichten – {body.name}")
-    for column in ("angelegt", "Stand", "Art", "Empfänger", "Betreff", "Versuche", "Fehler"):
+    for column in ("Nr", "angelegt", "Stand", "Art", "Empfänger", "Betreff", "Versuche", "Fehler"):
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(
+            str(row.id),
             german_datetime(row.created_at, "UTC"),
             labels[row.status],
             row.kind,

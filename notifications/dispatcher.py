@@ -9,11 +9,12 @@ still carries the claim's token and the lease still holds (else the message is l
 worker that claimed it since); each is delivered channel by channel (a retry skips the
 channels that have it), and its outcome written in one short transaction only under the
 claim's token: sent; or the error and the next attempt after the policy's backoff; or, after
-the last attempt, failed, and the controlling office is told. A run claims no new batch after
-TIME_LIMIT. A crash between sending and recording can only repeat a send after the lease
-ends; the repeated e-mail carries the same Message-ID. With `processes` > 1, more dispatcher
-processes (forked or spawned, one per 500 due messages) claim batches the same way, so
-rendering and building e-mails use more cores.
+the last attempt, failed (`reminders retry` requeues it). After the run the controlling
+office is told of the run's failures in one notice per recipient, sent by the next run. A run
+claims no new batch after TIME_LIMIT. A crash between sending and recording can only repeat a
+send after the lease ends; the repeated e-mail carries the same Message-ID. With `processes`
+> 1, more dispatcher processes (forked or spawned, one per 500 due messages) claim batches the
+same way, so rendering and building e-mails use more cores.
 """
 
 from __future__ import annotations
@@ -65,6 +66,9 @@ class DispatchReport:
     retrying: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    # messages that failed for good in this run: the controlling office hears of them in one
+    # notice per recipient (`_tell_the_controlling_office`)
+    failed_ids: list[int] = field(default_factory=list)
 
 
 def _due(now: dt.datetime, clock_now: dt.datetime) -> tuple[sa.ColumnElement[bool], ...]:
@@ -152,7 +156,9 @@ def dispatch(
             due = connection.execute(count).scalar_one()
         processes = min(processes, max(1, due // max(per_process, 1)))
     if processes <= 1:
-        return _dispatch_claimed(engine, channels, now, base_url, batch, workers, clock, deadline)
+        report = _dispatch_claimed(engine, channels, now, base_url, batch, workers, clock, deadline)
+        _tell_the_controlling_office(engine, report.failed_ids, now)
+        return report
     batch = min(batch, 2 * PREPARE)  # smaller claims: the processes share the work evenly
     from concurrent.futures import ProcessPoolExecutor
 
@@ -178,6 +184,8 @@ def dispatch(
             report.retrying += other.retrying
             report.failed += other.failed
             report.errors += other.errors
+            report.failed_ids += other.failed_ids
+    _tell_the_controlling_office(engine, report.failed_ids, now)
     return report
 
 
@@ -449,8 +457,8 @@ def _record_failure(
     report: DispatchReport,
     lock: threading.Lock,
 ) -> None:
-    """Another attempt after the policy's backoff, or after the last one: failed, and the
-    controlling office is told."""
+    """Another attempt after the policy's backoff, or after the last one: failed, and listed
+    in the report for the controlling office's notice."""
     table = table_of(OutboxMessage)
     with session_scope(engine) as session:
         # first write (the row locked, on SQLite the database): is the row still ours?
@@ -477,11 +485,12 @@ def _record_failure(
         policy = _policy(session, row.body_id)
         if row.attempts >= policy.max_attempts:
             row.status = OutboxStatus.failed
+            row.next_attempt_at = now  # when it failed: `reminders retry --failed-since`
             with lock:
                 report.failed += 1
                 report.errors.append(f"{row.subject}: {error}")
-            if row.kind != "delivery_failed":
-                _tell_the_controlling_office(session, row, now)
+                if row.kind != "delivery_failed":
+                    report.failed_ids.append(prepared.message_id)
         else:
             row.next_attempt_at = now + policy.retry_delay(row.attempts)
             with lock:
@@ -493,40 +502,68 @@ def _policy(session: Session, body_id: int) -> ReminderPolicy:
     return ReminderPolicy.model_validate(body.reminder_policy if body else {})
 
 
-def _tell_the_controlling_office(session: Session, row: OutboxMessage, now: dt.datetime) -> None:
-    office = session.exec(
-        select(Contact, Body.slug)
-        .join(Department, col(Contact.department_id) == Department.id)
-        .join(Body, col(Body.id) == Department.body_id)
-        .where(Department.body_id == row.body_id, col(Department.is_controlling_office).is_(True))
-        .order_by(col(Contact.role) != ContactRole.controlling.value, col(Contact.id))
-    ).first()
-    if office is None:
-        return
-    contact, slug = office
-    rendered = render(
-        "delivery_failed",
-        {
-            "subject": row.subject,
-            "address": row.address,
-            "attempts": row.attempts,
-            "error": row.last_error,
-        },
-    )
-    enqueue(
-        [
-            Message(
-                key=f"delivery_failed:{row.id}",
-                kind="delivery_failed",
-                recipient=f"contact:{contact.id}",
-                address=contact.email,
-                subject=rendered.subject,
-                text=rendered.text,
-                html=rendered.html,
-                tags=(f"body:{slug}", f"role:{slug}/controlling-office"),
+def _tell_the_controlling_office(engine: sa.Engine, failed_ids: list[int], now: dt.datetime) -> int:
+    """One notice per controlling-office contact for the messages that failed in this run,
+    listing them all (not one notice per message); its key names the recipient and the run,
+    so a repeated call adds nothing. It is sent by the next run. Returns how many were
+    enqueued."""
+    if not failed_ids:
+        return 0
+    added = 0
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(sorted(set(failed_ids))))
+            .order_by(col(OutboxMessage.id))
+        ).all()
+        by_body: dict[int, list[OutboxMessage]] = {}
+        for row in rows:
+            by_body.setdefault(row.body_id, []).append(row)
+        for body_id, failed in by_body.items():
+            office = session.exec(
+                select(Contact, Body.slug)
+                .join(Department, col(Contact.department_id) == Department.id)
+                .join(Body, col(Body.id) == Department.body_id)
+                .where(
+                    Department.body_id == body_id,
+                    col(Department.is_controlling_office).is_(True),
+                )
+                .order_by(col(Contact.role) != ContactRole.controlling.value, col(Contact.id))
+            ).first()
+            if office is None:
+                continue
+            contact, slug = office
+            rendered = render(
+                "delivery_failed",
+                {
+                    "items": [
+                        {
+                            "id": row.id,
+                            "subject": row.subject,
+                            "address": row.address,
+                            "attempts": row.attempts,
+                            "error": row.last_error,
+                        }
+                        for row in failed
+                    ]
+                },
             )
-        ],
-        session=session,
-        body_id=row.body_id,
-        now=now,
-    )
+            run = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+            added += enqueue(
+                [
+                    Message(
+                        key=f"delivery_failed:contact:{contact.id}:{run}",
+                        kind="delivery_failed",
+                        recipient=f"contact:{contact.id}",
+                        address=contact.email,
+                        subject=rendered.subject[:300],
+                        text=rendered.text,
+                        html=rendered.html,
+                        tags=(f"body:{slug}", f"role:{slug}/controlling-office"),
+                    )
+                ],
+                session=session,
+                body_id=body_id,
+                now=now,
+            )
+    return added

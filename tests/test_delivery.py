@@ -394,15 +394,18 @@ def test_after_max_attempts_the_message_fails_and_the_office_is_told(
 
     digests = outbox(world, "digest")
     assert {(row.status, row.attempts) for row in digests} == {(OutboxStatus.failed, 6)}
+    # one notice for the office, listing all ten (not ten notices)
     told = outbox(world, "delivery_failed")
-    assert len(told) == 10
+    assert len(told) == 1
     office = contact(world, "controlling-referat")
     assert {row.address for row in told} == {office.email}
     assert {row.status for row in told} == {OutboxStatus.pending}
-    for row in told:
-        assert row.subject.startswith("Zustellung fehlgeschlagen: Erinnerung: ")
-        assert "nach 6 Versuchen" in row.text
-    assert {row.key for row in told} == {f"delivery_failed:{row.id}" for row in digests}
+    assert told[0].subject == "Zustellung fehlgeschlagen: 10 Nachrichten"
+    for row in digests:
+        assert f"Nachricht {row.id}\n" in told[0].text
+        assert row.address in told[0].text
+    assert told[0].text.count("Versuche: 6") == 10
+    assert told[0].key.startswith(f"delivery_failed:contact:{office.id}:")
 
     logged = cli("reminders", "log", "--status", "failed")
     assert logged.exit_code == 0, logged.output
@@ -416,7 +419,7 @@ def test_after_max_attempts_the_message_fails_and_the_office_is_told(
         send(world, channels, moment + dt.timedelta(days=2))
     finally:
         server.stop()
-    assert [mail.rcpt_tos for mail in server.mails] == [[office.email]] * 10
+    assert [mail.rcpt_tos for mail in server.mails] == [[office.email]]
     assert {row.status for row in outbox(world, "delivery_failed")} == {OutboxStatus.sent}
     assert {row.status for row in outbox(world, "digest")} == {OutboxStatus.failed}
 
@@ -972,3 +975,131 @@ def test_each_message_keeps_one_message_id_across_attempts(
     resent = smtp.mails[-1]
     assert resent.rcpt_tos == [again.address]
     assert resent.message.get_all("Message-ID") == first[again.address]
+
+
+# --------------------------------------------------------------------------- retry
+
+
+def fail_everything(world: sa.Engine, channels: Channels) -> dt.datetime:
+    """The notice day's ten digests sent to a server that is down until they have failed
+    (Lörrach: six attempts); returns the time of the last attempt."""
+    run_sweep(world, NOTICE_DAY)
+    moment = NOTICE_DAY
+    send(world, channels, moment)
+    for minutes in (1, 5, 15, 60, 240):
+        moment = moment + dt.timedelta(minutes=minutes)
+        send(world, channels, moment)
+    assert {(row.status, row.attempts) for row in outbox(world, "digest")} == {
+        (OutboxStatus.failed, 6)
+    }
+    return moment
+
+
+@pytest.mark.both_databases
+def test_retry_by_id_and_by_date_requeues_and_the_next_dispatch_delivers(
+    world: sa.Engine, cli: Cli
+) -> None:
+    from models.audit import AuditEvent
+
+    server = SmtpServer(free_port())  # down
+    channels = Channels(email_url=server.url())
+    failed_at = fail_everything(world, channels)
+    digests = outbox(world, "digest")
+    first, rest = digests[0], digests[1:]
+
+    by_id = cli("reminders", "retry", "--id", str(first.id), "--on", "2027-02-08")
+    assert by_id.exit_code == 0, by_id.output
+    assert "1 Nachrichten erneut eingeplant" in by_id.output
+    row = next(r for r in outbox(world, "digest") if r.id == first.id)
+    assert (row.status, row.attempts, row.last_error) == (OutboxStatus.pending, 0, None)
+    assert row.next_attempt_at == berlin(2, 8, 12)
+    with session_scope(world) as session:
+        events = session.exec(select(AuditEvent).where(AuditEvent.action == "outbox.retry")).all()
+        assert [(e.entity_id, e.actor.startswith("cli:")) for e in events] == [(first.id, True)]
+        assert events[0].before is not None and events[0].before["attempts"] == 6
+        assert events[0].before["last_error"]
+        assert events[0].at == berlin(2, 8, 12)
+
+    # asked again: it is no longer failed, so it is reported and left alone
+    again = cli("reminders", "retry", "--id", str(first.id), "--on", "2027-02-08")
+    assert again.exit_code == 0, again.output
+    assert "ist nicht fehlgeschlagen" in again.output
+    assert "0 Nachrichten erneut eingeplant" in again.output
+
+    # by date: the day after the failures finds none, the day of them the other nine
+    later = (failed_at + dt.timedelta(days=1)).date().isoformat()
+    none = cli("reminders", "retry", "--failed-since", later, "--on", "2027-02-08")
+    assert "0 Nachrichten erneut eingeplant" in none.output, none.output
+    by_date = cli("reminders", "retry", "--failed-since", "05.02.2027", "--on", "2027-02-08")
+    assert by_date.exit_code == 0, by_date.output
+    assert "9 Nachrichten erneut eingeplant" in by_date.output
+    assert {r.status for r in outbox(world, "digest")} == {OutboxStatus.pending}
+
+    server.start()
+    try:
+        report = send(world, channels, berlin(2, 8, 12, 1))
+    finally:
+        server.stop()
+    assert {r.status for r in outbox(world, "digest")} == {OutboxStatus.sent}
+    addresses = [a for mail in server.mails for a in mail.rcpt_tos]
+    office = contact(world, "controlling-referat")
+    to_departments = [a for a in addresses if a != office.email]
+    assert len(to_departments) == len(set(to_departments)) == 1 + len(rest)
+    assert report.failed == 0
+
+
+@pytest.mark.both_databases
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        [],
+        ["--id", "1", "--failed-since", "2027-02-05"],
+        ["--failed-since", "gestern"],
+        ["--id", "99999999999999999999"],
+        ["--id", "0"],
+    ],
+)
+def test_retry_refuses_bad_selectors_in_german_and_writes_nothing(
+    world: sa.Engine, cli: Cli, arguments: list[str]
+) -> None:
+    server = SmtpServer(free_port())
+    fail_everything(world, Channels(email_url=server.url()))
+    before = row_counts(world)
+    statuses = [(r.id, r.status, r.attempts) for r in outbox(world)]
+    result = cli("reminders", "retry", *arguments)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert any(word in result.output for word in ("Auswahl", "kein Datum", "--id"))
+    assert row_counts(world) == before
+    assert [(r.id, r.status, r.attempts) for r in outbox(world)] == statuses
+
+
+@pytest.mark.both_databases
+def test_retry_of_an_unknown_id_changes_nothing(world: sa.Engine, cli: Cli) -> None:
+    server = SmtpServer(free_port())
+    fail_everything(world, Channels(email_url=server.url()))
+    known = outbox(world, "digest")[0].id
+    before = row_counts(world)
+    result = cli("reminders", "retry", "--id", str(known), "--id", "999999")
+    assert result.exit_code == 1, result.output
+    assert "Keine Nachricht mit der Nummer 999999" in result.output
+    assert row_counts(world) == before
+    assert {r.status for r in outbox(world, "digest")} == {OutboxStatus.failed}
+
+
+@pytest.mark.both_databases
+def test_five_failures_for_one_office_make_one_notice_listing_five(world: sa.Engine) -> None:
+    from notifications.dispatcher import _tell_the_controlling_office
+
+    server = SmtpServer(free_port())
+    failed_at = fail_everything(world, Channels(email_url=server.url()))
+    five = [row.id for row in outbox(world, "digest")][:5]
+    later = failed_at + dt.timedelta(hours=1)
+    assert _tell_the_controlling_office(world, [i for i in five if i is not None], later) == 1
+    # repeated (a restart, a second call): the key makes it once per recipient and run
+    assert _tell_the_controlling_office(world, [i for i in five if i is not None], later) == 0
+    told = [r for r in outbox(world, "delivery_failed") if r.created_at == later]
+    assert len(told) == 1
+    assert told[0].subject == "Zustellung fehlgeschlagen: 5 Nachrichten"
+    assert told[0].text.count("Letzter Fehler:") == 5
+    assert told[0].html is not None and told[0].html.count("<tr><td>") == 5
