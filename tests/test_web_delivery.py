@@ -136,3 +136,28 @@ def test_an_upload_is_checked_off_the_event_loop(web: Web, monkeypatch) -> None:
     response = upload(department, fill(template, {**FILLED, "klimaberatungen": "etwa tausend"}))
     assert response.status_code == 400
     assert loops == [False]
+
+
+def test_a_report_is_rendered_off_the_event_loop(web: Web, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The report download runs in the server's worker threads (a plain route), so a long
+    rendering does not stall the other requests: no running event loop where it renders."""
+    import asyncio
+
+    import services.reports
+
+    original = services.reports.render_report
+    loops: list[bool] = []
+
+    def render_report(*args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            asyncio.get_running_loop()
+            loops.append(True)
+        except RuntimeError:
+            loops.append(False)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(services.reports, "render_report", render_report)
+    controlling = web.login("controlling")
+    response = controlling.get("/cycles/2027/report.xlsx")
+    assert response.status_code == 200
+    assert loops == [False]
