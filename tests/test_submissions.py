@@ -886,3 +886,27 @@ def test_cli_refuses_an_over_large_file_with_exit_code_2(engine, evaluation, cli
     assert result.exit_code == 2
     assert "größer als 5 MB" in result.stderr
     assert row_counts(engine) == before
+
+
+def test_a_long_sheet_without_a_declared_size_is_refused_while_reading() -> None:
+    """Without a <dimension> (other software than Excel) the rows are counted as read."""
+    import re
+    import zipfile
+
+    from models.workbook_read import read_sheets
+
+    book = openpyxl.Workbook()
+    book.active.title = "Kennzahlen"
+    for number in range(5_001):
+        book.active.append([f"k{number}"])
+    out = io.BytesIO()
+    book.save(out)
+    stripped = io.BytesIO()
+    with zipfile.ZipFile(out) as source, zipfile.ZipFile(stripped, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                content = re.sub(rb"<dimension [^>]*/>", b"", content)
+            target.writestr(item, content)
+    with pytest.raises(SubmissionInvalid, match="„Kennzahlen“ hat mehr als 5.000 Zeilen"):
+        read_sheets(stripped.getvalue(), "ohne-groesse.xlsx")
