@@ -108,10 +108,13 @@ def submit(
     from models.errors import KreislaufError
     from models.german import plural
     from models.inputs import check_year
+    from models.workbook_read import MAX_FILE_BYTES, too_large
     from services.commands import handle
 
     check_year(year)
     try:
+        if file.stat().st_size > MAX_FILE_BYTES:  # not even read into memory
+            raise too_large(file.name)
         data = file.read_bytes()
     except OSError as error:
         raise KreislaufError(f"{file}: kann nicht gelesen werden ({error.strerror}).") from None

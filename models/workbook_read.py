@@ -15,10 +15,39 @@ from models.cell_text import csv_unescape
 from models.errors import Remedy
 from models.workbook_layout import CSV_SHEET_COLUMN, Formula, Percent, Sheet, SubmissionInvalid
 
+MAX_FILE_BYTES = 5 * 1024 * 1024  # a filled template is a few kilobytes
+MAX_ROWS = 5_000  # rows per sheet; a template has one row per key figure or measure
+
+
+def _german_count(number: int) -> str:
+    return f"{number:_}".replace("_", ".")
+
+
+def too_large(filename: str) -> SubmissionInvalid:
+    """The refusal of a file over MAX_FILE_BYTES (the CLI's and the web's)."""
+    return SubmissionInvalid(
+        f"Die Datei {filename} ist größer als {MAX_FILE_BYTES // (1024 * 1024)} MB und wurde "
+        "nicht gelesen; nichts wurde gespeichert.",
+        hint="Bitte die Vorlage des Fachbereichs verwenden.",
+        remedy=Remedy.template,
+        field="content",
+    )
+
+
+def _too_many_rows(filename: str, sheet: str) -> SubmissionInvalid:
+    return SubmissionInvalid(
+        f"Die Datei {filename} wurde nicht übernommen: das Blatt „{sheet}“ hat mehr als "
+        f"{_german_count(MAX_ROWS)} Zeilen; nichts wurde gespeichert.",
+        hint="Bitte die Vorlage des Fachbereichs verwenden (Zeilen nicht einfügen).",
+        remedy=Remedy.template,
+    )
+
 
 def read_sheets(data: bytes, filename: str) -> dict[str, Sheet]:
     """The sheets of an uploaded .xlsx or .csv; SubmissionInvalid when the file is empty,
     corrupt or of another kind. Which format: the name's suffix, else the content."""
+    if len(data) > MAX_FILE_BYTES:  # before any parsing
+        raise too_large(filename)
     if not data.strip():
         raise SubmissionInvalid(f"Die Datei {filename} ist leer.")
     suffix = filename.rsplit(".", 1)[-1].casefold() if "." in filename else ""
@@ -43,12 +72,18 @@ def _read_xlsx(data: bytes, filename: str) -> dict[str, Sheet]:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         try:
+            for sheet in book.worksheets:  # the declared size first: no row read of a huge sheet
+                if (getattr(sheet, "max_row", None) or 0) > MAX_ROWS:
+                    raise _too_many_rows(filename, sheet.title)
             return {
-                sheet.title: _xlsx_sheet(sheet, formulas[sheet.title]) for sheet in book.worksheets
+                sheet.title: _xlsx_sheet(sheet, formulas[sheet.title], filename)
+                for sheet in book.worksheets
             }
         finally:
             book.close()
             formulas.close()
+    except SubmissionInvalid:
+        raise
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         raise SubmissionInvalid(
             f"Die Datei {filename} ist keine gültige Excel-Datei (.xlsx) oder beschädigt "
@@ -56,13 +91,15 @@ def _read_xlsx(data: bytes, filename: str) -> dict[str, Sheet]:
         ) from None
 
 
-def _xlsx_sheet(sheet: Any, formulas: Any) -> Sheet:
+def _xlsx_sheet(sheet: Any, formulas: Any, filename: str) -> Sheet:
     """The cached values; a formula without one becomes `Formula` (data_only reads None).
     Where a cell holds a formula is kept as well: a text cell must not hold one."""
     rows = []
     formula_cells = set()
     pairs = zip(sheet.iter_rows(min_row=1), formulas.iter_rows(min_row=1), strict=False)
     for number, (cells, raw) in enumerate(pairs, start=1):
+        if number > MAX_ROWS:  # a sheet without (or with a wrong) declared size
+            raise _too_many_rows(filename, sheet.title)
         values = tuple(
             _xlsx_value(cell, raw[index] if index < len(raw) else None)
             for index, cell in enumerate(cells)
@@ -144,7 +181,10 @@ def _read_csv(data: bytes, filename: str) -> dict[str, Sheet]:
         number += 1
         if not cells or not any(cell.strip() for cell in cells):
             continue
-        sheets.setdefault(cells[0].strip(), []).append(
+        rows = sheets.setdefault(cells[0].strip(), [])
+        if len(rows) >= MAX_ROWS:
+            raise _too_many_rows(filename, cells[0].strip())
+        rows.append(
             (number, tuple(csv_unescape(cell) if cell.strip() else None for cell in cells[1:]))
         )
     return {name: Sheet(name, rows, first_column=2) for name, rows in sheets.items()}

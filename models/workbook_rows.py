@@ -44,8 +44,9 @@ def check_figures(sheet: Sheet, expected: Expected, report: Report) -> None:
         actual = _actual(cells, number, spec, place, report.problems)
         if _formula(sheet, number, 6, place, report.problems):
             continue
-        if actual is not None:
-            report.figures.append(ReportedFigure(spec.key, actual, cell_text(cells, 6)))
+        comment, fits = _comment(cells, number, 6, place, report.problems)
+        if actual is not None and fits:
+            report.figures.append(ReportedFigure(spec.key, actual, comment))
     _missing(specs, seen, sheet, place, report.problems, "Kennzahl")
 
 
@@ -78,6 +79,23 @@ def _actual(
         )
         return None
     return actual
+
+
+MAX_COMMENT = 2_000  # characters of a comment; the reports print it whole
+
+
+def _comment(
+    cells: tuple[Any, ...], number: int, index: int, place: Place, problems: list[str]
+) -> tuple[str | None, bool]:
+    """A row's comment and whether it fits, after noting one over MAX_COMMENT."""
+    text = cell_text(cells, index)
+    if text is not None and len(text) > MAX_COMMENT:
+        problems.append(
+            f"{place(number, index)}: der Kommentar ist {len(text):_} Zeichen lang, erlaubt "
+            f"sind höchstens {MAX_COMMENT:_}".replace("_", ".")
+        )
+        return None, False
+    return text, True
 
 
 def _formula(sheet: Sheet, number: int, index: int, place: Place, problems: list[str]) -> bool:
@@ -161,5 +179,7 @@ def check_measures(sheet: Sheet, expected: Expected, report: Report) -> None:
                 f"{place(number, 3)}: Status „{text or ''}“ unbekannt (erlaubt: {labels})"
             )
             continue
-        report.measures.append(ReportedMeasure(key, status, cell_text(cells, 4)))
+        comment, fits = _comment(cells, number, 4, place, report.problems)
+        if fits:
+            report.measures.append(ReportedMeasure(key, status, comment))
     _missing(known, seen, sheet, place, report.problems, "Maßnahme")

@@ -8,11 +8,12 @@ WeasyPrint and openpyxl are imported only when a document of their kind is rende
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from typing import Literal
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlmodel import Session, col, select
 
 from models.achievement import Light
@@ -114,12 +115,36 @@ def environment() -> Environment:
     )
     env.filters["num"] = lambda value, places=2: german_number(value, places=places)
     env.filters["date"] = german_date
+    env.filters["breakable"] = breakable
     env.globals.update(
         sparkline=_sparkline,
         direction_label=lambda direction: DIRECTION_LABELS[Direction(direction)],
         measures_text=measures_text,
     )
     return env
+
+
+LONG_RUN = re.compile(r"\S{41,}")  # longer than any German word a comment would hold
+CHUNK = 20
+
+
+def breakable(text: str | None) -> Markup:
+    """`text` escaped, with a line-break chance (<wbr>) every CHUNK characters of a run
+    without spaces longer than 40: a long unbroken comment wraps at once instead of making
+    the PDF's table layout search for breaks character by character (many times slower)."""
+    if not text:
+        return Markup("")
+    parts: list[str] = []
+    last = 0
+    for run in LONG_RUN.finditer(text):
+        parts.append(escape(text[last : run.start()]))
+        word = run.group()
+        parts.append(
+            Markup("\u200b").join(escape(word[i : i + CHUNK]) for i in range(0, len(word), CHUNK))
+        )
+        last = run.end()
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts)
 
 
 def _sparkline(figure: FigureStatus) -> Markup:

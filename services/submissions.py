@@ -36,6 +36,7 @@ from services.submission_template import build_template as build_template
 from services.submission_template import write_template as write_template
 
 if TYPE_CHECKING:
+    from models.workbook_layout import SubmissionInvalid
     from models.workbook_report import Expected, Report
 
 
@@ -54,7 +55,7 @@ def submit_workbook(
     must be the file's department (the web passes the uploader's). SubmissionInvalid with
     every problem when anything is wrong; then nothing is written."""
     from models.workbook_check import check_report
-    from models.workbook_layout import INFO, INFO_DEPARTMENT, SubmissionInvalid
+    from models.workbook_layout import INFO, INFO_DEPARTMENT
     from models.workbook_read import read_sheets
     from models.workbook_sheets import check_identity, check_sheets, read_info
 
@@ -69,18 +70,18 @@ def submit_workbook(
         problems = check_sheets(sheets) + info.problems
         if not problems:
             problems.append(f"{INFO}: den Fachbereich „{key}“ gibt es nicht")
-        raise SubmissionInvalid(_invalid(filename, problems), problems=problems)
+        raise _refused(filename, problems)
     expected = _expected(session=session, body=body, year=year, department=found)
     # whose file and for what: when that is wrong, the rows' problems only follow from it
     identity = info.problems + (check_identity(info, sheets, expected) if INFO in sheets else [])
     if identity:
-        raise SubmissionInvalid(_invalid(filename, identity), problems=identity)
+        raise _refused(filename, identity)
     # an accepted or waiting task takes no file, whatever the file holds
     task = figures_task(session=session, body=body, year=year, department=found)
     require_submittable(task, found, year)
     report = check_report(sheets, info, expected)
     if report.problems:
-        raise SubmissionInvalid(_invalid(filename, report.problems), problems=report.problems)
+        raise _refused(filename, report.problems)
     return _record(session, body, task, found, report, data, filename, now, actor, year)
 
 
@@ -91,6 +92,20 @@ def _department_of_file(*, session: Session, body: Body, key: str | None) -> Dep
         return find_department(session=session, body=body, name=key)
     except NotFoundError:
         return None
+
+
+MAX_PROBLEMS = 200  # listed of a file; the rest is counted
+
+
+def _refused(filename: str, problems: list[str]) -> SubmissionInvalid:
+    """The refusal of a file with its problems: the first MAX_PROBLEMS, then how many more."""
+    from models.workbook_layout import SubmissionInvalid
+
+    listed = problems[:MAX_PROBLEMS]
+    if len(problems) > MAX_PROBLEMS:
+        rest = len(problems) - MAX_PROBLEMS
+        listed.append(f"… und {rest:_} weitere Probleme".replace("_", "."))
+    return SubmissionInvalid(_invalid(filename, problems), problems=listed)
 
 
 def _invalid(filename: str, problems: list[str]) -> str:

@@ -222,3 +222,15 @@ def test_report_at_a_day_counts_late_days_from_that_day(engine, year_2026) -> No
     early = render(engine, year_2026, 2026, "xlsx", pendulum.datetime(2026, 1, 2, tz="UTC"))
     late = render(engine, year_2026, 2026, "xlsx")
     assert len(rows_of(early, "Offene Aufgaben")) < len(rows_of(late, "Offene Aufgaben"))
+
+
+def test_long_unbroken_comments_get_break_chances_and_stay_escaped() -> None:
+    from services.reports import breakable
+
+    assert breakable(None) == "" and breakable("") == ""
+    words = "Energie- und Klimaschutzberatungen <b>für</b> Bürgerinnen"
+    assert breakable(words) == (
+        "Energie- und Klimaschutzberatungen &lt;b&gt;für&lt;/b&gt; Bürgerinnen"
+    )
+    broken = breakable("siehe " + "x" * 45 + "<")
+    assert broken == "siehe " + "\u200b".join(["x" * 20, "x" * 20, "x" * 5 + "&lt;"])

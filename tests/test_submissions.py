@@ -823,3 +823,90 @@ def test_report_year_is_cycle_year_minus_one() -> None:
 
     assert Template("lk", "Landkreis", 2027, "u", "U", [], []).report_year == 2026
     assert dt.date(2027, 2, 19).weekday() == 4  # the due day in these tests is a Friday
+
+
+# --------------------------------------------------------------------------- bounded input
+
+
+def test_a_file_over_the_size_limit_is_refused_before_parsing(engine, evaluation) -> None:
+    from models.workbook_read import MAX_FILE_BYTES
+
+    message = refused(engine, evaluation, b"PK" + b"\0" * MAX_FILE_BYTES)
+    assert message.startswith("Die Datei umwelt.xlsx ist größer als 5 MB und wurde nicht gelesen")
+
+
+def test_a_sheet_over_the_row_limit_is_refused_with_one_message(engine, evaluation) -> None:
+    def long_sheet(book) -> None:  # type: ignore[no-untyped-def]
+        book["Kennzahlen"].cell(row=5_001, column=1).value = "zu weit unten"
+
+    message = refused(engine, evaluation, fill(template(engine, evaluation), edit=long_sheet))
+    assert message.startswith(
+        "Die Datei umwelt.xlsx wurde nicht übernommen: das Blatt „Kennzahlen“ hat mehr als "
+        "5.000 Zeilen; nichts wurde gespeichert."
+    )
+    data = template(engine, evaluation, fmt="csv") + b"Kennzahlen;x\r\n" * 5_001
+    message = refused(engine, evaluation, data, "umwelt.csv")
+    assert "das Blatt „Kennzahlen“ hat mehr als 5.000 Zeilen" in message
+
+
+def test_more_than_200_problems_are_listed_as_200_and_a_count(engine, evaluation) -> None:
+    def unknown_rows(book) -> None:  # type: ignore[no-untyped-def]
+        sheet = book["Kennzahlen"]
+        for number in range(300):
+            sheet.append([f"unbekannt-{number}"])
+
+    message = refused(engine, evaluation, fill(template(engine, evaluation), edit=unknown_rows))
+    lines = message.splitlines()
+    assert lines[0].startswith("umwelt.xlsx wurde nicht übernommen (300 Probleme)")
+    assert len(lines) == 1 + 200 + 1
+    assert lines[-1] == "  - … und 100 weitere Probleme"
+
+
+def test_a_comment_over_the_limit_is_refused_with_its_place(engine, evaluation) -> None:
+    def comment(length: int):  # type: ignore[no-untyped-def]
+        def edit(book) -> None:  # type: ignore[no-untyped-def]
+            book["Kennzahlen"].cell(row=FIRST_ROW, column=7).value = "x" * length
+
+        return edit
+
+    data = fill(template(engine, evaluation), edit=comment(2_001))
+    message = refused(engine, evaluation, data)
+    assert (
+        f"Kennzahlen Zeile {FIRST_ROW}, Spalte G (Kommentar): der Kommentar ist 2.001 Zeichen "
+        "lang, erlaubt sind höchstens 2.000"
+    ) in message
+    assert submit(engine, evaluation, fill(template(engine, evaluation), edit=comment(2_000)))
+
+
+def test_cli_refuses_an_over_large_file_with_exit_code_2(engine, evaluation, cli, tmp_path) -> None:
+    path = tmp_path / "umwelt.xlsx"
+    path.write_bytes(b"PK" + b"\0" * (5 * 1024 * 1024))
+    before = row_counts(engine)
+    result = cli("submit", "2027", str(path), "--on", "2027-02-10")
+    assert result.exit_code == 2
+    assert "größer als 5 MB" in result.stderr
+    assert row_counts(engine) == before
+
+
+def test_a_long_sheet_without_a_declared_size_is_refused_while_reading() -> None:
+    """Without a <dimension> (other software than Excel) the rows are counted as read."""
+    import re
+    import zipfile
+
+    from models.workbook_read import read_sheets
+
+    book = openpyxl.Workbook()
+    book.active.title = "Kennzahlen"
+    for number in range(5_001):
+        book.active.append([f"k{number}"])
+    out = io.BytesIO()
+    book.save(out)
+    stripped = io.BytesIO()
+    with zipfile.ZipFile(out) as source, zipfile.ZipFile(stripped, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                content = re.sub(rb"<dimension [^>]*/>", b"", content)
+            target.writestr(item, content)
+    with pytest.raises(SubmissionInvalid, match="„Kennzahlen“ hat mehr als 5.000 Zeilen"):
+        read_sheets(stripped.getvalue(), "ohne-groesse.xlsx")

@@ -77,3 +77,87 @@ def test_a_department_delivers_its_figures_and_the_controlling_office_accepts_th
     figures = {f["key"]: f for f in department.get("/api/cycles/2027/figures").json()}
     assert figures["pv-leistung"]["light"] == "yellow"
     assert {f["department"] for f in figures.values()} == {"Fachbereich Umwelt"}
+
+
+def test_uploads_over_the_limits_are_refused_with_400_and_nothing_written(web: Web) -> None:
+    import io
+
+    import openpyxl
+
+    department = web.login("umwelt")
+    before = row_counts(web.engine)
+    large = upload(department, b"PK" + b"\0" * (5 * 1024 * 1024))
+    assert large.status_code == 400
+    assert "umwelt.xlsx ist größer als 5 MB" in visible_text(large.text)
+
+    book = openpyxl.load_workbook(io.BytesIO(department.get(f"{UMWELT}/template.xlsx").content))
+    for number in range(300):
+        book["Kennzahlen"].append([f"unbekannt-{number}"])
+    out = io.BytesIO()
+    book.save(out)
+    many = upload(department, out.getvalue())
+    assert many.status_code == 400
+    text = visible_text(many.text)
+    assert "(303 Probleme)" in text  # three actuals missing, 300 rows unknown
+    assert "unbekannte Kennzahl „unbekannt-196“" in text
+    assert "„unbekannt-197“" not in text
+    assert "… und 103 weitere Probleme" in text
+
+    book["Kennzahlen"].cell(row=5_001, column=1).value = "zu weit unten"
+    out = io.BytesIO()
+    book.save(out)
+    rows = upload(department, out.getvalue())
+    assert rows.status_code == 400
+    assert "das Blatt „Kennzahlen“ hat mehr als 5.000 Zeilen" in visible_text(rows.text)
+    assert row_counts(web.engine) == before
+
+
+def test_an_upload_is_checked_off_the_event_loop(web: Web, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The check runs in a worker thread, so other requests are served meanwhile: without a
+    running event loop in the checking thread (no timing involved)."""
+    import asyncio
+
+    import models.workbook_check
+
+    original = models.workbook_check.check_report
+    loops: list[bool] = []
+
+    def check_report(*args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            asyncio.get_running_loop()
+            loops.append(True)
+        except RuntimeError:
+            loops.append(False)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(models.workbook_check, "check_report", check_report)
+    department = web.login("umwelt")
+    template = department.get(f"{UMWELT}/template.xlsx").content
+    response = upload(department, fill(template, {**FILLED, "klimaberatungen": "etwa tausend"}))
+    assert response.status_code == 400
+    assert loops == [False]
+
+
+def test_a_report_is_rendered_off_the_event_loop(web: Web, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The report download runs in the server's worker threads (a plain route), so a long
+    rendering does not stall the other requests: no running event loop where it renders."""
+    import asyncio
+
+    import services.reports
+
+    original = services.reports.render_report
+    loops: list[bool] = []
+
+    def render_report(*args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            asyncio.get_running_loop()
+            loops.append(True)
+        except RuntimeError:
+            loops.append(False)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(services.reports, "render_report", render_report)
+    controlling = web.login("controlling")
+    response = controlling.get("/cycles/2027/report.xlsx")
+    assert response.status_code == 200
+    assert loops == [False]

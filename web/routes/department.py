@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, cast
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import Response
 from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from models.accounts import Role
@@ -19,6 +20,7 @@ from models.body import Body
 from models.commands import Command, ReviewFigures, SubmitFigures
 from models.errors import KreislaufError
 from models.organisation import Department
+from models.workbook_read import MAX_FILE_BYTES, too_large
 from web import auth
 from web.render import page
 from web.routes.common import Year, body_session, decide, now, require_cycle, status_of
@@ -40,7 +42,7 @@ def get_department(session: Session, body: Body, key: str) -> Department:
     return department
 
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_UPLOAD_BYTES = MAX_FILE_BYTES  # the reader's limit, checked again before parsing
 FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
@@ -146,7 +148,8 @@ async def upload(
     viewer: auth.Viewer = Depends(auth.require_viewer),
 ) -> Response:
     """Submit the filled workbook: checked whole, with the CLI's messages; taken over only
-    without any problem."""
+    without any problem. The check and the record run in a worker thread: a large file
+    must not stall the other requests on the event loop."""
     auth.require_department(viewer, key)
     if not may_upload(viewer, key):
         raise auth.Forbidden("Die Meldung reicht der Fachbereich selbst ein.")
@@ -154,7 +157,7 @@ async def upload(
     upload = form.get("workbook")
     data = await upload.read(MAX_UPLOAD_BYTES + 1) if isinstance(upload, UploadFile) else b""
     filename = (upload.filename or "") if isinstance(upload, UploadFile) else ""
-    return submit_upload(request, viewer, year, key, data, filename)
+    return await run_in_threadpool(submit_upload, request, viewer, year, key, data, filename)
 
 
 def submit_upload(
@@ -162,9 +165,7 @@ def submit_upload(
 ) -> Response:
     def command() -> SubmitFigures:
         if len(data) > MAX_UPLOAD_BYTES:
-            raise KreislaufError(
-                "Die Datei ist größer als 10 MB; bitte die Vorlage verwenden.", field="content"
-            )
+            raise too_large(filename)
         return SubmitFigures(year, key, filename, data)
 
     def confirm(outcome: Outcome) -> str:

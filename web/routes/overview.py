@@ -74,7 +74,9 @@ REPORT_TYPES = {
 def report(
     request: Request, year: Year, fmt: str, viewer: auth.Viewer = Depends(auth.require_viewer)
 ) -> Response:
-    """The evaluation report (Bericht zur Zielerreichung) as the CLI's `kreislauf report`."""
+    """The evaluation report (Bericht zur Zielerreichung) as the CLI's `kreislauf report`.
+    A plain (not async) route on purpose: FastAPI renders it in a worker thread, so a long
+    PDF does not stall the other requests."""
     from services.reports import render_report
 
     auth.require_role(viewer, Role.admin, Role.controlling)
