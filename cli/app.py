@@ -113,6 +113,17 @@ REMEDIES = {
     "choose_body": "bitte --body angeben oder KREISLAUF_BODY setzen",
 }
 
+# A run as of a given day (noon), for tests and simulations; hidden from people's help.
+HIDDEN_ON = Annotated[
+    str | None,
+    typer.Option(
+        "--on",
+        metavar="DATUM",
+        hidden=True,
+        help="Als Lauf an diesem Tag, 12 Uhr (JJJJ-MM-TT), Standard: jetzt.",
+    ),
+]
+
 # The option of the decision day; a decision command takes it as `on: ON = None`.
 ON = Annotated[
     str | None,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cli.app import app, body_session, console, engine, now, user_errors
+from cli.app import HIDDEN_ON, app, body_session, console, engine, now, user_errors
 
 reminders_app = typer.Typer(help="Erinnerungen und Eskalationen.", no_args_is_help=True)
 absence_app = typer.Typer(help="Abwesenheiten (Vertretung bei Erinnerungen).", no_args_is_help=True)
@@ -77,15 +77,7 @@ def send(
             "Prozessorkern; ein weiterer je 500 fällige Nachrichten).",
         ),
     ] = 1,
-    on: Annotated[
-        str | None,
-        typer.Option(
-            "--on",
-            metavar="DATUM",
-            hidden=True,  # for tests and simulations: as of noon that day, not the clock
-            help="Als Lauf an diesem Tag, 12 Uhr (JJJJ-MM-TT), Standard: jetzt.",
-        ),
-    ] = None,
+    on: HIDDEN_ON = None,
 ) -> None:
     """Die Erinnerungen des Tages jetzt festlegen und versenden (wie der Lauf um 07:00).
 
@@ -147,15 +139,7 @@ def retry(
             "--failed-since", metavar="DATUM", help="Alle seit diesem Tag fehlgeschlagenen."
         ),
     ] = None,
-    on: Annotated[
-        str | None,
-        typer.Option(
-            "--on",
-            metavar="DATUM",
-            hidden=True,  # for tests and simulations: as of noon that day, not the clock
-            help="Als Lauf an diesem Tag, 12 Uhr (JJJJ-MM-TT), Standard: jetzt.",
-        ),
-    ] = None,
+    on: HIDDEN_ON = None,
 ) -> None:
     """Endgültig fehlgeschlagene Nachrichten erneut einplanen (der nächste Lauf sendet sie).
 
