@@ -1,9 +1,9 @@
 """The shapes of a body's configuration files, validated before anything is written.
 
 A body directory holds `body.toml`, `strategy.toml`, `organisation.toml` and
-`calendar.toml`, optionally `reminders.toml`, `figures.toml` and `products.toml`. These pydantic models reject unknown keys and missing fields; the
-cross-file checks (departments named in the calendar exist, product numbers are unique, ...)
-live in `config.loader`.
+`calendar.toml`, optionally `reminders.toml`, `figures.toml` and `products.toml`. These
+pydantic models reject unknown keys and missing fields; the cross-file checks (departments
+named in the calendar exist, product numbers are unique, ...) live in `config.loader`.
 """
 
 from __future__ import annotations

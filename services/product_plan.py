@@ -214,9 +214,7 @@ def _remove_left_out(
         if area.number not in areas:
             session.delete(area)
             changes.append(f"Produktbereich {area.number} {area.name} entfernt")
-    for budget in session.exec(
-        select(PartialBudget).where(PartialBudget.body_id == body_id)
-    ).all():
+    for budget in session.exec(select(PartialBudget).where(PartialBudget.body_id == body_id)).all():
         if budget.number not in budgets:
             session.exec(
                 delete(PartialBudgetDepartment).where(
@@ -278,9 +276,7 @@ def product_plan(*, session: Session, body: Body) -> list[AreaView]:
             department_names[link.department_id]
         )
     budgets = {
-        budget.id: PartialBudgetView(
-            budget.number, budget.name, responsible.get(id_of(budget), [])
-        )
+        budget.id: PartialBudgetView(budget.number, budget.name, responsible.get(id_of(budget), []))
         for budget in session.exec(select(PartialBudget).where(PartialBudget.body_id == body_id))
     }
     areas = {
