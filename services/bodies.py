@@ -53,6 +53,7 @@ def install_body(config: BodyConfig, *, session: Session, now: dt.datetime, acto
         calendar=config.calendar.model_dump(mode="json"),
         reminder_policy=config.reminders.model_dump(mode="json"),
         organisation_is_example=config.organisation.example,
+        product_plan_is_example=config.products is not None and config.products.example,
         created_at=now,
     )
     session.add(body)
@@ -249,6 +250,8 @@ def update_body(
         "reminder_policy": config.reminders.model_dump(mode="json"),
         "organisation_is_example": config.organisation.example,
     }
+    if config.products is not None:  # without products.toml the stored plan stays as it is
+        wanted["product_plan_is_example"] = config.products.example
     before = {
         name: getattr(body, name) for name, value in wanted.items() if getattr(body, name) != value
     }

@@ -130,6 +130,30 @@ def test_a_budget_line_fits_the_table_the_import_will_fill(engine: sa.Engine, lo
     assert imported.imported_at == NOW.astimezone(dt.UTC)
 
 
+def test_init_and_products_show_the_plan_as_example_data(cli: Cli) -> None:
+    import json
+
+    installed = cli("init", env=WIDE)
+    assert installed.exit_code == 0, installed.output
+    assert "23 Produktgruppen" in installed.stdout
+    assert "Produktplan mit den Teilhaushalten ist Beispieldaten" in installed.stdout
+    table = cli("products", env=WIDE)
+    assert table.exit_code == 0, table.output
+    assert "Produktplan – Landkreis Lörrach (Beispieldaten)" in table.stdout
+    assert "3 Gebäudemanagement" in table.stdout and "11.24.02" in table.stdout
+    areas = json.loads(cli("products", "--json").stdout)
+    social = next(area for area in areas if area["number"] == "31")
+    care = social["groups"][0]
+    assert care["partial_budget"] == {
+        "number": "5",
+        "name": "Soziales",
+        "departments": ["Fachbereich Soziales"],
+    }
+    assert care["products"] == [
+        {"number": "31.10.01", "name": "Hilfe zur Pflege", "department": "Fachbereich Soziales"}
+    ]
+
+
 # --------------------------------------------------------------------------- refused per key
 
 
@@ -340,6 +364,7 @@ def test_a_body_without_products_toml_installs_as_before(engine: sa.Engine) -> N
         assert product_plan(session=session, body=body) == []
     assert row_counts(engine)["product_group"] == 0
     assert products and all(p.product_group_id is None and p.product_group for p in products)
+    assert not body.product_plan_is_example
 
 
 def test_lörrach_without_products_toml_still_loads(body_dir: Path) -> None:

@@ -3,7 +3,8 @@
 The product plan of products.toml: `product_area`, `partial_budget` (Teilhaushalt) with the
 departments responsible for it (`partial_budget_department`), `product_group`; `product`
 links to its group (`product_group_id`, nullable: bodies without a plan). The money per group:
-`budget_import` (one row per import run) and `budget_line`.
+`budget_import` (one row per import run) and `budget_line`. `body.product_plan_is_example`
+marks a shipped example plan, as `organisation_is_example` does the organisation.
 
 Revision ID: 0009
 Revises: 0008
@@ -24,6 +25,10 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
+    op.add_column(
+        'body',
+        sa.Column('product_plan_is_example', sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
     op.create_table('product_area',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('body_id', sa.Integer(), nullable=False),
@@ -161,3 +166,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_product_area_body_id'))
 
     op.drop_table('product_area')
+    op.drop_column('body', 'product_plan_is_example')
