@@ -130,8 +130,9 @@ def _upsert(
             differing = [name for name, value in values.items() if getattr(row, name) != value]
             for name in differing:
                 setattr(row, name, values[name])
-            shown = [name for name in differing if not name.endswith("_id")] or differing
-            if differing and shown != ["product_group_id"]:
+            # a product's new link to its group is no change of its own: the group is reported
+            shown = [name.removesuffix("_id") for name in differing if name != "product_group_id"]
+            if shown:
                 changes.append(f"{label} {row.number} {row.name} geändert ({', '.join(shown)})")
         result[values["number"]] = row
     session.flush()

@@ -289,15 +289,20 @@ def test_update_renames_adds_and_removes_groups(
         'departments = ["controlling", "finanzen"]',
         'departments = ["finanzen"]',
     )
+    edit(body_dir, PRODUCTS, 'partial_budget = "2"', 'partial_budget = "1"')
     result = cli("init", "--body-dir", str(body_dir), env=WIDE)
     assert result.exit_code == 0, result.output
     assert "Produktgruppe 57.50 Tourismusförderung geändert (name)" in result.stdout
     assert "Produktgruppe 61.30 Sonstige allgemeine Finanzwirtschaft neu" in result.stdout
     assert "Produktgruppe 61.20 Sonstige allgemeine Finanzwirtschaft entfernt" in result.stdout
     assert "Teilhaushalt 1: verantwortliche Fachbereiche geändert" in result.stdout
+    moved = "Produktgruppe 11.20 Zentrale Dienste und Digitalisierung geändert (partial_budget)"
+    assert moved in result.stdout
     with session_scope(engine) as session:
         numbers = set(session.exec(select(ProductGroup.number)).all())
         assert group(session, "57.50").name == "Tourismusförderung"
+        budget = session.get(PartialBudget, group(session, "11.20").partial_budget_id)
+        assert budget is not None and budget.number == "1"
     assert "61.30" in numbers and "61.20" not in numbers and len(numbers) == 23
     again = cli("init", "--body-dir", str(body_dir))
     assert "aktuell; nichts geändert" in again.stdout
