@@ -349,8 +349,16 @@ def _check_product_plan(config: BodyConfig, departments: set[str]) -> list[str]:
                 "(products.toml)."
             )
 
+    delivering = {p.number: (index, p.department) for index, p in enumerate(plan.products)}
     for index, key_position in enumerate(config.strategy.key_positions):
         in_plan(f"strategy.toml, key_positions[{index}]", key_position.product, None)
+        # both files set the product's department: they must agree
+        p_index, delivers = delivering.get(key_position.product, (None, None))
+        if delivers and key_position.department and delivers != key_position.department:
+            problems.append(
+                f"{file}, products[{p_index}].department: {delivers!r} widerspricht "
+                f"strategy.toml, key_positions[{index}].department ({key_position.department!r})."
+            )
     for index, figure in enumerate(config.figures.key_figures):
         in_plan(f"figures.toml, key_figures[{index}]", figure.product, figure.product_group)
     for index, goal in enumerate(config.figures.goals):

@@ -194,6 +194,13 @@ BROKEN = {
         "products[5].department",
         "gibt es nicht",
     ),
+    "product_department_other_than_its_key_position": (
+        PRODUCTS,
+        'department = "umwelt"',
+        'department = "gebaeude"',
+        "products[7].department",
+        "'gebaeude' widerspricht strategy.toml, key_positions[3].department ('umwelt')",
+    ),
     "duplicate_group_number": (
         PRODUCTS,
         'number = "11.10"',
