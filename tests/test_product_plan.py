@@ -379,6 +379,14 @@ def test_a_body_without_products_toml_installs_as_before(engine: sa.Engine) -> N
     assert not body.product_plan_is_example
 
 
+def test_products_of_a_body_without_plan_says_so(cli: Cli) -> None:
+    assert cli("init", "--body-dir", str(MUSTERSTADT)).exit_code == 0
+    result = cli("products", env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert "hat keinen Produktplan (products.toml)" in result.stdout
+    assert cli("products", "--json").stdout.strip() == "[]"
+
+
 def test_lörrach_without_products_toml_still_loads(body_dir: Path) -> None:
     from config.loader import load_body_config
 
