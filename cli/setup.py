@@ -84,8 +84,7 @@ def init(
         )
     if config.products is not None and config.products.example:
         out.print(
-            "[yellow]Hinweis:[/] Der Produktplan mit den Teilhaushalten ist Beispieldaten "
-            "(products.toml)."
+            "[yellow]Hinweis:[/] Produktplan und Teilhaushalte sind Beispieldaten (products.toml)."
         )
 
 

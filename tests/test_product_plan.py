@@ -136,7 +136,7 @@ def test_init_and_products_show_the_plan_as_example_data(cli: Cli) -> None:
     installed = cli("init", env=WIDE)
     assert installed.exit_code == 0, installed.output
     assert "23 Produktgruppen" in installed.stdout
-    assert "Produktplan mit den Teilhaushalten ist Beispieldaten" in installed.stdout
+    assert "Produktplan und Teilhaushalte sind Beispieldaten" in installed.stdout
     table = cli("products", env=WIDE)
     assert table.exit_code == 0, table.output
     assert "Produktplan – Landkreis Lörrach (Beispieldaten)" in table.stdout
