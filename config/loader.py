@@ -350,14 +350,22 @@ def _check_product_plan(config: BodyConfig, departments: set[str]) -> list[str]:
             )
 
     delivering = {p.number: (index, p.department) for index, p in enumerate(plan.products)}
+    positions = Counter(k.product for k in config.strategy.key_positions)
     for index, key_position in enumerate(config.strategy.key_positions):
         in_plan(f"strategy.toml, key_positions[{index}]", key_position.product, None)
-        # both files set the product's department: they must agree
+        # both files set the product's department: they must agree (unless a problem above
+        # already names the key position: an unknown department, a duplicate product)
         p_index, delivers = delivering.get(key_position.product, (None, None))
-        if delivers and key_position.department and delivers != key_position.department:
+        named = key_position.department
+        if (
+            delivers
+            and named in departments
+            and positions[key_position.product] == 1
+            and delivers != named
+        ):
             problems.append(
                 f"{file}, products[{p_index}].department: {delivers!r} widerspricht "
-                f"strategy.toml, key_positions[{index}].department ({key_position.department!r})."
+                f"strategy.toml, key_positions[{index}].department ({named!r})."
             )
     for index, figure in enumerate(config.figures.key_figures):
         in_plan(f"figures.toml, key_figures[{index}]", figure.product, figure.product_group)
