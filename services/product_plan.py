@@ -229,6 +229,15 @@ def _remove_left_out(
 # --------------------------------------------------------------------------- reading
 
 
+def product_groups_by_number(*, session: Session, body: Body) -> dict[str, ProductGroup]:
+    """The body's product groups by number ("11.24"): what a budget import maps its rows to;
+    empty when the body has no product plan."""
+    return {
+        group.number: group
+        for group in session.exec(select(ProductGroup).where(ProductGroup.body_id == id_of(body)))
+    }
+
+
 @dataclass(frozen=True)
 class PartialBudgetView:
     number: str

@@ -19,7 +19,7 @@ from models.db import id_of, session_scope
 from models.organisation import Department
 from models.product_plan import PartialBudget, PartialBudgetDepartment, ProductArea, ProductGroup
 from models.strategy import KeyPosition, Product
-from services.product_plan import product_plan
+from services.product_plan import product_groups_by_number, product_plan
 from tests.conftest import MUSTERSTADT, NOW, Cli, install, row_counts
 from tests.test_config_errors import (
     WIDE,
@@ -115,7 +115,9 @@ def test_a_budget_line_fits_the_table_the_import_will_fill(engine: sa.Engine, lo
                 body_id=id_of(loerrach),
                 year=2026,
                 kind=BudgetKind.ansatz,
-                product_group_id=id_of(group(session, "11.24")),
+                product_group_id=id_of(
+                    product_groups_by_number(session=session, body=loerrach)["11.24"]
+                ),
                 side=BudgetSide.expenses,
                 amount=Decimal("1234567.89"),
                 import_id=run.id,
