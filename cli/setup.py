@@ -70,6 +70,8 @@ def init(
         plural(len(config.organisation.factions), "Fraktion", "Fraktionen"),
         plural(len(config.figures.key_figures), "Kennzahl", "Kennzahlen"),
     ]
+    if config.products is not None:
+        counts.append(plural(len(config.products.groups), "Produktgruppe", "Produktgruppen"))
     out.print(f"{body.name} eingerichtet: {', '.join(counts)}.")
     if config.organisation.example:
         out.print(
@@ -79,6 +81,10 @@ def init(
     if config.figures.example:
         out.print(
             "[yellow]Hinweis:[/] Kennzahlen, Ziele und Maßnahmen sind Beispieldaten (figures.toml)."
+        )
+    if config.products is not None and config.products.example:
+        out.print(
+            "[yellow]Hinweis:[/] Produktplan und Teilhaushalte sind Beispieldaten (products.toml)."
         )
 
 
@@ -351,3 +357,59 @@ def departments(
         if not department["contacts"]:
             table.add_row(name, "–", "–", "–", "–")
     console().print(table)
+
+
+@app.command()
+@user_errors
+def products(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Als JSON für Werkzeuge ausgeben.")
+    ] = False,
+) -> None:
+    """Produktplan: Produktbereiche, Produktgruppen mit Teilhaushalt, Produkte.
+
+    Beispiel: kreislauf products --json
+    """
+    import dataclasses
+    import json
+
+    from rich.markup import escape
+    from rich.table import Table
+
+    from services.product_plan import product_plan
+
+    with body_session() as (session, body):
+        plan = product_plan(session=session, body=body)
+        example = body.product_plan_is_example
+    if as_json:
+        rows = [dataclasses.asdict(area) for area in plan]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    out = console()
+    if not plan:
+        out.print(
+            f"{body.name} hat keinen Produktplan (products.toml); Produktgruppen ergeben sich "
+            "nur aus den Produktnummern."
+        )
+        return
+    table = Table(title=f"Produktplan – {body.name}" + (" (Beispieldaten)" if example else ""))
+    for column in ("Nummer", "Bezeichnung", "Teilhaushalt", "Verantwortlich"):
+        table.add_column(column, overflow="fold")
+    for area in plan:
+        table.add_row(f"[bold]{area.number}[/]", f"[bold]{escape(area.name)}[/]", "", "")
+        for group in area.groups:
+            budget = group.partial_budget
+            table.add_row(
+                group.number,
+                escape(group.name),
+                escape(f"{budget.number} {budget.name}"),
+                escape(", ".join(budget.departments)),
+            )
+            for product in group.products:
+                table.add_row(
+                    f"  {product.number}",
+                    "  " + escape(product.name),
+                    "",
+                    escape(product.department or ""),
+                )
+    out.print(table)

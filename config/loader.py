@@ -22,6 +22,7 @@ from config.schema import (
     GoalSpec,
     KeyFigureSpec,
     OrganisationFile,
+    ProductsFile,
     StrategyFile,
 )
 from models.calendar_rules import CalendarSpec, RuleError, WorkingDays, expand_calendar
@@ -44,6 +45,7 @@ class BodyConfig:
     calendar: CalendarSpec
     reminders: ReminderPolicy
     figures: FiguresFile = FiguresFile()
+    products: ProductsFile | None = None  # the product plan; None when products.toml is absent
 
     @property
     def working_days(self) -> WorkingDays:
@@ -65,6 +67,8 @@ def load_body_config(directory: Path) -> BodyConfig:
     )
     optional = directory / "figures.toml"  # key figures, goals, measures; none when absent
     figures = _load_file(optional, FiguresFile, problems) if optional.exists() else FiguresFile()
+    optional = directory / "products.toml"  # the product plan; derived from numbers when absent
+    products = _load_file(optional, ProductsFile, problems) if optional.exists() else None
     if not problems:
         config = BodyConfig(
             directory=directory,
@@ -74,6 +78,7 @@ def load_body_config(directory: Path) -> BodyConfig:
             calendar=parsed["calendar.toml"],
             reminders=reminders,
             figures=figures,
+            products=products,
         )
         problems += cross_check(config)
     if problems:
@@ -223,6 +228,7 @@ def cross_check(config: BodyConfig) -> list[str]:
                     "Fachbereich aus organisation.toml."
                 )
     problems += _check_figures(config, departments)
+    problems += _check_product_plan(config, departments)
     if not problems:
         problems += _check_planned_years(config)
     return problems
@@ -279,6 +285,92 @@ def _check_figures(config: BodyConfig, departments: set[str]) -> list[str]:
             + ", ".join(repr(deadline.key) for _, _, deadline in delivering)
             + "."
         )
+    return problems
+
+
+def _check_product_plan(config: BodyConfig, departments: set[str]) -> list[str]:
+    """products.toml in itself, and every product or group the strategy and figures name."""
+    plan = config.products
+    if plan is None:
+        return []
+    problems: list[str] = []
+    file = "products.toml"
+    for what, numbers in (
+        ("areas[].number", [a.number for a in plan.areas]),
+        ("partial_budgets[].number", [b.number for b in plan.partial_budgets]),
+        ("groups[].number", [g.number for g in plan.groups]),
+        ("products[].number", [p.number for p in plan.products]),
+    ):
+        for value, count in Counter(numbers).items():
+            if count > 1:
+                problems.append(f"{file}, {what}: die Nummer {value!r} kommt {count}-mal vor.")
+    areas = {a.number for a in plan.areas}
+    partial_budgets = {b.number for b in plan.partial_budgets}
+    groups = {g.number for g in plan.groups}
+    products = {p.number for p in plan.products}
+    for b_index, budget in enumerate(plan.partial_budgets):
+        for d_index, department in enumerate(budget.departments):
+            if department not in departments:
+                problems.append(
+                    f"{file}, partial_budgets[{b_index}].departments[{d_index}]: den Fachbereich "
+                    f"{department!r} gibt es nicht (organisation.toml)."
+                )
+    for index, group in enumerate(plan.groups):
+        if group.area not in areas:
+            problems.append(
+                f"{file}, groups[{index}].number: Produktbereich {group.area!r} der "
+                f"Produktgruppe {group.number} ist nicht angelegt (areas)."
+            )
+        if group.partial_budget not in partial_budgets:
+            problems.append(
+                f"{file}, groups[{index}].partial_budget: Teilhaushalt {group.partial_budget!r} "
+                "ist nicht angelegt (partial_budgets)."
+            )
+    for index, product in enumerate(plan.products):
+        if product.group not in groups:
+            problems.append(
+                f"{file}, products[{index}].number: Produktgruppe {product.group!r} des "
+                f"Produkts {product.number} ist nicht angelegt (groups)."
+            )
+        if product.department is not None and product.department not in departments:
+            problems.append(
+                f"{file}, products[{index}].department: den Fachbereich {product.department!r} "
+                "gibt es nicht (organisation.toml)."
+            )
+
+    def in_plan(where: str, product: str | None, group: str | None) -> None:
+        if product is not None and product not in products:
+            problems.append(
+                f"{where}.product: Produkt {product} steht nicht im Produktplan (products.toml)."
+            )
+        if group is not None and group not in groups:
+            problems.append(
+                f"{where}.product_group: Produktgruppe {group} steht nicht im Produktplan "
+                "(products.toml)."
+            )
+
+    delivering = {p.number: (index, p.department) for index, p in enumerate(plan.products)}
+    positions = Counter(k.product for k in config.strategy.key_positions)
+    for index, key_position in enumerate(config.strategy.key_positions):
+        in_plan(f"strategy.toml, key_positions[{index}]", key_position.product, None)
+        # both files set the product's department: they must agree (unless a problem above
+        # already names the key position: an unknown department, a duplicate product)
+        p_index, delivers = delivering.get(key_position.product, (None, None))
+        named = key_position.department
+        if (
+            delivers
+            and named in departments
+            and positions[key_position.product] == 1
+            and delivers != named
+        ):
+            problems.append(
+                f"{file}, products[{p_index}].department: {delivers!r} widerspricht "
+                f"strategy.toml, key_positions[{index}].department ({named!r})."
+            )
+    for index, figure in enumerate(config.figures.key_figures):
+        in_plan(f"figures.toml, key_figures[{index}]", figure.product, figure.product_group)
+    for index, goal in enumerate(config.figures.goals):
+        in_plan(f"figures.toml, goals[{index}]", None, goal.product_group)
     return problems
 
 

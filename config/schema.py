@@ -1,9 +1,9 @@
 """The shapes of a body's configuration files, validated before anything is written.
 
 A body directory holds `body.toml`, `strategy.toml`, `organisation.toml` and
-`calendar.toml`. These pydantic models reject unknown keys and missing fields; the
-cross-file checks (departments named in the calendar exist, product numbers are unique, ...)
-live in `config.loader`.
+`calendar.toml`, optionally `reminders.toml`, `figures.toml` and `products.toml`. These
+pydantic models reject unknown keys and missing fields; the cross-file checks (departments
+named in the calendar exist, product numbers are unique, ...) live in `config.loader`.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from models.strategy import Direction, MeasureStatus
 KEY = r"^[a-z][a-z0-9_-]*$"
 PRODUCT_NUMBER = r"^\d{2}\.\d{2}\.\d{2}$"
 PRODUCT_GROUP = r"^\d{2}\.\d{2}$"
+PRODUCT_AREA = r"^\d{2}$"
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 # A figure's value: finite (no nan, no inf) and of a magnitude a report can show.
@@ -212,6 +213,56 @@ class FiguresFile(_Strict):
     tolerance: float = Field(default=5.0, ge=0, le=100, allow_inf_nan=False)
     key_figures: list[KeyFigureSpec] = Field(default_factory=list)
     goals: list[GoalSpec] = Field(default_factory=list)
+
+
+class ProductAreaSpec(_Strict):
+    """Produktbereich of the BW product plan, e.g. 11 Innere Verwaltung."""
+
+    number: str = Field(pattern=PRODUCT_AREA)
+    name: str = Field(min_length=1, max_length=200)
+
+
+class PartialBudgetSpec(_Strict):
+    """Teilhaushalt (§ 4 GemHVO BW) with the department(s) responsible for its budget."""
+
+    number: str = Field(min_length=1, max_length=10)
+    name: str = Field(min_length=1, max_length=200)
+    departments: list[Annotated[str, Field(max_length=64)]] = Field(min_length=1, max_length=50)
+
+
+class ProductGroupSpec(_Strict):
+    """Produktgruppe (11.20); every group belongs to exactly one Teilhaushalt."""
+
+    number: str = Field(pattern=PRODUCT_GROUP)
+    name: str = Field(min_length=1, max_length=200)
+    partial_budget: str = Field(min_length=1, max_length=10)
+
+    @property
+    def area(self) -> str:
+        return self.number.split(".", 1)[0]
+
+
+class ProductSpec(_Strict):
+    """Produkt (11.20.04), named as the body names it."""
+
+    number: str = Field(pattern=PRODUCT_NUMBER)
+    name: str = Field(min_length=1, max_length=300)
+    department: str | None = Field(default=None, max_length=64)
+
+    @property
+    def group(self) -> str:
+        return self.number.rsplit(".", 1)[0]
+
+
+class ProductsFile(_Strict):
+    """products.toml: the body's product plan (optional file; without it, product groups are
+    only derived from the numbers the strategy and figures use)."""
+
+    example: StrictBool = False
+    areas: list[ProductAreaSpec] = Field(min_length=1, max_length=100)
+    partial_budgets: list[PartialBudgetSpec] = Field(min_length=1, max_length=200)
+    groups: list[ProductGroupSpec] = Field(min_length=1, max_length=2000)
+    products: list[ProductSpec] = Field(default_factory=list, max_length=10_000)
 
 
 FILES: dict[str, type[BaseModel]] = {

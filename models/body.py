@@ -29,6 +29,9 @@ class Body(SQLModel, table=True):
     # the reminder policy (models.reminder_policy.ReminderPolicy) as validated JSON
     reminder_policy: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     organisation_is_example: bool = Field(default=False)
+    product_plan_is_example: bool = Field(
+        default=False, sa_column_kwargs={"server_default": sa.false()}
+    )
     created_at: dt.datetime = Field(sa_type=UTCDateTime)
 
     def local_date(self, now: dt.datetime) -> dt.date:

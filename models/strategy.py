@@ -100,6 +100,8 @@ class Product(SQLModel, table=True):
     number: str = Field(max_length=20)
     name: str = Field(max_length=300)
     product_group: str = Field(max_length=20)
+    # the group of the product plan (products.toml); None while the body has no plan
+    product_group_id: int | None = Field(default=None, foreign_key="product_group.id")
     department_id: int | None = Field(default=None, foreign_key="department.id")
 
 

@@ -7,10 +7,12 @@ from sqlmodel import SQLModel
 from models.accounts import ApiToken, LoginThrottle, UserAccount
 from models.audit import AuditEvent
 from models.body import Body
+from models.budget import BudgetImport, BudgetLine
 from models.cycle import Cycle, Deadline, Phase, Task
 from models.decisions import Resolution, StrategySession, SurveyAnswer
 from models.organisation import Absence, Committee, Contact, Department, Faction
 from models.outbox import OutboxMessage
+from models.product_plan import PartialBudget, PartialBudgetDepartment, ProductArea, ProductGroup
 from models.reminders import Reminder
 from models.strategy import (
     FieldOfAction,
@@ -35,6 +37,8 @@ __all__ = [
     "AuditEvent",
     "LoginThrottle",
     "Body",
+    "BudgetImport",
+    "BudgetLine",
     "Committee",
     "Contact",
     "Cycle",
@@ -49,10 +53,14 @@ __all__ = [
     "Measure",
     "OperationalGoal",
     "OutboxMessage",
+    "PartialBudget",
+    "PartialBudgetDepartment",
     "Phase",
     "Principle",
     "Priority",
     "Product",
+    "ProductArea",
+    "ProductGroup",
     "Reminder",
     "Resolution",
     "StrategySession",

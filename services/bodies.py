@@ -25,6 +25,7 @@ from models.strategy import (
 from models.strategy_versions import current_version
 from services.figures import sync_figures
 from services.keyed_rows import upsert_by_key
+from services.product_plan import sync_product_plan
 
 if TYPE_CHECKING:
     from config.loader import BodyConfig
@@ -52,6 +53,7 @@ def install_body(config: BodyConfig, *, session: Session, now: dt.datetime, acto
         calendar=config.calendar.model_dump(mode="json"),
         reminder_policy=config.reminders.model_dump(mode="json"),
         organisation_is_example=config.organisation.example,
+        product_plan_is_example=config.products is not None and config.products.example,
         created_at=now,
     )
     session.add(body)
@@ -60,6 +62,7 @@ def install_body(config: BodyConfig, *, session: Session, now: dt.datetime, acto
     except sa.exc.IntegrityError:  # a concurrent init won the race
         raise ConflictError(f"Die Körperschaft {spec.slug!r} ist bereits eingerichtet.") from None
     departments, _ = _sync_organisation(config, body, session=session)
+    sync_product_plan(config, body, departments, session=session)
     version = _add_strategy(config, body, departments, session=session, now=now)
     sync_figures(config, body, departments, session=session)
     audit.record(
@@ -191,16 +194,24 @@ def _add_strategy(
                     text=text,
                 )
             )
+    planned = {
+        product.number: product
+        for product in session.exec(select(Product).where(Product.body_id == body_id)).all()
+    }
     for position, key_position in enumerate(spec.key_positions, start=1):
         department = departments.get(key_position.department or "")
-        product = Product(
-            body_id=body_id,
-            number=key_position.product,
-            name=key_position.name,
-            product_group=key_position.product.rsplit(".", 1)[0],
-            department_id=department.id if department else None,
-        )
-        session.add(product)
+        product = planned.get(key_position.product)  # from products.toml: its name stays
+        if product is None:
+            product = Product(
+                body_id=body_id,
+                number=key_position.product,
+                name=key_position.name,
+                product_group=key_position.product.rsplit(".", 1)[0],
+                department_id=department.id if department else None,
+            )
+            session.add(product)
+        elif product.department_id is None and department is not None:
+            product.department_id = department.id
         session.flush()
         session.add(
             KeyPosition(
@@ -219,7 +230,8 @@ def _add_strategy(
 def update_body(
     config: BodyConfig, *, session: Session, now: dt.datetime, actor: str
 ) -> tuple[Body, list[str]]:
-    """Take over a changed configuration of an installed body: settings, calendar, organisation.
+    """Take over a changed configuration of an installed body: settings, calendar, organisation,
+    product plan, figures.
 
     The strategy is not touched (it changes only by a council resolution); cycles created
     before keep their dates. Returns the body and a German line per change (empty: no change).
@@ -238,6 +250,8 @@ def update_body(
         "reminder_policy": config.reminders.model_dump(mode="json"),
         "organisation_is_example": config.organisation.example,
     }
+    if config.products is not None:  # without products.toml the stored plan stays as it is
+        wanted["product_plan_is_example"] = config.products.example
     before = {
         name: getattr(body, name) for name, value in wanted.items() if getattr(body, name) != value
     }
@@ -250,6 +264,7 @@ def update_body(
     changes = [described.get(name, f"Einstellung {name} geändert") for name in before]
     departments, organisation_changes = _sync_organisation(config, body, session=session)
     changes += organisation_changes
+    changes += sync_product_plan(config, body, departments, session=session)
     changes += sync_figures(config, body, departments, session=session)
     if changes:
         session.flush()

@@ -25,6 +25,7 @@ HELP = [
     (["calendar"], "Alle Fristen eines Jahres"),
     (["status"], "Aufgaben je Fachbereich"),
     (["departments"], "Ansprechpersonen und Vertretungen"),
+    (["products"], "Produktgruppen mit Teilhaushalt"),
     (["serve"], "Deployments mit ihren Zeitplänen"),
     (["deploy"], "Work Pool registrieren"),
     (["simulate"], "virtuellen Uhr"),

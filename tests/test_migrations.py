@@ -77,7 +77,15 @@ def test_the_latest_migrations_keep_an_installed_body(engine: sa.Engine) -> None
     assert schema_revision(engine) == "0004"
     upgrade_to_head(engine)
     assert schema_revision(engine) == HEAD_REVISION
-    assert row_counts(engine) == before
+    # the product plan (0009) went with the downgrade; `init` writes it again from the file
+    from config.loader import load_body_config
+    from models.db import session_scope
+    from services.bodies import update_body
+    from tests.conftest import NOW
+
+    with session_scope(engine) as session:
+        update_body(load_body_config(LOERRACH), session=session, now=NOW, actor="test")
+    assert row_counts(engine) == {**before, "audit_event": before["audit_event"] + 1}
     with engine.connect() as connection:
         active = connection.execute(sa.text("SELECT count(*) FROM key_figure WHERE active"))
         assert active.scalar_one() == before["key_figure"] > 0
