@@ -55,7 +55,7 @@ import itertools
 import math
 import re
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import itemgetter
@@ -68,7 +68,7 @@ from models.budget_layout import BudgetLayout, normal
 from models.errors import MAX_PROBLEMS, KreislaufError, file_refused, listed_problems
 from models.german import german_number
 from models.workbook_number import german_decimal
-from models.workbook_read import csv_delimiter, csv_problem, decode_text
+from models.workbook_read import HEAD_CHARS, csv_delimiter, csv_encoding, csv_problem
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a district's full export of five kinds is a few MB
 MAX_ROWS = 1_000_000
@@ -191,19 +191,23 @@ def _xlsx_records(data: bytes, file_name: str) -> Iterator[tuple[Any, ...]]:
 
 def _csv_records(data: bytes, file_name: str, layout: BudgetLayout) -> Any:
     """The CSV's reader (a record a spreadsheet row: a quoted line break starts none); the
-    separator is the one under which a line holds the product column."""
-    text = decode_text(data)
-    if "\x00" in text:
+    separator is the one under which a line holds the product column. The text is decoded as
+    it is read: a 50 MB file is not held a second time as text."""
+    if b"\x00" in data:
         raise BudgetFileInvalid(f"Die Datei {file_name} ist weder eine .xlsx- noch eine CSV-Datei.")
+    encoding = csv_encoding(data)
     wanted = normal(layout.product_column)
     delimiter = csv_delimiter(
-        text, lambda cells: any(normal(cell) == wanted for cell in cells), HEADER_SEARCH
+        data[:HEAD_CHARS].decode(encoding, errors="replace"),
+        lambda cells: any(normal(cell) == wanted for cell in cells),
+        HEADER_SEARCH,
     )
     if delimiter is None:
         raise _no_header(file_name, layout)
     # newline="": the csv module ends a record at CR LF, LF and CR alone (old Mac software)
-    # itself, and keeps a quoted line break; no copy of the text is translated first
-    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # itself, and keeps a quoted line break
+    text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="replace", newline="")
+    return csv.reader(text, delimiter=delimiter)
 
 
 def _no_header(file_name: str, layout: BudgetLayout) -> BudgetFileInvalid:
@@ -240,7 +244,7 @@ class _Slow(Exception):
     """The fast path met something it does not take: the row is read again, slowly."""
 
 
-_Key = tuple[str, str, int, BudgetKind, BudgetSide]
+_SIDE_BITS = {side: number << 10 for number, side in enumerate(BudgetSide, start=1)}
 _COLUMNS = ("product", "account", "year", "kind", "side", "amount")  # the order of messages
 
 
@@ -266,15 +270,18 @@ class _Reader:
         self.payments = 0  # rows of payment accounts outside the investments
         self.columns: dict[str, int] = {}
         self.places: dict[str, str] = {}
-        self.line_ids: dict[tuple[str, str, BudgetSide | None], int] = {}
-        self.lines: dict[Any, tuple[str, str, BudgetSide | None, int]] = {}
+        # conversions by cell value: a file has few distinct products, accounts, years, kinds
+        self.products: dict[Any, tuple[str, int]] = {}  # product, its key bits
+        self.accounts: dict[Any, tuple[str, BudgetSide | None, str, int, int]] = {}
+        self.labels: dict[Any, tuple[BudgetSide | None, int]] = {}  # the side column's
         self.periods: dict[Any, tuple[int, BudgetKind, int, bool]] = {}
-        self.products: dict[Any, str] = {}  # by cell: a file has a few hundred products
-        self.accounts: dict[Any, tuple[str, BudgetSide | None, str]] = {}  # ... and accounts
-        self.seen: dict[int, int] = {}  # a row's key (line and period numbers) -> its row
+        self.product_ids: dict[str, int] = {}
+        self.account_ids: dict[str, int] = {}
+        self.seen: dict[int, int] = {}  # a row's key (`_key`) -> its row
         self.rows: list[BudgetRow] = []
         getter: Callable[[Sequence[Any]], Any] = itemgetter(0)  # set by `_rows`
-        self.line_cells = self.period_cells = self.amount_cell = getter
+        self.product_cell = self.account_cell = self.side_cell = getter
+        self.period_cells = self.amount_cell = getter
 
     def read(self, records: Iterator[Sequence[Any]]) -> BudgetFile:
         number, texts = self._header(records)
@@ -365,9 +372,9 @@ class _Reader:
         (`_each`). Problems are gathered, rows of other slices and payments counted."""
         columns = self.columns
         missing = columns["product"]  # read in place of a column the file does not have
-        self.line_cells = itemgetter(
-            columns["product"], columns["account"], columns.get("side", missing)
-        )
+        self.product_cell = itemgetter(columns["product"])
+        self.account_cell = itemgetter(columns["account"])
+        self.side_cell = itemgetter(columns.get("side", missing))
         self.period_cells = itemgetter(columns.get("year", missing), columns.get("kind", missing))
         self.amount_cell = itemgetter(columns["amount"])
         last = start + MAX_ROWS - 1
@@ -382,14 +389,20 @@ class _Reader:
         return self.rows
 
     def _chunk(self, chunk: list[Sequence[Any]], start: int) -> bool:
-        """A chunk of usual rows read in bulk (the amounts validated by one regular expression
-        and converted in one pass, the lookups mapped); False, before anything is taken, for a
-        chunk that needs `_each`."""
+        """A chunk of usual rows read in bulk: the amounts validated by one regular expression
+        and converted in one pass, the cells looked up by `map`, one Python line a row left.
+        False, before anything is taken, for a chunk that needs `_each`."""
         try:
             joined = "\n".join(map(self.amount_cell, chunk))
-            period_keys = list(map(self.period_cells, chunk))
-            line_keys = list(map(self.line_cells, chunk))
-        except (IndexError, TypeError):  # a short row; a number cell of an .xlsx
+            periods = _looked_up(self.periods, map(self.period_cells, chunk), self._period)
+            products = _looked_up(self.products, map(self.product_cell, chunk), self._product)
+            accounts = _looked_up(self.accounts, map(self.account_cell, chunk), self._account)
+            labels: Iterable[tuple[BudgetSide | None, int]] = (
+                _looked_up(self.labels, map(self.side_cell, chunk), self._label)
+                if "side" in self.columns
+                else itertools.repeat((None, 0))
+            )
+        except (IndexError, TypeError, ValueError):  # a short row, a number cell, a bad cell
             return False
         if not _USUAL_AMOUNTS.fullmatch(joined):
             return False
@@ -399,22 +412,34 @@ class _Reader:
         amounts = list(map(Decimal, texts))
         if max(amounts) >= IMPLAUSIBLE or min(amounts) <= -IMPLAUSIBLE:
             return False
-        try:
-            periods = _looked_up(self.periods, period_keys, self._period)
-            lines = _looked_up(self.lines, line_keys, self._line)
-        except ValueError:
-            return False
-        seen, new = self.seen, tuple.__new__  # tuple.__new__: no Python-level __new__ a row
-        numbers = range(start, start + len(chunk))
-        append, other_slice, payments = self.rows.append, 0, 0
-        for number, (year, kind, period, taken), (product, account, side, line), amount in zip(
-            numbers, periods, lines, amounts, strict=True
+        seen, append, new = self.seen, self.rows.append, tuple.__new__  # no Python __new__
+        other_slice = payments = 0
+        for (
+            number,
+            (year, kind, period, taken),
+            (product, product_bits),
+            (account, side, refused, account_bits, side_bits),
+            (label, label_bits),
+            amount,
+        ) in zip(
+            range(start, start + len(chunk)),
+            periods,
+            products,
+            accounts,
+            labels,  # without a side column: endless
+            amounts,
+            strict=False,
         ):
+            if label is not None:
+                side, side_bits = label, label_bits
             if not taken:
                 other_slice += 1
             elif side is None:
-                payments += 1
-            elif seen.setdefault(line << 10 | period, number) != number:
+                if refused:
+                    self._slow_row(number, chunk[number - start])  # reports the account
+                else:
+                    payments += 1
+            elif seen.setdefault(product_bits | account_bits | side_bits | period, number) < number:
                 self._duplicate(number, product, account, year, kind, side)
             else:
                 append(new(BudgetRow, (number, product, account, year, kind, side, amount)))
@@ -424,28 +449,46 @@ class _Reader:
 
     def _each(self, chunk: list[Sequence[Any]], start: int) -> None:
         """A chunk row by row: the usual cells on a quick path, any other row `_slow_row`."""
-        period_cells, line_cells, amount_cell = self.period_cells, self.line_cells, self.amount_cell
-        periods, lines, seen = self.periods, self.lines, self.seen
-        period_of, line_of, append, cent = self._period, self._line, self.rows.append, CENT
+        periods, products, accounts, labels = (
+            self.periods,
+            self.products,
+            self.accounts,
+            self.labels,
+        )
+        has_side, seen, append, cent = "side" in self.columns, self.seen, self.rows.append, CENT
         for number, cells in enumerate(chunk, start):
             try:
-                key = period_cells(cells)
-                year, kind, period, taken = periods.get(key) or _remember(periods, key, period_of)
+                key = self.period_cells(cells)
+                year, kind, period, taken = periods.get(key) or _remember(
+                    periods, key, self._period
+                )
                 if not taken:
                     self.other_slice += 1
                     continue
-                key = line_cells(cells)
-                product, account, side, line = lines.get(key) or _remember(lines, key, line_of)
+                key = self.product_cell(cells)
+                product, product_bits = products.get(key) or _remember(products, key, self._product)
+                key = self.account_cell(cells)
+                account, side, refused, account_bits, side_bits = accounts.get(key) or _remember(
+                    accounts, key, self._account
+                )
+                if has_side:
+                    key = self.side_cell(cells)
+                    label, label_bits = labels.get(key) or _remember(labels, key, self._label)
+                    if label is not None:
+                        side, side_bits = label, label_bits
                 if side is None:
+                    if refused:
+                        raise _Slow
                     self.payments += 1
                     continue
-                text = amount_cell(cells)
+                text = self.amount_cell(cells)
                 if text.__class__ is str and _USUAL_AMOUNT.fullmatch(text):
                     amount = Decimal(text.replace(".", "").replace(",", ".")).quantize(cent)
                     if abs(amount) >= IMPLAUSIBLE:
                         raise _Slow
                 else:
                     amount = _amount(text)
+                key = product_bits | account_bits | side_bits | period
             except (_Slow, ValueError, IndexError):  # IndexError: a short row
                 if not any(_text(cell) for cell in cells):
                     continue  # an empty line, or separators only
@@ -453,12 +496,23 @@ class _Reader:
                 if row is None:
                     continue
                 product, account, year, kind, side, amount = row
-                period = self._period((year, kind))[2]
-                line = self.line_ids.setdefault((product, account, side), len(self.line_ids))
-            if seen.setdefault(line << 10 | period, number) != number:
+                key = self._key(product, account, side, year, kind)
+            if seen.setdefault(key, number) != number:
                 self._duplicate(number, product, account, year, kind, side)
                 continue
             append(BudgetRow(number, product, account, year, kind, side, amount))
+
+    def _key(
+        self, product: str, account: str, side: BudgetSide, year: int, kind: BudgetKind
+    ) -> int:
+        """A row's key as one number: product, account, side and period in bits of their own
+        (at most 2^20 products and accounts: a file has at most a million rows)."""
+        return (
+            self.product_ids[product] << 33
+            | self.account_ids[account] << 13
+            | _SIDE_BITS[side]
+            | self._period_number(year, kind)
+        )
 
     def _duplicate(
         self,
@@ -469,9 +523,7 @@ class _Reader:
         kind: BudgetKind,
         side: BudgetSide,
     ) -> None:
-        first = self.seen[
-            self.line_ids[product, account, side] << 10 | self._period_number(year, kind)
-        ]
+        first = self.seen[self._key(product, account, side, year, kind)]
         self.problems.add(
             number,
             self.places["product"],
@@ -494,23 +546,22 @@ class _Reader:
         """A (year, kind) pair as a number below 1024, a part of a row's key."""
         return (year - MIN_YEAR) * len(BudgetKind) + list(BudgetKind).index(kind)
 
-    def _line(self, cells: tuple[Any, Any, Any]) -> tuple[str, str, BudgetSide | None, int]:
-        """A (product, account, side) triple of cells: the product, the account, the side (None
-        for a payment not taken) and the line's number; ValueError for a cell that is refused."""
-        product = self.products.get(cells[0]) or _remember(self.products, cells[0], _product)
-        account, side, refused = self.accounts.get(cells[1]) or _remember(
-            self.accounts, cells[1], _account
-        )
-        if "side" in self.columns:
-            side = self._side(cells[2])[0] or side
-        if side is None and refused:
-            raise ValueError(refused)
-        return (
-            product,
-            account,
-            side,
-            self.line_ids.setdefault((product, account, side), len(self.line_ids)),
-        )
+    def _product(self, value: Any) -> tuple[str, int]:
+        """A product cell: the number, and its bits of a row's key."""
+        product = _product(value)
+        return product, self.product_ids.setdefault(product, len(self.product_ids)) << 33
+
+    def _account(self, value: Any) -> tuple[str, BudgetSide | None, str, int, int]:
+        """An account cell: the number, its side by class (or None, and why it is refused),
+        and its bits and its side's bits of a row's key."""
+        account, side, refused = _account(value)
+        bits = self.account_ids.setdefault(account, len(self.account_ids)) << 13
+        return account, side, refused, bits, _SIDE_BITS[side] if side else 0
+
+    def _label(self, value: Any) -> tuple[BudgetSide | None, int]:
+        """A side cell: the side it names (None: empty), and its bits of a row's key."""
+        side = self._side(value)[0]
+        return side, _SIDE_BITS[side] if side else 0
 
     def _slow_row(
         self, number: int, cells: Sequence[Any]
@@ -567,6 +618,8 @@ class _Reader:
             self.problems.add(number, self.places[key], reasons[key])
         if reasons or side is None or year is None or kind is None:
             return None
+        self._product(found["product"])  # the key's numbers of a product and account
+        self._account(account)  # ... that only this row has
         return found["product"], account, year, kind, side, found["amount"]
 
     def _nothing(self) -> str:
@@ -653,8 +706,9 @@ def _given(value: T | None) -> T:
 K = TypeVar("K")
 
 
-def _looked_up(memory: dict[K, T], keys: list[K], convert: Callable[[K], T]) -> list[T]:
+def _looked_up(memory: dict[K, T], keys: Iterable[K], convert: Callable[[K], T]) -> list[T]:
     """The remembered conversions of `keys`, the new ones converted (ValueError as they)."""
+    keys = list(keys)
     found = list(map(memory.get, keys))
     index = -1
     while True:

@@ -6,6 +6,7 @@ guesses (separator, percent cells, formulas without values) are a subject of the
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
@@ -157,13 +158,24 @@ def csv_delimiter(text: str, is_header: Callable[[list[str]], bool], lines: int 
     return None
 
 
-def decode_text(data: bytes) -> str:
-    """A CSV file's text: UTF-8 (with or without BOM), else Windows-1252, which German Excel's
-    "CSV (Trennzeichen-getrennt)" and many finance systems write."""
+def csv_encoding(data: bytes) -> str:
+    """A CSV file's encoding: UTF-8 (with or without BOM) where it is valid UTF-8, else
+    Windows-1252, which German Excel's "CSV (Trennzeichen-getrennt)" and many finance systems
+    write. Checked a MiB at a time: a large file is not decoded whole to find out."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
     try:
-        return data.decode("utf-8-sig")
+        for start in range(0, len(data), 1 << 20):
+            decoder.decode(view[start : start + (1 << 20)])
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        return "cp1252"
+    return "utf-8-sig"
+
+
+def decode_text(data: bytes) -> str:
+    """A CSV file's text in its encoding (`csv_encoding`)."""
+    return data.decode(csv_encoding(data), errors="replace")
 
 
 def _read_csv(data: bytes, filename: str) -> dict[str, Sheet]:
