@@ -576,6 +576,7 @@ class _Reader:
 
         found: dict[str, Any] = {}
         reasons: dict[str, str] = {}
+        side: BudgetSide | None = None
         converters: dict[str, Callable[[Any], Any]] = {
             "product": _product,
             "account": _account,
@@ -598,22 +599,20 @@ class _Reader:
         ):
             self.other_slice += 1
             return None
-        for key in ("product", "account", "side", "amount"):
+        for key in ("account", "side", "product", "amount"):  # a payment: nothing else is read
             if key in columns:
                 try:
                     found[key] = converters[key](cell(key))
                 except ValueError as error:
                     reasons[key] = str(error)
-        side: BudgetSide | None = None
-        if "account" in found:
-            account, side, refused = found["account"]
-            label = found.get("side", (None,))[0]
-            side = label or side
-            if side is None and refused:
-                reasons["account"] = refused
-            elif side is None and not reasons:
-                self.payments += 1
-                return None
+            if key == "side" and "account" in found and "side" not in reasons:
+                account, side, refused = found["account"]
+                side = found.get("side", (None,))[0] or side
+                if side is None and refused:
+                    reasons["account"] = refused
+                elif side is None and not reasons:
+                    self.payments += 1
+                    return None
         for key in sorted(reasons, key=lambda key: columns[key]):
             self.problems.add(number, self.places[key], reasons[key])
         if reasons or side is None or year is None or kind is None:

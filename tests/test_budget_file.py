@@ -653,3 +653,83 @@ def test_unknown_products_are_named_once_with_their_first_row(tmp_path: Path) ->
         "Zeile 6, Spalte A (Produkt): das Produkt 11.20.09 gibt es im Produktplan nicht",
     ]
     assert unknown_products(budget, {"11.20", "11.99"}, {"11.20.04", "11.20.09"}) == []
+
+
+def test_bulk_chunks_with_a_side_column_a_slice_and_a_refused_account(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(budget_file, "CHUNK", 4)
+    layout = BudgetLayout(side_column="Seite")
+    rows = [
+        ["11.20", "4211", "2026", "Ansatz", "1,00", ""],
+        ["11.20", "4211", "2026", "Ansatz", "2,00", "Ertrag"],  # another side: no duplicate
+        ["11.20", "4211", "2025", "Ergebnis", "3,00", ""],  # another slice
+        ["11.20", "7011", "2026", "Ansatz", "4,00", ""],  # a payment
+        ["11.20", "0511", "2026", "Ansatz", "5,00", "Aufwand"],  # labelled: taken
+        ["11.20", "4211", "2026", "Ansatz", "6,00", "Aufwand"],  # the same as row 2
+        ["11.20", "0512", "2026", "Ansatz", "7,00", ""],  # refused
+        ["11.20", "4212", "2026", "Ansatz", "8,00", ""],
+    ]
+    data, name = csv_file(tmp_path, [[*HEADER, "Seite"], *rows])
+    with pytest.raises(BudgetFileInvalid) as caught:
+        read_budget_file(data, name, layout, year=2026)
+    assert caught.value.problems == [
+        "Zeile 7, Spalte A (Produkt): Produkt 11.20, Konto 4211, 2026, Ansatz, Aufwendungen: "
+        "steht schon in Zeile 2 (doppelte Zeile)",
+        "Zeile 8, Spalte B (Konto): Konto 0512 gehört weder zum Ergebnishaushalt (Kontenklasse "
+        "3 Erträge, 4 Aufwendungen) noch zu den Investitionen (68 Einzahlungen, 78 Auszahlungen)",
+    ]
+    del rows[5:7]
+    data, name = csv_file(tmp_path, [[*HEADER, "Seite"], *rows])
+    budget = read_budget_file(data, name, layout, year=2026)
+    assert [(row.row, row.account, row.side) for row in budget.rows] == [
+        (2, "4211", BudgetSide.expenses),
+        (3, "4211", BudgetSide.income),
+        (6, "0511", BudgetSide.expenses),
+        (7, "4212", BudgetSide.expenses),
+    ]
+    assert (budget.other_slice, budget.payments) == (1, 1)
+
+
+def test_a_payment_row_is_skipped_whatever_else_it_holds(tmp_path: Path) -> None:
+    budget = read(
+        tmp_path,
+        [["11.20", "4211", "2026", "Ansatz", "1,00"], ["1120", "7011", "2026", "Ansatz", "x"]],
+    )
+    assert len(budget.rows) == 1 and budget.payments == 1
+
+
+def test_xlsx_rows_keep_excels_numbers_across_empty_rows(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for column, title in enumerate(HEADER, start=1):
+        sheet.cell(row=2, column=column, value=title)
+    for column, value in enumerate(["11.20", 4211, 2026, "Ansatz", 5], start=1):
+        sheet.cell(row=6, column=column, value=value)
+    sheet.cell(row=9, column=1, value="11.2x")
+    path = tmp_path / "haushalt.xlsx"
+    book.save(path)
+    with pytest.raises(BudgetFileInvalid) as caught:
+        read_budget_file(path.read_bytes(), "haushalt.xlsx", DEFAULT)
+    assert caught.value.problems[0].startswith("Zeile 9, Spalte A (Produkt): „11.2x“")
+    assert caught.value.problems[1] == (
+        "Zeile 9, Spalte B (Konto): keine Kontonummer (leere Zelle); erwartet Ziffern wie 4211"
+    )
+
+
+def test_tab_separated_with_a_line_break_inside_a_cell(tmp_path: Path) -> None:
+    data, name = csv_file(
+        tmp_path,
+        [
+            [*HEADER, "Bezeichnung"],
+            ["11.20", "4211", "2026", "Ansatz", "1,00", "zwei\nZeilen"],
+            ["11.20", "4212", "2026", "Ansatz", "1,0,0", ""],
+        ],
+        delimiter="\t",
+    )
+    with pytest.raises(BudgetFileInvalid) as caught:
+        read_budget_file(data, name, DEFAULT)
+    assert caught.value.problems == [
+        "Zeile 3, Spalte E (Betrag): „1,0,0“ ist keine Zahl; erwartet einen Betrag wie 1.234,56"
+    ]
