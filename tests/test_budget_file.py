@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -733,3 +734,32 @@ def test_tab_separated_with_a_line_break_inside_a_cell(tmp_path: Path) -> None:
     assert caught.value.problems == [
         "Zeile 3, Spalte E (Betrag): „1,0,0“ ist keine Zahl; erwartet einen Betrag wie 1.234,56"
     ]
+
+
+def german(cents: int) -> str:
+    """An amount in cents as a finance system writes it: -1234567 -> "-12.345,67"."""
+    euros = f"{abs(cents) // 100:,}".replace(",", ".")
+    return f"{'-' if cents < 0 else ''}{euros},{abs(cents) % 100:02d}"
+
+
+def test_the_bulk_path_reads_as_row_by_row_would(tmp_path: Path, monkeypatch) -> None:
+    shuffled = random.Random(7)
+    periods = [("2025", "Ergebnis"), ("2026", "Ansatz"), ("2026", "fortgeschriebener Ansatz")]
+    rows = [
+        [product, account, year, kind, german(random.randrange(-(10**6), 10**11))]
+        for product in ("11.20", "11.20.04", "36.50", "54.10")
+        for account in ("3111", "4211", "4311", "6811", "7011", "7871", "7911")
+        for year, kind in periods
+    ]
+    shuffled.shuffle(rows)
+    assert german(-123456789) == "-1.234.567,89"
+    in_bulk = budget_file._Reader._chunk
+    taken: list[bool] = []
+    monkeypatch.setattr(
+        budget_file._Reader, "_chunk", lambda *args: taken.append(in_bulk(*args)) or taken[-1]
+    )
+    bulk = read(tmp_path, rows, year=2026)
+    assert taken == [True]
+    monkeypatch.setattr(budget_file._Reader, "_chunk", lambda self, chunk, start: False)
+    assert read(tmp_path, rows, year=2026) == bulk
+    assert (len(bulk.rows), bulk.payments, bulk.other_slice) == (4 * 5 * 2, 4 * 2 * 2, 4 * 7)
