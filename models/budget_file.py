@@ -85,14 +85,14 @@ MIN_YEAR, MAX_YEAR = 2000, 2100  # as the configuration's years
 IMPLAUSIBLE = Decimal(10) ** 12  # EUR; a district's whole budget is below 10^10
 CENT = Decimal("0.01")
 
-PRODUCT = re.compile(r"\d{2}\.\d{2}(?:\.\d{2})?")
-ACCOUNT = re.compile(r"\d{1,12}")
+PRODUCT = re.compile(r"\d{2}\.\d{2}(?:\.\d{2})?", re.ASCII)  # ASCII: no other digits
+ACCOUNT = re.compile(r"\d{1,12}", re.ASCII)
 # the usual amount: optional minus, thousands dots in groups of three or none, comma decimals
 _USUAL = r"-?(?:\d{1,3}(?:\.\d{3})+|\d+),\d\d"
-_USUAL_AMOUNT = re.compile(_USUAL)
-_USUAL_AMOUNTS = re.compile(rf"(?:{_USUAL}\n)*{_USUAL}")  # a chunk's amounts, one a line
+_USUAL_AMOUNT = re.compile(_USUAL, re.ASCII)
+_USUAL_AMOUNTS = re.compile(rf"(?:{_USUAL}\n)*{_USUAL}", re.ASCII)  # a chunk's amounts, one a line
 CHUNK = 4096  # rows read in bulk
-_AMBIGUOUS = re.compile(r"-?\d{1,3}\.\d{3}")  # 1.234: a thousand, or one and a bit?
+_AMBIGUOUS = re.compile(r"-?\d{1,3}\.\d{3}", re.ASCII)  # 1.234: a thousand, or one and a bit?
 INVESTMENT_CLASSES = {"68": BudgetSide.investment_income, "78": BudgetSide.investment_expenses}
 ACCOUNT_CLASSES = {"3": BudgetSide.income, "4": BudgetSide.expenses}
 PAYMENT_CLASSES = ("6", "7")  # Finanzhaushalt: not taken, except the investment classes
@@ -652,12 +652,20 @@ class _Reader:
         text = _text(value)
         if text is None:
             raise ValueError("kein Jahr (leere Zelle); erwartet ein Jahr wie 2026")
-        if len(text) == 4 and text.isdigit() and MIN_YEAR <= int(text) <= MAX_YEAR:
+        _short(text)
+        if (
+            len(text) == 4
+            and text.isascii()
+            and text.isdigit()
+            and MIN_YEAR <= int(text) <= MAX_YEAR
+        ):
             return int(text)
         raise ValueError(f"„{_shown(text)}“ ist kein Jahr zwischen {MIN_YEAR} und {MAX_YEAR}")
 
     def _kind(self, value: Any) -> BudgetKind:
         text = _text(value)
+        if text:
+            _short(text)
         found = self.kinds.get(normal(text)) if text else None
         if found is not None:
             return found
@@ -670,6 +678,7 @@ class _Reader:
         text = _text(value)
         if text is None:
             return (None,)
+        _short(text)
         found = self.sides.get(normal(text))
         if found is not None:
             return (found,)
@@ -849,6 +858,8 @@ def _text_amount(text: str) -> Decimal:
             f"Dezimalkomma schreiben, z. B. {plain},00"
         )
     try:
+        if not plain.isascii():  # Decimal and float take other scripts' digits too
+            raise ValueError
         number = german_decimal(plain)
     except ValueError:
         raise ValueError(f"„{shown}“ ist keine Zahl; erwartet einen Betrag wie 1.234,56") from None

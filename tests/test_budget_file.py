@@ -323,6 +323,7 @@ def test_the_same_account_as_income_and_expense_is_no_duplicate(tmp_path: Path) 
         ("1,234", "„1,234“ hat mehr als zwei Nachkommastellen"),
         ("1e3", "„1e3“ ist keine Zahl; erwartet einen Betrag wie 1.234,56"),
         ("NaN", "„NaN“ ist keine Zahl; erwartet einen Betrag wie 1.234,56"),
+        ("١٢,٥٠", "„١٢,٥٠“ ist keine Zahl; erwartet einen Betrag wie 1.234,56"),
         (
             "1.000.000.000.000,00",
             "1.000.000.000.000 EUR ist unplausibel groß (ab 1.000.000.000.000 EUR wird kein "
@@ -360,7 +361,7 @@ def test_every_problem_of_a_row_in_the_order_of_the_columns(tmp_path: Path) -> N
     ]
 
 
-@pytest.mark.parametrize("product", ["1120", "11.2.04", "11.20.4", "11-20", "11.20.04.01"])
+@pytest.mark.parametrize("product", ["1120", "11.2.04", "11.20.4", "11-20", "11.20.04.01", "١١.٢٠"])
 def test_product_numbers_are_strict(tmp_path: Path, product: str) -> None:
     assert problems(tmp_path, [[product, "4211", "2026", "Ansatz", "1,00"]]) == [
         f"Zeile 2, Spalte A (Produkt): „{product}“ ist keine Produktnummer; erwartet eine "
@@ -763,3 +764,29 @@ def test_the_bulk_path_reads_as_row_by_row_would(tmp_path: Path, monkeypatch) ->
     monkeypatch.setattr(budget_file._Reader, "_chunk", lambda self, chunk, start: False)
     assert read(tmp_path, rows, year=2026) == bulk
     assert (len(bulk.rows), bulk.payments, bulk.other_slice) == (4 * 5 * 2, 4 * 2 * 2, 4 * 7)
+
+
+def test_a_side_column_the_layout_names_must_be_there(tmp_path: Path) -> None:
+    data, name = csv_file(tmp_path, [HEADER, ["11.20", "4211", "2026", "Ansatz", "1,00"]])
+    with pytest.raises(BudgetFileInvalid) as caught:
+        read_budget_file(data, name, BudgetLayout(side_column="Seite"))
+    assert caught.value.problems == [
+        "Zeile 1: die Spalte „Seite“ fehlt; erwartet wird die Kopfzeile "
+        "„Produkt;Konto;Jahr;Art;Betrag;Seite“"
+    ]
+
+
+def test_an_xlsx_declaring_too_many_rows_is_refused_unread(tmp_path: Path, monkeypatch) -> None:
+    data = xlsx_file(
+        tmp_path, [HEADER, *[["11.20", 4200 + n, 2026, "Ansatz", 1] for n in range(30)]]
+    )
+    monkeypatch.setattr(budget_file, "MAX_ROWS", 5)
+    with pytest.raises(BudgetFileInvalid, match="sie hat mehr als 5 Zeilen"):
+        read_budget_file(data, "haushalt.xlsx", DEFAULT)
+
+
+def test_long_year_and_kind_cells_are_refused_shortened(tmp_path: Path) -> None:
+    assert problems(tmp_path, [["11.20", "4211", "2" * 300, "A" * 201, "1,00"]]) == [
+        "Zeile 2, Spalte C (Jahr): die Zelle ist länger als 200 Zeichen (300)",
+        "Zeile 2, Spalte D (Art): die Zelle ist länger als 200 Zeichen (201)",
+    ]
