@@ -60,6 +60,7 @@ import gc
 import io
 import itertools
 import math
+import operator
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -720,17 +721,15 @@ K = TypeVar("K")
 
 
 def _looked_up(memory: dict[K, T], keys: Iterable[K], convert: Callable[[K], T]) -> list[T]:
-    """The remembered conversions of `keys`, the new ones converted (ValueError as they)."""
+    """The remembered conversions of `keys`; those not remembered yet are converted once each
+    (a new product fills hundreds of rows of a chunk), ValueError as `convert` raises it."""
     keys = list(keys)
     found = list(map(memory.get, keys))
-    index = -1
-    while True:
-        try:
-            index = found.index(None, index + 1)  # the next one not remembered (searched in C)
-        except ValueError:
-            return found  # type: ignore[return-value]  # no None is left
-        key = keys[index]
-        found[index] = memory.get(key) or _remember(memory, key, convert)
+    if None in found:
+        for key in set(itertools.compress(keys, map(operator.not_, found))):
+            memory[key] = convert(key)
+        found = list(map(memory.get, keys))
+    return found  # type: ignore[return-value]  # every key is remembered now
 
 
 def _text(value: Any) -> str | None:
