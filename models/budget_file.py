@@ -287,7 +287,7 @@ class _Reader:
         self.rows: list[BudgetRow] = []
         getter: Callable[[Sequence[Any]], Any] = itemgetter(0)  # set by `_rows`
         self.product_cell = self.account_cell = self.side_cell = getter
-        self.period_cells = self.amount_cell = getter
+        self.year_cell = self.kind_cell = self.amount_cell = getter
 
     def read(self, records: Iterator[Sequence[Any]]) -> BudgetFile:
         number, texts = self._header(records)
@@ -381,7 +381,8 @@ class _Reader:
         self.product_cell = itemgetter(columns["product"])
         self.account_cell = itemgetter(columns["account"])
         self.side_cell = itemgetter(columns.get("side", missing))
-        self.period_cells = itemgetter(columns.get("year", missing), columns.get("kind", missing))
+        self.year_cell = itemgetter(columns.get("year", missing))
+        self.kind_cell = itemgetter(columns.get("kind", missing))
         self.amount_cell = itemgetter(columns["amount"])
         last = start + MAX_ROWS - 1
         number = start
@@ -400,11 +401,20 @@ class _Reader:
         False, before anything is taken, for a chunk that needs `_each`."""
         try:
             joined = "\n".join(map(self.amount_cell, chunk))
-            periods = _looked_up(self.periods, map(self.period_cells, chunk), self._period)
-            products = _looked_up(self.products, map(self.product_cell, chunk), self._product)
-            accounts = _looked_up(self.accounts, map(self.account_cell, chunk), self._account)
+            # zip, not an itemgetter of two: zip reuses its tuple where the key is not kept
+            periods = _looked_up(
+                self.periods,
+                lambda: zip(map(self.year_cell, chunk), map(self.kind_cell, chunk), strict=True),
+                self._period,
+            )
+            products = _looked_up(
+                self.products, lambda: map(self.product_cell, chunk), self._product
+            )
+            accounts = _looked_up(
+                self.accounts, lambda: map(self.account_cell, chunk), self._account
+            )
             labels: Iterable[tuple[BudgetSide | None, int]] = (
-                _looked_up(self.labels, map(self.side_cell, chunk), self._label)
+                _looked_up(self.labels, lambda: map(self.side_cell, chunk), self._label)
                 if "side" in self.columns
                 else itertools.repeat((None, 0))
             )
@@ -464,9 +474,9 @@ class _Reader:
         has_side, seen, append, cent = "side" in self.columns, self.seen, self.rows.append, CENT
         for number, cells in enumerate(chunk, start):
             try:
-                key = self.period_cells(cells)
-                year, kind, period, taken = periods.get(key) or _remember(
-                    periods, key, self._period
+                pair = (self.year_cell(cells), self.kind_cell(cells))
+                year, kind, period, taken = periods.get(pair) or _remember(
+                    periods, pair, self._period
                 )
                 if not taken:
                     self.other_slice += 1
@@ -720,15 +730,17 @@ def _given(value: T | None) -> T:
 K = TypeVar("K")
 
 
-def _looked_up(memory: dict[K, T], keys: Iterable[K], convert: Callable[[K], T]) -> list[T]:
-    """The remembered conversions of `keys`; those not remembered yet are converted once each
-    (a new product fills hundreds of rows of a chunk), ValueError as `convert` raises it."""
-    keys = list(keys)
-    found = list(map(memory.get, keys))
+def _looked_up(
+    memory: dict[K, T], keys: Callable[[], Iterable[K]], convert: Callable[[K], T]
+) -> list[T]:
+    """The remembered conversions of the `keys()`; those not remembered yet are converted
+    once each (a new product fills hundreds of rows of a chunk), ValueError as `convert`
+    raises it. The keys are made again rather than kept: most chunks need them once."""
+    found = list(map(memory.get, keys()))
     if None in found:
-        for key in set(itertools.compress(keys, map(operator.not_, found))):
+        for key in set(itertools.compress(keys(), map(operator.not_, found))):
             memory[key] = convert(key)
-        found = list(map(memory.get, keys))
+        found = list(map(memory.get, keys()))
     return found  # type: ignore[return-value]  # every key is remembered now
 
 
