@@ -38,17 +38,18 @@ The rules:
   0-2, closing 8, cost accounting 9, ...) and a bare `6` or `7` are refused.
 - A row's key is (product, account, year, kind, side); a key twice is refused, naming both rows.
 
-Speed and memory (measured 2026-11-28 on the 2 shared cores of the dev machine, load ~4; a
-generated CSV of 200.000 rows = 400 products x 100 accounts x 5 kinds, 8,7 MB, Windows-1252):
-`read_budget_file` 0,79-0,98 s CPU, a bare `csv.reader` loop summing
-`float(amount.replace(".", "").replace(",", "."))` 0,25-0,30 s in the same run: 3,2-3,3 times
-the floor (best of three each). Peak memory of a fresh process reading the file: 147 MB
-(VmHWM; 61 MB after the imports, 110 MB for the floor). How: the CSV is decoded as it is read;
-rows come in chunks of 4.096, whose amounts one regular expression checks and one pass
-converts, whose cells are looked up with `map` in caches of the few distinct products,
-accounts, years and kinds; a row's key is one number; the rows are plain tuples
-(`BudgetRow`); the cycle collector pauses while they are made. A chunk with anything unusual
-(a number cell, `1234,5`, a bad cell) is read row by row, more slowly but by the same rules.
+Speed and memory (measured 2026-11-28 on the dev machine's 2 shared cores under a load of 2,5
+to 4 from other sessions; a generated CSV of 200.000 rows = 400 products x 100 accounts x 5
+kinds, 8,7 MB, Windows-1252; CPU time, seven interleaved runs each): `read_budget_file`
+0,76-0,92 s at best, a bare `csv.reader` loop summing `float(amount.replace(".", "")
+.replace(",", "."))` 0,24-0,31 s at best: 2,8-3,9 times the floor (best against best; medians
+3,1-4,0). Peak memory of a fresh process reading the file: 148 MB (VmHWM; 61 MB after the
+imports, 110 MB for the floor). How: the CSV is decoded as it is read; rows come in chunks of
+4.096, whose amounts one regular expression checks and one pass converts, whose cells are
+looked up with `map` in caches of the few distinct products, accounts, years and kinds; a
+row's key is one number; the rows are plain tuples (`BudgetRow`); the cycle collector pauses
+while they are made. A chunk with anything unusual (a number cell, `1234,5`, a bad cell) is
+read row by row, more slowly but by the same rules.
 """
 
 from __future__ import annotations
