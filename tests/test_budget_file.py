@@ -58,6 +58,11 @@ def xlsx_file(tmp_path: Path, rows: list[list[Any]], name: str = "haushalt.xlsx"
     return path.read_bytes()
 
 
+def line(account: str, amount: str = "1,00") -> list[str]:
+    """A data row of product group 11.20's Ansatz 2026."""
+    return ["11.20", account, "2026", "Ansatz", amount]
+
+
 def read(tmp_path: Path, rows: list[list[Any]], layout: BudgetLayout = DEFAULT, **options: Any):
     data, name = csv_file(tmp_path, [HEADER, *rows])
     return read_budget_file(data, name, layout, **options)
@@ -84,7 +89,7 @@ def test_semicolon_utf8_round_trip(tmp_path: Path) -> None:
     budget = read(
         tmp_path,
         [
-            ["11.20", "4211", "2026", "Ansatz", "1.234.567,89"],
+            line("4211", "1.234.567,89"),
             ["11.20.04", "3111", "2026", "fortgeschriebener Ansatz", "0,00"],
             ["36.50", "4311", "2025", "Ergebnis", "-1.234,50"],
             ["36.50", "4311", "2027", "Plan", "1234,5"],
@@ -108,8 +113,8 @@ def test_comma_windows_1252_with_umlauts_in_the_header(tmp_path: Path) -> None:
         tmp_path,
         [
             ["Produktgruppe", "Konto", "Jahr", "Art", "Beträge in €"],
-            ["11.20", "4211", "2026", "Ansatz", "1.234,56"],
-            ["11.20", "3111", "2026", "Ansatz", "-7,00"],
+            line("4211", "1.234,56"),
+            line("3111", "-7,00"),
         ],
         delimiter=",",
         encoding="cp1252",
@@ -126,8 +131,8 @@ def test_utf8_with_bom_and_any_line_end(tmp_path: Path, newline: str) -> None:
         tmp_path,
         [
             HEADER,
-            ["11.20", "4211", "2026", "Ansatz", "5,00"],
-            ["11.20", "4212", "2026", "Ansatz", "6,00"],
+            line("4211", "5,00"),
+            line("4212", "6,00"),
         ],
         encoding="utf-8-sig",
         newline=newline,
@@ -185,12 +190,12 @@ def test_negative_and_trailing_minus_amounts(tmp_path: Path) -> None:
     budget = read(
         tmp_path,
         [
-            ["11.20", "4211", "2026", "Ansatz", "-1.234,50"],
-            ["11.20", "4212", "2026", "Ansatz", "1.234,00-"],
-            ["11.20", "4213", "2026", "Ansatz", " 12,5- "],
-            ["11.20", "4214", "2026", "Ansatz", "-0,01"],
-            ["11.20", "4215", "2026", "Ansatz", "1.234.567"],  # thousands only: unambiguous
-            ["11.20", "4216", "2026", "Ansatz", "999.999.999.999,99"],  # just below 10^12
+            line("4211", "-1.234,50"),
+            line("4212", "1.234,00-"),
+            line("4213", " 12,5- "),
+            line("4214", "-0,01"),
+            line("4215", "1.234.567"),  # thousands only: unambiguous
+            line("4216", "999.999.999.999,99"),  # just below 10^12
         ],
     )
     assert amounts(budget) == [
@@ -206,9 +211,12 @@ def test_negative_and_trailing_minus_amounts(tmp_path: Path) -> None:
 def test_header_names_compare_without_case_and_extra_spaces(tmp_path: Path) -> None:
     data, name = csv_file(
         tmp_path,
-        [["Export Haushalt"], [" produkt ", "KONTO", "Jahr", "art", "Betrag", "Bezeichnung"],
-         ["11.20", "4211", "2026", "  ANSATZ ", "1,00", "Büromaterial"]],
-    )  # fmt: skip
+        [
+            ["Export Haushalt"],
+            [" produkt ", "KONTO", "Jahr", "art", "Betrag", "Bezeichnung"],
+            ["11.20", "4211", "2026", "  ANSATZ ", "1,00", "Büromaterial"],
+        ],
+    )
     budget = read_budget_file(data, name, DEFAULT)
     assert budget.rows[0].row == 3 and budget.rows[0].kind is BudgetKind.ansatz
 
@@ -216,9 +224,8 @@ def test_header_names_compare_without_case_and_extra_spaces(tmp_path: Path) -> N
 def test_blank_rows_are_skipped_and_rows_keep_the_spreadsheets_numbers(tmp_path: Path) -> None:
     budget = read(
         tmp_path,
-        [["11.20", "4211", "2026", "Ansatz", "1,00"], [], ["", "", "", "", ""],
-         ["11.20", "4212", "2026", "Ansatz", "2,00"]],
-    )  # fmt: skip
+        [line("4211"), [], ["", "", "", "", ""], line("4212", "2,00")],
+    )
     assert [row.row for row in budget.rows] == [2, 5]
 
 
@@ -229,12 +236,12 @@ def test_account_classes_and_investments(tmp_path: Path) -> None:
     budget = read(
         tmp_path,
         [
-            ["11.20", "3", "2026", "Ansatz", "1,00"],  # an account group
-            ["11.20", "42", "2026", "Ansatz", "1,00"],
-            ["11.20", "6811", "2026", "Ansatz", "1,00"],
-            ["11.20", "7871", "2026", "Ansatz", "1,00"],
-            ["11.20", "7011", "2026", "Ansatz", "1,00"],  # a current payment: skipped
-            ["11.20", "6912", "2026", "Ansatz", "1,00"],  # financing: skipped
+            line("3"),  # an account group
+            line("42"),
+            line("6811"),
+            line("7871"),
+            line("7011"),  # a current payment: skipped
+            line("6912"),  # financing: skipped
         ],
     )
     assert [(row.account, row.side) for row in budget.rows] == [
@@ -252,11 +259,11 @@ def test_an_account_outside_the_budget_is_refused(tmp_path: Path) -> None:
     assert problems(
         tmp_path,
         [
-            ["11.20", "0511", "2026", "Ansatz", "1,00"],
-            ["11.20", "7", "2026", "Ansatz", "1,00"],
-            ["11.20", "42a", "2026", "Ansatz", "1,00"],
+            line("0511"),
+            line("7"),
+            line("42a"),
         ],
-    ) == [  # fmt: skip
+    ) == [
         "Zeile 2, Spalte B (Konto): Konto 0511 gehört weder zum Ergebnishaushalt (Kontenklasse "
         "3 Erträge, 4 Aufwendungen) noch zu den Investitionen (68 Einzahlungen, 78 Auszahlungen)",
         "Zeile 3, Spalte B (Konto): Kontenklasse 7 ohne Kontengruppe: Investitionen (78) sind "
@@ -299,9 +306,12 @@ def test_the_same_account_as_income_and_expense_is_no_duplicate(tmp_path: Path) 
     layout = BudgetLayout(side_column="Seite")
     data, name = csv_file(
         tmp_path,
-        [[*HEADER, "Seite"], ["11.20", "5000", "2026", "Ansatz", "1,00", "Ertrag"],
-         ["11.20", "5000", "2026", "Ansatz", "1,00", "Aufwand"]],
-    )  # fmt: skip
+        [
+            [*HEADER, "Seite"],
+            ["11.20", "5000", "2026", "Ansatz", "1,00", "Ertrag"],
+            ["11.20", "5000", "2026", "Ansatz", "1,00", "Aufwand"],
+        ],
+    )
     assert len(read_budget_file(data, name, layout).rows) == 2
 
 
@@ -341,7 +351,7 @@ def test_a_bad_amount_is_refused_with_row_and_column(
 ) -> None:
     error = refusal(
         tmp_path,
-        [["11.20", "4211", "2026", "Ansatz", "1,00"], ["11.20", "4212", "2026", "Ansatz", amount]],
+        [line("4211"), ["11.20", "4212", "2026", "Ansatz", amount]],
     )
     assert error.problems == [f"Zeile 3, Spalte E (Betrag): {reason}"]
     assert error.message == (
@@ -385,18 +395,18 @@ def test_a_duplicate_key_names_both_rows(tmp_path: Path) -> None:
     assert problems(
         tmp_path,
         [
-            ["11.20", "4211", "2026", "Ansatz", "1,00"],
-            ["11.20", "4212", "2026", "Ansatz", "1,00"],
+            line("4211"),
+            line("4212"),
             [" 11.20", "4211", "2026", "ansatz", "5,00"],
         ],
-    ) == [  # fmt: skip
+    ) == [
         "Zeile 4, Spalte A (Produkt): Produkt 11.20, Konto 4211, 2026, Ansatz, Aufwendungen: "
         "steht schon in Zeile 2 (doppelte Zeile)"
     ]
 
 
 def test_at_most_200_problems_are_listed_and_the_rest_counted(tmp_path: Path) -> None:
-    rows = [["11.20", f"4{n:03d}", "2026", "Ansatz", "1.234"] for n in range(250)]
+    rows = [line(f"4{n:03d}", "1.234") for n in range(250)]
     error = refusal(tmp_path, rows)
     assert error.message.startswith("haushalt.csv wurde nicht übernommen (250 Probleme)")
     assert len(error.problems) == 201
@@ -479,7 +489,7 @@ def test_a_file_over_the_size_limit_is_refused_unread(monkeypatch) -> None:
 
 def test_too_many_rows_are_refused_while_reading(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(budget_file, "MAX_ROWS", 3)
-    rows = [["11.20", f"42{n:02d}", "2026", "Ansatz", "1,00"] for n in range(4)]
+    rows = [line(f"42{n:02d}") for n in range(4)]
     with pytest.raises(BudgetFileInvalid, match="sie hat mehr als 3 Zeilen"):
         read(tmp_path, rows)
     assert len(read(tmp_path, rows[:3]).rows) == 3
@@ -487,7 +497,7 @@ def test_too_many_rows_are_refused_while_reading(tmp_path: Path, monkeypatch) ->
 
 def test_an_over_long_csv_field_is_refused_with_its_line(tmp_path: Path) -> None:
     rows = [
-        ["11.20", "4211", "2026", "Ansatz", "1,00"],
+        line("4211"),
         ["11.20", "4212", "2026", "Ansatz", "x" * 200_000],
     ]
     with pytest.raises(BudgetFileInvalid) as caught:
@@ -495,7 +505,7 @@ def test_an_over_long_csv_field_is_refused_with_its_line(tmp_path: Path) -> None
     assert str(caught.value) == (
         "Die Datei haushalt.csv wurde nicht übernommen: Zeile 3: ein Feld ist länger als "
         "131.072 Zeichen."
-    )  # fmt: skip
+    )
 
 
 # --- year and kind options ------------------------------------------------------------------
@@ -515,9 +525,8 @@ def test_without_a_year_column_the_year_is_required(tmp_path: Path) -> None:
         read_budget_file(data, name, DEFAULT)
     assert caught.value.field == "year"
     assert caught.value.problems == [
-        "Zeile 1: die Datei hat keine Spalte „Jahr“; bitte das Jahr der Beträge beim Import "
-        "angeben"
-    ]  # fmt: skip
+        "Zeile 1: die Datei hat keine Spalte „Jahr“; bitte das Jahr der Beträge beim Import angeben"
+    ]
     with pytest.raises(BudgetFileInvalid) as caught:
         read_budget_file(data, name, DEFAULT, kind=BudgetKind.plan)
     assert caught.value.field == "year"
@@ -531,13 +540,13 @@ def test_without_a_kind_column_the_kind_is_required(tmp_path: Path) -> None:
         read_budget_file(data, name, DEFAULT)
     assert caught.value.field == "kind"
     assert "keine Spalte „Art“; bitte die Art (Ansatz, Ergebnis, ...)" in caught.value.problems[0]
-    assert len(read_budget_file(data, name, DEFAULT, kind=BudgetKind.ansatz).rows) == 1  # fmt: skip
+    assert len(read_budget_file(data, name, DEFAULT, kind=BudgetKind.ansatz).rows) == 1
 
 
 def test_with_columns_the_options_select_a_slice(tmp_path: Path) -> None:
     rows = [
         ["11.20", "4211", "2025", "Ergebnis", "1,00"],
-        ["11.20", "4211", "2026", "Ansatz", "2,00"],
+        line("4211", "2,00"),
         ["11.20", "4211", "2026", "Ergebnis", "x"],  # another slice: its amount is not read
         ["11.20", "4211", "2027", "Plan", "4,00"],
     ]
@@ -551,7 +560,7 @@ def test_with_columns_the_options_select_a_slice(tmp_path: Path) -> None:
 def test_a_row_of_no_known_slice_is_checked_whole(tmp_path: Path) -> None:
     assert problems(
         tmp_path,
-        [["11.20", "4211", "2026", "Ansatz", "1,00"], ["11.20", "4211", "20xx", "Ansatz", "x"]],
+        [line("4211"), ["11.20", "4211", "20xx", "Ansatz", "x"]],
         year=2026,
     ) == [
         "Zeile 3, Spalte C (Jahr): „20xx“ ist kein Jahr zwischen 2000 und 2100",
@@ -570,12 +579,12 @@ def test_a_slice_that_selects_nothing_is_refused(tmp_path: Path) -> None:
     assert str(caught.value) == (
         "Die Datei haushalt.csv wurde nicht übernommen: keine Zeile für Ansatz 2026 (1 Zeilen "
         "anderer Jahre oder Arten); nichts wurde gespeichert."
-    )  # fmt: skip
+    )
 
 
 def test_a_year_option_out_of_range_is_refused(tmp_path: Path) -> None:
     with pytest.raises(KreislaufError) as caught:
-        read(tmp_path, [["11.20", "4211", "2026", "Ansatz", "1,00"]], year=1999)
+        read(tmp_path, [line("4211")], year=1999)
     assert caught.value.field == "year"
 
 
@@ -588,8 +597,8 @@ def test_chunks_read_in_bulk_and_row_by_row_agree(tmp_path: Path, monkeypatch) -
         ["11.20", f"4{n:03d}", "2026", "Ansatz", f"{n}.000,{n % 100:02d}"] for n in range(1, 10)
     ]
     rows[4][4] = "5000,5"  # an unusual amount: its chunk is read row by row
-    rows.append(["11.20", "7011", "2026", "Ansatz", "1,00"])  # a payment in a bulk chunk
-    rows.append(["11.20", "4001", "2026", "Ansatz", "9,00"])  # a duplicate of row 2
+    rows.append(line("7011"))  # a payment in a bulk chunk
+    rows.append(line("4001", "9,00"))  # a duplicate of row 2
     budget_error = refusal(tmp_path, rows)
     assert budget_error.problems == [
         "Zeile 12, Spalte A (Produkt): Produkt 11.20, Konto 4001, 2026, Ansatz, Aufwendungen: "
@@ -601,7 +610,7 @@ def test_chunks_read_in_bulk_and_row_by_row_agree(tmp_path: Path, monkeypatch) -
         Decimal("5000.50"),
         Decimal("6000.06"),
     ]
-    assert len(budget.rows) == 9 and budget.payments == 1  # fmt: skip
+    assert len(budget.rows) == 9 and budget.payments == 1
 
 
 # --- the layout -----------------------------------------------------------------------------
@@ -628,9 +637,12 @@ def test_a_finance_systems_own_words_are_configurable(tmp_path: Path) -> None:
     )
     data, name = csv_file(
         tmp_path,
-        [["PSP-Element", "Sachkonto", "Geschäftsjahr", "Version", "Wert"],
-         ["11.20", "4211", "2026", "plan 0", "1,00"], ["11.20", "4211", "2025", "IST", "2,00"]],
-    )  # fmt: skip
+        [
+            ["PSP-Element", "Sachkonto", "Geschäftsjahr", "Version", "Wert"],
+            ["11.20", "4211", "2026", "plan 0", "1,00"],
+            ["11.20", "4211", "2025", "IST", "2,00"],
+        ],
+    )
     budget = read_budget_file(data, name, layout)
     assert [row.kind for row in budget.rows] == [BudgetKind.ansatz, BudgetKind.ergebnis]
 
@@ -642,7 +654,7 @@ def test_unknown_products_are_named_once_with_their_first_row(tmp_path: Path) ->
     budget = read(
         tmp_path,
         [
-            ["11.20", "4211", "2026", "Ansatz", "1,00"],
+            line("4211"),
             ["11.99", "4211", "2026", "Ansatz", "1,00"],
             ["11.99", "4212", "2026", "Ansatz", "1,00"],
             ["11.20.04", "4211", "2026", "Ansatz", "1,00"],
@@ -696,7 +708,7 @@ def test_bulk_chunks_with_a_side_column_a_slice_and_a_refused_account(
 def test_a_payment_row_is_skipped_whatever_else_it_holds(tmp_path: Path) -> None:
     budget = read(
         tmp_path,
-        [["11.20", "4211", "2026", "Ansatz", "1,00"], ["1120", "7011", "2026", "Ansatz", "x"]],
+        [line("4211"), ["1120", "7011", "2026", "Ansatz", "x"]],
     )
     assert len(budget.rows) == 1 and budget.payments == 1
 
@@ -767,7 +779,7 @@ def test_the_bulk_path_reads_as_row_by_row_would(tmp_path: Path, monkeypatch) ->
 
 
 def test_a_side_column_the_layout_names_must_be_there(tmp_path: Path) -> None:
-    data, name = csv_file(tmp_path, [HEADER, ["11.20", "4211", "2026", "Ansatz", "1,00"]])
+    data, name = csv_file(tmp_path, [HEADER, line("4211")])
     with pytest.raises(BudgetFileInvalid) as caught:
         read_budget_file(data, name, BudgetLayout(side_column="Seite"))
     assert caught.value.problems == [
@@ -790,3 +802,16 @@ def test_long_year_and_kind_cells_are_refused_shortened(tmp_path: Path) -> None:
         "Zeile 2, Spalte C (Jahr): die Zelle ist länger als 200 Zeichen (300)",
         "Zeile 2, Spalte D (Art): die Zelle ist länger als 200 Zeichen (201)",
     ]
+
+
+def test_a_layout_reads_from_configuration_data() -> None:
+    layout = BudgetLayout.model_validate(
+        {"amount_column": " Wert ", "kind_labels": {"Ist": "ergebnis"}, "side_column": "Seite"}
+    )
+    assert layout.amount_column == "Wert"
+    assert layout.kinds() == {"ist": BudgetKind.ergebnis}
+    assert layout.header() == "Produkt;Konto;Jahr;Art;Wert;Seite"
+    with pytest.raises(ValueError, match="extra_forbidden|Extra inputs"):
+        BudgetLayout.model_validate({"amount": "Betrag"})
+    with pytest.raises(ValueError, match="at most 100 characters"):
+        BudgetLayout(product_column="P" * 101)
