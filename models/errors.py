@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+MAX_PROBLEMS = 200  # listed of a refused file; the rest is counted
+
 
 class Remedy(StrEnum):
     """The step that fixes a refusal; the CLI names its command for it, the web its form."""
@@ -69,3 +71,23 @@ class NotFoundError(KreislaufError):
     """A named thing (body, cycle, department) does not exist."""
 
     exit_code = 1
+
+
+def listed_problems(problems: list[str], total: int | None = None) -> list[str]:
+    """A file's problems as a refusal lists them: the first MAX_PROBLEMS, then how many more
+    (a file with a wrong column has a problem in every row; nobody reads 100.000 lines).
+    `total`: how many there are, where only the first were kept."""
+    listed = problems[:MAX_PROBLEMS]
+    count = len(problems) if total is None else total
+    if count > MAX_PROBLEMS:
+        rest = count - MAX_PROBLEMS
+        listed.append(f"… und {rest:_} weitere Probleme".replace("_", "."))
+    return listed
+
+
+def file_refused(filename: str, count: int) -> str:
+    """The head of a file's refusal: its name, how many problems, and that nothing was saved."""
+    return (
+        f"{filename} wurde nicht übernommen ({count} Problem{'e' if count != 1 else ''}); "
+        "nichts wurde gespeichert:"
+    )

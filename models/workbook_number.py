@@ -41,14 +41,23 @@ def parse_number(value: Any, unit: str) -> float:
         raise ValueError("Datum statt Zahl")
     if isinstance(value, int | float):
         return float(value)
-    text = str(value).strip().replace("\u00a0", "").replace(" ", "").removesuffix("%")
-    if _THOUSANDS_COMMA.fullmatch(text) and "," in text or _DOTS_ONLY_GROUPS.fullmatch(text):
-        return float(text.replace(".", "").replace(",", "."))
-    if _AMBIGUOUS.fullmatch(text):
+    return float(german_decimal(str(value), suffix="%"))
+
+
+def german_decimal(text: str, *, suffix: str = "") -> str:
+    """A text in German notation (see the module's rules) as Python reads a number:
+    "1.234,5" -> "1234.5"; `suffix` (a unit sign) is dropped. ValueError with the German
+    reason. Shared by figures (float) and budget amounts (Decimal, exact)."""
+    plain = text.strip().replace("\u00a0", "").replace(" ", "")
+    if suffix:
+        plain = plain.removesuffix(suffix)
+    if _THOUSANDS_COMMA.fullmatch(plain) and "," in plain or _DOTS_ONLY_GROUPS.fullmatch(plain):
+        return plain.replace(".", "").replace(",", ".")
+    if _AMBIGUOUS.fullmatch(plain):
         raise ValueError(
-            f"„{value}“ ist mehrdeutig (Tausenderpunkt oder Dezimalpunkt?); "
-            f"bitte {text.replace('.', '')} oder {text.replace('.', ',')} schreiben"
+            f"„{text}“ ist mehrdeutig (Tausenderpunkt oder Dezimalpunkt?); "
+            f"bitte {plain.replace('.', '')} oder {plain.replace('.', ',')} schreiben"
         )
-    if _PLAIN.fullmatch(text):
-        return float(text.replace(",", "."))
-    raise ValueError(f"„{value}“ ist keine Zahl")
+    if _PLAIN.fullmatch(plain):
+        return plain.replace(",", ".")
+    raise ValueError(f"„{text}“ ist keine Zahl")

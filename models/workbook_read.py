@@ -6,9 +6,12 @@ guesses (separator, percent cells, formulas without values) are a subject of the
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
 import zipfile
+from collections.abc import Callable
 from typing import Any
 
 from models.cell_text import csv_unescape
@@ -136,29 +139,50 @@ def _is_percent_format(number_format: str) -> bool:
 
 
 CSV_DELIMITERS = (";", ",", "\t")
+HEAD_CHARS = 1024 * 1024  # where a CSV's header is looked for
 
 
-def _csv_delimiter(text: str) -> str | None:
-    """The separator under which the first non-empty line's first cell is "Blatt"."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    for delimiter in CSV_DELIMITERS:
-        try:
-            cells = next(csv.reader([first], delimiter=delimiter), [])
-        except csv.Error:  # e.g. a field over the csv module's limit: not this separator
-            continue
-        if cells and cells[0].strip() == CSV_SHEET_COLUMN:
-            return delimiter
+def csv_delimiter(text: str, is_header: Callable[[list[str]], bool], lines: int = 1) -> str | None:
+    """The separator under which one of the first `lines` non-empty lines is a header (a
+    finance system may write a title above it); None when none is."""
+    # the first MiB only, line ends as the reader takes them: a 50 MB file is not split whole
+    found = (line for line in io.StringIO(text[:HEAD_CHARS], newline=None) if line.strip())
+    for line in itertools.islice(found, lines):
+        for delimiter in CSV_DELIMITERS:
+            try:
+                cells = next(csv.reader([line.rstrip("\n")], delimiter=delimiter), [])
+            except csv.Error:  # e.g. a field over the csv module's limit: not this separator
+                continue
+            if cells and is_header(cells):
+                return delimiter
     return None
 
 
-def _read_csv(data: bytes, filename: str) -> dict[str, Sheet]:
+def csv_encoding(data: bytes) -> str:
+    """A CSV file's encoding: UTF-8 (with or without BOM) where it is valid UTF-8, else
+    Windows-1252, which German Excel's "CSV (Trennzeichen-getrennt)" and many finance systems
+    write. Checked a MiB at a time: a large file is not decoded whole to find out."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
     try:
-        text = data.decode("utf-8-sig")
+        for start in range(0, len(data), 1 << 20):
+            decoder.decode(view[start : start + (1 << 20)])
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")  # German Excel's "CSV (Trennzeichen)"
+        return "cp1252"
+    return "utf-8-sig"
+
+
+def decode_text(data: bytes) -> str:
+    """A CSV file's text in its encoding (`csv_encoding`)."""
+    return data.decode(csv_encoding(data), errors="replace")
+
+
+def _read_csv(data: bytes, filename: str) -> dict[str, Sheet]:
+    text = decode_text(data)
     if "\x00" in text:
         raise SubmissionInvalid(f"Die Datei {filename} ist weder eine .xlsx- noch eine CSV-Datei.")
-    delimiter = _csv_delimiter(text)
+    delimiter = csv_delimiter(text, lambda cells: cells[0].strip() == CSV_SHEET_COLUMN)
     if delimiter is None:
         raise SubmissionInvalid(
             f"Die Datei {filename} ist keine CSV-Datei der Vorlage: die erste Zeile muss in "
@@ -177,7 +201,7 @@ def _read_csv(data: bytes, filename: str) -> dict[str, Sheet]:
         except StopIteration:
             break
         except csv.Error as error:
-            raise SubmissionInvalid(_csv_problem(filename, reader.line_num, error)) from None
+            raise SubmissionInvalid(csv_problem(filename, reader.line_num, error)) from None
         number += 1
         if not cells or not any(cell.strip() for cell in cells):
             continue
@@ -190,7 +214,7 @@ def _read_csv(data: bytes, filename: str) -> dict[str, Sheet]:
     return {name: Sheet(name, rows, first_column=2) for name, rows in sheets.items()}
 
 
-def _csv_problem(filename: str, line: int, error: csv.Error) -> str:
+def csv_problem(filename: str, line: int, error: csv.Error) -> str:
     """A CSV the csv module cannot read, in German with the file and the line."""
     if "field larger than field limit" in str(error):
         limit = f"{csv.field_size_limit():_}".replace("_", ".")  # 131.072

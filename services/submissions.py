@@ -23,7 +23,13 @@ from models import audit
 from models.body import Body
 from models.cycle import Task
 from models.db import id_of
-from models.errors import ConflictError, KreislaufError, NotFoundError
+from models.errors import (
+    ConflictError,
+    KreislaufError,
+    NotFoundError,
+    file_refused,
+    listed_problems,
+)
 from models.organisation import Department
 from models.strategy import KeyFigure, KeyFigureValue, Measure, MeasureStatus
 from models.submissions import Submission, SubmissionFigure, SubmissionMeasure, SubmissionStatus
@@ -94,25 +100,12 @@ def _department_of_file(*, session: Session, body: Body, key: str | None) -> Dep
         return None
 
 
-MAX_PROBLEMS = 200  # listed of a file; the rest is counted
-
-
 def _refused(filename: str, problems: list[str]) -> SubmissionInvalid:
     """The refusal of a file with its problems: the first MAX_PROBLEMS, then how many more."""
     from models.workbook_layout import SubmissionInvalid
 
-    listed = problems[:MAX_PROBLEMS]
-    if len(problems) > MAX_PROBLEMS:
-        rest = len(problems) - MAX_PROBLEMS
-        listed.append(f"… und {rest:_} weitere Probleme".replace("_", "."))
-    return SubmissionInvalid(_invalid(filename, problems), problems=listed)
-
-
-def _invalid(filename: str, problems: list[str]) -> str:
-    count = len(problems)
-    return (
-        f"{filename} wurde nicht übernommen ({count} Problem{'e' if count != 1 else ''}); "
-        "nichts wurde gespeichert:"
+    return SubmissionInvalid(
+        file_refused(filename, len(problems)), problems=listed_problems(problems)
     )
 
 
