@@ -10,50 +10,26 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from models.budget_kinds import (
+    BUDGET_KIND_LABELS,
+    BUDGET_SIDE_LABELS,
+    BudgetKind,
+    BudgetSide,
+)
 from models.types import UTCDateTime
 
-
-class BudgetKind(StrEnum):
-    ansatz = "ansatz"
-    fortgeschrieben = "fortgeschrieben"
-    ergebnis = "ergebnis"
-    plan = "plan"  # the medium-term financial plan (Finanzplanung)
-
-    @property
-    def label(self) -> str:
-        return BUDGET_KIND_LABELS[self]
-
-
-BUDGET_KIND_LABELS = {
-    BudgetKind.ansatz: "Ansatz",
-    BudgetKind.fortgeschrieben: "fortgeschriebener Ansatz",
-    BudgetKind.ergebnis: "Ergebnis",
-    BudgetKind.plan: "Plan",
-}
-
-
-class BudgetSide(StrEnum):
-    income = "income"
-    expenses = "expenses"
-    investment_income = "investment_income"
-    investment_expenses = "investment_expenses"
-
-    @property
-    def label(self) -> str:
-        return BUDGET_SIDE_LABELS[self]
-
-
-BUDGET_SIDE_LABELS = {
-    BudgetSide.income: "Erträge",
-    BudgetSide.expenses: "Aufwendungen",
-    BudgetSide.investment_income: "Einzahlungen aus Investitionstätigkeit",
-    BudgetSide.investment_expenses: "Auszahlungen aus Investitionstätigkeit",
-}
+__all__ = [
+    "BUDGET_KIND_LABELS",
+    "BUDGET_SIDE_LABELS",
+    "BudgetImport",
+    "BudgetKind",
+    "BudgetLine",
+    "BudgetSide",
+]
 
 
 class BudgetImport(SQLModel, table=True):
