@@ -94,9 +94,19 @@ def test_a_report_over_its_time_limit_is_503_in_german_and_its_process_is_gone(
     assert client.get("/cycles/2027").status_code == 200
 
 
-def test_a_report_within_its_limit_is_the_document(server: Server) -> None:
+def test_a_report_within_its_limit_is_the_document_and_the_server_answers_meanwhile(
+    server: Server,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
     client = server.login("controlling")
-    pdf = client.get("/cycles/2027/report.pdf")
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(client.get, "/cycles/2027/report.pdf")
+        time.sleep(1)  # the child is rendering
+        start = time.monotonic()
+        assert httpx.get(f"{server.url}/login").status_code == 200
+        assert time.monotonic() - start < 3
+        pdf = pending.result()
     assert pdf.status_code == 200, visible_text(pdf.text)
     assert pdf.content.startswith(b"%PDF")
     assert pdf.headers["content-disposition"] == 'attachment; filename="zielerreichung-2026.pdf"'
@@ -200,3 +210,21 @@ def test_an_upload_within_the_limit_is_read_and_checked(server: Server) -> None:
     )
     assert response.status_code == 400
     assert "Datei ist größer" not in visible_text(response.text)
+
+
+@pytest.mark.parametrize("text", ["0", "-5", "abc", "nan", "inf", "3601", "1e9"])
+def test_a_report_limit_out_of_range_is_refused_in_german(text: str) -> None:
+    from models.errors import KreislaufError
+    from web.settings import report_seconds
+
+    with pytest.raises(KreislaufError, match="zwischen 1 und 3600") as refused:
+        report_seconds(text)
+    assert refused.value.field == "KREISLAUF_REPORT_SECONDS"
+
+
+def test_the_report_limit_defaults_to_two_minutes() -> None:
+    from web.settings import report_seconds
+
+    assert report_seconds("") == 120
+    assert report_seconds(" 30 ") == 30
+    assert report_seconds("2,5") == 2.5

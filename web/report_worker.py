@@ -2,26 +2,28 @@
 
 WeasyPrint's layout can take minutes on odd input, and a thread cannot be stopped: a request
 that timed out would leave the server rendering. A child process can be killed, so each web
-report is rendered in one (from a fork server that has WeasyPrint and the report code
-imported already, so a child starts in milliseconds), killed when the limit is reached. At
-most MAX_CHILDREN render at once; waiting for a free slot counts against the same limit.
+report is rendered by `python -m web.report_worker` (arguments and result pickled through its
+stdin and stdout), killed when the limit is reached. A fresh interpreter rather than
+multiprocessing: nothing of the server's threads, locks or main module is inherited or
+re-imported; it costs the imports (about 2 s) per report. At most MAX_CHILDREN render at once;
+waiting for a free slot counts against the same limit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import multiprocessing
+import os
 import pickle
+import subprocess
+import sys
 import threading
 import time
 import traceback
-from multiprocessing.connection import Connection
+from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
-# imported once by the fork server, not by each child (and not by the web app itself)
-PRELOAD = ["services.reports", "services.report_xlsx", "weasyprint"]
 MAX_CHILDREN = 2  # the deployment's machine has two cores
 _slots = threading.BoundedSemaphore(MAX_CHILDREN)
 
@@ -43,46 +45,51 @@ def render_report_limited(
     if not _slots.acquire(timeout=seconds):
         raise ReportTimeout(seconds)
     try:
-        return _run_child(
-            (database_url, body_id, year, fmt, now), deadline=deadline, seconds=seconds
-        )
+        request = pickle.dumps((database_url, body_id, year, fmt, now))
+        return _run_child(request, timeout=max(deadline - time.monotonic(), 0.001), limit=seconds)
     finally:
         _slots.release()
 
 
-def _run_child(args: tuple[object, ...], *, deadline: float, seconds: float) -> bytes:
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(
-        target=_child, args=(sender, *args), name="kreislauf-report", daemon=True
+def _run_child(request: bytes, *, timeout: float, limit: float) -> bytes:
+    # the server's own code first on the child's path, however the server was started
+    root = str(Path(__file__).resolve().parent.parent)
+    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "web.report_worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": path},
     )
-    process.start()
-    sender.close()  # the child holds the writing end: EOF when it dies
     try:
-        if not receiver.poll(max(deadline - time.monotonic(), 0)):
-            logger.warning("report child %s killed: not done within %g s", process.pid, seconds)
-            raise ReportTimeout(seconds)
-        try:
-            status, payload = receiver.recv()
-        except EOFError:
-            raise RuntimeError(f"report child {process.pid} ended without a result") from None
+        out, err = child.communicate(request, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        logger.warning("report child %s killed: not done within %g s", child.pid, limit)
+        raise ReportTimeout(limit) from None
     finally:
-        if process.is_alive():
-            process.kill()
-        process.join()
-        receiver.close()
-    if status == "ok":
-        assert isinstance(payload, bytes)
+        if child.poll() is None:  # timed out, or the server thread was interrupted
+            child.kill()
+            child.communicate()
+    try:
+        status, payload = pickle.loads(out)
+    except Exception:
+        tail = err.decode(errors="replace")[-2000:]
+        raise RuntimeError(
+            f"report child {child.pid} ended ({child.returncode}) without a result:\n{tail}"
+        ) from None
+    if status == "ok" and isinstance(payload, bytes):
         return payload
     raise payload
 
 
-def _child(
-    sender: Connection, database_url: str, body_id: int, year: int, fmt: str, now: dt.datetime
-) -> None:
-    """In the child: one engine, one read-only session, the report (or the exception)."""
+def main() -> None:
+    """In the child: the request from stdin, one engine, one session, the report (or the
+    exception) pickled to stdout; stray prints go to stderr."""
+    out = sys.stdout.buffer
+    sys.stdout = sys.stderr
     try:
+        database_url, body_id, year, fmt, now = pickle.loads(sys.stdin.buffer.read())
         from models.body import Body
         from models.db import make_engine, session_scope
         from services.reports import render_report
@@ -94,11 +101,11 @@ def _child(
                 data = render_report(session, body, year, fmt, now)
         finally:
             engine.dispose()
-        sender.send(("ok", data))
+        result = pickle.dumps(("ok", data))
     except BaseException as error:
-        sender.send(("error", _transferable(error)))
-    finally:
-        sender.close()
+        result = pickle.dumps(("error", _transferable(error)))
+    out.write(result)
+    out.flush()
 
 
 def _transferable(error: BaseException) -> BaseException:
@@ -109,3 +116,7 @@ def _transferable(error: BaseException) -> BaseException:
         text = "".join(traceback.format_exception(error))
         return RuntimeError(f"report child failed:\n{text}")
     return error
+
+
+if __name__ == "__main__":
+    main()
