@@ -228,3 +228,20 @@ def test_the_report_limit_defaults_to_two_minutes() -> None:
     assert report_seconds("") == 120
     assert report_seconds(" 30 ") == 30
     assert report_seconds("2,5") == 2.5
+
+
+def test_the_report_process_stops_itself_at_the_limit_without_the_server(
+    database_url: str, engine: sa.Engine, loerrach
+) -> None:  # type: ignore[no-untyped-def]
+    """Should the server die before it kills the child, the child's own CPU limit ends it:
+    here the server would wait 60 s, the child stops after about 1 s of CPU."""
+    import pickle
+
+    from web.report_worker import _run_child
+
+    build_world(engine)
+    request = pickle.dumps((database_url, loerrach.id, 2027, "pdf", Clock()(), 1.0))
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match=r"ended \(-24\) without a result"):  # SIGXCPU
+        _run_child(request, timeout=60, limit=60)
+    assert time.monotonic() - start < 30

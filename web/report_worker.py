@@ -45,7 +45,7 @@ def render_report_limited(
     if not _slots.acquire(timeout=seconds):
         raise ReportTimeout(seconds)
     try:
-        request = pickle.dumps((database_url, body_id, year, fmt, now))
+        request = pickle.dumps((database_url, body_id, year, fmt, now, seconds))
         return _run_child(request, timeout=max(deadline - time.monotonic(), 0.001), limit=seconds)
     finally:
         _slots.release()
@@ -85,11 +85,13 @@ def _run_child(request: bytes, *, timeout: float, limit: float) -> bytes:
 
 def main() -> None:
     """In the child: the request from stdin, one engine, one session, the report (or the
-    exception) pickled to stdout; stray prints go to stderr."""
+    exception) pickled to stdout; stray prints go to stderr. The child also limits its own
+    CPU time to the limit: should the server die before killing it, the kernel stops it."""
     out = sys.stdout.buffer
     sys.stdout = sys.stderr
     try:
-        database_url, body_id, year, fmt, now = pickle.loads(sys.stdin.buffer.read())
+        database_url, body_id, year, fmt, now, seconds = pickle.loads(sys.stdin.buffer.read())
+        limit_cpu(seconds)
         from models.body import Body
         from models.db import make_engine, session_scope
         from services.reports import render_report
@@ -102,10 +104,20 @@ def main() -> None:
         finally:
             engine.dispose()
         result = pickle.dumps(("ok", data))
-    except BaseException as error:
+    except Exception as error:  # Ctrl-C or a signal ends the child as it would any process
         result = pickle.dumps(("error", _transferable(error)))
     out.write(result)
     out.flush()
+
+
+def limit_cpu(seconds: float) -> None:
+    """At most `seconds` of CPU (never less than the wall-clock limit the server enforces):
+    SIGXCPU at the soft limit, SIGKILL a few seconds later."""
+    import math
+    import resource
+
+    soft = max(math.ceil(seconds), 1)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 5))
 
 
 def _transferable(error: BaseException) -> BaseException:
