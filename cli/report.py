@@ -1,7 +1,9 @@
 """Documents for the committees: the evaluation report and the strategy-version diff.
 
 WeasyPrint and openpyxl are imported by the services only when a document is rendered, so
-that `kreislauf status` and the other commands start as fast as before.
+that `kreislauf status` and the other commands start as fast as before. The report is
+rendered in this process without a time limit (unlike the web's, see web.report_worker):
+whoever runs the command sees it working and can stop it with Ctrl-C.
 """
 
 from __future__ import annotations

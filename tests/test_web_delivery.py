@@ -139,16 +139,17 @@ def test_an_upload_is_checked_off_the_event_loop(web: Web, monkeypatch) -> None:
 
 
 def test_a_report_is_rendered_off_the_event_loop(web: Web, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """The report download runs in the server's worker threads (a plain route), so a long
-    rendering does not stall the other requests: no running event loop where it renders."""
+    """The report download waits for its child process (web.report_worker) in the server's
+    worker threads (a plain route), so a long rendering does not stall the other requests:
+    no running event loop where it waits."""
     import asyncio
 
-    import services.reports
+    from web import report_worker
 
-    original = services.reports.render_report
+    original = report_worker.render_report_limited
     loops: list[bool] = []
 
-    def render_report(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def render_report_limited(*args, **kwargs):  # type: ignore[no-untyped-def]
         try:
             asyncio.get_running_loop()
             loops.append(True)
@@ -156,7 +157,7 @@ def test_a_report_is_rendered_off_the_event_loop(web: Web, monkeypatch) -> None:
             loops.append(False)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(services.reports, "render_report", render_report)
+    monkeypatch.setattr(report_worker, "render_report_limited", render_report_limited)
     controlling = web.login("controlling")
     response = controlling.get("/cycles/2027/report.xlsx")
     assert response.status_code == 200

@@ -61,6 +61,9 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in (pages, overview, department, admin, api):
         app.include_router(module.router)
+    from web.limits import BodyLimit
+
+    app.add_middleware(BodyLimit)  # inside the session middleware: its page has the session
     _install_session(app)
     _install_error_pages(app)
     _install_api_docs(app)
@@ -133,6 +136,7 @@ def _is_api(request: Request) -> bool:
 
 
 def _install_error_pages(app: FastAPI) -> None:
+    from web.limits import BodyTooLarge
     from web.render import page
 
     @app.exception_handler(auth.LoginRequired)
@@ -177,6 +181,20 @@ def _install_error_pages(app: FastAPI) -> None:
             return not_found_page(request, "Diese Seite gibt es nicht.")
         assert isinstance(error, RequestValidationError)
         return await request_validation_exception_handler(request, error)
+
+    @app.exception_handler(BodyTooLarge)
+    async def body_too_large(request: Request, error: Exception) -> Response:
+        """An upload over its limit, refused before it was read (web.limits): 413 in German;
+        the connection is closed (the rest of the body is never read)."""
+        assert isinstance(error, BodyTooLarge)
+        headers = {"Connection": "close"}
+        if _is_api(request):
+            return JSONResponse({"detail": error.detail}, status_code=413, headers=headers)
+        response = page(
+            request, "error.html", {"title": "Datei zu groß", "message": error.detail}, 413
+        )
+        response.headers.update(headers)
+        return response
 
     @app.exception_handler(sa.exc.OperationalError)
     @app.exception_handler(sa.exc.InterfaceError)

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SESSION_HOURS = 8
+# a report (pdf, xlsx) is rendered in a child process killed after this many seconds
+REPORT_SECONDS = 120.0
+REPORT_SECONDS_RANGE = (1.0, 3600.0)
 
 
 @dataclass(frozen=True)
@@ -20,11 +23,14 @@ class WebSettings:
     # cookies only over HTTPS (set behind a TLS proxy)
     secure_cookies: bool = False
     data_dir: Path | None = None
+    # the time limit of a report download (KREISLAUF_REPORT_SECONDS); see web.report_worker
+    report_seconds: float = REPORT_SECONDS
 
     @classmethod
     def from_environment(cls) -> WebSettings:
         """From `KREISLAUF_*`: database, body, data directory; `KREISLAUF_SECRET_KEY` and
-        `KREISLAUF_SECURE_COOKIES` for the session cookie."""
+        `KREISLAUF_SECURE_COOKIES` for the session cookie, `KREISLAUF_REPORT_SECONDS` for the
+        reports' time limit."""
         import os
 
         from config.settings import Settings
@@ -37,4 +43,27 @@ class WebSettings:
             secret_key=key or secrets.token_urlsafe(32),
             secure_cookies=os.environ.get("KREISLAUF_SECURE_COOKIES", "") in ("1", "true"),
             data_dir=settings.resolved_data_dir,
+            report_seconds=report_seconds(os.environ.get("KREISLAUF_REPORT_SECONDS", "")),
         )
+
+
+def report_seconds(text: str) -> float:
+    """KREISLAUF_REPORT_SECONDS: empty for the default, else seconds within the range."""
+    import math
+
+    from models.errors import KreislaufError
+
+    if not text.strip():
+        return REPORT_SECONDS
+    low, high = REPORT_SECONDS_RANGE
+    try:
+        seconds = float(text.replace(",", "."))
+    except ValueError:
+        seconds = math.nan
+    if not low <= seconds <= high:  # NaN included
+        raise KreislaufError(
+            f"KREISLAUF_REPORT_SECONDS={text!r}: erwartet wird eine Zahl von Sekunden "
+            f"zwischen {low:g} und {high:g}.",
+            field="KREISLAUF_REPORT_SECONDS",
+        )
+    return seconds

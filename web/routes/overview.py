@@ -75,21 +75,56 @@ def report(
     request: Request, year: Year, fmt: str, viewer: auth.Viewer = Depends(auth.require_viewer)
 ) -> Response:
     """The evaluation report (Bericht zur Zielerreichung) as the CLI's `kreislauf report`.
-    A plain (not async) route on purpose: FastAPI renders it in a worker thread, so a long
-    PDF does not stall the other requests."""
-    from services.reports import render_report
+    A plain (not async) route: FastAPI runs it in a worker thread, which only waits for the
+    child process that renders (web.report_worker), killed at the settings' time limit."""
+    from web.report_worker import ReportTimeout, render_report_limited
 
     auth.require_role(viewer, Role.admin, Role.controlling)
     if fmt not in REPORT_TYPES:
         raise HTTPException(404, "Den Bericht gibt es als .pdf oder .xlsx.")
+    settings = request.app.state.settings
     with body_session(request, viewer) as (session, body):
         require_cycle(session, body, year)
-        data = render_report(session, body, year, fmt, now(request))
+        body_id = body.id
+    assert body_id is not None
+    try:
+        data = render_report_limited(
+            database_url=settings.database_url,
+            body_id=body_id,
+            year=year,
+            fmt=fmt,
+            now=now(request),
+            seconds=settings.report_seconds,
+        )
+    except ReportTimeout as timeout:
+        return report_timeout_page(request, viewer, year, timeout.seconds)
     return Response(
         data,
         media_type=REPORT_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="zielerreichung-{year - 1}.{fmt}"'},
     )
+
+
+def report_timeout_page(
+    request: Request, viewer: auth.Viewer, year: int, seconds: float
+) -> Response:
+    """503 in German: the report took longer than the limit and was stopped."""
+    from models.german import german_number
+
+    limit = german_number(seconds, places=1)
+    message = (
+        f"Der Bericht konnte nicht in {limit} Sekunden erstellt werden und wurde abgebrochen. "
+        "Bitte versuchen Sie es später erneut oder lassen Sie ihn auf dem Server mit "
+        f"„kreislauf report {year} -o bericht.pdf“ erstellen (ohne Zeitgrenze)."
+    )
+    response = page(
+        request,
+        "error.html",
+        {"viewer": viewer, "title": "Bericht nicht erstellt", "message": message},
+        status=503,
+    )
+    response.headers["Retry-After"] = "120"
+    return response
 
 
 @router.get("/cycles/{year}/deadlines.ics")
