@@ -89,10 +89,10 @@ def german_euro(
 
 
 def german_percent(value: Decimal | None, *, signed: bool = False) -> str:
-    """Decimal("-3.5") -> "-3,5 %"; None -> "–"."""
+    """Decimal("-3.5") -> "-3,5 %", always one decimal ("-4,0 %"); None -> "–"."""
     if value is None:
         return "–"
-    text = german_number(value, places=1)
+    text = f"{value:,.1f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     if signed and value > 0:
         text = "+" + text
     return f"{text}{NBSP}%"

@@ -124,6 +124,11 @@ class GroupProfile:
         return bool(self.series) or bool(self.financial_plan)
 
     @property
+    def is_empty(self) -> bool:
+        """No money, no figure, no goal: the report lists it in one line."""
+        return not (self.has_money or self.figures or self.goals)
+
+    @property
     def rollup(self) -> Rollup:
         return rollup_of(self.figures)
 
