@@ -305,3 +305,37 @@ def test_the_lines_are_read_in_few_queries(engine, loerrach) -> None:
         sa.event.remove(engine, "before_cursor_execute", count)
     assert sum("budget_line" in s for s in statements) == 1
     assert len(statements) <= 15
+
+
+def test_the_example_csv_covers_every_group_in_the_default_layout() -> None:
+    """budget-example.csv is read by the budget import (built elsewhere); here only its shape:
+    every group of products.toml, the kinds and years, German notation, no duplicate key."""
+    import csv
+    import re
+    import tomllib
+
+    from tests.conftest import LOERRACH
+
+    plan = tomllib.loads((LOERRACH / "products.toml").read_text(encoding="utf-8"))
+    with (LOERRACH / "budget-example.csv").open(encoding="utf-8", newline="") as file:
+        rows = list(csv.reader(file, delimiter=";"))
+    assert rows[0] == ["Produkt", "Konto", "Jahr", "Art", "Betrag"]
+    body = rows[1:]
+    assert {row[0] for row in body} == {group["number"] for group in plan["groups"]}
+    assert {row[1][0] for row in body} == {"3", "4"}
+    kinds = {
+        kind: {int(row[2]) for row in body if row[3] == kind} for kind in {r[3] for r in body}
+    }
+    assert kinds == {
+        "Ansatz": {2024, 2025, 2026},
+        "fortgeschriebener Ansatz": {2025},
+        "Ergebnis": {2024, 2025, 2026},
+        "Plan": {2027, 2028, 2029},
+    }
+    german = re.compile(r"-?\d{1,3}(\.\d{3})*,\d{2}")
+    assert all(german.fullmatch(row[4]) for row in body)
+    assert any(row[4].startswith("-") for row in body)
+    keys = [tuple(row[:4]) for row in body]
+    assert len(keys) == len(set(keys))
+    amounts = [D(row[4].replace(".", "").replace(",", ".")) for row in body]
+    assert max(amounts) < D("1e9")
