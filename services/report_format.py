@@ -122,9 +122,10 @@ def money_chart_svg(
         f'<line x1="2" x2="{width - 2}" y1="{zero:.1f}" y2="{zero:.1f}" stroke="#555" '
         'stroke-width="0.6"/>'
     )
+    extreme = high if high >= -low else low  # the scale: the largest amount, at its side
     parts.append(
-        f'<text x="2" y="8" font-size="7" fill="#555" font-family="DejaVu Sans, sans-serif">'
-        f"{escape(german_millions(high))}</text>"
+        f'<text x="2" y="{8 if extreme >= 0 else bottom - 2}" font-size="7" fill="#555" '
+        f'font-family="DejaVu Sans, sans-serif">{escape(german_millions(extreme))}</text>'
     )
     return "".join(parts) + "</svg>"
 

@@ -126,7 +126,7 @@ def test_html_is_accessible_and_puts_strategy_and_money_first(engine, year_2026)
     assert "Berichtsjahr 2025" in html
     order = [
         '<h2 class="first">Strategie und Geld</h2>',
-        "<h2>Teilhaushalte: Geld und Zielerreichung</h2>",
+        '<h2 class="flow">Teilhaushalte: Geld und Zielerreichung</h2>',
         "<h2>Schlüsselpositionen</h2>",
         "<h2>Handlungsfelder</h2>",
         "<h2>Produktgruppen-Steckbriefe</h2>",
