@@ -263,6 +263,7 @@ class MoneyOverview:
     blind_spots: BlindSpots
     key_positions: list[KeyPositionMoney]
     years: list[int]  # the years on record (Ansatz, fortgeschrieben, Ergebnis)
+    plan_years: list[int]  # the Finanzplanung years after them
     apportionment_rule: str = APPORTIONMENT_RULE
     net_rule: str = NET_RULE
     no_money: str = NO_MONEY
@@ -497,6 +498,7 @@ def money_overview(*, session: Session, body: Body, year: int) -> MoneyOverview:
             report_year=report_year,
         ),
         years=sorted({y.year for p in profiles for y in p.series}),
+        plan_years=sorted({year for p in profiles for year, _ in p.financial_plan}),
     )
 
 

@@ -60,8 +60,12 @@ def evaluation_workbook(e: Evaluation, money: MoneyOverview | None = None) -> by
             ["Strategie", e.strategy_label],
             ["Gesamtbild", e.rollup.light.label],
             ["Kennzahlen", e.rollup.summary],
+            *_money_overview_rows(money),
         ],
     )
+    for (cell,) in overview.iter_rows(min_row=9, min_col=2, max_col=2):
+        if not isinstance(cell.value, str):
+            cell.number_format = EURO
     if money is not None:
         _money_sheets(book, money)
     years = sorted({year for f in e.figures for year, _ in f.series})
@@ -228,15 +232,31 @@ def _money_sheets(book: Workbook, m: MoneyOverview) -> None:
         + [f"Erträge Ergebnis {year}", f"Aufwendungen Ergebnis {year}"]
         + [f"Zuschussbedarf Ergebnis {year}", "Abweichung", "Abweichung %"]
         + [f"Zuschussbedarf {y} (Ergebnis, sonst Plan)" for y in m.years]
+        + [f"Finanzplanung {y}" for y in m.plan_years]
         + ["Kennzahlen", "Ampel", "Leistungsziele", "Schwerpunkte"],
-        [_group_row(g, m.years) for g in m.groups],
-        light_columns=(15 + len(m.years),),
+        [_group_row(g, m.years, m.plan_years) for g in m.groups],
+        light_columns=(15 + len(m.years) + len(m.plan_years),),
     )
-    _formats(sheet, (6, 7, 8, 9, 10, 11, 12, *range(14, 14 + len(m.years))), EURO)
+    money_columns = range(14, 14 + len(m.years) + len(m.plan_years))
+    _formats(sheet, (6, 7, 8, 9, 10, 11, 12, *money_columns), EURO)
     _formats(sheet, (13,), PERCENT)
 
 
-def _group_row(g: GroupProfile, years: list[int]) -> list[Any]:
+def _money_overview_rows(m: MoneyOverview | None) -> list[list[Any]]:
+    """The body's net requirement in the overview sheet (numbers, formatted afterwards)."""
+    if m is None:
+        return []
+    if not m.has_money:
+        return [["Zuschussbedarf", NO_MONEY]]
+    deviation = m.total_deviation
+    return [
+        [f"Zuschussbedarf Plan {m.report_year}", m.total_planned],
+        [f"Zuschussbedarf Ergebnis {m.report_year}", m.total_result],
+        ["Abweichung", deviation.amount if deviation else None],
+    ]
+
+
+def _group_row(g: GroupProfile, years: list[int], plan_years: list[int]) -> list[Any]:
     r = g.report
     pa, ra = r.planned_amounts, r.result_amounts
     by_year = {y.year: y.result if y.result is not None else y.planned for y in g.series}
@@ -255,6 +275,7 @@ def _group_row(g: GroupProfile, years: list[int]) -> list[Any]:
         r.deviation.amount if r.deviation else None,
         r.deviation.pct if r.deviation else None,
         *[by_year.get(y) for y in years],
+        *[dict(g.financial_plan).get(y) for y in plan_years],
         g.rollup.summary,
         g.rollup.light.label,
         len(g.goals),

@@ -29,6 +29,10 @@ def with_money(engine: sa.Engine, loerrach: Body) -> Body:
 
 def test_pdf_shows_a_group_and_its_amounts_in_german_notation(engine, with_money) -> None:
     text = pdf_text(render(engine, with_money, 2027, "pdf"))
+    assert (
+        "Zuschussbedarf 2026: Plan 15.750.000 €, Ergebnis 15.951.000 €, Abweichung +201.000 €"
+        in text
+    )
     assert text.index("Strategie und Geld") < text.index("Teilhaushalte: Geld und Zielerreichung")
     assert text.index("Teilhaushalte: Geld") < text.index("Produktgruppen-Steckbriefe")
     profile = text[text.index("54.20 Kreisstraßen Teilhaushalt 9") :][:1600]
@@ -90,6 +94,10 @@ def test_xlsx_has_numbers_with_a_euro_format(engine, with_money) -> None:
     assert roads["Zuschussbedarf 2025 (Ergebnis, sonst Plan)"] == 8935250
     assert roads["Planbasis"] == "Ansatz"
     assert groups["57.50"]["Zuschussbedarf Plan 2026"] is None
+    assert (roads["Finanzplanung 2027"], roads["Finanzplanung 2029"]) == (9300000, 9600000)
+    overview = {row[0]: row[1] for row in book["Übersicht"].iter_rows(values_only=True)}
+    assert overview["Zuschussbedarf Plan 2026"] == 15750000
+    assert overview["Abweichung"] == 201000  # 15.951.000 − 15.750.000
     sheet = book["Produktgruppen"]
     header = [cell.value for cell in sheet[1]]
     row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "54.20")
