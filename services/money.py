@@ -269,6 +269,11 @@ class MoneyOverview:
     no_money: str = NO_MONEY
 
     @property
+    def has_year_money(self) -> bool:
+        """Budget lines for the report year itself (not only for other years)."""
+        return any(g.report.has_money for g in self.groups)
+
+    @property
     def total_planned(self) -> Decimal | None:
         return _sum(g.report.planned for g in self.groups)
 

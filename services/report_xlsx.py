@@ -202,7 +202,7 @@ def _money_sheets(book: Workbook, m: MoneyOverview) -> None:
     sheet.append([])
     sheet.append([m.apportionment_rule])
     sheet.append([m.net_rule])
-    if not m.has_money:
+    if not m.has_year_money:
         sheet.append([f"Für {year}: {m.no_money}."])
 
     sheet = book.create_sheet("Teilhaushalte")
@@ -246,7 +246,7 @@ def _money_overview_rows(m: MoneyOverview | None) -> list[list[Any]]:
     """The body's net requirement in the overview sheet (numbers, formatted afterwards)."""
     if m is None:
         return []
-    if not m.has_money:
+    if not m.has_year_money:
         return [["Zuschussbedarf", NO_MONEY]]
     deviation = m.total_deviation
     return [

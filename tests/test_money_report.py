@@ -140,3 +140,13 @@ def test_a_body_without_product_plan_renders(engine: sa.Engine) -> None:
     assert render(engine, body, 2027, "pdf").startswith(b"%PDF")
     book = load_workbook(io.BytesIO(render(engine, body, 2027, "xlsx")))
     assert book["Produktgruppen"].max_row == 1
+
+
+def test_a_report_year_without_lines_says_so_though_other_years_have_some(
+    engine, with_money
+) -> None:
+    """2029 has only Finanzplanung: no plan or result of the year, so no sums of 0 €."""
+    html = render(engine, with_money, 2030, "html").decode()
+    assert "Für 2029 liegen keine Haushaltsdaten vor" in html
+    assert "Zuschussbedarf 2029: Plan" not in html
+    assert "Finanzplanung: 2027: 9.300.000" in html  # the profile still shows its years
