@@ -110,7 +110,8 @@ class GroupProfile:
     name: str
     partial_budget_number: str
     partial_budget_name: str
-    departments: list[str]
+    departments: list[str]  # names, for reading
+    department_keys: list[str]  # keys, for who may see the group
     report: YearMoney  # the report year
     series: list[YearMoney]  # every year on record (Ansatz, fortgeschrieben, Ergebnis)
     financial_plan: list[tuple[int, Decimal]]  # Finanzplanung: (year, net requirement)
@@ -328,6 +329,7 @@ def money_overview(*, session: Session, body: Body, year: int) -> MoneyOverview:
         b.id: b for b in session.exec(select(PartialBudget).where(PartialBudget.body_id == body_id))
     }
     responsible: dict[int, list[str]] = {}
+    responsible_keys: dict[int, list[str]] = {}
     for link in session.exec(
         select(PartialBudgetDepartment)
         .where(col(PartialBudgetDepartment.partial_budget_id).in_(list(budgets)))
@@ -335,6 +337,9 @@ def money_overview(*, session: Session, body: Body, year: int) -> MoneyOverview:
     ):
         responsible.setdefault(link.partial_budget_id, []).append(
             departments[link.department_id].name
+        )
+        responsible_keys.setdefault(link.partial_budget_id, []).append(
+            departments[link.department_id].key
         )
     lines = _load_lines(session, body_id)
 
@@ -404,6 +409,7 @@ def money_overview(*, session: Session, body: Body, year: int) -> MoneyOverview:
                 partial_budget_number=budget.number,
                 partial_budget_name=budget.name,
                 departments=responsible.get(id_of(budget), []),
+                department_keys=responsible_keys.get(id_of(budget), []),
                 report=report,
                 series=series,
                 financial_plan=financial_plan,
@@ -512,10 +518,10 @@ def group_profile(*, session: Session, body: Body, year: int, number: str) -> Gr
     return money_overview(session=session, body=body, year=year).group(number)
 
 
-def profiles_of_department(overview: MoneyOverview, department: str) -> list[GroupProfile]:
-    """The groups of the Teilhaushalte a department (by name) answers for: what a department
-    may see of the money."""
-    return [p for p in overview.groups if department in p.departments]
+def profiles_of_department(overview: MoneyOverview, department_key: str) -> list[GroupProfile]:
+    """The groups of the Teilhaushalte a department (by key, e.g. "umwelt") answers for:
+    what a department may see of the money."""
+    return [p for p in overview.groups if department_key in p.department_keys]
 
 
 def _load_lines(session: Session, body_id: int) -> _Lines:

@@ -244,7 +244,7 @@ def test_fields_partial_budgets_blind_spots_and_key_positions(engine, loerrach) 
     assert energy.report is not None and energy.report.result == D("1531000.00")
     assert positions["11.20.04"].report is None and positions["11.20.04"].level == ""
 
-    own = profiles_of_department(overview, "Fachbereich Umwelt")
+    own = profiles_of_department(overview, "umwelt")
     assert [g.number for g in own] == ["55.40", "56.10"]
 
 
