@@ -323,9 +323,7 @@ def test_the_example_csv_covers_every_group_in_the_default_layout() -> None:
     body = rows[1:]
     assert {row[0] for row in body} == {group["number"] for group in plan["groups"]}
     assert {row[1][0] for row in body} == {"3", "4"}
-    kinds = {
-        kind: {int(row[2]) for row in body if row[3] == kind} for kind in {r[3] for r in body}
-    }
+    kinds = {kind: {int(row[2]) for row in body if row[3] == kind} for kind in {r[3] for r in body}}
     assert kinds == {
         "Ansatz": {2024, 2025, 2026},
         "fortgeschriebener Ansatz": {2025},
@@ -339,3 +337,15 @@ def test_the_example_csv_covers_every_group_in_the_default_layout() -> None:
     assert len(keys) == len(set(keys))
     amounts = [D(row[4].replace(".", "").replace(",", ".")) for row in body]
     assert max(amounts) < D("1e9")
+
+
+def test_the_money_chart_labels_its_years_and_says_what_it_shows() -> None:
+    from services.report_format import money_chart_svg
+
+    svg = money_chart_svg([(2024, D("8600000"), D("8070000")), (2025, D("9350000"), None)])
+    assert svg.count("<rect") == 3 and ">2024</text>" in svg and ">2025</text>" in svg
+    assert "2024: 8.600.000\u00a0€ / 8.070.000\u00a0€; 2025: 9.350.000\u00a0€ / –" in svg
+    assert "9,4 Mio. €" in svg  # the scale: the largest amount
+    surplus = money_chart_svg([(2026, D("-179965800"), D("-170058683"))])
+    assert "-180 Mio. €" in surplus
+    assert money_chart_svg([]).endswith("</svg>") and "keine Werte" in money_chart_svg([])
