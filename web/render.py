@@ -8,8 +8,16 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment
+from markupsafe import Markup
 
-from models.german import days, german_date, german_datetime, weekday_name
+from models.german import (
+    days,
+    german_date,
+    german_datetime,
+    german_euro,
+    german_percent,
+    weekday_name,
+)
 
 
 def install_filters(env: Environment) -> None:
@@ -18,6 +26,20 @@ def install_filters(env: Environment) -> None:
     env.filters["weekday"] = weekday_name
     env.filters["days"] = days
     env.filters["quarter"] = quarter
+    # money as the report writes it (services.reports): whole euros, no-break space before €
+    env.filters["eur"] = german_euro
+    env.filters["eur_signed"] = lambda value: german_euro(value, signed=True)
+    env.filters["pct_signed"] = lambda value: german_percent(value, signed=True)
+    env.globals["money_chart"] = money_chart
+
+
+def money_chart(group: Any) -> Markup:
+    """The report's small chart of a group's net requirement per year (inline SVG with its
+    own text alternative); the CSP allows inline SVG, not inline script."""
+    from services.report_format import money_chart_svg
+
+    series = [(y.year, y.planned, y.result) for y in group.series]
+    return Markup(money_chart_svg(series))  # our own escaped SVG
 
 
 def quarter(percent: float) -> int:

@@ -67,6 +67,7 @@ def department_page_response(
     form: str | None = None,
     status: int = 200,
 ) -> Response:
+    from services.money import money_overview, profiles_of_department
     from services.submission_list import list_submissions
 
     auth.require_department(viewer, key)
@@ -87,6 +88,7 @@ def department_page_response(
             )
         except KreislaufError:  # a calendar without a figures deadline: nothing to deliver
             delivery = None
+        money = money_overview(session=session, body=body, year=year)
         context = {
             "body": body,
             "department": department,
@@ -94,6 +96,8 @@ def department_page_response(
             "rows": [row for row in data.rows if row.assignee == department.name],
             "years": cycle_years(session=session, body=body),
             "delivery": delivery,
+            "money": money,
+            "groups": profiles_of_department(money, key),
             "may_upload": may_upload(viewer, key),
             "may_review": may_review(viewer),
             "error": str(error) if error else None,

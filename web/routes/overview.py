@@ -36,6 +36,7 @@ def overview(
 ) -> Response:
     auth.require_role(viewer, Role.admin, Role.controlling)
     from services.evaluation import evaluate
+    from services.money import money_overview
     from services.strategy import strategy_view
 
     task_filter = TaskFilter.parse(assignee, state, sort, direction)
@@ -56,6 +57,7 @@ def overview(
             "messages": messages(session=session, body=body),
             "audit": audit_trail(session=session, body=body),
             "evaluation": evaluate(session=session, body=body, year=year, now=now(request)),
+            "money": money_overview(session=session, body=body, year=year),
             "reports": [
                 ("Bericht zur Zielerreichung (.pdf)", f"/cycles/{year}/report.pdf"),
                 ("Bericht zur Zielerreichung (.xlsx)", f"/cycles/{year}/report.xlsx"),
