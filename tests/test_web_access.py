@@ -58,7 +58,15 @@ def test_without_a_session_pages_lead_to_login_and_the_api_answers_401(web: Web)
     response = client.get("/cycles/2027", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=/cycles/2027"
-    for path in ("/api/cycles", "/api/cycles/2027", "/api/cycles/2027/tasks", "/api/me"):
+    for path in (
+        "/api/cycles",
+        "/api/cycles/2027",
+        "/api/cycles/2027/tasks",
+        "/api/me",
+        "/api/cycles/2027/groups",
+        "/api/cycles/2027/groups/54.20",
+        "/api/cycles/2027/money",
+    ):
         response = client.get(path)
         assert response.status_code == 401, path
         assert "Anmeldung erforderlich" in response.json()["detail"]
@@ -126,13 +134,21 @@ def test_a_department_user_sees_only_their_own_department(web: Web) -> None:
     response = client.get("/")
     assert response.url.path == "/cycles/2027/departments/umwelt"
     assert "Fachbereich Umwelt: Aufgaben 2027" in visible_text(response.text)
-    for path in ("/cycles/2027/departments/soziales", "/cycles/2027", "/admin"):
+    for path in (
+        "/cycles/2027/departments/soziales",
+        "/cycles/2027",
+        "/cycles/2027/money",
+        "/admin",
+    ):
         refused = client.get(path)
         assert refused.status_code == 403, path
         assert "Fachbereich Soziales" not in refused.text
     assert (
         client.get("/api/cycles/2027/tasks", params={"department": "soziales"}).status_code == 403
     )
+    assert client.get("/api/cycles/2027/money").status_code == 403
+    # a group of another department: 404 like an unknown one (tests/test_web_money.py)
+    assert client.get("/cycles/2027/groups/54.20").status_code == 404
     own = client.get("/api/cycles/2027/tasks").json()
     assert own and {t["department"] for t in own} == {"umwelt"}
     ics = client.get("/cycles/2027/deadlines.ics").text.replace("\r\n ", "")

@@ -3,7 +3,8 @@ against a real uvicorn on a loopback port, standing at 16 March 2027.
 
 Every page visited is scanned with axe-core (from the npm registry; `.ci/run` installs it
 into .ci/axe): no serious or critical violation. The overview's screenshot is saved to
-tests/artifacts/, and so are those of the money pages at 1366 and 320 px. Without chromium or axe-core these tests are skipped locally and fail in CI.
+tests/artifacts/, and so are those of the money pages at 1366 and 320 px. Without chromium
+or axe-core these tests are skipped locally and fail in CI.
 """
 
 from __future__ import annotations
@@ -270,7 +271,7 @@ def test_each_role_is_refused_what_it_may_not_do(site: Site, page, username: str
     before = row_counts(site.engine)
     refused = ["/admin"]
     if username == "umwelt":
-        refused += ["/cycles/2027", "/cycles/2027/departments/soziales"]
+        refused += ["/cycles/2027", "/cycles/2027/money", "/cycles/2027/departments/soziales"]
     for path in refused:
         response = page.goto(f"{site.url}{path}")
         assert response.status == 403, path
@@ -328,7 +329,7 @@ def test_the_money_pages_fit_a_narrow_screen_and_pass_axe(  # type: ignore[no-un
         assert page.get_by_role("heading", level=1).inner_text() == (
             "Produktgruppe 54.20 Kreisstraßen"
         )
-        chart = page.get_by_role("img", name="Zuschussbedarf je Jahr (Plan / Ergebnis)", exact=False)
+        chart = page.get_by_role("img", name="Zuschussbedarf je Jahr", exact=False)
         assert "2026: 9.100.000" in chart.get_attribute("aria-label")
     else:
         response = page.goto(f"{site.url}/cycles/2027/groups/54.20")
