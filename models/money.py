@@ -72,14 +72,20 @@ class Amounts:
     expenses: Decimal = ZERO
     investment_income: Decimal = ZERO
     investment_expenses: Decimal = ZERO
+    # whether the lines had investment payments at all: a result without them is unknown,
+    # not zero (many exports of the Ergebnishaushalt carry none)
+    investments: bool = False
 
     @property
     def net(self) -> Decimal:
         return net_requirement(income=self.income, expenses=self.expenses)
 
     @property
-    def investment_net(self) -> Decimal:
-        """Investment payments out minus in (shown apart from the net requirement)."""
+    def investment_net(self) -> Decimal | None:
+        """Investment payments out minus in (shown apart from the net requirement); None
+        when the lines had none."""
+        if not self.investments:
+            return None
         return self.investment_expenses - self.investment_income
 
 
@@ -91,14 +97,21 @@ def net_requirement(*, income: Decimal, expenses: Decimal) -> Decimal:
 def sum_sides(lines: Iterable[tuple[BudgetSide | str, Decimal]]) -> Amounts:
     """The amounts of (side, amount) pairs, summed per side."""
     sums = {side: ZERO for side in BudgetSide}
+    investments = False
     for side, amount in lines:
-        sums[BudgetSide(side)] += amount
+        kind = BudgetSide(side)
+        sums[kind] += amount
+        investments = investments or kind in INVESTMENT_SIDES
     return Amounts(
         income=sums[BudgetSide.income],
         expenses=sums[BudgetSide.expenses],
         investment_income=sums[BudgetSide.investment_income],
         investment_expenses=sums[BudgetSide.investment_expenses],
+        investments=investments,
     )
+
+
+INVESTMENT_SIDES = frozenset({BudgetSide.investment_income, BudgetSide.investment_expenses})
 
 
 def planned(by_kind: Mapping[BudgetKind, Amounts]) -> tuple[Amounts, PlanBasis] | None:

@@ -48,6 +48,8 @@ def test_net_requirement_is_expenses_minus_income_without_investments() -> None:
     )
     assert amounts.net == D("8599999.50")  # 9.799.999,50 − 1.200.000
     assert amounts.investment_net == D("3000000.00")
+    # without investment lines the investments are unknown, not 0
+    assert sum_sides([(BudgetSide.expenses, D("5.00"))]).investment_net is None
     assert net_requirement(income=D("5"), expenses=D("3")) == D("-2")  # a surplus
 
 
