@@ -1,0 +1,380 @@
+"""Importing a finance system's budget export: the file checked against the body's product
+plan and cycles, then each (year, kind) slice of the file replaced, all in one transaction.
+
+The file alone is checked by `models.budget_file`; here what needs the database: the product
+(group) numbers against the plan, each product's group (and so its Teilhaushalt), the years
+against the body's cycles. Every problem is collected and the file refused whole, so a wrong
+file never leaves half a slice behind. A slice in the file replaces the stored slice: the
+finance system's export is the truth, and a re-import never adds to what is there.
+
+Years (`allowed_years`): a cycle of year N evaluates budget year N-1 and plans N+1 with its
+Finanzplanung up to N+4; history before the first cycle is useful beside it. So a body with
+cycles from F to L takes the years F-10 to L+4; a body without cycles takes none (create the
+first cycle, then import).
+
+Speed: the lines are written with Core `insert` in chunks of plain dicts (no ORM objects),
+the old slice with one `delete`; totals before come from one aggregate in whole cents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from models import audit
+from models.body import Body
+from models.budget import BudgetImport, BudgetKind, BudgetLine, BudgetSide
+from models.budget_file import BudgetFile, BudgetFileInvalid, BudgetRow, read_budget_file
+from models.budget_file import unknown_products as unknown_product_problems
+from models.budget_layout import BudgetLayout
+from models.cycle import Cycle
+from models.db import id_of, table_of
+from models.errors import KreislaufError, Remedy, file_refused, listed_problems
+from models.product_plan import ProductGroup
+from models.strategy import Product
+
+YEARS_BEFORE = 10  # history before the first cycle
+YEARS_AFTER = 4  # the last cycle plans N+1, its Finanzplanung reaches N+4
+INSERT_CHUNK = 5_000  # lines per insert: bounded memory, few round trips
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The Ergebnishaushalt of a slice: income, expenses and the net requirement derived."""
+
+    income: Decimal = Decimal("0.00")
+    expenses: Decimal = Decimal("0.00")
+
+    @property
+    def net(self) -> Decimal:
+        """Zuschussbedarf (Nettoressourcenbedarf): what the body's general funds must cover."""
+        return self.expenses - self.income
+
+    def as_json(self) -> dict[str, str]:
+        """EUR as strings (exact, for the audit trail)."""
+        return {
+            "income": str(self.income),
+            "expenses": str(self.expenses),
+            "net_requirement": str(self.net),
+        }
+
+
+@dataclass(frozen=True)
+class SliceResult:
+    year: int
+    kind: BudgetKind
+    rows: int
+    import_id: int
+    before: Totals
+    after: Totals
+    lines_before: int
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    file_name: str
+    sha256: str
+    slices: list[SliceResult]
+    other_slice: int  # rows of other years or kinds than asked for: counted, not taken
+    payments: int  # payment rows outside the investments: counted, not taken
+
+
+def body_layout(body: Body) -> BudgetLayout:
+    """The body's export layout (body.toml's [budget_import]); the default when it has none."""
+    return BudgetLayout.model_validate(body.budget_layout or {})
+
+
+def allowed_years(*, session: Session, body: Body) -> tuple[int, int] | None:
+    """The first and last budget year an import takes (see the module's rule); None without
+    a cycle."""
+    first, last = session.execute(
+        sa.select(sa.func.min(Cycle.year), sa.func.max(Cycle.year)).where(
+            col(Cycle.body_id) == id_of(body)
+        )
+    ).one()
+    if first is None:
+        return None
+    return first - YEARS_BEFORE, last + YEARS_AFTER
+
+
+def import_budget(
+    session: Session,
+    body: Body,
+    data: bytes,
+    file_name: str,
+    *,
+    year: int | None,
+    kind: BudgetKind | None,
+    actor: str,
+    now: dt.datetime,
+) -> ImportResult:
+    """Check the whole file, then replace each of its (year, kind) slices in the caller's
+    transaction; BudgetFileInvalid (or KreislaufError) with every problem, nothing written."""
+    groups = {
+        number: group_id
+        for number, group_id in session.execute(
+            sa.select(col(ProductGroup.number), col(ProductGroup.id)).where(
+                col(ProductGroup.body_id) == id_of(body)
+            )
+        )
+    }
+    if not groups:
+        raise KreislaufError(
+            f"Für {body.name} ist kein Produktplan hinterlegt, daher können keine Haushaltszahlen "
+            "zugeordnet werden; nichts wurde gespeichert.",
+            hint="Bitte den Produktplan als products.toml in das Konfigurationsverzeichnis der "
+            "Körperschaft legen und die Körperschaft neu laden (kreislauf init --body-dir DIR).",
+        )
+    years = allowed_years(session=session, body=body)
+    if years is None:
+        raise KreislaufError(
+            f"Für {body.name} ist noch kein Kreislauf angelegt; Haushaltsjahre werden den "
+            "Kreisläufen zugeordnet, nichts wurde gespeichert.",
+            remedy=Remedy.create_cycle,
+        )
+    if year is not None and not years[0] <= year <= years[1]:
+        raise KreislaufError(
+            f"Das Jahr {year} liegt außerhalb der Kreisläufe von {body.name}: erlaubt sind "
+            f"{years[0]} bis {years[1]} (zehn Jahre vor dem ersten bis vier nach dem letzten "
+            "Kreislauf); nichts wurde gespeichert.",
+            field="year",
+        )
+    budget = read_budget_file(data, file_name, body_layout(body), year=year, kind=kind)
+    products = {
+        number: group_id
+        for number, group_id in session.execute(
+            sa.select(col(Product.number), col(Product.product_group_id)).where(
+                col(Product.body_id) == id_of(body)
+            )
+        )
+    }
+    _check(body, budget, groups, products, years)
+    digest = hashlib.sha256(data).hexdigest()
+    slices = []
+    by_slice = sorted(
+        _slices(budget.rows).items(),
+        key=lambda item: (item[0][0], list(BudgetKind).index(item[0][1])),
+    )
+    for (slice_year, slice_kind), rows in by_slice:
+        slices.append(
+            _replace(
+                session,
+                body,
+                slice_year,
+                slice_kind,
+                rows,
+                groups,
+                products,
+                file_name=file_name,
+                digest=digest,
+                actor=actor,
+                now=now,
+            )
+        )
+    return ImportResult(
+        file_name=file_name,
+        sha256=digest,
+        slices=slices,
+        other_slice=budget.other_slice,
+        payments=budget.payments,
+    )
+
+
+def _check(
+    body: Body,
+    budget: BudgetFile,
+    groups: dict[str, int],
+    products: dict[str, int | None],
+    years: tuple[int, int],
+) -> None:
+    """Every problem the database shows: unknown numbers, products outside the plan's groups,
+    years outside the cycles; BudgetFileInvalid listing them all."""
+    numbers = {row.product for row in budget.rows}
+    known = {number for number in numbers if number in groups or products.get(number)}
+    if not known:
+        unknown = unknown_product_problems(budget, set(groups), set())
+        raise BudgetFileInvalid(
+            f"{budget.file_name} wurde nicht übernommen: keine Produktnummer der Datei steht im "
+            f"Produktplan von {body.name} – gehört die Datei zu einem anderen Haushalt? "
+            "Nichts wurde gespeichert:",
+            problems=listed_problems(unknown),
+        )
+    # a product stored without a group (named by an earlier strategy version, no longer in
+    # products.toml) belongs to no Teilhaushalt: its money would have no place. A product
+    # group always has one: products.toml requires it and the column is NOT NULL.
+    orphans = {number for number in numbers if number in products and not products[number]}
+    problems = unknown_product_problems(budget, set(groups), set(products))  # orphans below
+    first: dict[str | int, BudgetRow] = {}
+    count: dict[str | int, int] = {}
+    for row in budget.rows:
+        key: str | int | None = row.product if row.product in orphans else None
+        if key is None and not years[0] <= row.year <= years[1]:
+            key = row.year
+        if key is not None:
+            first.setdefault(key, row)
+            count[key] = count.get(key, 0) + 1
+    for key, row in first.items():
+        more = count[key] - 1
+        also = f" (auch in {more} weiteren Zeilen)" if more else ""
+        if isinstance(key, str):
+            problems.append(
+                f"Zeile {row.row}, {budget.columns['product']}: das Produkt {key} gehört zu "
+                f"keiner Produktgruppe des Produktplans und damit zu keinem Teilhaushalt{also}"
+            )
+        else:
+            place = budget.columns.get("year", "Jahr (beim Import angegeben)")
+            problems.append(
+                f"Zeile {row.row}, {place}: das Jahr {key} liegt außerhalb der Kreisläufe von "
+                f"{body.name} (erlaubt {years[0]} bis {years[1]}){also}"
+            )
+    if problems:
+        raise BudgetFileInvalid(
+            file_refused(budget.file_name, len(problems)), problems=listed_problems(problems)
+        )
+
+
+def _slices(rows: list[BudgetRow]) -> dict[tuple[int, BudgetKind], list[BudgetRow]]:
+    """The file's rows by (year, kind)."""
+    result: dict[tuple[int, BudgetKind], list[BudgetRow]] = {}
+    for row in rows:
+        result.setdefault((row.year, row.kind), []).append(row)
+    return result
+
+
+def _replace(
+    session: Session,
+    body: Body,
+    year: int,
+    kind: BudgetKind,
+    rows: list[BudgetRow],
+    groups: dict[str, int],
+    products: dict[str, int | None],
+    *,
+    file_name: str,
+    digest: str,
+    actor: str,
+    now: dt.datetime,
+) -> SliceResult:
+    """One slice: the stored lines deleted, the file's inserted, the run recorded, audited."""
+    body_id = id_of(body)
+    before, lines_before = slice_totals(session, body_id, year, kind)
+    session.execute(
+        sa.delete(table_of(BudgetLine)).where(
+            table_of(BudgetLine).c.body_id == body_id,
+            table_of(BudgetLine).c.year == year,
+            table_of(BudgetLine).c.kind == kind.value,
+        )
+    )
+    run = BudgetImport(
+        body_id=body_id,
+        year=year,
+        kind=kind,
+        file_name=file_name[:255],
+        sha256=digest,
+        rows=len(rows),
+        imported_at=now,
+        actor=actor[:120],
+    )
+    session.add(run)
+    session.flush()
+    import_id = id_of(run)
+    lines = _lines(rows, body_id, import_id, groups, products)
+    insert = sa.insert(table_of(BudgetLine))
+    while chunk := list(itertools.islice(lines, INSERT_CHUNK)):
+        session.execute(insert, chunk)
+    after = _totals(rows)
+    audit.record(
+        session=session,
+        now=now,
+        actor=actor,
+        action="budget.import",
+        entity="budget_import",
+        entity_id=import_id,
+        body_id=body_id,
+        before={"year": year, "kind": kind.value, "lines": lines_before, **before.as_json()},
+        after={
+            "year": year,
+            "kind": kind.value,
+            "lines": len(rows),
+            "file": file_name,
+            "sha256": digest,
+            **after.as_json(),
+        },
+    )
+    return SliceResult(year, kind, len(rows), import_id, before, after, lines_before)
+
+
+def _lines(
+    rows: list[BudgetRow],
+    body_id: int,
+    import_id: int,
+    groups: dict[str, int],
+    products: dict[str, int | None],
+) -> Iterator[dict[str, Any]]:
+    """The slice's rows as the table's values; a product books on its group."""
+    for row in rows:
+        is_product = row.product.count(".") == 2
+        yield {
+            "body_id": body_id,
+            "year": row.year,
+            "kind": row.kind.value,
+            "product_group_id": products[row.product] if is_product else groups[row.product],
+            "product_number": row.product if is_product else "",
+            "account": row.account,
+            "side": row.side.value,
+            "amount": row.amount,
+            "import_id": import_id,
+        }
+
+
+def _totals(rows: list[BudgetRow]) -> Totals:
+    income = sum((row.amount for row in rows if row.side is BudgetSide.income), Decimal("0.00"))
+    expenses = sum((row.amount for row in rows if row.side is BudgetSide.expenses), Decimal("0.00"))
+    return Totals(income, expenses)
+
+
+def cents_sum() -> Any:
+    """SUM of amounts in whole cents: exact on SQLite too (which sums NUMERIC as floats)."""
+    return sa.func.sum(sa.cast(sa.func.round(col(BudgetLine.amount) * 100), sa.BigInteger))
+
+
+def slice_totals(session: Session, body_id: int, year: int, kind: BudgetKind) -> tuple[Totals, int]:
+    """The stored totals of a slice, and its number of lines."""
+    sums: dict[str, Decimal] = {}
+    lines = 0
+    for side, cents, count in session.execute(
+        sa.select(col(BudgetLine.side), cents_sum(), sa.func.count())
+        .where(
+            col(BudgetLine.body_id) == body_id,
+            col(BudgetLine.year) == year,
+            col(BudgetLine.kind) == kind.value,
+        )
+        .group_by(col(BudgetLine.side))
+    ):
+        sums[side] = Decimal(int(cents)).scaleb(-2)
+        lines += count
+    return (
+        Totals(
+            sums.get(BudgetSide.income.value, Decimal("0.00")),
+            sums.get(BudgetSide.expenses.value, Decimal("0.00")),
+        ),
+        lines,
+    )
+
+
+__all__ = [
+    "ImportResult",
+    "SliceResult",
+    "Totals",
+    "allowed_years",
+    "body_layout",
+    "import_budget",
+]
