@@ -160,6 +160,9 @@ def import_budget(
         )
     }
     _check(body, budget, groups, products, years)
+    # one import of a body at a time (PostgreSQL; SQLite has one writer anyway): a second one
+    # waits here and then replaces what the first wrote, instead of failing on its unique key
+    session.execute(sa.select(col(Body.id)).where(col(Body.id) == id_of(body)).with_for_update())
     digest = hashlib.sha256(data).hexdigest()
     slices = []
     by_slice = sorted(
