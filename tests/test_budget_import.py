@@ -486,3 +486,34 @@ def test_a_wrong_layout_is_refused_with_file_and_key(engine, cli, tmp_path, tabl
     result = cli("init", "--body-dir", str(target))
     assert result.exit_code == 2
     assert message in flat(result.output)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_imports_at_once_replace_one_after_the_other(engine, body) -> None:  # type: ignore[no-untyped-def]
+    """The second waits for the first (row lock on the body) and then replaces its lines,
+    instead of failing on the unique key (SQLite has one writer at a time anyway)."""
+    import threading
+
+    data = "\r\n".join(";".join(row) for row in [HEADER, *ROWS]).encode()
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with session_scope(engine) as session:
+                start.wait()
+                import_budget(
+                    session, body, data, "h.csv", year=None, kind=None, actor="t", now=NOW
+                )
+        except BaseException as error:  # noqa: BLE001  (reported below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert len(lines(engine)) == 8
+    with session_scope(engine) as session:
+        assert len(session.exec(select(BudgetImport)).all()) == 4
