@@ -111,7 +111,7 @@ def import_(
     for part in result.slices:
         out.print(
             f"  {part.kind.label} {part.year}: {plural(part.rows, 'Zeile', 'Zeilen')} "
-            f"(ersetzt {part.lines_before})",
+            f"(vorher {part.lines_before})",
             markup=False,
         )
         for label, before, after in _changes(part.before, part.after):

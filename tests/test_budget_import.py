@@ -100,7 +100,7 @@ def test_csv_round_trip_through_the_cli(engine, body, cli, tmp_path) -> None:  #
     result = cli("budget", "import", str(path))
     assert result.exit_code == 0, result.output
     out = flat(result.stdout)
-    assert "Ansatz 2026: 6 Zeilen (ersetzt 0)" in out
+    assert "Ansatz 2026: 6 Zeilen (vorher 0)" in out
     assert "Erträge: 0,00 € → 251.235,06 €" in out
     assert "Aufwendungen: 0,00 € → 2.009.500,00 €" in out
     assert "Zuschussbedarf: 0,00 € → 1.758.264,94 €" in out
@@ -195,7 +195,7 @@ def test_a_reimport_replaces_its_slice_and_audits_before_and_after(
     shown = show_json(cli)
     result = cli("budget", "import", str(path), "--kind", "ansatz", "--year", "2026")
     assert result.exit_code == 0, result.output
-    assert "Ansatz 2026: 6 Zeilen (ersetzt 6)" in flat(result.stdout)
+    assert "Ansatz 2026: 6 Zeilen (vorher 6)" in flat(result.stdout)
     assert "Zuschussbedarf: 1.758.264,94 € → 1.758.264,94 €" in flat(result.stdout)
     assert "Ergebnis" not in result.stdout  # only the slice asked for
     assert lines(engine) == first  # replaced, not doubled
