@@ -179,7 +179,7 @@ def show(
     out = console()
     if not groups:
         out.print(
-            f"Für {year} sind bei {name} keine Haushaltszahlen gespeichert "
+            f"Für {year} sind bei {name} weder Ansatz noch Ergebnis gespeichert "
             "(kreislauf budget import DATEI).",
             markup=False,
         )

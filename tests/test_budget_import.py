@@ -517,3 +517,12 @@ def test_two_imports_at_once_replace_one_after_the_other(engine, body) -> None: 
     assert len(lines(engine)) == 8
     with session_scope(engine) as session:
         assert len(session.exec(select(BudgetImport)).all()) == 4
+
+
+def test_show_without_money_says_so(engine, body, cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("budget", "show", "2026")
+    assert result.exit_code == 0
+    assert "Für 2026 sind bei Landkreis Lörrach weder Ansatz noch Ergebnis gespeichert" in flat(
+        result.stdout
+    )
+    assert show_json(cli) == {}
