@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 WEEKDAY_NAMES = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
@@ -65,6 +65,37 @@ def german_number(value: float | Decimal | None, *, places: int = 2, grouping: b
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+NBSP = "\u00a0"
+
+
+def german_euro(
+    value: Decimal | None, *, cents: bool = False, signed: bool = False, unit: str = "€"
+) -> str:
+    """Decimal("1234567.4") -> "1.234.567 €" (whole euros, half up; with `cents`
+    "1.234.567,40 €"); a no-break space before the unit; `signed` writes "+" before a gain;
+    None -> "–"."""
+    if value is None:
+        return "–"
+    places = 2 if cents else 0
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    if rounded == 0:
+        rounded = abs(rounded)  # never "-0 €"
+    text = f"{rounded:,.{places}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    if signed and rounded > 0:
+        text = "+" + text
+    return f"{text}{NBSP}{unit}"
+
+
+def german_percent(value: Decimal | None, *, signed: bool = False) -> str:
+    """Decimal("-3.5") -> "-3,5 %", always one decimal ("-4,0 %"); None -> "–"."""
+    if value is None:
+        return "–"
+    text = f"{value:,.1f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    if signed and value > 0:
+        text = "+" + text
+    return f"{text}{NBSP}%"
 
 
 def plural(count: int, one: str, many: str) -> str:

@@ -5,9 +5,10 @@ so that `services.report_xlsx` needs nothing from the module that calls it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from html import escape
 
-from models.german import german_number
+from models.german import german_euro, german_number
 from models.strategy import Direction, MeasureStatus
 
 DIRECTION_LABELS = {
@@ -68,3 +69,69 @@ def sparkline_svg(
         f'<circle cx="{x(last_year):.1f}" cy="{y(last_value):.1f}" r="2.5" fill="#1f4e79"/>'
     )
     return "".join(parts) + "</svg>"
+
+
+def money_chart_svg(
+    series: Sequence[tuple[int, Decimal | None, Decimal | None]],
+    *,
+    width: int = 230,
+    height: int = 96,
+) -> str:
+    """A small inline SVG bar chart of the net requirement per year: plan (light bar) beside
+    result (dark bar), the year under each pair, a zero line; with a text alternative."""
+    alt = "Zuschussbedarf je Jahr (Plan / Ergebnis): " + (
+        "; ".join(
+            f"{year}: {german_euro(plan)} / {german_euro(result)}" for year, plan, result in series
+        )
+        or "keine Werte"
+    )
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(alt)}">'
+        f"<title>{escape(alt)}</title>"
+    )
+    values = [v for _, plan, result in series for v in (plan, result) if v is not None]
+    if not values:
+        return head + "</svg>"
+    low, high = min([Decimal(0), *values]), max([Decimal(0), *values])
+    span = (high - low) or Decimal(1)
+    top, bottom = 12, height - 14  # room for the value label above, the year below
+    slot = (width - 8) / len(series)
+    bar = min(slot * 0.36, 22.0)
+
+    def y(value: Decimal) -> float:
+        return top + float((high - value) / span) * (bottom - top)
+
+    parts = [head]
+    zero = y(Decimal(0))
+    for index, (year, plan, result) in enumerate(series):
+        left = 4 + index * slot + (slot - 2 * bar) / 2
+        for offset, value, fill in ((0.0, plan, "#9fb8d3"), (bar, result, "#1f4e79")):
+            if value is None:
+                continue
+            y1, y2 = sorted((y(value), zero))
+            parts.append(
+                f'<rect x="{left + offset:.1f}" y="{y1:.1f}" width="{bar - 1:.1f}" '
+                f'height="{max(y2 - y1, 0.5):.1f}" fill="{fill}"/>'
+            )
+        parts.append(
+            f'<text x="{left + bar:.1f}" y="{height - 3}" font-size="8" text-anchor="middle" '
+            f'font-family="DejaVu Sans, sans-serif">{year}</text>'
+        )
+    parts.append(
+        f'<line x1="2" x2="{width - 2}" y1="{zero:.1f}" y2="{zero:.1f}" stroke="#555" '
+        'stroke-width="0.6"/>'
+    )
+    extreme = high if high >= -low else low  # the scale: the largest amount, at its side
+    parts.append(
+        f'<text x="2" y="{8 if extreme >= 0 else bottom - 2}" font-size="7" fill="#555" '
+        f'font-family="DejaVu Sans, sans-serif">{escape(german_millions(extreme))}</text>'
+    )
+    return "".join(parts) + "</svg>"
+
+
+def german_millions(value: Decimal) -> str:
+    """The chart's scale: 9620000 -> "9,6 Mio. €"; below a million in thousands."""
+    if abs(value) >= 1_000_000:
+        return f"{german_number(value / 1_000_000, places=1)} Mio. €"
+    return f"{german_number(value / 1_000, places=0)} Tsd. €"

@@ -20,8 +20,10 @@ from models.achievement import Light
 from models.cell_text import as_text
 from models.change_set import DIFF_LABELS
 from models.german import german_date
+from models.money import UNATTRIBUTED
 from models.strategy import StrategyVersion
 from services.evaluation import Evaluation, FigureStatus
+from services.money import NO_MONEY, GroupProfile, MoneyOverview
 from services.report_format import DIRECTION_LABELS, measures_text
 
 FILLS = {
@@ -44,7 +46,7 @@ FIGURE_HEADERS = [
 ]
 
 
-def evaluation_workbook(e: Evaluation) -> bytes:
+def evaluation_workbook(e: Evaluation, money: MoneyOverview | None = None) -> bytes:
     book, overview = _new_book()
     overview.title = "Übersicht"
     _rows(
@@ -58,8 +60,14 @@ def evaluation_workbook(e: Evaluation) -> bytes:
             ["Strategie", e.strategy_label],
             ["Gesamtbild", e.rollup.light.label],
             ["Kennzahlen", e.rollup.summary],
+            *_money_overview_rows(money),
         ],
     )
+    for (cell,) in overview.iter_rows(min_row=9, min_col=2, max_col=2):
+        if not isinstance(cell.value, str):
+            cell.number_format = EURO
+    if money is not None:
+        _money_sheets(book, money)
     years = sorted({year for f in e.figures for year, _ in f.series})
     trend_headers = [f"Ist {year}" for year in years]
 
@@ -147,6 +155,139 @@ def evaluation_workbook(e: Evaluation) -> bytes:
 
 
 COMMENT = "Kommentar des Fachbereichs"
+EURO = '#,##0 "€";-#,##0 "€"'
+PERCENT = '0.0 "%"'
+
+
+def _money_sheets(book: Workbook, m: MoneyOverview) -> None:
+    """Strategy and money, the Teilhaushalte and one row per product group; amounts are
+    numbers with a euro format (not text), so that the sheet can sum them."""
+    year = m.report_year
+    sheet = book.create_sheet("Strategie und Geld")
+    rows: list[list[Any]] = []
+    for fld in m.fields:
+        rows.append([fld.name, "", "Handlungsfeld", None, None, fld.planned, fld.result, ""])
+        for p in fld.priorities:
+            rows.append(
+                [fld.name, p.code, p.text, p.figures, p.goals, p.planned, p.result]
+                + [", ".join(p.groups)]
+            )
+    rows.append(
+        ["", "", UNATTRIBUTED, None, None, m.unattributed_planned, m.unattributed_result]
+        + [", ".join(m.unattributed_groups)]
+    )
+    rows.append(["", "", "Zuschussbedarf insgesamt", None, None, m.total_planned, m.total_result])
+    rows[-1].append("")
+    for b in m.blind_spots.priorities:
+        rows.append([b.field_name, b.code, f"Blinder Fleck: {b.text}", 0, 0, None, None, ""])
+    for g in m.blind_spots.large_groups:
+        rows.append(
+            ["", "", f"Blinder Fleck: {g.number} {g.name} ohne Kennzahl und Leistungsziel"]
+            + [0, 0, None, g.amount, g.number]
+        )
+    for k in m.key_positions:
+        report = k.report
+        rows.append(
+            ["Schlüsselposition", k.product, k.name, len(k.figures), None]
+            + [report.planned if report else None, report.result if report else None]
+            + [k.group_number or ""]
+        )
+    _rows(
+        sheet,
+        ["Handlungsfeld", "Schwerpunkt", "Text", "Kennzahlen", "Leistungsziele"]
+        + [f"Zuschussbedarf Plan {year}", f"Zuschussbedarf Ergebnis {year}", "Produktgruppen"],
+        rows,
+    )
+    _formats(sheet, (6, 7), EURO)
+    sheet.append([])
+    sheet.append([m.apportionment_rule])
+    sheet.append([m.net_rule])
+    if not m.has_year_money:
+        sheet.append([f"Für {year}: {m.no_money}."])
+
+    sheet = book.create_sheet("Teilhaushalte")
+    _rows(
+        sheet,
+        ["Teilhaushalt", "Name", "Fachbereiche", "Produktgruppen", f"Plan {year}"]
+        + [f"Ergebnis {year}", "Abweichung", "Abweichung %", "Kennzahlen", "Ampel"]
+        + ["Leistungsziele", "Maßnahmen"],
+        [
+            [t.number, t.name, ", ".join(t.departments)]
+            + [", ".join(g.number for g in t.groups), t.planned, t.result]
+            + [t.deviation.amount if t.deviation else None]
+            + [t.deviation.pct if t.deviation else None]
+            + [t.rollup.summary, t.rollup.light.label, t.goals, measures_text(t.measures)]
+            for t in m.partial_budgets
+        ],
+        light_columns=(10,),
+    )
+    _formats(sheet, (5, 6, 7), EURO)
+    _formats(sheet, (8,), PERCENT)
+
+    sheet = book.create_sheet("Produktgruppen")
+    _rows(
+        sheet,
+        ["Produktgruppe", "Name", "Teilhaushalt", "Fachbereiche", "Planbasis"]
+        + [f"Erträge Plan {year}", f"Aufwendungen Plan {year}", f"Zuschussbedarf Plan {year}"]
+        + [f"Erträge Ergebnis {year}", f"Aufwendungen Ergebnis {year}"]
+        + [f"Zuschussbedarf Ergebnis {year}", "Abweichung", "Abweichung %"]
+        + [f"Zuschussbedarf {y} (Ergebnis, sonst Plan)" for y in m.years]
+        + [f"Finanzplanung {y}" for y in m.plan_years]
+        + ["Kennzahlen", "Ampel", "Leistungsziele", "Schwerpunkte"],
+        [_group_row(g, m.years, m.plan_years) for g in m.groups],
+        light_columns=(15 + len(m.years) + len(m.plan_years),),
+    )
+    money_columns = range(14, 14 + len(m.years) + len(m.plan_years))
+    _formats(sheet, (6, 7, 8, 9, 10, 11, 12, *money_columns), EURO)
+    _formats(sheet, (13,), PERCENT)
+
+
+def _money_overview_rows(m: MoneyOverview | None) -> list[list[Any]]:
+    """The body's net requirement in the overview sheet (numbers, formatted afterwards)."""
+    if m is None:
+        return []
+    if not m.has_year_money:
+        return [["Zuschussbedarf", NO_MONEY]]
+    deviation = m.total_deviation
+    return [
+        [f"Zuschussbedarf Plan {m.report_year}", m.total_planned],
+        [f"Zuschussbedarf Ergebnis {m.report_year}", m.total_result],
+        ["Abweichung", deviation.amount if deviation else None],
+    ]
+
+
+def _group_row(g: GroupProfile, years: list[int], plan_years: list[int]) -> list[Any]:
+    r = g.report
+    pa, ra = r.planned_amounts, r.result_amounts
+    by_year = {y.year: y.result if y.result is not None else y.planned for y in g.series}
+    return [
+        g.number,
+        g.name,
+        f"{g.partial_budget_number} {g.partial_budget_name}",
+        ", ".join(g.departments),
+        r.plan_basis.label.removeprefix("Plan: ") if r.plan_basis else NO_MONEY,
+        pa.income if pa else None,
+        pa.expenses if pa else None,
+        r.planned,
+        ra.income if ra else None,
+        ra.expenses if ra else None,
+        r.result,
+        r.deviation.amount if r.deviation else None,
+        r.deviation.pct if r.deviation else None,
+        *[by_year.get(y) for y in years],
+        *[dict(g.financial_plan).get(y) for y in plan_years],
+        g.rollup.summary,
+        g.rollup.light.label,
+        len(g.goals),
+        "; ".join(f"{p.code} ({p.count})" for p in g.priorities) or UNATTRIBUTED,
+    ]
+
+
+def _formats(sheet: Worksheet, columns: tuple[int, ...], number_format: str) -> None:
+    """A number format on the data cells of the 1-based `columns`."""
+    for column in columns:
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+            cell.number_format = number_format
 
 
 def _trend_charts(sheet: Any, figures: list[FigureStatus], years: list[int]) -> None:

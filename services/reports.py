@@ -20,11 +20,17 @@ from models.achievement import Light
 from models.body import Body
 from models.change_set import DIFF_LABELS, diff_strategies
 from models.errors import KreislaufError, NotFoundError
-from models.german import german_date, german_number
+from models.german import german_date, german_euro, german_number, german_percent
 from models.strategy import Direction, StrategyVersion
 from models.strategy_versions import load_content
 from services.evaluation import Evaluation, FigureStatus, evaluate
-from services.report_format import DIRECTION_LABELS, measures_text, sparkline_svg
+from services.money import NO_MONEY, GroupProfile, MoneyOverview, money_overview
+from services.report_format import (
+    DIRECTION_LABELS,
+    measures_text,
+    money_chart_svg,
+    sparkline_svg,
+)
 
 Format = Literal["xlsx", "html", "pdf"]
 FORMATS: tuple[str, ...] = ("xlsx", "html", "pdf")
@@ -36,11 +42,12 @@ def render_report(
     """The evaluation report of cycle `year` (Berichtsjahr `year - 1`) as of `now`."""
     check_format(fmt)
     evaluation = evaluate(session=session, body=body, year=year, now=now)
+    money = money_overview(session=session, body=body, year=year)
     if fmt == "xlsx":
         from services.report_xlsx import evaluation_workbook
 
-        return evaluation_workbook(evaluation)
-    html = report_html(evaluation)
+        return evaluation_workbook(evaluation, money)
+    html = report_html(evaluation, money)
     return html.encode() if fmt == "html" else html_to_pdf(html)
 
 
@@ -93,8 +100,13 @@ def strategy_version(*, session: Session, body: Body, number: int, field: str) -
     return version
 
 
-def report_html(evaluation: Evaluation) -> str:
-    return environment().get_template("report.html").render(e=evaluation, lights=Light)
+def report_html(evaluation: Evaluation, money: MoneyOverview | None = None) -> str:
+    """The report page; without `money` its budget sections say there are no budget data."""
+    return (
+        environment()
+        .get_template("report.html")
+        .render(e=evaluation, m=money, lights=Light, no_money=NO_MONEY)
+    )
 
 
 def html_to_pdf(html: str) -> bytes:
@@ -115,11 +127,15 @@ def environment() -> Environment:
     )
     env.filters["num"] = lambda value, places=2: german_number(value, places=places)
     env.filters["date"] = german_date
+    env.filters["eur"] = german_euro
+    env.filters["eur_signed"] = lambda value: german_euro(value, signed=True)
+    env.filters["pct_signed"] = lambda value: german_percent(value, signed=True)
     env.filters["breakable"] = breakable
     env.globals.update(
         sparkline=_sparkline,
         direction_label=lambda direction: DIRECTION_LABELS[Direction(direction)],
         measures_text=measures_text,
+        money_chart=_money_chart,
     )
     return env
 
@@ -149,3 +165,8 @@ def breakable(text: str | None) -> Markup:
 
 def _sparkline(figure: FigureStatus) -> Markup:
     return Markup(sparkline_svg(figure.series, target=figure.target))  # our own escaped SVG
+
+
+def _money_chart(group: GroupProfile) -> Markup:
+    series = [(y.year, y.planned, y.result) for y in group.series]
+    return Markup(money_chart_svg(series))  # our own escaped SVG

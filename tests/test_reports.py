@@ -77,6 +77,9 @@ def test_xlsx_has_a_sheet_per_area_and_the_lights_as_text(engine, year_2026) -> 
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == [
         "Übersicht",
+        "Strategie und Geld",
+        "Teilhaushalte",
+        "Produktgruppen",
         "Schlüsselpositionen",
         "Handlungsfelder",
         "Verlauf",
@@ -118,14 +121,19 @@ def test_xlsx_departments_summarise_their_partial_budget_report(engine, year_202
     assert tasks and all(row["Tage überfällig"] > 0 for row in tasks)
 
 
-def test_html_is_accessible_and_puts_the_key_positions_first(engine, year_2026) -> None:
+def test_html_is_accessible_and_puts_strategy_and_money_first(engine, year_2026) -> None:
     html = render(engine, year_2026, 2026, "html").decode()
     assert "Berichtsjahr 2025" in html
-    assert html.index('<h2 class="first">Schlüsselpositionen</h2>') < html.index(
-        "<h2>Handlungsfelder</h2>"
-    )
-    assert html.index("<h2>Handlungsfelder</h2>") < html.index(
-        "<h2>Teilhaushaltsberichte der Fachbereiche</h2>"
+    order = [
+        '<h2 class="first">Strategie und Geld</h2>',
+        '<h2 class="flow">Teilhaushalte: Geld und Zielerreichung</h2>',
+        "<h2>Schlüsselpositionen</h2>",
+        "<h2>Handlungsfelder</h2>",
+        "<h2>Produktgruppen-Steckbriefe</h2>",
+        "<h2>Meldungen der Fachbereiche</h2>",
+    ]
+    assert [html.index(heading) for heading in order] == sorted(
+        html.index(heading) for heading in order
     )
     for name in FIELDS:
         assert f"<h3>Handlungsfeld {name.replace('&', '&amp;')}</h3>" in html

@@ -49,6 +49,7 @@ def test_fault_trials_lose_nothing_and_duplicate_only_what_was_in_flight(databas
         assert outcome["delivered"] == 12, outcome
         assert outcome["lost"] == 0, outcome
         assert outcome["duplicated"] <= outcome["in_flight"], outcome
+        assert outcome["changed_ids"] == 0, outcome  # a repeat carries its Message-ID
     # where nothing was in flight, nothing may arrive twice; both faults really happened
     for name in ("smtp-down", "two-dispatchers", "lease-overrun"):
         assert outcomes[name]["duplicated"] == 0, outcomes[name]
