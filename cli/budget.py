@@ -165,7 +165,10 @@ def show(
             {
                 "number": group.number,
                 "name": group.name,
-                "partial_budget": group.partial_budget,
+                "partial_budget": {
+                    "number": group.partial_budget_number,
+                    "name": group.partial_budget_name,
+                },
                 "plan_kind": group.plan_kind.value if group.plan_kind else None,
                 "plan": _text(group.plan),
                 "result": _text(group.result),
@@ -185,17 +188,17 @@ def show(
         )
         return
     table = Table(title=f"Zuschussbedarf {year} je Produktgruppe – {name}")
-    table.add_column("Nr.")
-    table.add_column("Produktgruppe", overflow="fold")
-    table.add_column("Teilhaushalt", overflow="fold")
-    for column in ("Ansatz", "Ergebnis", "Abweichung", "Abw. %"):
+    table.add_column("Nr.", no_wrap=True)
+    table.add_column("Produktgruppe", min_width=16, overflow="fold")
+    table.add_column("THH", no_wrap=True)  # the Teilhaushalt's number; its name below
+    for column in ("Plan", "Ergebnis", "Abweichung", "Abw. %"):
         table.add_column(column, justify="right", no_wrap=True)
     for group in groups:
         updated = group.plan_kind is not None and group.plan_kind.value == "fortgeschrieben"
         table.add_row(
             group.number,
             group.name,
-            group.partial_budget,
+            group.partial_budget_number,
             euro(group.plan) + (" (f)" if updated else ""),
             euro(group.result),
             euro(group.deviation),
@@ -214,9 +217,20 @@ def show(
         euro(sum(both, Decimal("0.00")) if both else None),
         "",
     )
+    # amounts are never cut: a narrow terminal gets the table wider than itself (each
+    # column but the name as wide as its widest cell, plus borders and padding)
+    widths = [
+        max(len(str(cell)) for cell in [column.header, *column.cells])
+        for column in table.columns
+    ]
+    widths[1] = min(widths[1], 24)
+    out.width = max(out.width, sum(widths) + 3 * len(widths) + 1)
     out.print(table)
-    if any(group.plan_kind and group.plan_kind.value == "fortgeschrieben" for group in groups):
-        out.print("(f): fortgeschriebener Ansatz", markup=False)
+    notes = ["Plan: Ansatz; (f): fortgeschriebener Ansatz, wo vorhanden"]
+    budgets = {group.partial_budget_number: group.partial_budget_name for group in groups}
+    notes.append("THH: " + ", ".join(f"{number} {name}" for number, name in budgets.items()))
+    for note in notes:
+        out.print(note, markup=False)
 
 
 def _total(values: list[Decimal | None]) -> Decimal | None:

@@ -1,8 +1,9 @@
 """Plan against result per product group of one budget year (`kreislauf budget show`).
 
-The compared figure is the net requirement (Zuschussbedarf: expenses minus income of the
-Ergebnishaushalt). The plan is the updated plan (fortgeschriebener Ansatz) where the year has
-one for the group, else the adopted Ansatz: the result is measured against the plan in force.
+The rules are those of the report's group profiles (`models.money`): the net requirement
+(Zuschussbedarf: expenses minus income of the Ergebnishaushalt), planned as the fortgeschriebener
+Ansatz where the group has one for the year, else the Ansatz, and the deviation result minus
+plan. Here only the sums per group, kind and side are read (one aggregate query), not the lines.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlmodel import Session, col
 from models.body import Body
 from models.budget import BudgetKind, BudgetLine, BudgetSide
 from models.db import id_of
+from models.money import Amounts, deviation, planned
 from models.product_plan import PartialBudget, ProductGroup
 from services.budget_import import cents_sum
 
@@ -24,7 +26,8 @@ from services.budget_import import cents_sum
 class GroupBudget:
     number: str
     name: str
-    partial_budget: str  # "3 Gebäudemanagement"
+    partial_budget_number: str  # Teilhaushalt "3"
+    partial_budget_name: str  # "Gebäudemanagement"
     plan_kind: BudgetKind | None  # ansatz or fortgeschrieben; None: no plan for the year
     plan: Decimal | None  # net requirement planned
     result: Decimal | None  # net requirement of the year-end result
@@ -32,24 +35,21 @@ class GroupBudget:
     @property
     def deviation(self) -> Decimal | None:
         """Result minus plan: positive means more money needed than planned."""
-        if self.plan is None or self.result is None:
-            return None
-        return self.result - self.plan
+        found = deviation(planned=self.plan, result=self.result)
+        return found.amount if found else None
 
     @property
     def deviation_percent(self) -> Decimal | None:
         """The deviation in % of the plan's magnitude; None where the plan is zero."""
-        deviation = self.deviation
-        if deviation is None or self.plan is None or not self.plan:
-            return None
-        return (deviation * 100 / abs(self.plan)).quantize(Decimal("0.1"))
+        found = deviation(planned=self.plan, result=self.result)
+        return found.pct if found else None
 
 
 def budget_overview(*, session: Session, body: Body, year: int) -> list[GroupBudget]:
     """The product groups with money in `year`, by number: plan, result, deviation."""
     body_id = id_of(body)
     kinds = (BudgetKind.ansatz, BudgetKind.fortgeschrieben, BudgetKind.ergebnis)
-    net: dict[tuple[int, str], Decimal] = {}
+    sums: dict[int, dict[BudgetKind, dict[BudgetSide, Decimal]]] = {}
     for group_id, kind, side, cents in session.execute(
         sa.select(
             col(BudgetLine.product_group_id),
@@ -65,29 +65,33 @@ def budget_overview(*, session: Session, body: Body, year: int) -> list[GroupBud
         )
         .group_by(col(BudgetLine.product_group_id), col(BudgetLine.kind), col(BudgetLine.side))
     ):
-        amount = Decimal(int(cents)).scaleb(-2)
-        sign = 1 if side == BudgetSide.expenses.value else -1
-        key = (group_id, kind)
-        net[key] = net.get(key, Decimal("0.00")) + sign * amount
-    ids = {group_id for group_id, _ in net}
+        by_side = sums.setdefault(group_id, {}).setdefault(BudgetKind(kind), {})
+        by_side[BudgetSide(side)] = Decimal(int(cents)).scaleb(-2)
     result = []
     for group, budget in session.execute(
         sa.select(ProductGroup, PartialBudget)
         .join(PartialBudget, col(ProductGroup.partial_budget_id) == col(PartialBudget.id))
-        .where(col(ProductGroup.id).in_(ids))
+        .where(col(ProductGroup.id).in_(sums))
         .order_by(col(ProductGroup.number))
     ):
-        plan_kind = next(
-            (kind for kind in kinds[1::-1] if (group.id, kind.value) in net), None
-        )  # fortgeschrieben before ansatz
+        amounts = {
+            kind: Amounts(
+                income=by_side.get(BudgetSide.income, Decimal("0.00")),
+                expenses=by_side.get(BudgetSide.expenses, Decimal("0.00")),
+            )
+            for kind, by_side in sums[id_of(group)].items()
+        }
+        plan = planned(amounts)
+        outcome = amounts.get(BudgetKind.ergebnis)
         result.append(
             GroupBudget(
                 number=group.number,
                 name=group.name,
-                partial_budget=f"{budget.number} {budget.name}",
-                plan_kind=plan_kind,
-                plan=net[(group.id, plan_kind.value)] if plan_kind else None,
-                result=net.get((group.id, BudgetKind.ergebnis.value)),
+                partial_budget_number=budget.number,
+                partial_budget_name=budget.name,
+                plan_kind=BudgetKind(plan[1].value) if plan else None,
+                plan=plan[0].net if plan else None,
+                result=outcome.net if outcome else None,
             )
         )
     return result

@@ -129,7 +129,7 @@ def test_csv_round_trip_through_the_cli(engine, body, cli, tmp_path) -> None:  #
     assert shown["11.24"] == {
         "number": "11.24",
         "name": "Gebäudemanagement",
-        "partial_budget": "3 Gebäudemanagement",
+        "partial_budget": {"number": "3", "name": "Gebäudemanagement"},
         "plan_kind": "ansatz",
         "plan": str(PLAN_1124),
         "result": "11000.00",
@@ -526,3 +526,18 @@ def test_show_without_money_says_so(engine, body, cli) -> None:  # type: ignore[
         result.stdout
     )
     assert show_json(cli) == {}
+
+
+def test_the_shipped_example_imports_and_shows_whole_in_a_narrow_terminal(  # type: ignore[no-untyped-def]
+    engine, body, cli
+) -> None:
+    from tests.conftest import LOERRACH
+
+    result = cli("budget", "import", str(LOERRACH / "budget-example.csv"))
+    assert result.exit_code == 0, result.output
+    assert "Ergebnis 2025: 83 Zeilen (vorher 0)" in flat(result.stdout)  # one correction
+    result = cli("budget", "show", "2025", env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert "│ 11.10 │ Steuerung" in result.stdout
+    assert "-13.072,05 €" in result.stdout and "19.030.970,00 € (f)" in result.stdout
+    assert "THH: 1 Steuerung und Finanzen, 2 Digitalisierung und IT" in flat(result.stdout)
