@@ -166,9 +166,7 @@ def import_budget(
         )
     }
     _check(body, budget, groups, products, years)
-    # one import of a body at a time (PostgreSQL; SQLite has one writer anyway): a second one
-    # waits here and then replaces what the first wrote, instead of failing on its unique key
-    session.execute(sa.select(col(Body.id)).where(col(Body.id) == id_of(body)).with_for_update())
+    lock_imports(session, body)
     digest = hashlib.sha256(data).hexdigest()
     slices = []
     by_slice = sorted(
@@ -197,6 +195,16 @@ def import_budget(
         slices=slices,
         other_slice=budget.other_slice,
         payments=budget.payments,
+    )
+
+
+def lock_imports(session: Session, body: Body) -> None:
+    """One import of a body at a time (PostgreSQL; SQLite has one writer anyway): a second one
+    waits here and then replaces what the first wrote, instead of failing on its unique key.
+    FOR NO KEY UPDATE: rows of other tables that refer to the body (audit, reminders) are
+    still written meanwhile; their foreign key check's FOR KEY SHARE does not wait for it."""
+    session.execute(
+        sa.select(col(Body.id)).where(col(Body.id) == id_of(body)).with_for_update(key_share=True)
     )
 
 

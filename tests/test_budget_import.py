@@ -541,3 +541,32 @@ def test_the_shipped_example_imports_and_shows_whole_in_a_narrow_terminal(  # ty
     assert "│ 11.10 │ Steuerung" in result.stdout
     assert "-13.072,05 €" in result.stdout and "19.030.970,00 € (f)" in result.stdout
     assert "THH: 1 Steuerung und Finanzen, 2 Digitalisierung und IT" in flat(result.stdout)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_the_import_lock_lets_other_writes_of_the_body_pass(engine, body) -> None:  # type: ignore[no-untyped-def]
+    """While an import holds its lock, the body's other rows (here an audit event, whose
+    foreign key check locks the body row FOR KEY SHARE) are written; a second import waits."""
+    from sqlalchemy.exc import OperationalError
+
+    from models.audit import record
+    from services.budget_import import lock_imports
+
+    with session_scope(engine) as holder:
+        lock_imports(holder, body)
+        with session_scope(engine) as other:
+            other.execute(sa.text("SET LOCAL lock_timeout = '2s'"))
+            record(
+                session=other,
+                now=NOW,
+                actor="t",
+                action="x",
+                entity="body",
+                entity_id=body.id,
+                body_id=body.id,
+            )
+            other.flush()
+        with pytest.raises(OperationalError, match="lock timeout"):
+            with session_scope(engine) as second:
+                second.execute(sa.text("SET LOCAL lock_timeout = '1s'"))
+                lock_imports(second, body)
