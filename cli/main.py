@@ -1,14 +1,15 @@
 """The `kreislauf` command line: German for people, exit codes for scripts.
 
 Commands live by topic: `cli.setup` (init, strategy, cycles, calendar, status, departments),
-`cli.daily` (tick), `cli.decisions` (survey, forum, resolution), `cli.figures` (template,
-submit, review, submissions), `cli.orchestration` (serve, deploy, simulate), `cli.report`
-(report, strategy diff), `cli.web` (web, user).
+`cli.budget` (budget import, budget show), `cli.daily` (tick), `cli.decisions` (survey, forum,
+resolution), `cli.figures` (template, submit, review, submissions), `cli.orchestration` (serve,
+deploy, simulate), `cli.report` (report, strategy diff), `cli.web` (web, user).
 """
 
 from __future__ import annotations
 
-import cli.daily  # noqa: F401  (registers commands)
+import cli.budget  # noqa: F401  (registers commands)
+import cli.daily  # noqa: F401
 import cli.decisions  # noqa: F401
 import cli.figures  # noqa: F401
 import cli.orchestration  # noqa: F401

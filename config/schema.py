@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from models.budget_layout import BudgetLayout
 from models.calendar_rules import CalendarSpec, ElectionRule
 from models.organisation import ContactRole
 from models.strategy import Direction, MeasureStatus
@@ -70,6 +71,9 @@ class BodyFile(_Strict):
     timezone: str = Field(default="Europe/Berlin", max_length=60)
     holidays: HolidaySpec = Field(default_factory=HolidaySpec)  # validated on use, not import
     elections: ElectionRule = ElectionRule()
+    # [budget_import]: how the body's finance system writes its budget export; absent: the
+    # default layout `Produkt;Konto;Jahr;Art;Betrag`
+    budget_import: BudgetLayout | None = None
 
     @field_validator("timezone")
     @classmethod

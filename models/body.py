@@ -32,6 +32,11 @@ class Body(SQLModel, table=True):
     product_plan_is_example: bool = Field(
         default=False, sa_column_kwargs={"server_default": sa.false()}
     )
+    # the columns and words of the body's budget export (models.budget_layout.BudgetLayout)
+    # as validated JSON; {} is the default layout `Produkt;Konto;Jahr;Art;Betrag`
+    budget_layout: dict[str, Any] = Field(
+        default_factory=dict, sa_type=sa.JSON, sa_column_kwargs={"server_default": "{}"}
+    )
     created_at: dt.datetime = Field(sa_type=UTCDateTime)
 
     def local_date(self, now: dt.datetime) -> dt.date:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -54,6 +54,7 @@ def install_body(config: BodyConfig, *, session: Session, now: dt.datetime, acto
         reminder_policy=config.reminders.model_dump(mode="json"),
         organisation_is_example=config.organisation.example,
         product_plan_is_example=config.products is not None and config.products.example,
+        budget_layout=budget_layout_json(config),
         created_at=now,
     )
     session.add(body)
@@ -249,6 +250,7 @@ def update_body(
         "calendar": config.calendar.model_dump(mode="json"),
         "reminder_policy": config.reminders.model_dump(mode="json"),
         "organisation_is_example": config.organisation.example,
+        "budget_layout": budget_layout_json(config),
     }
     if config.products is not None:  # without products.toml the stored plan stays as it is
         wanted["product_plan_is_example"] = config.products.example
@@ -260,6 +262,7 @@ def update_body(
     described = {
         "calendar": "Kalender geändert (gilt für neu angelegte Kreisläufe)",
         "reminder_policy": "Erinnerungsregeln geändert (reminders.toml)",
+        "budget_layout": "Aufbau des Haushaltsexports geändert (body.toml, [budget_import])",
     }
     changes = [described.get(name, f"Einstellung {name} geändert") for name in before]
     departments, organisation_changes = _sync_organisation(config, body, session=session)
@@ -280,6 +283,13 @@ def update_body(
             after={"changes": changes, "source": str(config.directory)},
         )
     return body, changes
+
+
+def budget_layout_json(config: BodyConfig) -> dict[str, Any]:
+    """The body's budget export layout as stored: {} for the default (no [budget_import]),
+    so that a body without the table follows a changed default."""
+    layout = config.body.budget_import
+    return layout.model_dump(mode="json") if layout is not None else {}
 
 
 def resolve_body(*, session: Session, slug: str | None) -> Body:
