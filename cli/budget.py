@@ -110,8 +110,9 @@ def import_(
     out.print(f"{result.file_name} übernommen für {name}:", markup=False)
     for part in result.slices:
         out.print(
-            f"  {part.kind.label} {part.year}: {plural(part.rows, 'Zeile', 'Zeilen')} "
-            f"(vorher {part.lines_before})",
+            f"  {part.kind.label} {part.year}: {plural(part.rows, 'Zeile', 'Zeilen')}, "
+            f"gespeichert als {plural(part.lines, 'Summe', 'Summen')} je Produkt, "
+            f"Kontengruppe und Seite (vorher {part.lines_before})",
             markup=False,
         )
         for label, before, after in _changes(part.before, part.after):
@@ -220,8 +221,7 @@ def show(
     # amounts are never cut: a narrow terminal gets the table wider than itself (each
     # column but the name as wide as its widest cell, plus borders and padding)
     widths = [
-        max(len(str(cell)) for cell in [column.header, *column.cells])
-        for column in table.columns
+        max(len(str(cell)) for cell in [column.header, *column.cells]) for column in table.columns
     ]
     widths[1] = min(widths[1], 24)
     out.width = max(out.width, sum(widths) + 3 * len(widths) + 1)
