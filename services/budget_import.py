@@ -19,12 +19,9 @@ finance system.
 Speed: the lines are written at the driver (`_insert_lines`: COPY on PostgreSQL, a prepared
 upsert on SQLite) from tuples made in C (`_lines`), never ORM objects; totals before and after
 come from one aggregate in whole cents each. Measured by bench/budget_import (2026-11-28, 2
-shared cores under a load of 3 to 5 from other sessions; 200.000 rows, 7,9 MB): a bare csv
-read summing the amounts 0,38-0,61 s; the re-import 3,5 s on SQLite (the database's own
-delete and insert of the same rows: 2,45 s) and 12,5-13,5 s on PostgreSQL (the database
-alone: 10,6 s, of which the three foreign keys' per-row checks are about two thirds); peak
-157-170 MB. The 4x target against the csv read is out of reach while the database alone
-needs 6x (SQLite) or 25x (PostgreSQL) of it.
+shared cores under load from other sessions; 200.000 rows, 7,9 MB, stored as 4.000 sums): a
+bare csv read summing the amounts 0,44-0,51 s; the re-import 1,9-2,0 s on SQLite and 1,9-2,1 s
+on PostgreSQL (4,1-4,6x; reading and checking the file is most of it); peak 156-168 MB.
 """
 
 from __future__ import annotations
