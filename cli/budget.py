@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cli.app import actor, app, body_session, console, now, user_errors
+from models.german import NBSP, german_euro, german_percent
 
 if TYPE_CHECKING:
     from services.budget_import import Totals
@@ -27,18 +28,13 @@ app.add_typer(budget_app, name="budget")
 KINDS = ("ansatz", "fortgeschrieben", "ergebnis", "plan")
 
 
-def euro(value: Decimal | None) -> str:
-    """1234567.891 -> "1.234.567,89 €"; None -> "–"."""
-    if value is None:
-        return "–"
-    text = f"{value.quantize(Decimal('0.01')):,.2f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".") + " €"
+def euro(value: Decimal | None, *, signed: bool = False) -> str:
+    """1234567.891 -> "1.234.567,89 €" (a plain space: a terminal's table); None -> "–"."""
+    return german_euro(value, cents=True, signed=signed).replace(NBSP, " ")
 
 
 def percent(value: Decimal | None) -> str:
-    if value is None:
-        return "–"
-    return f"{value:+.1f}".replace(".", ",") + " %"
+    return german_percent(value, signed=True).replace(NBSP, " ")
 
 
 @budget_app.command("import")
@@ -202,7 +198,7 @@ def show(
             group.partial_budget_number,
             euro(group.plan) + (" (f)" if updated else ""),
             euro(group.result),
-            euro(group.deviation),
+            euro(group.deviation, signed=True),
             percent(group.deviation_percent),
         )
     plan = _total([group.plan for group in groups])
@@ -215,7 +211,7 @@ def show(
         "",
         euro(plan),
         euro(result),
-        euro(sum(both, Decimal("0.00")) if both else None),
+        euro(sum(both, Decimal("0.00")) if both else None, signed=True),
         "",
     )
     # amounts are never cut: a narrow terminal gets the table wider than itself (each
