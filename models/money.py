@@ -75,9 +75,14 @@ class Amounts:
     # whether the lines had investment payments at all: a result without them is unknown,
     # not zero (many exports of the Ergebnishaushalt carry none)
     investments: bool = False
+    # whether the lines had income or expenses (classes 3 and 4) at all: a kind made only of
+    # investment lines has no known net requirement, not one of 0
+    ordinary: bool = True
 
     @property
-    def net(self) -> Decimal:
+    def net(self) -> Decimal | None:
+        if not self.ordinary:
+            return None
         return net_requirement(income=self.income, expenses=self.expenses)
 
     @property
@@ -97,17 +102,21 @@ def net_requirement(*, income: Decimal, expenses: Decimal) -> Decimal:
 def sum_sides(lines: Iterable[tuple[BudgetSide | str, Decimal]]) -> Amounts:
     """The amounts of (side, amount) pairs, summed per side."""
     sums = {side: ZERO for side in BudgetSide}
-    investments = False
+    investments = ordinary = False
     for side, amount in lines:
         kind = BudgetSide(side)
         sums[kind] += amount
-        investments = investments or kind in INVESTMENT_SIDES
+        if kind in INVESTMENT_SIDES:
+            investments = True
+        else:
+            ordinary = True
     return Amounts(
         income=sums[BudgetSide.income],
         expenses=sums[BudgetSide.expenses],
         investment_income=sums[BudgetSide.investment_income],
         investment_expenses=sums[BudgetSide.investment_expenses],
         investments=investments,
+        ordinary=ordinary,
     )
 
 
@@ -138,6 +147,25 @@ def deviation(*, planned: Decimal | None, result: Decimal | None) -> Deviation |
         return Deviation(amount, None)
     pct = (amount * 100 / abs(planned)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     return Deviation(amount, pct)
+
+
+def comparable(
+    pairs: Iterable[tuple[Decimal | None, Decimal | None]],
+) -> list[tuple[Decimal, Decimal]]:
+    """The (planned, result) pairs where both are known: a total's deviation is taken over
+    these only, else a group whose Ergebnis is not yet in looks like a saving of its plan."""
+    return [(plan, result) for plan, result in pairs if plan is not None and result is not None]
+
+
+def total_deviation(pairs: Iterable[tuple[Decimal | None, Decimal | None]]) -> Deviation | None:
+    """The deviation of a total over the groups with a plan and a result (`comparable`)."""
+    both = comparable(pairs)
+    if not both:
+        return None
+    return deviation(
+        planned=sum((plan for plan, _ in both), ZERO),
+        result=sum((result for _, result in both), ZERO),
+    )
 
 
 def apportion(amount: Decimal, weights: Mapping[str, int]) -> dict[str, Decimal]:

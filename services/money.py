@@ -36,6 +36,7 @@ from models.money import (
     planned,
     priorities_without_links,
     sum_sides,
+    total_deviation,
 )
 from models.organisation import Department
 from models.product_plan import PartialBudget, PartialBudgetDepartment, ProductGroup
@@ -114,7 +115,7 @@ class GroupProfile:
     department_keys: list[str]  # keys, for who may see the group
     report: YearMoney  # the report year
     series: list[YearMoney]  # every year on record (Ansatz, fortgeschrieben, Ergebnis)
-    financial_plan: list[tuple[int, Decimal]]  # Finanzplanung: (year, net requirement)
+    financial_plan: list[tuple[int, Decimal | None]]  # Finanzplanung: (year, net requirement)
     figures: list[FigureStatus]
     goals: list[GoalView]
     priorities: list[PriorityShare]
@@ -161,7 +162,13 @@ class PartialBudgetSummary:
 
     @property
     def deviation(self) -> Deviation | None:
-        return deviation(planned=self.planned, result=self.result)
+        """Over the groups with a plan and a result (`models.money.comparable`)."""
+        return total_deviation((g.report.planned, g.report.result) for g in self.groups)
+
+    @property
+    def without_result(self) -> list[str]:
+        """Groups with a plan but no Ergebnis yet: not in the deviation."""
+        return _without_result(self.groups)
 
     @property
     def figures(self) -> list[FigureStatus]:
@@ -193,6 +200,8 @@ class PriorityMoney:
     groups: list[str]  # numbers of the groups contributing
     figures: int
     goals: int
+    # result - plan over the groups with both (their apportioned shares); None: none has both
+    deviation: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -208,6 +217,10 @@ class FieldMoney:
     @property
     def result(self) -> Decimal | None:
         return _sum(p.result for p in self.priorities)
+
+    @property
+    def deviation(self) -> Decimal | None:
+        return _sum(p.deviation for p in self.priorities)
 
 
 @dataclass(frozen=True)
@@ -260,6 +273,7 @@ class MoneyOverview:
     fields: list[FieldMoney]
     unattributed_planned: Decimal | None
     unattributed_result: Decimal | None
+    unattributed_deviation: Decimal | None
     unattributed_groups: list[str]
     blind_spots: BlindSpots
     key_positions: list[KeyPositionMoney]
@@ -284,10 +298,20 @@ class MoneyOverview:
 
     @property
     def total_deviation(self) -> Deviation | None:
-        return deviation(planned=self.total_planned, result=self.total_result)
+        """Over the groups with a plan and a result (`models.money.comparable`)."""
+        return total_deviation((g.report.planned, g.report.result) for g in self.groups)
+
+    @property
+    def without_result(self) -> list[str]:
+        """Groups with a plan but no Ergebnis yet: not in the deviations."""
+        return _without_result(self.groups)
 
     def group(self, number: str) -> GroupProfile | None:
         return next((g for g in self.groups if g.number == number), None)
+
+
+def _without_result(groups: Iterable[GroupProfile]) -> list[str]:
+    return [g.number for g in groups if g.report.planned is not None and g.report.result is None]
 
 
 def _sum(values: Iterable[Decimal | None]) -> Decimal | None:
@@ -390,6 +414,24 @@ def money_overview(*, session: Session, body: Body, year: int) -> MoneyOverview:
     result_split = apportion_groups(
         (GroupLinks(g.number, r.result, c) for g, c, r in links), priorities
     )
+    # the deviations: the shares of the groups with a plan and a result only
+    both = [(g, c, r) for g, c, r in links if r.planned is not None and r.result is not None]
+    planned_both = apportion_groups(
+        (GroupLinks(g.number, r.planned, c) for g, c, r in both), priorities
+    )
+    result_both = apportion_groups(
+        (GroupLinks(g.number, r.result, c) for g, c, r in both), priorities
+    )
+
+    def deviation_of(code: str | None) -> Decimal | None:
+        if not both:
+            return None
+        if code is None:
+            return result_both.unattributed - planned_both.unattributed
+        if code not in planned_both.by_priority:
+            return None
+        return result_both.by_priority[code] - planned_both.by_priority[code]
+
     has_money = bool(lines) and bool(groups)
 
     profiles = []
@@ -455,6 +497,7 @@ def money_overview(*, session: Session, body: Body, year: int) -> MoneyOverview:
                 groups=contributing,
                 figures=sum(1 for f, _ in figures if f.active and f.priority_code == priority.code),
                 goals=sum(1 for g in goals if g.priority_code == priority.code),
+                deviation=deviation_of(priority.code) if has_money else None,
             )
         )
 
@@ -498,6 +541,7 @@ def money_overview(*, session: Session, body: Body, year: int) -> MoneyOverview:
         fields=list(fields.values()),
         unattributed_planned=planned_split.unattributed if has_money else None,
         unattributed_result=result_split.unattributed if has_money else None,
+        unattributed_deviation=deviation_of(None) if has_money else None,
         unattributed_groups=[number for (number, code) in planned_split.parts if code is None],
         blind_spots=blind_spots,
         key_positions=_key_positions(
@@ -546,11 +590,11 @@ def _load_lines(session: Session, body_id: int) -> _Lines:
 
 def _series(
     years: dict[int, dict[BudgetKind, list[tuple[BudgetSide, Decimal]]]],
-) -> tuple[list[YearMoney], list[tuple[int, Decimal]]]:
+) -> tuple[list[YearMoney], list[tuple[int, Decimal | None]]]:
     """The years with Ansatz, fortgeschriebener Ansatz or Ergebnis (oldest first), and the
     Finanzplanung years that have neither."""
     series = []
-    financial_plan = []
+    financial_plan: list[tuple[int, Decimal | None]] = []
     for line_year in sorted(years):
         kinds = {kind: sum_sides(pairs) for kind, pairs in years[line_year].items()}
         plan = planned(kinds)

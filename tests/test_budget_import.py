@@ -539,7 +539,7 @@ def test_the_shipped_example_imports_and_shows_whole_in_a_narrow_terminal(  # ty
 
     result = cli("budget", "import", str(LOERRACH / "budget-example.csv"))
     assert result.exit_code == 0, result.output
-    assert "Ergebnis 2025: 83 Zeilen, gespeichert als 83 Summen" in flat(result.stdout)  # one correction
+    assert "Ergebnis 2025: 83 Zeilen, gespeichert als 83 Summen" in flat(result.stdout)
     result = cli("budget", "show", "2025", env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output
     assert "│ 11.10 │ Steuerung" in result.stdout

@@ -11,7 +11,7 @@ from decimal import Decimal as D
 import sqlalchemy as sa
 from sqlmodel import select
 
-from models.budget import BudgetKind, BudgetSide
+from models.budget import BudgetKind, BudgetLine, BudgetSide
 from models.db import session_scope
 from models.german import german_euro, german_percent
 from models.money import (
@@ -251,7 +251,6 @@ def test_fields_partial_budgets_blind_spots_and_key_positions(engine, loerrach) 
 
 
 def test_a_key_position_with_lines_of_its_own_product(engine, loerrach) -> None:
-    from models.budget import BudgetLine
     from models.db import id_of
 
     with session_scope(engine) as session:
@@ -351,3 +350,46 @@ def test_the_money_chart_labels_its_years_and_says_what_it_shows() -> None:
     surplus = money_chart_svg([(2026, D("-179965800"), D("-170058683"))])
     assert "-180 Mio. €" in surplus
     assert money_chart_svg([]).endswith("</svg>") and "keine Werte" in money_chart_svg([])
+
+
+def test_a_group_without_its_result_yet_is_left_out_of_the_deviations(
+    engine: sa.Engine, loerrach
+) -> None:  # type: ignore[no-untyped-def]
+    """55.40 (Teilhaushalt 8, beside 56.10) has an Ansatz 2026 of 3 Mio € and no Ergebnis
+    yet: the plan totals grow, the deviations stay those of the groups with both."""
+    insert_budget_lines(engine, loerrach)
+    with session_scope(engine) as session:
+        before = money_overview(session=session, body=loerrach, year=2027)
+        group = session.exec(
+            select(ProductGroup).where(
+                ProductGroup.body_id == loerrach.id, ProductGroup.number == "55.40"
+            )
+        ).one()
+        session.add(
+            BudgetLine(
+                body_id=loerrach.id,
+                year=2026,
+                kind=BudgetKind.ansatz,
+                product_group_id=group.id,
+                account="42",
+                side=BudgetSide.expenses,
+                amount=D("3000000.00"),
+            )
+        )
+    with session_scope(engine) as session:
+        after = money_overview(session=session, body=loerrach, year=2027)
+    budgets = {t.number: t for t in after.partial_budgets}
+    assert budgets["8"].planned == D("4650000.00")  # 1.650.000 + 3.000.000
+    assert budgets["8"].deviation == Deviation(D("-119000.00"), D("-7.2"))  # 56.10 alone
+    assert budgets["8"].without_result == ["55.40"]
+    assert after.total_planned == before.total_planned + D("3000000.00")
+    assert after.total_deviation == before.total_deviation
+    assert after.without_result == ["55.40"]
+    fields = {f.name: f for f in after.fields}
+    assert fields["Mobilität"].deviation == D("520000.00")
+
+
+def test_a_kind_with_only_investment_lines_has_no_net_requirement() -> None:
+    only_investments = sum_sides([(BudgetSide.investment_expenses, D("1000000.00"))])
+    assert only_investments.net is None  # unknown, not 0 €
+    assert only_investments.investment_net == D("1000000.00")
