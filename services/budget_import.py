@@ -41,7 +41,13 @@ from sqlmodel import Session, col
 from models import audit
 from models.body import Body
 from models.budget import BudgetImport, BudgetKind, BudgetLine, BudgetSide
-from models.budget_file import BudgetFile, BudgetFileInvalid, BudgetRow, read_budget_file
+from models.budget_file import (
+    BudgetFile,
+    BudgetFileInvalid,
+    BudgetRow,
+    read_budget_file,
+    summed_twice,
+)
 from models.budget_file import unknown_products as unknown_product_problems
 from models.budget_layout import BudgetLayout
 from models.cycle import Cycle
@@ -218,7 +224,8 @@ def _check(
     years: tuple[int, int],
 ) -> None:
     """Every problem the database shows: unknown numbers, products outside the plan's groups,
-    years outside the cycles; BudgetFileInvalid listing them all."""
+    years outside the cycles; and rows summed twice (`summed_twice`); BudgetFileInvalid
+    listing them all."""
     numbers = set(map(PRODUCT_OF, budget.rows))  # C-level passes: the usual file is fine
     known = {number for number in numbers if number in groups or products.get(number)}
     if not known:
@@ -236,6 +243,8 @@ def _check(
     problems = []
     if numbers - groups.keys() - products.keys():
         problems = unknown_product_problems(budget, set(groups), set(products))  # orphans below
+    # subtotals beside their details: refused, not summed twice (only the slices taken)
+    problems.extend(summed_twice(budget.rows, budget.columns))
     outside = {year for year in set(map(YEAR_OF, budget.rows)) if not years[0] <= year <= years[1]}
     first: dict[str | int, BudgetRow] = {}
     count: dict[str | int, int] = {}
