@@ -539,6 +539,7 @@ def test_the_shipped_example_imports_and_shows_whole_in_a_narrow_terminal(  # ty
 
     result = cli("budget", "import", str(LOERRACH / "budget-example.csv"))
     assert result.exit_code == 0, result.output
+    # one correction
     assert "Ergebnis 2025: 83 Zeilen, gespeichert als 83 Summen" in flat(result.stdout)
     result = cli("budget", "show", "2025", env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output
@@ -574,3 +575,123 @@ def test_the_import_lock_lets_other_writes_of_the_body_pass(engine, body) -> Non
             with session_scope(engine) as second:
                 second.execute(sa.text("SET LOCAL lock_timeout = '1s'"))
                 lock_imports(second, body)
+
+
+# --------------------------------------------------------------------------- sums beside details
+
+
+SUMMED_TWICE: dict[str, tuple[list[list[Any]], list[str]]] = {
+    "account_and_its_subtotal": (
+        [
+            HEADER,
+            ROWS[0],
+            ["11.20.04", "42", "2026", "Ansatz", "3,00"],  # row 3: the sum of 4211 and 4212
+            ["11.20.04", "4211", "2026", "Ansatz", "1,00"],
+            ["11.20.04", "4212", "2026", "Ansatz", "2,00"],
+        ],
+        [
+            "Zeile 3, Spalte B (Konto): Konto 42 ist eine Summe von Konto 4211 (Zeile 4) "
+            "desselben Produkts 11.20.04 (Ansatz 2026); bitte nur Einzelkonten oder nur Summen "
+            "liefern",
+            "Zeile 3, Spalte B (Konto): Konto 42 ist eine Summe von Konto 4212 (Zeile 5) "
+            "desselben Produkts 11.20.04 (Ansatz 2026)",
+        ],
+    ),
+    "group_row_and_its_products_row": (
+        [
+            HEADER,
+            ["11.20.04", "4211", "2026", "Ansatz", "1,00"],
+            ["11.20", "4211", "2026", "Ansatz", "1,00"],  # row 3: the products' total
+        ],
+        [
+            "Zeile 3, Spalte A (Produkt): die Produktgruppe 11.20 mit Konto 4211 enthält schon "
+            "das Produkt 11.20.04 mit Konto 4211 (Zeile 2, Ansatz 2026); bitte nur Produkte "
+            "oder nur Produktgruppen liefern",
+        ],
+    ),
+    "group_subtotal_and_a_products_account": (
+        [
+            HEADER,
+            ["11.20", "4", "2026", "Ansatz", "1,00"],
+            ["11.20.04", "4211", "2026", "Ansatz", "1,00"],
+        ],
+        [
+            "Zeile 2, Spalte A (Produkt): die Produktgruppe 11.20 mit Konto 4 enthält schon das "
+            "Produkt 11.20.04 mit Konto 4211 (Zeile 3, Ansatz 2026)"
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SUMMED_TWICE))
+def test_a_subtotal_beside_its_details_is_refused_naming_both_rows(  # type: ignore[no-untyped-def]
+    engine, body, cli, tmp_path, case
+) -> None:
+    rows, messages = SUMMED_TWICE[case]
+    path = write_csv(tmp_path / "haushalt.csv", rows)
+    before = row_counts(engine)
+    result = cli("budget", "import", str(path))
+    assert result.exit_code == 2, result.output
+    assert f"haushalt.csv wurde nicht übernommen ({len(messages)} Problem" in flat(result.stderr)
+    for message in messages:
+        assert message in flat(result.stderr)
+    assert "Traceback" not in result.output
+    assert row_counts(engine) == before
+
+
+def test_a_subtotal_counts_only_in_the_slice_that_is_imported(  # type: ignore[no-untyped-def]
+    engine, body, cli, tmp_path
+) -> None:
+    """The same account as detail and sum in different slices is no conflict; with --year and
+    --kind only the rows of the selected slice are compared."""
+    rows = [
+        HEADER,
+        ["11.20.04", "42", "2026", "Ergebnis", "3,00"],
+        ["11.20.04", "4211", "2026", "Ansatz", "1,00"],
+        ["11.20", "4211", "2025", "Ergebnis", "1,00"],
+        ["11.20.04", "4211", "2025", "Ergebnis", "1,00"],  # a conflict, in another slice
+        ["11.20", "4212", "2026", "Ansatz", "1,00"],  # group and product, other accounts
+    ]
+    path = write_csv(tmp_path / "haushalt.csv", rows)
+    before = row_counts(engine)
+    result = cli("budget", "import", str(path))
+    assert result.exit_code == 2, result.output
+    assert "(1 Problem)" in flat(result.stderr)
+    assert "Zeile 4, Spalte A (Produkt): die Produktgruppe 11.20 mit Konto 4211" in flat(
+        result.stderr
+    )
+    assert row_counts(engine) == before
+    result = cli("budget", "import", str(path), "--year", "2026", "--kind", "ansatz")
+    assert result.exit_code == 0, result.output
+    assert "Ansatz 2026: 2 Zeilen, gespeichert als 2 Summen" in flat(result.stdout)
+
+
+def test_a_group_row_beside_its_products_rows_on_other_accounts_imports(  # type: ignore[no-untyped-def]
+    engine, body, cli, tmp_path
+) -> None:
+    rows = [
+        HEADER,
+        ["11.20", "4211", "2026", "Ansatz", "5,00"],
+        ["11.20.04", "4212", "2026", "Ansatz", "1,00"],
+        ["11.20.04", "3480", "2026", "Ansatz", "2,00"],
+        ["11.20", "421", "2026", "Ergebnis", "5,00"],  # 421 and 4211 in other slices
+    ]
+    result = cli("budget", "import", str(write_csv(tmp_path / "haushalt.csv", rows)))
+    assert result.exit_code == 0, result.output
+    assert "Ansatz 2026: 3 Zeilen" in flat(result.stdout)
+
+
+def test_summed_twice_is_silent_for_a_file_of_single_accounts() -> None:
+    from models.budget_file import BudgetRow, summed_twice
+    from models.budget_kinds import BudgetKind, BudgetSide
+
+    def row(number: int, product: str, account: str) -> BudgetRow:
+        return BudgetRow(
+            number, product, account, 2026, BudgetKind.ansatz, BudgetSide.expenses, Decimal(1)
+        )
+
+    columns = {"product": "Spalte A (Produkt)", "account": "Spalte B (Konto)"}
+    assert summed_twice([row(2, "11.20.04", "4211"), row(3, "11.20.05", "42")], columns) == []
+    assert summed_twice([row(2, "11.20.04", "4211"), row(3, "11.20.04", "4212")], columns) == []
+    [problem] = summed_twice([row(2, "11.20.04", "4211"), row(3, "11.20.04", "421")], columns)
+    assert problem.startswith("Zeile 3, Spalte B (Konto): Konto 421 ist eine Summe von Konto 4211")

@@ -245,3 +245,72 @@ def test_the_report_process_stops_itself_at_the_limit_without_the_server(
     with pytest.raises(RuntimeError, match=r"ended \(-24\) without a result"):  # SIGXCPU
         _run_child(request, timeout=60, limit=60)
     assert time.monotonic() - start < 30
+
+
+def test_a_login_declaring_60_mb_is_refused_before_its_body_is_sent(server: Server) -> None:
+    """/login is reachable without a login and its CSRF check reads the whole form: every
+    form but the upload is bounded to 64 KiB."""
+    connection = raw_request(
+        server.port,
+        "POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: multipart/form-data; boundary=grenze\r\n"
+        f"Content-Length: {60 * MB}\r\n\r\n",
+    )
+    start = time.monotonic()
+    with connection:
+        status, text = read_response(connection)  # no byte of the body was sent
+    assert time.monotonic() - start < 5
+    assert status == "HTTP/1.1 413 Request Entity Too Large"
+    assert "Die Formulardaten sind größer als 64 KB und wurden nicht gelesen" in text
+
+
+def test_a_chunked_login_is_stopped_after_the_form_limit(server: Server) -> None:
+    import select
+
+    connection = raw_request(
+        server.port,
+        "POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n",
+    )
+    chunk = b"%x\r\n%s\r\n" % (16 * 1024, b"username=" + b"x" * (16 * 1024 - 9))
+    sent = 0
+    with connection:
+        while sent < 60 * MB:
+            readable, writable, _ = select.select([connection], [connection], [], 10)
+            if readable:
+                break
+            assert writable, "the server neither reads nor answers"
+            try:
+                connection.sendall(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                break
+            sent += 16 * 1024
+        assert sent < 20 * MB, "the server read on after the limit"
+        status, text = read_response(connection)
+    assert status == "HTTP/1.1 413 Request Entity Too Large"
+    assert "größer als 64 KB" in text
+
+
+def test_forms_within_the_default_limit_still_work(server: Server) -> None:
+    """A login and an admin form (with a long comment) pass the 64 KiB limit."""
+    client = server.login("verwaltung")
+    token = csrf_of(client.get("/admin").text)
+    response = client.post(
+        "/admin/convene",
+        data={"csrf_token": token, "year": "2027", "reason": "Haushaltssperre. " * 1000},
+    )
+    assert response.status_code in (200, 303, 400, 409), visible_text(response.text)
+    assert "größer als" not in visible_text(response.text)
+
+
+def test_the_change_set_form_has_its_own_larger_limit(server: Server) -> None:
+    client = server.login("verwaltung")
+    token = csrf_of(client.get("/admin").text)
+    changes = '# Kommentar "ä"\n' * 20_000  # 320.000 characters, over 64 KiB encoded
+    response = client.post(
+        "/admin/session",
+        data={"csrf_token": token, "year": "2027", "held_on": "2027-03-01", "changes": changes},
+    )
+    assert response.status_code != 413
+    assert "größer als" not in visible_text(response.text)

@@ -1,11 +1,14 @@
-"""Upload bodies refused before they are read.
+"""Request bodies over their limit refused before they are read.
 
 Starlette spools a multipart form into temporary files before a route sees it, so the route's
 own size check (after `request.form()`) comes too late: a 50 MB request would be written to
-disk first. `BodyLimit` (ASGI middleware) bounds the upload routes' bodies: a declared
-`Content-Length` over the limit is refused before a byte is read, a chunked body is stopped
-as soon as it passes the limit. The refusal is `BodyTooLarge` (413), raised where the route
-reads the body, so the app's exception handler answers with a German page.
+disk first. `BodyLimit` (ASGI middleware) bounds every POST, PUT and PATCH body: the
+department upload to 5 MB, the session form (a TOML change set) to 4 MB, every other form
+(login, admin forms, review) to 64 KiB (`FORM_BYTES`): a form of a few fields never comes
+near it, and /login is reachable without a login, its CSRF check reads the whole form. A
+declared `Content-Length` over the limit is refused before a byte is read, a chunked body is
+stopped as soon as it passes the limit. The refusal is `BodyTooLarge` (413), raised where the
+route reads the body, so the app's exception handler answers with a German page.
 """
 
 from __future__ import annotations
@@ -25,6 +28,17 @@ UPLOAD_TOO_LARGE = (
     f"Die Datei ist größer als {MAX_FILE_BYTES // MiB} MB und wurde nicht gelesen; nichts "
     "wurde gespeichert. Bitte die Vorlage des Fachbereichs verwenden."
 )
+KiB = 1024
+FORM_BYTES = 64 * KiB  # a form without a file: login, admin forms, a review's comment
+FORM_TOO_LARGE = (
+    f"Die Formulardaten sind größer als {FORM_BYTES // KiB} KB und wurden nicht gelesen; "
+    "nichts wurde gespeichert. Bitte die Eingaben kürzen."
+)
+CHANGE_SET_BYTES = 4 * MiB
+CHANGE_SET_TOO_LARGE = (
+    f"Die Änderungen sind größer als {CHANGE_SET_BYTES // MiB} MB und wurden nicht gelesen; "
+    "nichts wurde gespeichert."
+)
 
 
 class BodyTooLarge(HTTPException):
@@ -36,32 +50,39 @@ class BodyTooLarge(HTTPException):
 
 
 class Limit:
-    """At most `max_bytes` in the body of a `method` request whose path matches `path`."""
+    """At most `max_bytes` in the body of a request of one of the `method`s (separated by
+    spaces) whose path matches `path`."""
 
     def __init__(self, method: str, path: str, max_bytes: int, message: str) -> None:
-        self.method = method
+        self.methods = frozenset(method.split())
         self.path = re.compile(path)
         self.max_bytes = max_bytes
         self.message = message
 
     def applies(self, scope: Scope) -> bool:
-        return scope["method"] == self.method and self.path.fullmatch(scope["path"]) is not None
+        return scope["method"] in self.methods and self.path.fullmatch(scope["path"]) is not None
 
 
-UPLOAD_LIMITS = (
+ROUTE_LIMITS = (
     Limit(
         "POST",
         r"/cycles/[^/]+/departments/[^/]+/submissions",
         MAX_FILE_BYTES + FORM_OVERHEAD,
         UPLOAD_TOO_LARGE,
     ),
+    # web.forms.parse_change_set takes 1.000.000 characters of TOML; URL-encoded a quote,
+    # equals sign or line break takes three bytes, an umlaut six
+    Limit("POST", r"/admin/session", CHANGE_SET_BYTES, CHANGE_SET_TOO_LARGE),
 )
+# the first limit that applies counts: every body not bounded above is a form of a few fields
+DEFAULT_LIMIT = Limit("POST PUT PATCH", r".*", FORM_BYTES, FORM_TOO_LARGE)
+LIMITS = (*ROUTE_LIMITS, DEFAULT_LIMIT)
 
 
 class BodyLimit:
     """ASGI middleware: the body of a request matched by one of `limits` is bounded."""
 
-    def __init__(self, app: ASGIApp, limits: Sequence[Limit] = UPLOAD_LIMITS) -> None:
+    def __init__(self, app: ASGIApp, limits: Sequence[Limit] = LIMITS) -> None:
         self.app = app
         self.limits = tuple(limits)
 
