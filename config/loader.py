@@ -25,7 +25,8 @@ from config.schema import (
     ProductsFile,
     StrategyFile,
 )
-from models.calendar_rules import CalendarSpec, RuleError, WorkingDays, expand_calendar
+from models.calendar_rules import CalendarSpec, Delivery, RuleError, WorkingDays, expand_calendar
+from models.calendar_rules.spec import delivery_problem
 from models.errors import KreislaufError
 from models.reminder_policy import ReminderPolicy
 
@@ -267,24 +268,30 @@ def _check_figures(config: BodyConfig, departments: set[str]) -> list[str]:
                 f"figures.toml, {table}[{index}].priority: den Schwerpunkt {item.priority!r} gibt "
                 "es nicht (Handlungsfeld-Schlüssel und Nummer, z. B. 'mobilitaet.2')."
             )
-    delivering = [
-        (p_index, d_index, deadline)
-        for p_index, phase in enumerate(config.calendar.phases)
-        for d_index, deadline in enumerate(phase.deadlines)
-        if deadline.delivers == "key_figures"
-    ]
-    for p_index, d_index, deadline in delivering:
-        if deadline.responsible != "departments":
+    problems += _check_deliveries(config)
+    return problems
+
+
+def _check_deliveries(config: BodyConfig) -> list[str]:
+    """Each deadline's `delivers` fits who is responsible and its phase; the workbooks of
+    the departments (figures, partial budget report, planning) each fulfil one deadline."""
+    problems: list[str] = []
+    named: dict[Delivery, list[str]] = {}
+    for p_index, phase in enumerate(config.calendar.phases):
+        for d_index, deadline in enumerate(phase.deadlines):
+            delivery = phase.delivery(deadline)
+            problem = delivery_problem(phase.kind, deadline.responsible, delivery)
+            if problem is not None:
+                problems.append(
+                    f"calendar.toml, phases[{p_index}].deadlines[{d_index}].delivers: {problem}."
+                )
+            named.setdefault(delivery, []).append(deadline.key)
+    for delivery, keys in named.items():
+        if delivery.department_work and len(keys) > 1:
             problems.append(
-                f"calendar.toml, phases[{p_index}].deadlines[{d_index}].delivers: nur eine Frist "
-                "der Fachbereiche (responsible = 'departments') kann Kennzahlen erhalten."
+                f"calendar.toml: nur eine Frist darf delivers = {delivery.value!r} haben, "
+                "gefunden: " + ", ".join(repr(key) for key in keys) + "."
             )
-    if len(delivering) > 1:
-        problems.append(
-            "calendar.toml: nur eine Frist darf delivers = 'key_figures' haben, gefunden: "
-            + ", ".join(repr(deadline.key) for _, _, deadline in delivering)
-            + "."
-        )
     return problems
 
 

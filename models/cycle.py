@@ -8,7 +8,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from models.calendar_rules.spec import PhaseKind
+from models.calendar_rules.spec import Delivery, PhaseKind
 from models.types import UTCDateTime
 
 
@@ -39,6 +39,8 @@ class TaskStatus(StrEnum):
     returned = "returned"
     accepted = "accepted"
     cancelled = "cancelled"
+    # the phase ended before it was done: late, recorded with why; no more reminders
+    missed = "missed"
 
     @property
     def label(self) -> str:
@@ -49,11 +51,12 @@ class TaskStatus(StrEnum):
             "returned": "zurückgegeben",
             "accepted": "angenommen",
             "cancelled": "entfällt",
+            "missed": "versäumt",
         }[self.value]
 
     @property
     def is_finished(self) -> bool:
-        return self in (TaskStatus.accepted, TaskStatus.cancelled)
+        return self in (TaskStatus.accepted, TaskStatus.cancelled, TaskStatus.missed)
 
 
 class Cycle(SQLModel, table=True):
@@ -101,6 +104,8 @@ class Deadline(SQLModel, table=True):
     title: str = Field(max_length=300)
     due_on: dt.date = Field(index=True)
     responsible: str = Field(max_length=64)
+    # what fulfils it (models.calendar_rules.Delivery): the path CLI and web offer
+    delivers: Delivery = Field(default=Delivery.confirmation, sa_type=sa.String(30))
 
 
 class Task(SQLModel, table=True):
@@ -145,7 +150,8 @@ def window_timing(opens: dt.date, closes: dt.date, today: dt.date) -> Timing:
 def days_overdue(task_status: TaskStatus, due: dt.date, today: dt.date) -> int:
     """Calendar days a task is past its due date; 0 when it is finished or not yet due."""
     if (
-        task_status in (TaskStatus.submitted, TaskStatus.accepted, TaskStatus.cancelled)
+        task_status
+        in (TaskStatus.submitted, TaskStatus.accepted, TaskStatus.cancelled, TaskStatus.missed)
         or today <= due
     ):
         return 0

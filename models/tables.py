@@ -8,6 +8,7 @@ from models.accounts import ApiToken, LoginThrottle, UserAccount
 from models.audit import AuditEvent
 from models.body import Body
 from models.budget import BudgetImport, BudgetLine
+from models.budget_resolution import BudgetAmendment, BudgetResolution
 from models.cycle import Cycle, Deadline, Phase, Task
 from models.decisions import Resolution, StrategySession, SurveyAnswer
 from models.organisation import Absence, Committee, Contact, Department, Faction
@@ -37,8 +38,10 @@ __all__ = [
     "AuditEvent",
     "LoginThrottle",
     "Body",
+    "BudgetAmendment",
     "BudgetImport",
     "BudgetLine",
+    "BudgetResolution",
     "Committee",
     "Contact",
     "Cycle",

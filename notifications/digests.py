@@ -94,35 +94,32 @@ def digest_items(session: Session, message_ids: list[int]) -> dict[int, list[Dig
     if not message_ids:
         return {}
     # eight columns: more than sqlmodel's select() is typed for, so SQLAlchemy's and execute()
-    rows = (
-        session.execute(
-            sa.select(
-                Reminder,
-                Task,
-                Deadline,
-                col(Phase.title),
-                col(Cycle.year),
-                Department,
-                Faction,
-                Body,
-            )
-            .join(Task, col(Reminder.task_id) == Task.id)
-            .join(Deadline, col(Task.deadline_id) == Deadline.id)
-            .join(Phase, col(Deadline.phase_id) == Phase.id)
-            .join(Cycle, col(Phase.cycle_id) == Cycle.id)
-            .join(Body, col(Body.id) == Task.body_id)
-            .join(Department, col(Task.department_id) == Department.id, isouter=True)
-            .join(Faction, col(Task.faction_id) == Faction.id, isouter=True)
-            .where(col(Reminder.message_id).in_(message_ids))
-            .order_by(
-                col(Reminder.message_id),
-                col(Deadline.due_on),
-                col(Deadline.key),
-                col(Reminder.kind),
-            )
+    rows = session.execute(
+        sa.select(
+            Reminder,
+            Task,
+            Deadline,
+            col(Phase.title),
+            col(Cycle.year),
+            Department,
+            Faction,
+            Body,
         )
-        .all()
-    )
+        .join(Task, col(Reminder.task_id) == Task.id)
+        .join(Deadline, col(Task.deadline_id) == Deadline.id)
+        .join(Phase, col(Deadline.phase_id) == Phase.id)
+        .join(Cycle, col(Phase.cycle_id) == Cycle.id)
+        .join(Body, col(Body.id) == Task.body_id)
+        .join(Department, col(Task.department_id) == Department.id, isouter=True)
+        .join(Faction, col(Task.faction_id) == Faction.id, isouter=True)
+        .where(col(Reminder.message_id).in_(message_ids))
+        .order_by(
+            col(Reminder.message_id),
+            col(Deadline.due_on),
+            col(Deadline.key),
+            col(Reminder.kind),
+        )
+    ).all()
     items: dict[int, list[DigestItem]] = {}
     contact_ids: set[int] = set()
     faction_ids: set[int] = set()

@@ -96,6 +96,7 @@ def create_cycle(*, session: Session, body: Body, year: int, now: dt.datetime, a
                 title=planned.title,
                 due_on=planned.due,
                 responsible=planned.responsible,
+                delivers=planned.delivers,
             )
             session.add(deadline)
             session.flush()

@@ -35,10 +35,12 @@ from models.calendar_rules.spec import (
     PHASE_TITLES,
     CalendarSpec,
     DeadlineRule,
+    Delivery,
     ElectionRule,
     ElectionYearOverride,
     PhaseKind,
     PhaseRule,
+    default_delivery,
 )
 from models.calendar_rules.working_days import (
     RuleError,
@@ -50,6 +52,7 @@ __all__ = [
     "CouncilSession",
     "CyclePlan",
     "DeadlineRule",
+    "Delivery",
     "ElectionRule",
     "ElectionYearOverride",
     "FixedDate",
@@ -70,6 +73,7 @@ __all__ = [
     "RuleError",
     "WEEKDAYS",
     "WorkingDays",
+    "default_delivery",
     "expand_calendar",
     "parse_rule",
 ]

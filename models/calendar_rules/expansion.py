@@ -11,7 +11,7 @@ from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 
 from models.calendar_rules.rules import RuleContext, parse_rule
-from models.calendar_rules.spec import CalendarSpec, PhaseKind, PhaseRule
+from models.calendar_rules.spec import CalendarSpec, Delivery, PhaseKind, PhaseRule
 from models.calendar_rules.working_days import RuleError, WorkingDays
 from models.german import german_date
 
@@ -23,6 +23,7 @@ class PlannedDeadline:
     due: dt.date
     responsible: str
     phase: PhaseKind
+    delivers: Delivery = Delivery.confirmation
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,11 @@ def _plan_phase(
                 f"phases: {where}: Frist {rule.key!r} ({german_date(due)}) liegt {relation} "
                 f"der Phase ({window})."
             )
-        deadlines.append(PlannedDeadline(rule.key, rule.title, due, rule.responsible, phase.kind))
+        deadlines.append(
+            PlannedDeadline(
+                rule.key, rule.title, due, rule.responsible, phase.kind, phase.delivery(rule)
+            )
+        )
     deadlines.sort(key=lambda deadline: (deadline.due, deadline.key))
     return PlannedPhase(
         phase.kind, phase.title or phase.kind.title(council), opens, closes, tuple(deadlines)

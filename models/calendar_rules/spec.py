@@ -42,6 +42,78 @@ PHASE_TITLES = {
 }
 
 
+class Delivery(StrEnum):
+    """What fulfils a deadline: every task has exactly one way to be completed."""
+
+    key_figures = "key_figures"  # the figures workbook (kreislauf submit)
+    partial_budget_report = "partial_budget_report"  # Teilhaushaltsbericht with assessment
+    planning = "planning"  # the planning workbook per Teilhaushalt
+    document = "document"  # an uploaded document (e.g. the council paper)
+    confirmation = "confirmation"  # a plain confirmation with a date and a note
+    survey_answer = "survey_answer"  # a faction's answer to the survey
+    session_record = "session_record"  # the forum or retreat recorded with its changes
+    strategy_resolution = "strategy_resolution"  # the council's strategy resolution
+    budget_resolution = "budget_resolution"  # the council's budget resolution
+
+    @property
+    def label(self) -> str:
+        return DELIVERY_LABELS[self]
+
+    @property
+    def department_work(self) -> bool:
+        """Delivered by each department and reviewed by the controlling office."""
+        return self in (
+            Delivery.key_figures,
+            Delivery.partial_budget_report,
+            Delivery.planning,
+        )
+
+
+DELIVERY_LABELS = {
+    Delivery.key_figures: "Meldevorlage der Kennzahlen",
+    Delivery.partial_budget_report: "Teilhaushaltsbericht mit Bewertung",
+    Delivery.planning: "Planungsvorlage je Teilhaushalt",
+    Delivery.document: "Dokument hochladen",
+    Delivery.confirmation: "Erledigung bestätigen (Datum und Vermerk)",
+    Delivery.survey_answer: "Antwort der Fraktion",
+    Delivery.session_record: "Sitzung mit Ergebnis festhalten",
+    Delivery.strategy_resolution: "Strategiebeschluss festhalten",
+    Delivery.budget_resolution: "Haushaltsbeschluss festhalten",
+}
+
+
+def delivery_problem(kind: PhaseKind, responsible: str, delivery: Delivery) -> str | None:
+    """Why `delivery` cannot fulfil a deadline of `responsible` in a phase of `kind` (German),
+    None when it can."""
+    if delivery.department_work and responsible != "departments":
+        return f"{delivery.value!r} liefern die Fachbereiche (responsible = 'departments')"
+    if (delivery == Delivery.survey_answer) != (responsible == "factions"):
+        return (
+            "die Fraktionen (responsible = 'factions') erfüllen nur die Befragung "
+            "(delivers = 'survey_answer'), und nur sie"
+        )
+    phases = {
+        Delivery.session_record: (PhaseKind.forum, PhaseKind.retreat),
+        Delivery.strategy_resolution: (PhaseKind.resolution,),
+        Delivery.budget_resolution: (PhaseKind.budget_resolution,),
+    }.get(delivery)
+    if phases is not None and kind not in phases:
+        names = " oder ".join(repr(phase.value) for phase in phases)
+        return f"{delivery.value!r} gehört in die Phase {names}"
+    return None
+
+
+def default_delivery(kind: PhaseKind, responsible: str) -> Delivery:
+    """What fulfils a deadline whose calendar entry does not say (older calendars)."""
+    if responsible == "factions":
+        return Delivery.survey_answer
+    if kind in (PhaseKind.forum, PhaseKind.retreat):
+        return Delivery.session_record
+    if kind == PhaseKind.budget_resolution and responsible != "departments":
+        return Delivery.budget_resolution
+    return Delivery.confirmation
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -58,8 +130,8 @@ class DeadlineRule(_Strict):
     title: str = Field(min_length=1, max_length=300)
     due: str = Field(max_length=200)
     responsible: str = Field(min_length=1, max_length=64)
-    # "key_figures": the departments fulfil this deadline by submitting their figures workbook.
-    delivers: Literal["key_figures"] | None = None
+    # What fulfils the deadline (see Delivery); None: `default_delivery` of its phase.
+    delivers: Delivery | None = None
 
     _due = field_validator("due")(_check_rule)
 
@@ -103,6 +175,9 @@ class PhaseRule(_Strict):
         return {PhaseKind.forum: "regular_year", PhaseKind.retreat: "election_year"}.get(
             self.kind, "always"
         )
+
+    def delivery(self, deadline: DeadlineRule) -> Delivery:
+        return deadline.delivers or default_delivery(self.kind, deadline.responsible)
 
     @model_validator(mode="after")
     def _overrides_name_own_deadlines(self) -> PhaseRule:

@@ -118,9 +118,34 @@ def close_phase(
                         f"{name}: {deadline.title} entfällt ({reason})",
                     )
                 )
+    elif late:
+        events += _miss_open_tasks(
+            phase, session=session, now=now, actor=actor, today=today, why=reason
+        )
     for name in late:
         events.append(Event(today, phase.kind, "task_late", f"nicht rechtzeitig erledigt: {name}"))
     events.append(Event(today, phase.kind, "phase_closed", f"{phase.title} beendet: {reason}"))
+    return events
+
+
+def _miss_open_tasks(
+    phase: Phase, *, session: Session, now: dt.datetime, actor: str, today: dt.date, why: str
+) -> list[Event]:
+    """The phase is over: what was never delivered ends as missed (versäumt), with why, and
+    stops being reminded and counted overdue. A delivery waiting for review stays."""
+    events = []
+    for task, deadline, name in _tasks_of(phase, session=session):
+        if TaskStatus(task.status) in (TaskStatus.open, TaskStatus.returned) and transition(
+            task, TaskStatus.missed, session=session, now=now, actor=actor, detail={"reason": why}
+        ):
+            events.append(
+                Event(
+                    today,
+                    phase.kind,
+                    "task_missed",
+                    f"{name}: {deadline.title} versäumt ({why})",
+                )
+            )
     return events
 
 

@@ -60,6 +60,11 @@ ALLOWED: dict[str, set[tuple[str, str]]] = {
         ("planned", "cancelled"),
         ("open", "cancelled"),
         ("returned", "cancelled"),
+        # the phase ended without it; a late delivery or a recorded fact still completes it
+        ("open", "missed"),
+        ("returned", "missed"),
+        ("missed", "submitted"),
+        ("missed", "accepted"),
     },
     # a department's figures submission: the controlling office accepts or returns it
     "submission": {("submitted", "accepted"), ("submitted", "returned")},
