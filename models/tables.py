@@ -29,6 +29,7 @@ from models.strategy import (
     StrategyVersion,
 )
 from models.submissions import Submission, SubmissionFigure, SubmissionMeasure
+from models.task_delivery import TaskDelivery
 
 metadata = SQLModel.metadata
 
@@ -73,6 +74,7 @@ __all__ = [
     "StrategyVersion",
     "SurveyAnswer",
     "Task",
+    "TaskDelivery",
     "UserAccount",
     "metadata",
 ]
