@@ -228,6 +228,13 @@ def cross_check(config: BodyConfig) -> list[str]:
                     f"{deadline.responsible!r} ist weder 'departments', 'factions' noch ein "
                     "Fachbereich aus organisation.toml."
                 )
+    committees = {committee.key for committee in organisation.committees}
+    for key in config.calendar.committee_sessions:
+        if key not in committees:
+            problems.append(
+                f"calendar.toml, committee_sessions.{key}: den Ausschuss {key!r} gibt es nicht "
+                f"(organisation.toml, committees: {', '.join(sorted(committees)) or 'keine'})."
+            )
     problems += _check_figures(config, departments)
     problems += _check_product_plan(config, departments)
     if not problems:

@@ -314,8 +314,9 @@ def _key_positions(
 
 
 def open_tasks(*, session: Session, cycle: Cycle, today: dt.date) -> list[OpenTask]:
-    """Tasks still to be done by the department or faction: open or returned, or any
-    unfinished task whose due date has passed; the most overdue first."""
+    """Tasks still to be done by the department or faction: open or returned, any
+    unfinished task whose due date has passed, and those missed when their phase ended; the
+    most overdue first, then the missed."""
     rows = session.exec(
         select(Task, Deadline, Department.name)
         .join(Deadline, col(Task.deadline_id) == Deadline.id)
@@ -327,7 +328,7 @@ def open_tasks(*, session: Session, cycle: Cycle, today: dt.date) -> list[OpenTa
     for task, deadline, department_name in rows:
         status = TaskStatus(task.status)
         overdue = days_overdue(status, deadline.due_on, today)
-        if status in (TaskStatus.open, TaskStatus.returned) or overdue:
+        if status in (TaskStatus.open, TaskStatus.returned, TaskStatus.missed) or overdue:
             result.append(
                 OpenTask(
                     assignee=department_name or task.assignee.split(":", 1)[-1],

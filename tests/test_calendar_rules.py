@@ -283,6 +283,10 @@ def test_loerrach_2027_deadlines(loerrach):
         "beschlussvorlage": d(2027, 7, 7),  # 10 working days before Wed 21 Jul
         "planung": d(2027, 9, 21),  # Wed 1 Sep: 1-3, 6-10, 13-17, 20, 21 -> 15th
         "haushaltsbeschluss": d(2027, 12, 15),
+        "thh_ausschuesse": d(2027, 4, 27),  # the last committee session in April (jha)
+        "haushaltsrundschreiben": d(2027, 7, 29),  # 5 working days after Thu 22 Jul
+        "haushaltsentwurf": d(2027, 10, 6),  # council session in October
+        "haushaltsberatung": d(2027, 11, 23),  # the last committee session in November
     }
 
 
@@ -320,6 +324,10 @@ def test_loerrach_2029_deadlines(loerrach):
         "klausurtagung": d(2029, 10, 31),  # Reformation Day is no holiday in BW
         "beschlussvorlage": d(2029, 11, 7),  # 10 working days before Wed 21 Nov
         "haushaltsbeschluss": d(2029, 12, 12),
+        "thh_ausschuesse": d(2029, 4, 26),
+        "haushaltsrundschreiben": d(2029, 7, 9),  # 5 working days after Mon 2 Jul
+        "haushaltsentwurf": d(2029, 10, 10),
+        "haushaltsberatung": d(2029, 11, 20),
     }
 
 
@@ -332,8 +340,9 @@ def test_loerrach_calendar_expands_for_every_year_with_session_dates(loerrach):
 
 
 def test_loerrach_2031_has_no_council_session_in_july(loerrach):
+    committees = {"vfa": {2031: [d(2031, 4, 15), d(2031, 11, 18)]}}
     with pytest.raises(RuleError) as caught:
-        expand(loerrach, 2031)
+        expand(loerrach.model_copy(update={"committee_sessions": committees}), 2031)
     assert "council_sessions" in str(caught.value)
     assert "Juli 2031" in str(caught.value)
 

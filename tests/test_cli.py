@@ -124,7 +124,7 @@ def test_calendar_writes_an_rfc5545_file_with_one_event_per_deadline(
     assert result.exit_code == 0, result.output
     calendar = Calendar.from_ical(target.read_bytes())
     events = {str(e["uid"]): e for e in calendar.walk("VEVENT")}
-    assert len(events) == 7  # the retreat deadline belongs to election years only
+    assert len(events) == 11  # the retreat deadline belongs to election years only
     report = events["loerrach-2027-teilhaushaltsbericht@kreislauf"]
     assert report.decoded("dtstart") == dt.date(2027, 3, 31)
     assert report.decoded("dtend") == dt.date(2027, 4, 1)

@@ -308,13 +308,14 @@ def test_creating_an_existing_cycle_says_so_and_changes_nothing(
     assert row_counts(installed) == before
 
 
-def test_cycle_for_a_year_without_council_sessions_names_them_and_writes_nothing(
+def test_cycle_for_a_year_without_session_dates_names_them_and_writes_nothing(
     cli: Cli, installed: sa.Engine
 ) -> None:
     before = row_counts(installed)
     result = cli("cycle", "create", "2031", env=WIDE)
     assert result.exit_code == 2, result.output
-    assert "council_sessions" in result.output and "2031" in result.output
+    # the first rule without its sessions: the committees' round in April
+    assert "committee_sessions" in result.output and "April 2031" in result.output
     assert "Traceback" not in result.output
     assert row_counts(installed) == before
 

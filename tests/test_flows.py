@@ -276,7 +276,7 @@ def test_simulated_2027_runs_the_regular_cycle(tmp_path: Path) -> None:
     assert [v.number for v in versions] == [1, 2]
     assert versions[1].previous_id == versions[0].id
     assert added.text.startswith("Der Landkreis setzt die Klimaschutzvorgaben")
-    assert len(evaluation_tasks) == 20  # 10 reporting departments x 2 deadlines
+    assert len(evaluation_tasks) == 30  # 10 reporting departments x 3 deadlines
     assert {TaskStatus(t.status) for t in evaluation_tasks} == {TaskStatus.planned}
 
 

@@ -215,9 +215,10 @@ def test_version_diff_shows_what_the_resolution_changed(
     book = load_workbook(io.BytesIO(xlsx))
     changes = [row for row in book.active.iter_rows(min_row=4, values_only=True)]
     assert {row[0] for row in changes} == {"neu", "geändert", "entfällt"}
-    # the report of 2027 in July: the evaluation's deliveries are late
-    late = render(engine, loerrach, 2027, "html", at(2027, 7, 22)).decode()
-    assert "Tage verspätet" in late
+    # the report of 2027 in July: the evaluation's deliveries were missed when it ended
+    # (30 April); they are listed as such, no longer counted overdue
+    missed = render(engine, loerrach, 2027, "html", at(2027, 7, 22)).decode()
+    assert "versäumt" in missed and "Tage verspätet" not in missed
     target = tmp_path / "aenderungen.pdf"
     result = cli("strategy", "diff", "-o", str(target))
     assert result.exit_code == 0, result.output

@@ -120,7 +120,7 @@ def test_controlling_sees_the_overdue_departments_on_16_march(web: Web) -> None:
     filtered = visible_text(
         client.get("/cycles/2027?state=overdue&sort=assignee&direction=desc").text
     )
-    assert "10 von 39 Aufgaben (gefiltert)" in filtered
+    assert "10 von 52 Aufgaben (gefiltert)" in filtered
     ics = client.get("/cycles/2027/deadlines.ics")
     assert ics.headers["content-type"].startswith("text/calendar")
     assert "Frist: Ist-Werte der Kennzahlen melden" in ics.text.replace("\r\n ", "")

@@ -21,6 +21,7 @@ from models.calendar_rules.rules import (
     ORDINAL_WORDS,
     RULE_HELP,
     WEEKDAYS,
+    CommitteeRound,
     CouncilSession,
     FixedDate,
     NthWeekday,
@@ -49,6 +50,7 @@ from models.calendar_rules.working_days import (
 
 __all__ = [
     "CalendarSpec",
+    "CommitteeRound",
     "CouncilSession",
     "CyclePlan",
     "DeadlineRule",

@@ -122,6 +122,9 @@ def expand_calendar(
         year=year,
         working_days=working_days,
         council_sessions=tuple(sorted(spec.council_sessions.get(year, []))),
+        committee_sessions=tuple(
+            sorted(day for years in spec.committee_sessions.values() for day in years.get(year, []))
+        ),
         lookup=lookup,
     )
     phases = [_plan_phase(phase, lookup, council) for phase in active]

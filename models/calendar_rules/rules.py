@@ -62,6 +62,7 @@ class RuleContext:
     working_days: WorkingDays
     council_sessions: tuple[dt.date, ...] = ()
     lookup: Callable[[str, str | None], dt.date] | None = None
+    committee_sessions: tuple[dt.date, ...] = ()  # every committee's, one list
 
 
 class Rule:
@@ -136,6 +137,28 @@ class CouncilSession(Rule):
 
 
 @dataclass(frozen=True)
+class CommitteeRound(Rule):
+    """The committees' round of a month: the day its last committee meets (by then every
+    committee has dealt with the matter, e.g. its departments' partial budget reports)."""
+
+    text: str
+    month: int
+
+    def resolve(self, context: RuleContext) -> dt.date:
+        sessions = [
+            day
+            for day in context.committee_sessions
+            if day.year == context.year and day.month == self.month
+        ]
+        if not sessions:
+            raise RuleError(
+                f"Regel {self.text!r}: für {MONTH_NAMES[self.month]} {context.year} ist "
+                "keine Ausschusssitzung hinterlegt (committee_sessions im Kalender)."
+            )
+        return max(sessions)
+
+
+@dataclass(frozen=True)
 class Offset(Rule):
     text: str
     count: int  # signed
@@ -185,6 +208,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(_ORDINAL + r" (?P<weekday>[a-z]+day) (?:of|in) (?P<month>[a-zäö]+)"),
     ),
     ("session", re.compile(r"(?:the )?council session in (?P<month>[a-zäö]+)")),
+    ("committees", re.compile(r"(?:the )?committee sessions? in (?P<month>[a-zäö]+)")),
     ("fixed_md", re.compile(r"(?P<month>[a-zäö]+) (?P<day>\d{1,2})")),
     ("fixed_dm", re.compile(r"(?P<day>\d{1,2})\.? (?P<month>[a-zäö]+)")),
     (
@@ -197,7 +221,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 RULE_HELP = (
     "erwartet z. B. 'first working day of February', '15th working day of March', "
     "'last working day of April', 'second Tuesday of May', 'March 31', "
-    "'council session in July', '10 working days after resolution', "
+    "'council session in July', 'committee sessions in April', "
+    "'10 working days after resolution', "
     "'5 days before planning.closes'"
 )
 
@@ -257,6 +282,8 @@ def _build(kind: str, match: re.Match[str], text: str) -> Rule:
         return NthWeekday(text, n, WEEKDAYS[parts["weekday"]], _month(parts["month"], text))
     if kind == "session":
         return CouncilSession(text, _month(parts["month"], text))
+    if kind == "committees":
+        return CommitteeRound(text, _month(parts["month"], text))
     if kind in ("fixed_md", "fixed_dm"):
         month, day = _month(parts["month"], text), int(parts["day"])
         try:

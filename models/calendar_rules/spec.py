@@ -197,6 +197,11 @@ class CalendarSpec(_Strict):
 
     phases: list[PhaseRule] = Field(min_length=1)
     council_sessions: dict[SessionYear, list[dt.date]] = Field(default_factory=dict)
+    # per committee key (organisation.toml's committees) its session dates per year
+    committee_sessions: dict[
+        Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=64)],
+        dict[SessionYear, Annotated[list[dt.date], Field(max_length=60)]],
+    ] = Field(default_factory=dict, max_length=100)
 
     @model_validator(mode="after")
     def _unique(self) -> CalendarSpec:
