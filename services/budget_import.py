@@ -61,6 +61,7 @@ from models.strategy import Product
 
 PRODUCT_OF, ACCOUNT_OF, YEAR_OF = itemgetter(1), itemgetter(2), itemgetter(3)  # of a BudgetRow
 SIDE_OF, AMOUNT_OF, SLICE_OF = itemgetter(5), itemgetter(6), itemgetter(3, 4)
+KEY_OF, AMOUNT_OF_PAIR = itemgetter(0), itemgetter(1)  # of a (key, amount) pair
 YEARS_BEFORE = 10  # history before the first cycle
 YEARS_AFTER = 4  # the last cycle plans N+1, its Finanzplanung reaches N+4
 
@@ -359,16 +360,24 @@ def account_group_sums(rows: list[BudgetRow]) -> list[BudgetRow]:
     system, which remains the book of accounts; kreislauf keeps a few lines per product
     instead of a hundred, so a district's export is stored in a fraction of the time
     (bench/budget_import). The account group (Kontengruppe) is the account's first two digits
-    (40 personnel, 42 goods and services, 43 transfers, 31 taxes and allocations...). A
-    tight loop: it sees every row of the file."""
+    (40 personnel, 42 goods and services, 43 transfers, 31 taxes and allocations...). It
+    sees every row of the file, so the keys are made by `map` and the amounts summed by `sum`
+    per run of rows with the same key (a finance system writes a product's accounts together),
+    one Python step a run, not a row; a key that comes back later is added to its sum."""
     if not rows:
         return []
     year, kind = rows[0].year, rows[0].kind
+    group_of = {account: account[:2] for account in set(map(ACCOUNT_OF, rows))}
+    keys = zip(
+        map(PRODUCT_OF, rows),
+        map(group_of.__getitem__, map(ACCOUNT_OF, rows)),
+        map(SIDE_OF, rows),
+        strict=True,
+    )
     sums: dict[tuple[str, str, BudgetSide], Decimal] = {}
     get = sums.get
-    for _row, product, account, _year, _kind, side, amount in rows:
-        key = (product, account[:2], side)
-        sums[key] = get(key, ZERO) + amount
+    for key, run in itertools.groupby(zip(keys, map(AMOUNT_OF, rows), strict=True), key=KEY_OF):
+        sums[key] = get(key, ZERO) + sum(map(AMOUNT_OF_PAIR, run), ZERO)
     return [
         BudgetRow(0, product, group, year, kind, side, amount)
         for (product, group, side), amount in sums.items()
