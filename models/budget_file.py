@@ -407,7 +407,7 @@ class _Reader:
         self.amount_cell = itemgetter(columns["amount"])
         last = start + MAX_ROWS - 1
         number = start
-        with _collector_paused():  # the rows hold no cycles; collecting them costs a third
+        with collector_paused():  # the rows hold no cycles; collecting them costs a third
             while chunk := list(itertools.islice(records, CHUNK)):
                 if number + len(chunk) - 1 > last:
                     raise _too_many_rows(self.file_name)
@@ -789,7 +789,7 @@ def _remember(memory: dict[Any, T], value: Any, convert: Callable[[Any], T]) -> 
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Python's cycle collector paused while many rows are made: it would scan them again and
     again, though rows of strings, numbers and enum members never form a cycle."""
     was_enabled = gc.isenabled()
