@@ -93,8 +93,9 @@ CENT = Decimal("0.01")
 
 PRODUCT = re.compile(r"\d{2}\.\d{2}(?:\.\d{2})?", re.ASCII)  # ASCII: no other digits
 ACCOUNT = re.compile(r"\d{1,12}", re.ASCII)
-# the usual amount: optional minus, thousands dots in groups of three or none, comma decimals
-_USUAL = r"-?(?:\d{1,3}(?:\.\d{3})+|\d+),\d\d"
+# the usual amount: optional minus, thousands dots in groups of three or none, comma decimals;
+# at most 12 digits before the comma, so below IMPLAUSIBLE (a larger one takes the slow path)
+_USUAL = r"-?(?:\d{1,3}(?:\.\d{3}){1,3}|\d{1,12}),\d\d"
 _USUAL_AMOUNT = re.compile(_USUAL, re.ASCII)
 _USUAL_AMOUNTS = re.compile(rf"(?:{_USUAL}\n)*{_USUAL}", re.ASCII)  # a chunk's amounts, one a line
 CHUNK = 4096  # rows read in bulk
@@ -446,9 +447,7 @@ class _Reader:
         texts = joined.replace(".", "").replace(",", ".").split("\n")
         if len(texts) != len(chunk):  # a line break inside an amount cell
             return False
-        amounts = list(map(Decimal, texts))
-        if max(amounts) >= IMPLAUSIBLE or min(amounts) <= -IMPLAUSIBLE:
-            return False
+        amounts = list(map(Decimal, texts))  # below IMPLAUSIBLE: `_USUAL` says so
         if "side" not in self.columns and self._bulk(start, periods, products, accounts, amounts):
             return True
         seen, append, new = self.seen, self.rows.append, tuple.__new__  # no Python __new__
@@ -581,8 +580,6 @@ class _Reader:
                 text = self.amount_cell(cells)
                 if text.__class__ is str and _USUAL_AMOUNT.fullmatch(text):
                     amount = Decimal(text.replace(".", "").replace(",", ".")).quantize(cent)
-                    if abs(amount) >= IMPLAUSIBLE:
-                        raise _Slow
                 else:
                     amount = _amount(text)
                 key = product_bits | account_bits | side_bits | period
