@@ -201,25 +201,68 @@ def _import(
     _check(body, budget, groups, products, years)
     lock_imports(session, body)
     digest = hashlib.sha256(data).hexdigest()
-    slices = []
     by_slice = sorted(
         _slices(budget.rows).items(),
         key=lambda item: (item[0][0], list(BudgetKind).index(item[0][1])),
     )
-    for (slice_year, slice_kind), rows in by_slice:
+    body_id = id_of(body)
+    keys = [key for key, _ in by_slice]
+    before = slices_totals(session, body_id, keys)  # one query for all slices, before and after
+    written = [
+        _replace(
+            session,
+            body_id,
+            slice_year,
+            slice_kind,
+            rows,
+            groups,
+            products,
+            file_name=file_name,
+            digest=digest,
+            actor=actor,
+            now=now,
+        )
+        for (slice_year, slice_kind), rows in by_slice
+    ]
+    after = slices_totals(session, body_id, keys)  # in SQL: exact, and quick
+    slices: list[SliceResult] = []
+    for ((slice_year, slice_kind), rows), (import_id, lines) in zip(by_slice, written, strict=True):
+        totals_before, lines_before = before[slice_year, slice_kind]
+        totals_after = after[slice_year, slice_kind][0]
+        audit.record(
+            session=session,
+            now=now,
+            actor=actor,
+            action="budget.import",
+            entity="budget_import",
+            entity_id=import_id,
+            body_id=body_id,
+            before={
+                "year": slice_year,
+                "kind": slice_kind.value,
+                "lines": lines_before,
+                **totals_before.as_json(),
+            },
+            after={
+                "year": slice_year,
+                "kind": slice_kind.value,
+                "rows": len(rows),
+                "lines": lines,
+                "file": file_name,
+                "sha256": digest,
+                **totals_after.as_json(),
+            },
+        )
         slices.append(
-            _replace(
-                session,
-                body,
+            SliceResult(
                 slice_year,
                 slice_kind,
-                rows,
-                groups,
-                products,
-                file_name=file_name,
-                digest=digest,
-                actor=actor,
-                now=now,
+                len(rows),
+                import_id,
+                totals_before,
+                totals_after,
+                lines_before,
+                lines,
             )
         )
     return ImportResult(
@@ -311,7 +354,7 @@ def _slices(rows: list[BudgetRow]) -> dict[tuple[int, BudgetKind], list[BudgetRo
 
 def _replace(
     session: Session,
-    body: Body,
+    body_id: int,
     year: int,
     kind: BudgetKind,
     rows: list[BudgetRow],
@@ -322,10 +365,9 @@ def _replace(
     digest: str,
     actor: str,
     now: dt.datetime,
-) -> SliceResult:
-    """One slice: the stored lines replaced by the file's, the run recorded, audited."""
-    body_id = id_of(body)
-    before, lines_before = slice_totals(session, body_id, year, kind)
+) -> tuple[int, int]:
+    """One slice: the stored lines replaced by the file's, the run recorded; the run's id and
+    the lines written (`import_budget` audits it with the totals of all slices)."""
     on_sqlite = session.connection().dialect.name == "sqlite"
     table = table_of(BudgetLine)
     in_slice = (table.c.body_id == body_id, table.c.year == year, table.c.kind == kind.value)
@@ -352,27 +394,7 @@ def _replace(
         session.execute(
             sa.delete(table).where(*in_slice, sa.func.coalesce(table.c.import_id, 0) != import_id)
         )
-    after = slice_totals(session, body_id, year, kind)[0]  # in SQL: exact, and quick
-    audit.record(
-        session=session,
-        now=now,
-        actor=actor,
-        action="budget.import",
-        entity="budget_import",
-        entity_id=import_id,
-        body_id=body_id,
-        before={"year": year, "kind": kind.value, "lines": lines_before, **before.as_json()},
-        after={
-            "year": year,
-            "kind": kind.value,
-            "rows": len(rows),
-            "lines": len(summed),
-            "file": file_name,
-            "sha256": digest,
-            **after.as_json(),
-        },
-    )
-    return SliceResult(year, kind, len(rows), import_id, before, after, lines_before, len(summed))
+    return import_id, len(summed)
 
 
 def account_group_sums(rows: list[BudgetRow]) -> list[BudgetRow]:
@@ -496,28 +518,41 @@ def cents_sum() -> Any:
     return sa.func.sum(sa.cast(sa.func.round(col(BudgetLine.amount) * 100), sa.BigInteger))
 
 
-def slice_totals(session: Session, body_id: int, year: int, kind: BudgetKind) -> tuple[Totals, int]:
-    """The stored totals of a slice, and its number of lines."""
-    sums: dict[str, Decimal] = {}
-    lines = 0
-    for side, cents, count in session.execute(
-        sa.select(col(BudgetLine.side), cents_sum(), sa.func.count())
+def slices_totals(
+    session: Session, body_id: int, slices: list[tuple[int, BudgetKind]]
+) -> dict[tuple[int, BudgetKind], tuple[Totals, int]]:
+    """The stored totals of each slice, and its number of lines; one query for all (a
+    round trip a slice, before and after, took longer than the sums)."""
+    sums: dict[tuple[int, str, str], Decimal] = {}
+    lines: dict[tuple[int, str], int] = {}
+    for year, kind, side, cents, count in session.execute(
+        sa.select(
+            col(BudgetLine.year),
+            col(BudgetLine.kind),
+            col(BudgetLine.side),
+            cents_sum(),
+            sa.func.count(),
+        )
         .where(
             col(BudgetLine.body_id) == body_id,
-            col(BudgetLine.year) == year,
-            col(BudgetLine.kind) == kind.value,
+            col(BudgetLine.year).in_({year for year, _ in slices}),
+            col(BudgetLine.kind).in_({kind.value for _, kind in slices}),
         )
-        .group_by(col(BudgetLine.side))
+        .group_by(col(BudgetLine.year), col(BudgetLine.kind), col(BudgetLine.side))
     ):
-        sums[side] = Decimal(int(cents)).scaleb(-2)
-        lines += count
-    return (
-        Totals(
-            sums.get(BudgetSide.income.value, Decimal("0.00")),
-            sums.get(BudgetSide.expenses.value, Decimal("0.00")),
-        ),
-        lines,
-    )
+        sums[year, kind, side] = Decimal(int(cents)).scaleb(-2)
+        lines[year, kind] = lines.get((year, kind), 0) + count
+    zero = Decimal("0.00")
+    return {
+        (year, kind): (
+            Totals(
+                sums.get((year, kind.value, BudgetSide.income.value), zero),
+                sums.get((year, kind.value, BudgetSide.expenses.value), zero),
+            ),
+            lines.get((year, kind.value), 0),
+        )
+        for year, kind in slices
+    }
 
 
 __all__ = [
