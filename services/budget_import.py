@@ -208,22 +208,17 @@ def _import(
     body_id = id_of(body)
     keys = [key for key, _ in by_slice]
     before = slices_totals(session, body_id, keys)  # one query for all slices, before and after
-    written = [
-        _replace(
-            session,
-            body_id,
-            slice_year,
-            slice_kind,
-            rows,
-            groups,
-            products,
-            file_name=file_name,
-            digest=digest,
-            actor=actor,
-            now=now,
-        )
-        for (slice_year, slice_kind), rows in by_slice
-    ]
+    written = _replace(
+        session,
+        body_id,
+        by_slice,
+        groups,
+        products,
+        file_name=file_name,
+        digest=digest,
+        actor=actor,
+        now=now,
+    )
     after = slices_totals(session, body_id, keys)  # in SQL: exact, and quick
     slices: list[SliceResult] = []
     for ((slice_year, slice_kind), rows), (import_id, lines) in zip(by_slice, written, strict=True):
@@ -355,9 +350,7 @@ def _slices(rows: list[BudgetRow]) -> dict[tuple[int, BudgetKind], list[BudgetRo
 def _replace(
     session: Session,
     body_id: int,
-    year: int,
-    kind: BudgetKind,
-    rows: list[BudgetRow],
+    by_slice: list[tuple[tuple[int, BudgetKind], list[BudgetRow]]],
     groups: dict[str, int],
     products: dict[str, int | None],
     *,
@@ -365,36 +358,56 @@ def _replace(
     digest: str,
     actor: str,
     now: dt.datetime,
-) -> tuple[int, int]:
-    """One slice: the stored lines replaced by the file's, the run recorded; the run's id and
-    the lines written (`import_budget` audits it with the totals of all slices)."""
+) -> list[tuple[int, int]]:
+    """The file's slices: their stored lines replaced by the file's, a run recorded for each;
+    each run's id and the lines written (`import_budget` audits them). One statement each for
+    all slices, not one a slice (the round trips took longer than the work on a few thousand
+    lines): the delete, the runs, the lines; on SQLite the lines the file did not update are
+    deleted after."""
     on_sqlite = session.connection().dialect.name == "sqlite"
     table = table_of(BudgetLine)
-    in_slice = (table.c.body_id == body_id, table.c.year == year, table.c.kind == kind.value)
+    in_slices = (
+        table.c.body_id == body_id,
+        sa.or_(
+            *(
+                sa.and_(table.c.year == year, table.c.kind == kind.value)
+                for (year, kind), _ in by_slice
+            )
+        ),
+    )
     if not on_sqlite:  # SQLite: the lines are upserted, and what the file lacks deleted below
-        session.execute(sa.delete(table).where(*in_slice))
-    run = BudgetImport(
-        body_id=body_id,
-        year=year,
-        kind=kind,
-        file_name=file_name[:255],
-        sha256=digest,
-        rows=len(rows),
-        imported_at=now,
-        actor=actor[:120],
-    )
-    session.add(run)
-    session.flush()
-    import_id = id_of(run)
-    summed = account_group_sums(rows)
-    _insert_lines(
-        session, _lines(summed, body_id, kind, import_id, groups, products, on_sqlite=on_sqlite)
-    )
-    if on_sqlite:  # the lines of the slice this file did not update
-        session.execute(
-            sa.delete(table).where(*in_slice, sa.func.coalesce(table.c.import_id, 0) != import_id)
+        session.execute(sa.delete(table).where(*in_slices))
+    runs = [
+        BudgetImport(
+            body_id=body_id,
+            year=year,
+            kind=kind,
+            file_name=file_name[:255],
+            sha256=digest,
+            rows=len(rows),
+            imported_at=now,
+            actor=actor[:120],
         )
-    return import_id, len(summed)
+        for (year, kind), rows in by_slice
+    ]
+    session.add_all(runs)
+    session.flush()
+    import_ids = [id_of(run) for run in runs]
+    summed = [account_group_sums(rows) for _, rows in by_slice]
+    _insert_lines(
+        session,
+        itertools.chain.from_iterable(
+            _lines(lines, body_id, kind, import_id, groups, products, on_sqlite=on_sqlite)
+            for ((_, kind), _), lines, import_id in zip(by_slice, summed, import_ids, strict=True)
+        ),
+    )
+    if on_sqlite:  # the lines of the slices this file did not update
+        session.execute(
+            sa.delete(table).where(
+                *in_slices, sa.func.coalesce(table.c.import_id, 0).not_in(import_ids)
+            )
+        )
+    return list(zip(import_ids, map(len, summed), strict=True))
 
 
 def account_group_sums(rows: list[BudgetRow]) -> list[BudgetRow]:
