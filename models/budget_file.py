@@ -95,7 +95,7 @@ PRODUCT = re.compile(r"\d{2}\.\d{2}(?:\.\d{2})?", re.ASCII)  # ASCII: no other d
 ACCOUNT = re.compile(r"\d{1,12}", re.ASCII)
 # the usual amount: optional minus, thousands dots in groups of three or none, comma decimals;
 # at most 12 digits before the comma, so below IMPLAUSIBLE (a larger one takes the slow path)
-_USUAL = r"-?(?:\d{1,3}(?:\.\d{3}){1,3}|\d{1,12}),\d\d"
+_USUAL = r"-?\d{1,3}+(?:(?:\.\d{3}){1,3}+|\d{0,9}+),\d\d"  # possessive: no backtracking
 _USUAL_AMOUNT = re.compile(_USUAL, re.ASCII)
 _USUAL_AMOUNTS = re.compile(rf"(?:{_USUAL}\n)*{_USUAL}", re.ASCII)  # a chunk's amounts, one a line
 CHUNK = 4096  # rows read in bulk
@@ -112,12 +112,7 @@ _YEAR_OF, _KIND_OF, _PERIOD_OF, _TAKEN_OF = (
     itemgetter(3),
 )
 _NUMBER_OF, _BITS_OF_PRODUCT = itemgetter(0), itemgetter(1)  # of a product or account
-_SIDE_OF, _REFUSED_OF, _BITS_OF_ACCOUNT, _BITS_OF_SIDE = (
-    itemgetter(1),
-    itemgetter(2),
-    itemgetter(3),
-    itemgetter(4),
-)
+_SIDE_OF, _REFUSED_OF, _BITS_OF_ACCOUNT_AND_SIDE = itemgetter(1), itemgetter(2), itemgetter(5)
 _NONE = itertools.repeat(None)
 
 
@@ -300,7 +295,7 @@ class _Reader:
         self.places: dict[str, str] = {}
         # conversions by cell value: a file has few distinct products, accounts, years, kinds
         self.products: dict[Any, tuple[str, int]] = {}  # product, its key bits
-        self.accounts: dict[Any, tuple[str, BudgetSide | None, str, int, int]] = {}
+        self.accounts: dict[Any, tuple[str, BudgetSide | None, str, int, int, int]] = {}
         self.labels: dict[Any, tuple[BudgetSide | None, int]] = {}  # the side column's
         self.periods: dict[Any, tuple[int, BudgetKind, int, bool]] = {}
         self.product_ids: dict[str, int] = {}
@@ -456,7 +451,7 @@ class _Reader:
             number,
             (year, kind, period, taken),
             (product, product_bits),
-            (account, side, refused, account_bits, side_bits),
+            (account, side, refused, account_bits, side_bits, _),
             (label, label_bits),
             amount,
         ) in zip(
@@ -490,7 +485,7 @@ class _Reader:
         start: int,
         periods: list[tuple[int, BudgetKind, int, bool]],
         products: list[tuple[str, int]],
-        accounts: list[tuple[str, BudgetSide | None, str, int, int]],
+        accounts: list[tuple[str, BudgetSide | None, str, int, int, int]],
         amounts: list[Decimal],
     ) -> bool:
         """A chunk's converted cells made rows by `map`, `zip` and `compress` (no Python line a
@@ -516,8 +511,8 @@ class _Reader:
             sides = list(itertools.compress(sides, keep))
         keys = map(
             operator.or_,
-            map(operator.or_, map(_BITS_OF_PRODUCT, products), map(_BITS_OF_ACCOUNT, accounts)),
-            map(operator.or_, map(_BITS_OF_SIDE, accounts), map(_PERIOD_OF, periods)),
+            map(operator.or_, map(_BITS_OF_PRODUCT, products), map(_PERIOD_OF, periods)),
+            map(_BITS_OF_ACCOUNT_AND_SIDE, accounts),
         )
         # each key's first row: a key seen before shows as an earlier row. The keys taken here
         # stay: `_chunk`'s loop finds them again with the same rows, so not as duplicates.
@@ -564,7 +559,7 @@ class _Reader:
                 key = self.product_cell(cells)
                 product, product_bits = products.get(key) or _remember(products, key, self._product)
                 key = self.account_cell(cells)
-                account, side, refused, account_bits, side_bits = accounts.get(key) or _remember(
+                account, side, refused, account_bits, side_bits, _ = accounts.get(key) or _remember(
                     accounts, key, self._account
                 )
                 if has_side:
@@ -645,12 +640,14 @@ class _Reader:
         product = _product(value)
         return product, self.product_ids.setdefault(product, len(self.product_ids)) << 33
 
-    def _account(self, value: Any) -> tuple[str, BudgetSide | None, str, int, int]:
+    def _account(self, value: Any) -> tuple[str, BudgetSide | None, str, int, int, int]:
         """An account cell: the number, its side by class (or None, and why it is refused),
-        and its bits and its side's bits of a row's key."""
+        and its bits, its side's bits and both of a row's key (a side column may replace the
+        side's)."""
         account, side, refused = _account(value)
         bits = self.account_ids.setdefault(account, len(self.account_ids)) << 13
-        return account, side, refused, bits, _SIDE_BITS[side] if side else 0
+        side_bits = _SIDE_BITS[side] if side else 0
+        return account, side, refused, bits, side_bits, bits | side_bits
 
     def _label(self, value: Any) -> tuple[BudgetSide | None, int]:
         """A side cell: the side it names (None: empty), and its bits of a row's key."""
