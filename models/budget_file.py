@@ -493,11 +493,11 @@ class _Reader:
         accounts: list[tuple[str, BudgetSide | None, str, int, int, int]],
         amounts: list[Decimal],
     ) -> bool:
-        """A chunk's converted cells made rows by `map`, `zip` and `compress` (no Python line a
-        row: a third of the reading time went to that loop); rows of other slices and payments
-        counted. False, before a row is taken, for a chunk with a refused account or a key seen
-        before: `_chunk`'s loop names the problem. Not for a side column (its label
-        overrides the account's side row by row)."""
+        """A chunk's converted cells made rows by `map`, `zip` and `compress`, no Python line a
+        row (the loop's unpacking of six tuples a row was the reading's largest part); rows of
+        other slices and payments counted. False, before a row is taken, for a chunk with a
+        refused account or a key seen before: `_chunk`'s loop names the problem. Not for a side
+        column (its label overrides the account's side row by row)."""
         sides: list[BudgetSide | None] = list(map(_SIDE_OF, accounts))
         taken: list[bool] = list(map(_TAKEN_OF, periods))
         numbers = list(range(start, start + len(amounts)))

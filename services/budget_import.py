@@ -17,8 +17,10 @@ account's first two digits) and side (`account_group_sums`); the single accounts
 finance system.
 
 Speed: the lines are written at the driver (`_insert_lines`: COPY on PostgreSQL, a prepared
-upsert on SQLite) from tuples made in C (`_lines`), never ORM objects; totals before and after
-come from one aggregate in whole cents each. Measured by bench/budget_import (2026-11-28, 2
+upsert on SQLite) from tuples made in C (`_lines`), never ORM objects, one statement for all
+slices; totals before and after come from one aggregate in whole cents each, for all slices;
+the sums per account group are made by `sum` per run of rows; the cycle collector pauses for
+the whole import. Measured by bench/budget_import (2026-11-28, 2
 shared cores under load from other sessions; 200.000 rows, 7,9 MB, stored as 4.000 sums): a
 bare csv read summing the amounts 0,44-0,51 s; the re-import 1,9-2,0 s on SQLite and 1,9-2,1 s
 on PostgreSQL (4,1-4,6x; reading and checking the file is most of it); peak 156-168 MB.
