@@ -24,6 +24,11 @@ the whole import. Measured by bench/budget_import (2026-11-28, 2
 shared cores under load from other sessions; 200.000 rows, 7,9 MB, stored as 4.000 sums): a
 bare csv read summing the amounts 0,44-0,51 s; the re-import 1,9-2,0 s on SQLite and 1,9-2,1 s
 on PostgreSQL (4,1-4,6x; reading and checking the file is most of it); peak 156-168 MB.
+With the speed-ups above (bulk rows in `models.budget_file`, one statement a kind for all
+slices, the collector paused), quiet 4,1x/4,6x before: 3,1x on SQLite and 3,4x on PostgreSQL
+(medians; 0,67 s and 0,87 s beside a floor of 0,22 s and 0,26 s under a load of 4 to 5);
+PostgreSQL's remaining extra is the server's work on the COPY (three foreign keys, four
+indexes a line).
 The check for subtotals beside their details (`summed_twice`) adds 0,02-0,04 s CPU to such a
 file (measured alone on the same 200.000 rows); the bench's re-import stayed within its noise
 (best 1,11 s before, 1,03 s after, under a load of 2,5-4,5).
