@@ -17,11 +17,18 @@ account's first two digits) and side (`account_group_sums`); the single accounts
 finance system.
 
 Speed: the lines are written at the driver (`_insert_lines`: COPY on PostgreSQL, a prepared
-upsert on SQLite) from tuples made in C (`_lines`), never ORM objects; totals before and after
-come from one aggregate in whole cents each. Measured by bench/budget_import (2026-11-28, 2
+upsert on SQLite) from tuples made in C (`_lines`), never ORM objects, one statement for all
+slices; totals before and after come from one aggregate in whole cents each, for all slices;
+the sums per account group are made by `sum` per run of rows; the cycle collector pauses for
+the whole import. Measured by bench/budget_import (2026-11-28, 2
 shared cores under load from other sessions; 200.000 rows, 7,9 MB, stored as 4.000 sums): a
 bare csv read summing the amounts 0,44-0,51 s; the re-import 1,9-2,0 s on SQLite and 1,9-2,1 s
 on PostgreSQL (4,1-4,6x; reading and checking the file is most of it); peak 156-168 MB.
+With the speed-ups above (bulk rows in `models.budget_file`, one statement a kind for all
+slices, the collector paused), quiet 4,1x/4,6x before: 3,1x on SQLite and 3,4x on PostgreSQL
+(medians; 0,67 s and 0,87 s beside a floor of 0,22 s and 0,26 s under a load of 4 to 5);
+PostgreSQL's remaining extra is the server's work on the COPY (three foreign keys, four
+indexes a line).
 The check for subtotals beside their details (`summed_twice`) adds 0,02-0,04 s CPU to such a
 file (measured alone on the same 200.000 rows); the bench's re-import stayed within its noise
 (best 1,11 s before, 1,03 s after, under a load of 2,5-4,5).
@@ -48,6 +55,7 @@ from models.budget_file import (
     BudgetFile,
     BudgetFileInvalid,
     BudgetRow,
+    collector_paused,
     read_budget_file,
     summed_twice,
 )
@@ -61,6 +69,7 @@ from models.strategy import Product
 
 PRODUCT_OF, ACCOUNT_OF, YEAR_OF = itemgetter(1), itemgetter(2), itemgetter(3)  # of a BudgetRow
 SIDE_OF, AMOUNT_OF, SLICE_OF = itemgetter(5), itemgetter(6), itemgetter(3, 4)
+KEY_OF, AMOUNT_OF_PAIR = itemgetter(0), itemgetter(1)  # of a (key, amount) pair
 YEARS_BEFORE = 10  # history before the first cycle
 YEARS_AFTER = 4  # the last cycle plans N+1, its Finanzplanung reaches N+4
 
@@ -137,7 +146,27 @@ def import_budget(
     now: dt.datetime,
 ) -> ImportResult:
     """Check the whole file, then replace each of its (year, kind) slices in the caller's
-    transaction; BudgetFileInvalid (or KreislaufError) with every problem, nothing written."""
+    transaction; BudgetFileInvalid (or KreislaufError) with every problem, nothing written.
+
+    The cycle collector pauses for the whole import, not only while the file is read: the
+    file's rows would otherwise be scanned by each collection the writing triggers (a fifth
+    of the import's time), and they are freed, without cycles, when `_import` returns."""
+    with collector_paused():
+        return _import(session, body, data, file_name, year=year, kind=kind, actor=actor, now=now)
+
+
+def _import(
+    session: Session,
+    body: Body,
+    data: bytes,
+    file_name: str,
+    *,
+    year: int | None,
+    kind: BudgetKind | None,
+    actor: str,
+    now: dt.datetime,
+) -> ImportResult:
+    """`import_budget` with the collector paused."""
     groups = {
         number: group_id
         for number, group_id in session.execute(
@@ -179,25 +208,63 @@ def import_budget(
     _check(body, budget, groups, products, years)
     lock_imports(session, body)
     digest = hashlib.sha256(data).hexdigest()
-    slices = []
     by_slice = sorted(
         _slices(budget.rows).items(),
         key=lambda item: (item[0][0], list(BudgetKind).index(item[0][1])),
     )
-    for (slice_year, slice_kind), rows in by_slice:
+    body_id = id_of(body)
+    keys = [key for key, _ in by_slice]
+    before = slices_totals(session, body_id, keys)  # one query for all slices, before and after
+    written = _replace(
+        session,
+        body_id,
+        by_slice,
+        groups,
+        products,
+        file_name=file_name,
+        digest=digest,
+        actor=actor,
+        now=now,
+    )
+    after = slices_totals(session, body_id, keys)  # in SQL: exact, and quick
+    slices: list[SliceResult] = []
+    for ((slice_year, slice_kind), rows), (import_id, lines) in zip(by_slice, written, strict=True):
+        totals_before, lines_before = before[slice_year, slice_kind]
+        totals_after = after[slice_year, slice_kind][0]
+        audit.record(
+            session=session,
+            now=now,
+            actor=actor,
+            action="budget.import",
+            entity="budget_import",
+            entity_id=import_id,
+            body_id=body_id,
+            before={
+                "year": slice_year,
+                "kind": slice_kind.value,
+                "lines": lines_before,
+                **totals_before.as_json(),
+            },
+            after={
+                "year": slice_year,
+                "kind": slice_kind.value,
+                "rows": len(rows),
+                "lines": lines,
+                "file": file_name,
+                "sha256": digest,
+                **totals_after.as_json(),
+            },
+        )
         slices.append(
-            _replace(
-                session,
-                body,
+            SliceResult(
                 slice_year,
                 slice_kind,
-                rows,
-                groups,
-                products,
-                file_name=file_name,
-                digest=digest,
-                actor=actor,
-                now=now,
+                len(rows),
+                import_id,
+                totals_before,
+                totals_after,
+                lines_before,
+                lines,
             )
         )
     return ImportResult(
@@ -289,10 +356,8 @@ def _slices(rows: list[BudgetRow]) -> dict[tuple[int, BudgetKind], list[BudgetRo
 
 def _replace(
     session: Session,
-    body: Body,
-    year: int,
-    kind: BudgetKind,
-    rows: list[BudgetRow],
+    body_id: int,
+    by_slice: list[tuple[tuple[int, BudgetKind], list[BudgetRow]]],
     groups: dict[str, int],
     products: dict[str, int | None],
     *,
@@ -300,57 +365,56 @@ def _replace(
     digest: str,
     actor: str,
     now: dt.datetime,
-) -> SliceResult:
-    """One slice: the stored lines replaced by the file's, the run recorded, audited."""
-    body_id = id_of(body)
-    before, lines_before = slice_totals(session, body_id, year, kind)
+) -> list[tuple[int, int]]:
+    """The file's slices: their stored lines replaced by the file's, a run recorded for each;
+    each run's id and the lines written (`import_budget` audits them). One statement each for
+    all slices, not one a slice (the round trips took longer than the work on a few thousand
+    lines): the delete, the runs, the lines; on SQLite the lines the file did not update are
+    deleted after."""
     on_sqlite = session.connection().dialect.name == "sqlite"
     table = table_of(BudgetLine)
-    in_slice = (table.c.body_id == body_id, table.c.year == year, table.c.kind == kind.value)
+    in_slices = (
+        table.c.body_id == body_id,
+        sa.or_(
+            *(
+                sa.and_(table.c.year == year, table.c.kind == kind.value)
+                for (year, kind), _ in by_slice
+            )
+        ),
+    )
     if not on_sqlite:  # SQLite: the lines are upserted, and what the file lacks deleted below
-        session.execute(sa.delete(table).where(*in_slice))
-    run = BudgetImport(
-        body_id=body_id,
-        year=year,
-        kind=kind,
-        file_name=file_name[:255],
-        sha256=digest,
-        rows=len(rows),
-        imported_at=now,
-        actor=actor[:120],
-    )
-    session.add(run)
-    session.flush()
-    import_id = id_of(run)
-    summed = account_group_sums(rows)
-    _insert_lines(
-        session, _lines(summed, body_id, kind, import_id, groups, products, on_sqlite=on_sqlite)
-    )
-    if on_sqlite:  # the lines of the slice this file did not update
-        session.execute(
-            sa.delete(table).where(*in_slice, sa.func.coalesce(table.c.import_id, 0) != import_id)
+        session.execute(sa.delete(table).where(*in_slices))
+    runs = [
+        BudgetImport(
+            body_id=body_id,
+            year=year,
+            kind=kind,
+            file_name=file_name[:255],
+            sha256=digest,
+            rows=len(rows),
+            imported_at=now,
+            actor=actor[:120],
         )
-    after = slice_totals(session, body_id, year, kind)[0]  # in SQL: exact, and quick
-    audit.record(
-        session=session,
-        now=now,
-        actor=actor,
-        action="budget.import",
-        entity="budget_import",
-        entity_id=import_id,
-        body_id=body_id,
-        before={"year": year, "kind": kind.value, "lines": lines_before, **before.as_json()},
-        after={
-            "year": year,
-            "kind": kind.value,
-            "rows": len(rows),
-            "lines": len(summed),
-            "file": file_name,
-            "sha256": digest,
-            **after.as_json(),
-        },
+        for (year, kind), rows in by_slice
+    ]
+    session.add_all(runs)
+    session.flush()
+    import_ids = [id_of(run) for run in runs]
+    summed = [account_group_sums(rows) for _, rows in by_slice]
+    _insert_lines(
+        session,
+        itertools.chain.from_iterable(
+            _lines(lines, body_id, kind, import_id, groups, products, on_sqlite=on_sqlite)
+            for ((_, kind), _), lines, import_id in zip(by_slice, summed, import_ids, strict=True)
+        ),
     )
-    return SliceResult(year, kind, len(rows), import_id, before, after, lines_before, len(summed))
+    if on_sqlite:  # the lines of the slices this file did not update
+        session.execute(
+            sa.delete(table).where(
+                *in_slices, sa.func.coalesce(table.c.import_id, 0).not_in(import_ids)
+            )
+        )
+    return list(zip(import_ids, map(len, summed), strict=True))
 
 
 def account_group_sums(rows: list[BudgetRow]) -> list[BudgetRow]:
@@ -359,16 +423,24 @@ def account_group_sums(rows: list[BudgetRow]) -> list[BudgetRow]:
     system, which remains the book of accounts; kreislauf keeps a few lines per product
     instead of a hundred, so a district's export is stored in a fraction of the time
     (bench/budget_import). The account group (Kontengruppe) is the account's first two digits
-    (40 personnel, 42 goods and services, 43 transfers, 31 taxes and allocations...). A
-    tight loop: it sees every row of the file."""
+    (40 personnel, 42 goods and services, 43 transfers, 31 taxes and allocations...). It
+    sees every row of the file, so the keys are made by `map` and the amounts summed by `sum`
+    per run of rows with the same key (a finance system writes a product's accounts together),
+    one Python step a run, not a row; a key that comes back later is added to its sum."""
     if not rows:
         return []
     year, kind = rows[0].year, rows[0].kind
+    group_of = {account: account[:2] for account in set(map(ACCOUNT_OF, rows))}
+    keys = zip(
+        map(PRODUCT_OF, rows),
+        map(group_of.__getitem__, map(ACCOUNT_OF, rows)),
+        map(SIDE_OF, rows),
+        strict=True,
+    )
     sums: dict[tuple[str, str, BudgetSide], Decimal] = {}
     get = sums.get
-    for _row, product, account, _year, _kind, side, amount in rows:
-        key = (product, account[:2], side)
-        sums[key] = get(key, ZERO) + amount
+    for key, run in itertools.groupby(zip(keys, map(AMOUNT_OF, rows), strict=True), key=KEY_OF):
+        sums[key] = get(key, ZERO) + sum(map(AMOUNT_OF_PAIR, run), ZERO)
     return [
         BudgetRow(0, product, group, year, kind, side, amount)
         for (product, group, side), amount in sums.items()
@@ -466,28 +538,41 @@ def cents_sum() -> Any:
     return sa.func.sum(sa.cast(sa.func.round(col(BudgetLine.amount) * 100), sa.BigInteger))
 
 
-def slice_totals(session: Session, body_id: int, year: int, kind: BudgetKind) -> tuple[Totals, int]:
-    """The stored totals of a slice, and its number of lines."""
-    sums: dict[str, Decimal] = {}
-    lines = 0
-    for side, cents, count in session.execute(
-        sa.select(col(BudgetLine.side), cents_sum(), sa.func.count())
+def slices_totals(
+    session: Session, body_id: int, slices: list[tuple[int, BudgetKind]]
+) -> dict[tuple[int, BudgetKind], tuple[Totals, int]]:
+    """The stored totals of each slice, and its number of lines; one query for all (a
+    round trip a slice, before and after, took longer than the sums)."""
+    sums: dict[tuple[int, str, str], Decimal] = {}
+    lines: dict[tuple[int, str], int] = {}
+    for year, kind, side, cents, count in session.execute(
+        sa.select(
+            col(BudgetLine.year),
+            col(BudgetLine.kind),
+            col(BudgetLine.side),
+            cents_sum(),
+            sa.func.count(),
+        )
         .where(
             col(BudgetLine.body_id) == body_id,
-            col(BudgetLine.year) == year,
-            col(BudgetLine.kind) == kind.value,
+            col(BudgetLine.year).in_({year for year, _ in slices}),
+            col(BudgetLine.kind).in_({kind.value for _, kind in slices}),
         )
-        .group_by(col(BudgetLine.side))
+        .group_by(col(BudgetLine.year), col(BudgetLine.kind), col(BudgetLine.side))
     ):
-        sums[side] = Decimal(int(cents)).scaleb(-2)
-        lines += count
-    return (
-        Totals(
-            sums.get(BudgetSide.income.value, Decimal("0.00")),
-            sums.get(BudgetSide.expenses.value, Decimal("0.00")),
-        ),
-        lines,
-    )
+        sums[year, kind, side] = Decimal(int(cents)).scaleb(-2)
+        lines[year, kind] = lines.get((year, kind), 0) + count
+    zero = Decimal("0.00")
+    return {
+        (year, kind): (
+            Totals(
+                sums.get((year, kind.value, BudgetSide.income.value), zero),
+                sums.get((year, kind.value, BudgetSide.expenses.value), zero),
+            ),
+            lines.get((year, kind.value), 0),
+        )
+        for year, kind in slices
+    }
 
 
 __all__ = [
