@@ -24,6 +24,7 @@ from models.commands import (
     Command,
     Convene,
     CreateCycle,
+    RecordBudgetResolution,
     RecordResolution,
     RecordSession,
     ReviewFigures,
@@ -44,6 +45,7 @@ from models.transitions import (
     review_task,
     submit_task,
 )
+from services.budget_resolution import record_budget_resolution
 from services.cycles import create_cycle, get_cycle
 from services.decisions import convene_session, find_faction
 from services.submission_task import figures_deadline_key
@@ -265,6 +267,7 @@ HANDLERS: dict[type, Handler] = {
     ReviewFigures: review_figures,
     SubmitTask: submit_task_,
     ReviewTask: review_task_,
+    RecordBudgetResolution: record_budget_resolution,
 }
 
 

@@ -27,6 +27,7 @@ from models.cycle import (
 from models.db import id_of
 from models.german import german_date, plural
 from models.organisation import Department, Faction
+from services.budget_resolution import budget_resolution_lines, provisional_since
 from services.cycles import get_cycle
 
 
@@ -71,6 +72,7 @@ class CycleView:
     phases: list[PhaseView]
     tasks: list[TaskView]
     decisions: list[str]
+    provisional_budget_since: dt.date | None = None  # vorläufige Haushaltsführung
 
 
 def cycle_view(*, session: Session, body: Body, year: int, today: dt.date) -> CycleView:
@@ -117,7 +119,9 @@ def cycle_view(*, session: Session, body: Body, year: int, today: dt.date) -> Cy
             for phase in phases
         ],
         tasks=tasks,
-        decisions=decision_lines(session=session, cycle=cycle),
+        decisions=decision_lines(session=session, cycle=cycle)
+        + budget_resolution_lines(session=session, cycle=cycle, today=today),
+        provisional_budget_since=provisional_since(session=session, cycle=cycle, today=today),
     )
 
 
