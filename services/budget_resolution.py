@@ -1,6 +1,6 @@
 """The council's budget resolution (Haushaltsbeschluss) as a recorded decision.
 
-`record_budget_resolution` is the handler of `RecordBudgetResolution` (services.commands):
+`record_budget_resolution` carries out `RecordBudgetResolution` (handler: services.commands):
 it checks the cycle (open, budget phase begun, no resolution yet, every plan accepted) and the
 amendments (product groups of the body's product plan), writes the resolution with its
 amendments, audits it and completes the budget phase's tasks. The phase and the cycle close
@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -38,28 +38,30 @@ from models.product_plan import ProductGroup
 from models.reconcile import BudgetDecision, CycleState, PhaseState, provisional_budget_since
 from models.transitions import Event, complete_phase_tasks, get_phase, require_open_cycle
 
-if TYPE_CHECKING:
-    from services.commands import Context, Outcome
 
-
-def record_budget_resolution(command: RecordBudgetResolution, ctx: Context) -> Outcome:
-    """Record the budget resolution of `command.year`'s cycle; see the module's docstring.
-    A refusal writes nothing (the caller's transaction is rolled back)."""
-    from services.commands import PHASE_FLOWS, Outcome
-
-    session = ctx.session
-    cycle = ctx.cycle(command.year)
+def record_budget_resolution(
+    command: RecordBudgetResolution,
+    cycle: Cycle,
+    *,
+    session: Session,
+    now: dt.datetime,
+    actor: str,
+    today: dt.date,
+) -> tuple[list[Event], BudgetResolution]:
+    """Record the budget resolution of `cycle` (services.commands hands it the command);
+    see the module's docstring. A refusal writes nothing (the caller's transaction is rolled
+    back). Returns the timeline events and the resolution."""
     require_open_cycle(id_of(cycle), session=session)
-    phase = _budget_phase(cycle, ctx)
+    phase = _budget_phase(cycle, session=session, today=today)
     _refuse_second(cycle, session=session)
-    _check_day(command.adopted_on, phase, ctx.today)
+    _check_day(command.adopted_on, phase, today)
     _require_accepted_plans(cycle, session=session)
     groups = _product_groups(command.amendments, session=session, body_id=cycle.body_id)
-    resolution = _write(command, cycle, groups, ctx)
+    resolution = _write(command, cycle, groups, session=session, now=now, actor=actor)
     detail = f"Haushaltsbeschluss Nr. {command.number} vom {german_date(command.adopted_on)}"
     events = [
         Event(
-            ctx.today,
+            today,
             PhaseKind.budget_resolution,
             "budget_resolution_adopted",
             f"{detail}: Haushalt {resolution.plan_year}, "
@@ -68,22 +70,22 @@ def record_budget_resolution(command: RecordBudgetResolution, ctx: Context) -> O
     ]
     # adoption of the accepted plans: services.plan_adoption (merged separately)
     events += complete_phase_tasks(
-        phase, session=session, now=ctx.now, actor=ctx.actor, today=ctx.today, why=detail
+        phase, session=session, now=now, actor=actor, today=today, why=detail
     )
-    return Outcome(events, command.year, PHASE_FLOWS[PhaseKind.budget_resolution], resolution)
+    return events, resolution
 
 
-def _budget_phase(cycle: Cycle, ctx: Context) -> Phase:
-    phase = get_phase(cycle, PhaseKind.budget_resolution, session=ctx.session)
+def _budget_phase(cycle: Cycle, *, session: Session, today: dt.date) -> Phase:
+    phase = get_phase(cycle, PhaseKind.budget_resolution, session=session)
     if phase is None:
         raise ConflictError(
             f"Der Steuerungskreislauf {cycle.year} hat keine Phase Haushaltsbeschluss; "
             "es gibt keinen Haushaltsbeschluss festzuhalten."
         )
-    if ctx.today < phase.opens_on:
+    if today < phase.opens_on:
         raise ConflictError(
             f"Die Phase „{phase.title}“ beginnt erst am {german_date(phase.opens_on)}; "
-            f"am {german_date(ctx.today)} kann noch kein Haushaltsbeschluss festgehalten werden.",
+            f"am {german_date(today)} kann noch kein Haushaltsbeschluss festgehalten werden.",
             field="on",
         )
     return phase
@@ -158,7 +160,13 @@ def _product_groups(
 
 
 def _write(
-    command: RecordBudgetResolution, cycle: Cycle, groups: dict[str, int], ctx: Context
+    command: RecordBudgetResolution,
+    cycle: Cycle,
+    groups: dict[str, int],
+    *,
+    session: Session,
+    now: dt.datetime,
+    actor: str,
 ) -> BudgetResolution:
     """The resolution and its amendments, audited; a concurrent resolution of the same cycle
     collides on the unique key and is refused like a second one."""
@@ -168,15 +176,15 @@ def _write(
         plan_year=cycle.year + 1,
         number=command.number,
         adopted_on=command.adopted_on,
-        recorded_at=ctx.now,
-        actor=ctx.actor[:200],
+        recorded_at=now,
+        actor=actor[:200],
     )
     try:
-        with ctx.session.begin_nested():
-            ctx.session.add(resolution)
-            ctx.session.flush()
+        with session.begin_nested():
+            session.add(resolution)
+            session.flush()
             for amendment in command.amendments:
-                ctx.session.add(
+                session.add(
                     BudgetAmendment(
                         resolution_id=id_of(resolution),
                         product_group_id=groups[amendment.product_group],
@@ -185,17 +193,17 @@ def _write(
                         note=amendment.note,
                     )
                 )
-            ctx.session.flush()
+            session.flush()
     except sa.exc.IntegrityError:
-        _refuse_second(cycle, session=ctx.session)
+        _refuse_second(cycle, session=session)
         raise ConflictError(
             f"Der Haushaltsbeschluss {cycle.year} wurde gerade in einem anderen Vorgang "
             "festgehalten; bitte die Angaben prüfen."
         ) from None
     audit.record(
-        session=ctx.session,
-        now=ctx.now,
-        actor=ctx.actor,
+        session=session,
+        now=now,
+        actor=actor,
         action="budget_resolution.recorded",
         entity="budget_resolution",
         entity_id=resolution.id,

@@ -257,6 +257,18 @@ def review_task_(command: ReviewTask, ctx: Context) -> Outcome:
     return Outcome([_reviewed(task, command.accept, ctx)], cycle.year, _task_flow(task, ctx))
 
 
+def record_budget_resolution_(command: RecordBudgetResolution, ctx: Context) -> Outcome:
+    events, resolution = record_budget_resolution(
+        command,
+        ctx.cycle(command.year),
+        session=ctx.session,
+        now=ctx.now,
+        actor=ctx.actor,
+        today=ctx.today,
+    )
+    return Outcome(events, command.year, PHASE_FLOWS[PhaseKind.budget_resolution], resolution)
+
+
 HANDLERS: dict[type, Handler] = {
     CreateCycle: create_cycle_,
     AnswerSurvey: answer_survey_,
@@ -267,7 +279,7 @@ HANDLERS: dict[type, Handler] = {
     ReviewFigures: review_figures,
     SubmitTask: submit_task_,
     ReviewTask: review_task_,
-    RecordBudgetResolution: record_budget_resolution,
+    RecordBudgetResolution: record_budget_resolution_,
 }
 
 

@@ -318,14 +318,13 @@ def test_a_concurrent_second_resolution_collides_on_the_unique_key(
     """The check passed in both transactions; the second insert hits the unique key and is
     refused like a second resolution, naming the first."""
     from services.budget_resolution import _write
-    from services.commands import Context
 
     decide(engine, budget_2027, adopt(), at(12, 15))
     before = row_counts(engine)
     with pytest.raises(ConflictError) as caught, session_scope(engine) as session:
         cycle = session.exec(select(Cycle).where(Cycle.year == 2027)).one()
-        context = Context(session, budget_2027, at(12, 15, hour=11), ADMIN)
-        _write(adopt("HH/2027/099"), cycle, {"11.20": 1, "36.30": 2}, context)
+        groups = {"11.20": 1, "36.30": 2}
+        _write(adopt("HH/2027/099"), cycle, groups, session=session, now=at(12, 15), actor=ADMIN)
     assert "Nr. HH/2027/012 vom 15.12.2027" in caught.value.message
     assert row_counts(engine) == before
 
