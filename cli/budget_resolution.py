@@ -39,7 +39,7 @@ def adopt(
         typer.Option(
             "--amendments",
             metavar="DATEI",
-            help="Änderungen des Kreistags je Produktgruppe (TOML: [[amendments]] mit "
+            help="Änderungen des Kreistags je Produktgruppe (TOML: \\[\\[amendments]] mit "
             "product_group, income, expenses, note).",
         ),
     ] = None,
@@ -53,6 +53,7 @@ def adopt(
     --amendments aenderungen.toml
     """
     from models.commands import RecordBudgetResolution
+    from models.errors import KreislaufError
     from models.german import german_date, plural
     from models.inputs import check_year, parse_day
     from services.budget_resolution import load_amendments
@@ -60,7 +61,15 @@ def adopt(
     check_year(year)
     day = parse_day(on, "adopted_on")
     changes = load_amendments(amendments) if amendments is not None else ()
-    outcome = decide(RecordBudgetResolution(year, number, day, changes), on)
+    try:
+        outcome = decide(RecordBudgetResolution(year, number, day, changes), on)
+    except KreislaufError as error:
+        if amendments is None or not (error.field or "").startswith("amendments["):
+            raise
+        # an amendment the database refuses (an unknown product group): named in the file
+        raise type(error)(
+            f"{amendments.name}, {error.field}: {error.message}", field="amendments"
+        ) from None
     resolution = outcome.record
     console().print(
         f"Haushaltsbeschluss Nr. {resolution.number} vom {german_date(resolution.adopted_on)} "

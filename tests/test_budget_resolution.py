@@ -432,13 +432,16 @@ def test_the_admin_form_records_the_resolution_after_a_confirmation_step(
 
     build_world(engine)
     to_budget_phase(engine, loerrach, create=False)
-    clock, flows = Clock(at(12, 15, hour=19)), RecordingFlows()
+    # January 2028: no budget resolution recorded yet, the body runs a provisional budget
+    clock, flows = Clock(at(1, 10, year=2028)), RecordingFlows()
     app = create_app(WebSettings(database_url=database_url), clock=clock, flows=flows)
     client = TestClient(app)
     token = csrf_of(client.get("/login").text)
     client.post(
         "/login", data={"username": "verwaltung", "password": PASSWORD, "csrf_token": token}
     )
+    overview = visible_text(client.get("/cycles/2027").text)
+    assert "Vorläufige Haushaltsführung seit 01.01.2028 (§ 83 GemO BW)" in overview
     token = csrf_of(client.get("/admin").text)
     form = {
         "csrf_token": token,
@@ -467,6 +470,8 @@ def test_the_admin_form_records_the_resolution_after_a_confirmation_step(
     assert "Bitte prüfen: Haushaltsbeschluss Nr. HH/2027/012 vom 15.12.2027" in text
     assert "11.20" in text and "+50.000,00 €" in text
     assert row_counts(engine) == before  # nothing recorded before the confirmation
+    back = client.post("/admin/budget-resolution/preview", data={**form, "edit": "1"})
+    assert 'value="HH/2027/012"' in back.text and "Digitale Bürgerdienste</textarea>" in back.text
 
     confirmed = client.post(
         "/admin/budget-resolution", data={**form, "csrf_token": csrf_of(preview.text)}
@@ -476,3 +481,25 @@ def test_the_admin_form_records_the_resolution_after_a_confirmation_step(
     with session_scope(engine) as session:
         amendment = session.exec(select(BudgetAmendment)).one()
     assert amendment.expenses_change == Decimal("50000.00")
+    overview = visible_text(client.get("/cycles/2027").text)
+    assert "Vorläufige Haushaltsführung" not in overview
+    assert (
+        "Haushaltsbeschluss Nr. HH/2027/012 vom 15.12.2027 (Haushalt 2028): 1 Änderung" in overview
+    )
+
+
+def test_the_cli_names_an_unknown_product_group_by_file_and_entry(
+    engine: sa.Engine, budget_2027: Body, cli: Cli, tmp_path: Path
+) -> None:
+    unknown = tmp_path / "unbekannt.toml"
+    unknown.write_text(GOOD_FILE.replace('"36.30"', '"99.99"'), encoding="utf-8")
+    before = row_counts(engine)
+    result = cli(
+        "budget", "adopt", "2027", "--number", "HH/2027/012", "--on", "2027-12-15",
+        "--amendments", str(unknown),
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "--amendments: unbekannt.toml, amendments[1].product_group: Die Produktgruppe 99.99" in (
+        result.stderr
+    )
+    assert row_counts(engine) == before
