@@ -10,7 +10,9 @@ checked here, when the command is built, with the field it concerns.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from models.change_set import ChangeSet
 from models.errors import KreislaufError
@@ -171,6 +173,75 @@ class ConfirmTask:
         object.__setattr__(self, "note", note)
 
 
+MAX_AMENDMENT_AMOUNT = Decimal(10) ** 12  # |change| in euros; Numeric(16, 2) holds 10^14
+MAX_AMENDMENTS = 500  # a budget resolution changes a few groups, never thousands
+MAX_NOTE = 2000
+PRODUCT_GROUP = re.compile(r"\d{2}\.\d{2}")
+
+
+def check_amount(value: object, field: str) -> Decimal:
+    """A change in euros: a number (int, Decimal or its text; never a float's noise), at
+    most two decimals, |value| <= 10^12. KreislaufError for `field` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+        raise KreislaufError("Bitte einen Betrag in Euro angeben, z. B. 50000.", field=field)
+    try:
+        amount = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
+    except InvalidOperation:
+        raise KreislaufError(
+            f"„{value}“ ist kein Betrag (erwartet z. B. 50000 oder -1250.50).", field=field
+        ) from None
+    if not amount.is_finite():
+        raise KreislaufError(f"„{value}“ ist kein Betrag.", field=field)
+    if abs(amount) > MAX_AMENDMENT_AMOUNT:
+        raise KreislaufError(
+            "Der Betrag ist zu groß (erlaubt: höchstens 1.000.000.000.000 Euro, auch negativ).",
+            field=field,
+        )
+    if amount != amount.quantize(Decimal("0.01")):
+        raise KreislaufError(f"„{value}“ hat mehr als zwei Nachkommastellen (Cent).", field=field)
+    return amount.quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class BudgetAmendmentInput:
+    """The council's change to one product group's plan: income and expenses added (negative:
+    taken away), with the reason. `field` names it in errors (e.g. "amendments[2]")."""
+
+    product_group: str
+    income_change: Decimal
+    expenses_change: Decimal
+    note: str
+    field: str = "amendments"
+
+    def __post_init__(self) -> None:
+        group = self.product_group.strip()
+        if not group:
+            raise KreislaufError(
+                "Bitte die Produktgruppe angeben (z. B. 11.20).",
+                field=f"{self.field}.product_group",
+            )
+        if len(group) > 20 or not PRODUCT_GROUP.fullmatch(group):
+            raise KreislaufError(
+                f"„{group[:40]}“ ist keine Produktgruppe (erwartet z. B. 11.20).",
+                field=f"{self.field}.product_group",
+            )
+        object.__setattr__(self, "product_group", group)
+        for name in ("income_change", "expenses_change"):
+            amount = check_amount(getattr(self, name), f"{self.field}.{name}")
+            object.__setattr__(self, name, amount)
+        note = _required(
+            self.note,
+            f"{self.field}.note",
+            "Bitte die Änderung begründen (Vermerk).",
+        )
+        if len(note) > MAX_NOTE:
+            raise KreislaufError(
+                f"Der Vermerk ist zu lang ({len(note)} Zeichen, erlaubt: {MAX_NOTE}).",
+                field=f"{self.field}.note",
+            )
+        object.__setattr__(self, "note", note)
+
+
 @dataclass(frozen=True)
 class DeliverDocument:
     """A task fulfilled by a document (e.g. the council paper), with an optional note."""
@@ -199,6 +270,45 @@ def _bounded(text: str, field: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class RecordBudgetResolution:
+    """The council adopted the budget (Haushaltsbeschluss) for the plan year `year` + 1:
+    number, day, and its changes to the accepted plans per product group."""
+
+    year: int
+    number: str
+    adopted_on: dt.date
+    amendments: tuple[BudgetAmendmentInput, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_year(self.year)
+        number = _required(
+            self.number, "number", "Bitte die Beschlussnummer angeben.", "Zum Beispiel HH/2027/012."
+        )
+        if len(number) > 50:
+            raise KreislaufError(
+                f"Die Beschlussnummer ist zu lang ({len(number)} Zeichen, erlaubt: 50).",
+                field="number",
+            )
+        object.__setattr__(self, "number", number)
+        object.__setattr__(self, "amendments", tuple(self.amendments))
+        if len(self.amendments) > MAX_AMENDMENTS:
+            raise KreislaufError(
+                f"Zu viele Änderungen ({len(self.amendments)}, erlaubt: {MAX_AMENDMENTS}).",
+                field="amendments",
+            )
+        seen: dict[str, int] = {}
+        for index, amendment in enumerate(self.amendments):
+            if amendment.product_group in seen:
+                raise KreislaufError(
+                    f"Die Produktgruppe {amendment.product_group} wird zweimal geändert "
+                    f"(Änderung {seen[amendment.product_group] + 1} und {index + 1}); "
+                    "bitte zu einer Änderung zusammenfassen.",
+                    field=f"amendments[{index}].product_group",
+                )
+            seen[amendment.product_group] = index
+
+
 Command = (
     CreateCycle
     | AnswerSurvey
@@ -211,4 +321,5 @@ Command = (
     | ReviewTask
     | ConfirmTask
     | DeliverDocument
+    | RecordBudgetResolution
 )

@@ -14,6 +14,7 @@ from enum import StrEnum
 from models.calendar_rules.spec import PhaseKind
 from models.cycle import CycleStatus, PhaseStatus, TaskStatus
 from models.decisions import SessionKind, SessionStatus
+from models.german import german_date
 
 # Phases closed by their people's work: open until every task is accepted or the window ends.
 WORK_PHASES = (PhaseKind.evaluation, PhaseKind.planning)
@@ -46,6 +47,14 @@ class SessionState:
 
 
 @dataclass(frozen=True)
+class BudgetDecision:
+    """The recorded budget resolution (Haushaltsbeschluss) of a cycle."""
+
+    number: str
+    adopted_on: dt.date
+
+
+@dataclass(frozen=True)
 class CycleState:
     year: int
     status: CycleStatus
@@ -57,6 +66,7 @@ class CycleState:
     session: SessionState | None = None
     resolution_recorded: bool = False
     next_cycle_exists: bool = False
+    budget_resolution: BudgetDecision | None = None
 
     def phase(self, kind: PhaseKind) -> PhaseState | None:
         return next((phase for phase in self.phases if phase.kind == kind), None)
@@ -123,6 +133,14 @@ def _phase_steps(state: CycleState, phase: PhaseState, today: dt.date) -> list[S
             steps.append(Step(StepKind.close_cycle, phase.kind))
             if not state.next_cycle_exists:
                 steps.append(Step(StepKind.create_next_cycle, phase.kind))
+    elif (
+        phase.kind == PhaseKind.budget_resolution
+        and today > phase.closes
+        and not state.next_cycle_exists
+    ):
+        # no resolution after the year's last session: the phase and the cycle stay open
+        # (provisional budget management), but next year's evaluation must start on time
+        steps.append(Step(StepKind.create_next_cycle, phase.kind))
     return steps
 
 
@@ -197,10 +215,28 @@ def _closing(state: CycleState, phase: PhaseState, today: dt.date) -> Step | Non
                 late=open_tasks,
             )
         return None
-    # budget_resolution: adopted in the council session that ends the window
-    if today >= phase.closes:
-        return Step(StepKind.close_phase, phase.kind, reason="Haushalt beschlossen")
+    # budget_resolution: closed only by the recorded resolution, never by the date alone
+    decision = state.budget_resolution
+    if decision is not None:
+        return Step(
+            StepKind.close_phase,
+            phase.kind,
+            reason=f"Haushalt beschlossen: Nr. {decision.number} vom "
+            f"{german_date(decision.adopted_on)}",
+        )
     return None
+
+
+def provisional_budget_since(state: CycleState, today: dt.date) -> dt.date | None:
+    """Since which day the body runs a provisional budget (vorläufige Haushaltsführung,
+    § 83 GemO BW) at `today`, or None: the plan year (the cycle's year + 1) has begun and the
+    cycle's budget resolution is not recorded. A cycle without a budget phase, or whose
+    budget phase was closed (also by the date, before resolutions were recorded), is not."""
+    phase = state.phase(PhaseKind.budget_resolution)
+    if phase is None or phase.status == PhaseStatus.closed or state.budget_resolution:
+        return None
+    start = dt.date(state.year + 1, 1, 1)
+    return start if today >= start else None
 
 
 def _sessions_over(state: CycleState, today: dt.date) -> bool:

@@ -26,6 +26,7 @@ from models.commands import (
     Convene,
     CreateCycle,
     DeliverDocument,
+    RecordBudgetResolution,
     RecordResolution,
     RecordSession,
     ReviewFigures,
@@ -46,6 +47,7 @@ from models.transitions import (
     review_task,
     submit_task,
 )
+from services.budget_resolution import record_budget_resolution
 from services.cycles import create_cycle, get_cycle
 from services.decisions import convene_session, find_faction
 from services.submission_task import figures_deadline_key
@@ -278,6 +280,18 @@ def _delivered(task_id: int, ctx: Context, deliver: Callable[..., Any], command:
     return Outcome(events, year, _task_flow(task, ctx), record)
 
 
+def record_budget_resolution_(command: RecordBudgetResolution, ctx: Context) -> Outcome:
+    events, resolution = record_budget_resolution(
+        command,
+        ctx.cycle(command.year),
+        session=ctx.session,
+        now=ctx.now,
+        actor=ctx.actor,
+        today=ctx.today,
+    )
+    return Outcome(events, command.year, PHASE_FLOWS[PhaseKind.budget_resolution], resolution)
+
+
 HANDLERS: dict[type, Handler] = {
     CreateCycle: create_cycle_,
     AnswerSurvey: answer_survey_,
@@ -290,6 +304,7 @@ HANDLERS: dict[type, Handler] = {
     ReviewTask: review_task_,
     ConfirmTask: confirm_task_,
     DeliverDocument: deliver_document_,
+    RecordBudgetResolution: record_budget_resolution_,
 }
 
 

@@ -28,6 +28,7 @@ from models.cycle import (
 from models.db import id_of
 from models.german import german_date, plural
 from models.organisation import Department, Faction
+from services.budget_resolution import budget_resolution_lines, provisional_since
 from services.cycles import get_cycle
 
 
@@ -92,6 +93,7 @@ class CycleView:
     tasks: list[TaskView]
     decisions: list[str]
     status: CycleStatus = CycleStatus.running
+    provisional_budget_since: dt.date | None = None  # vorläufige Haushaltsführung
 
     def as_dict(self, today: dt.date) -> dict[str, object]:
         """For scripts (`status --json`): English keys, ISO dates, statuses as values."""
@@ -114,6 +116,9 @@ class CycleView:
             ],
             "tasks": [task.as_dict() for task in self.tasks],
             "decisions": self.decisions,
+            "provisional_budget_since": (
+                self.provisional_budget_since.isoformat() if self.provisional_budget_since else None
+            ),
         }
 
 
@@ -165,8 +170,10 @@ def cycle_view(*, session: Session, body: Body, year: int, today: dt.date) -> Cy
             for phase in phases
         ],
         tasks=tasks,
-        decisions=decision_lines(session=session, cycle=cycle),
+        decisions=decision_lines(session=session, cycle=cycle)
+        + budget_resolution_lines(session=session, cycle=cycle, today=today),
         status=CycleStatus(cycle.status),
+        provisional_budget_since=provisional_since(session=session, cycle=cycle, today=today),
     )
 
 

@@ -15,6 +15,7 @@ from typing import TypeVar
 from sqlmodel import Session, col, select
 
 from models.body import Body
+from models.budget_resolution import BudgetResolution
 from models.calendar_rules import PhaseKind
 from models.cycle import Cycle, CycleStatus, Deadline, Phase, PhaseStatus, Task, TaskStatus
 from models.db import id_of
@@ -29,6 +30,7 @@ from models.decisions import (
 from models.errors import KreislaufError
 from models.organisation import Department, Faction
 from models.reconcile import (
+    BudgetDecision,
     CycleState,
     PhaseState,
     SessionState,
@@ -82,6 +84,11 @@ def load_state(*, session: Session, cycle: Cycle) -> CycleState:
     next_cycle = session.exec(
         select(Cycle.id).where(Cycle.body_id == cycle.body_id, Cycle.year == cycle.year + 1)
     ).first()
+    budget = session.exec(
+        select(col(BudgetResolution.number), col(BudgetResolution.adopted_on)).where(
+            BudgetResolution.cycle_id == cycle.id
+        )
+    ).first()
     return CycleState(
         year=cycle.year,
         status=CycleStatus(cycle.status),
@@ -112,6 +119,7 @@ def load_state(*, session: Session, cycle: Cycle) -> CycleState:
         ),
         resolution_recorded=resolution is not None,
         next_cycle_exists=next_cycle is not None,
+        budget_resolution=None if budget is None else BudgetDecision(*budget),
     )
 
 

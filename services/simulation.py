@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,8 +30,10 @@ from models.calendar_rules import (
 from models.change_set import Change, ChangeSet
 from models.commands import (
     AnswerSurvey,
+    BudgetAmendmentInput,
     Command,
     Convene,
+    RecordBudgetResolution,
     RecordResolution,
     RecordSession,
     ReviewTask,
@@ -57,6 +60,9 @@ class DepartmentsScript(_Strict):
     submit_working_days_before_due: int = Field(default=2, ge=0)
     review_working_days_after_submission: int = Field(default=1, ge=0)
     late: list[str] = Field(default_factory=list)
+    # a late department still delivers its plan, this many working days after the planning
+    # window: without every plan accepted the council cannot adopt the budget
+    late_plan_working_days_after_window: int = Field(default=5, ge=0)
 
 
 class SurveyScript(_Strict):
@@ -83,12 +89,26 @@ class ResolutionScript(_Strict):
     number: str
 
 
+class BudgetAmendmentScript(_Strict):
+    product_group: str
+    income: Decimal = Decimal(0)
+    expenses: Decimal = Decimal(0)
+    note: str
+
+
+class BudgetResolutionScript(_Strict):
+    on: str
+    number: str
+    amendments: list[BudgetAmendmentScript] = Field(default_factory=list)
+
+
 class SimulationScript(_Strict):
     departments: DepartmentsScript = DepartmentsScript()
     survey: list[SurveyScript] = Field(default_factory=list)
     convene: ConveneScript | None = None
     session: SessionScript | None = None
     resolution: ResolutionScript | None = None
+    budget_resolution: BudgetResolutionScript | None = None
 
 
 def load_script(path: Path | None) -> SimulationScript:
@@ -119,6 +139,7 @@ KINDS: dict[type, str] = {
     Convene: "convene",
     RecordSession: "record_session",
     RecordResolution: "record_resolution",
+    RecordBudgetResolution: "record_budget_resolution",
     SubmitTask: "submit",
     ReviewTask: "accept",
 }
@@ -168,8 +189,30 @@ def plan_actions(
         day = resolve(script.resolution.on, plan, body, "resolution.on")
         number = script.resolution.number.format(year=year)
         actions.append(Action(day, PhaseKind.resolution, RecordResolution(year, number, day)))
+    if script.budget_resolution:
+        actions.append(_budget_resolution(script.budget_resolution, plan, body, year))
     actions += _department_actions(script.departments, session=session, body=body, cycle=cycle)
     return sorted(actions, key=lambda action: action.day)
+
+
+def _budget_resolution(
+    script: BudgetResolutionScript, plan: CyclePlan, body: Body, year: int
+) -> Action:
+    """The council adopts the budget on the scripted day, with the scripted amendments."""
+    day = resolve(script.on, plan, body, "budget_resolution.on")
+    amendments = tuple(
+        BudgetAmendmentInput(
+            entry.product_group,
+            entry.income,
+            entry.expenses,
+            entry.note,
+            f"budget_resolution.amendments[{index}]",
+        )
+        for index, entry in enumerate(script.amendments)
+    )
+    number = script.number.format(year=year)
+    command = RecordBudgetResolution(year, number, day, amendments)
+    return Action(day, PhaseKind.budget_resolution, command)
 
 
 def _department_actions(
@@ -184,6 +227,7 @@ def _department_actions(
             col(Deadline.due_on),
             col(Phase.kind),
             col(Phase.opens_on),
+            col(Phase.closes_on),
             col(Department.key),
         )
         .join(Deadline, col(Task.deadline_id) == Deadline.id)
@@ -195,10 +239,12 @@ def _department_actions(
         )
     ).all()
     actions = []
-    for task_id, due, kind, opens, department in rows:
-        if department in script.late:
+    for task_id, due, kind, opens, closes, department in rows:
+        if department in script.late and kind != PhaseKind.planning:
             continue
         submitted = max(opens, working_days.shift(due, -script.submit_working_days_before_due))
+        if department in script.late:  # the plan, late: the budget needs it
+            submitted = working_days.shift(closes, script.late_plan_working_days_after_window)
         reviewed = working_days.shift(submitted, script.review_working_days_after_submission)
         actions.append(Action(submitted, PhaseKind(kind), SubmitTask(task_id)))
         actions.append(Action(reviewed, PhaseKind(kind), ReviewTask(task_id, accept=True)))

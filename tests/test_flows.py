@@ -223,8 +223,11 @@ def test_simulated_2027_runs_the_regular_cycle(tmp_path: Path) -> None:
     late = [e["detail"] for e in events if e["event"] == "task_late"]
     assert any("Jugend und Familie" in detail for detail in late)
     assert any("FDP-Fraktion" in detail for detail in late)  # never answered
+    # the council adopts the budget on 15.12. (recorded at 10:00, after that day's 06:00
+    # reconcile); the next morning's reconcile closes the phase and the cycle
+    assert only(events, "budget_resolution_adopted")["date"] == "2027-12-15"
     closed = only(events, "cycle_closed")
-    assert closed["date"] == "2027-12-15"
+    assert closed["date"] == "2027-12-16"
     following = only(events, "next_cycle_created")
     assert "2028" in following["detail"] and "21.02.2028" in following["detail"]
 

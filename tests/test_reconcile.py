@@ -15,6 +15,7 @@ from models.calendar_rules import PhaseKind
 from models.cycle import CycleStatus, PhaseStatus, TaskStatus
 from models.decisions import SessionKind, SessionStatus
 from models.reconcile import (
+    BudgetDecision,
     CycleState,
     PhaseState,
     SessionState,
@@ -481,18 +482,32 @@ def test_budget_resolution_waits_for_the_december_council_session() -> None:
     assert next_steps(state, D(2027, 12, 14)) == []
 
 
-def test_budget_resolution_closes_on_the_council_session_then_the_cycle_and_the_next() -> None:
-    state = cycle(closed=BEFORE_BUDGET, opened=(K.budget_resolution,))
-    steps = next_steps(state, D(2027, 12, 15))
+BUDGET = BudgetDecision("HH/2027/012", D(2027, 12, 15))
+
+
+def test_budget_resolution_closes_with_the_recorded_resolution_then_the_cycle_and_the_next() -> (
+    None
+):
+    state = cycle(closed=BEFORE_BUDGET, opened=(K.budget_resolution,), budget_resolution=BUDGET)
+    steps = next_steps(state, D(2027, 12, 16))
     assert steps == [
-        Step("close_phase", K.budget_resolution, reason="Haushalt beschlossen"),
+        Step(
+            "close_phase",
+            K.budget_resolution,
+            reason="Haushalt beschlossen: Nr. HH/2027/012 vom 15.12.2027",
+        ),
         Step("close_cycle", K.budget_resolution),
         Step("create_next_cycle", K.budget_resolution),
     ]
 
 
 def test_budget_resolution_does_not_create_a_next_cycle_that_exists() -> None:
-    state = cycle(closed=BEFORE_BUDGET, opened=(K.budget_resolution,), next_cycle_exists=True)
+    state = cycle(
+        closed=BEFORE_BUDGET,
+        opened=(K.budget_resolution,),
+        next_cycle_exists=True,
+        budget_resolution=BUDGET,
+    )
     assert kinds(next_steps(state, D(2027, 12, 15))) == [
         ("close_phase", K.budget_resolution),
         ("close_cycle", K.budget_resolution),

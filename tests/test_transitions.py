@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from models.audit import AuditEvent
 from models.body import Body
+from models.budget_resolution import BudgetResolution
 from models.change_set import Change, ChangeSet, FieldContent, StrategyContent, apply_change_set
 from models.commands import AnswerSurvey, Command, Convene, RecordResolution, RecordSession
 from models.cycle import Cycle, CycleStatus, Deadline, Phase, Task
@@ -75,6 +76,24 @@ def run(
     """The flows' work at `when`: reconcile the cycle until it settles."""
     with session_scope(engine) as session:
         return reconcile(session=session, body=body, year=year, now=when, actor=actor)
+
+
+def budget_recorded(engine: sa.Engine, body: Body, on: dt.date) -> None:
+    """The council's budget resolution of `on`'s cycle as a recorded fact (the decision itself,
+    with its checks, is tested in tests/test_budget_resolution.py)."""
+    with session_scope(engine) as session:
+        cycle = get_cycle(session=session, body=body, year=on.year)
+        session.add(
+            BudgetResolution(
+                body_id=cycle.body_id,
+                cycle_id=cycle.id,
+                plan_year=on.year + 1,
+                number=f"HH/{on.year}/012",
+                adopted_on=on,
+                recorded_at=at(on.year, on.month, on.day, 12),
+                actor=ERIKA,
+            )
+        )
 
 
 def answer(
@@ -305,6 +324,7 @@ def test_resolution_with_the_retreat_only_convened_is_refused(engine, year_2029)
 
 
 def test_a_closed_cycle_cannot_be_reopened(engine, year_2027) -> None:
+    budget_recorded(engine, year_2027, dt.date(2027, 12, 15))
     run(engine, year_2027, at(2027, 12, 15, 18))
     assert cycle_status(engine) == CycleStatus.closed
     before = row_counts(engine)
@@ -320,6 +340,7 @@ def test_a_closed_cycle_cannot_be_reopened(engine, year_2027) -> None:
 
 
 def test_a_closed_cycle_takes_no_more_survey_answers(engine, year_2027) -> None:
+    budget_recorded(engine, year_2027, dt.date(2027, 12, 15))
     run(engine, year_2027, at(2027, 12, 15, 18))
     refused(
         engine,
@@ -891,9 +912,13 @@ def test_the_budget_resolution_closes_the_cycle_and_creates_the_next(engine, yea
     run(engine, year_2027, at(2027, 12, 14, 20))
     assert phase_status(engine)["budget_resolution"] == "open"
     assert cycle_status(engine) == CycleStatus.running
+    budget_recorded(engine, year_2027, dt.date(2027, 12, 15))
     events = run(engine, year_2027, at(2027, 12, 15, 18))
     budget = phases(engine)["budget_resolution"]
-    assert (budget.status, budget.outcome) == ("closed", "Haushalt beschlossen")
+    assert (budget.status, budget.outcome) == (
+        "closed",
+        "Haushalt beschlossen: Nr. HH/2027/012 vom 15.12.2027",
+    )
     assert set(task_status(engine, "haushaltsbeschluss").values()) == {"accepted"}
     assert set(phase_status(engine).values()) == {"closed"}
     assert cycle_status(engine) == CycleStatus.closed
@@ -919,6 +944,7 @@ def test_the_last_year_of_the_calendar_closes_and_leaves_the_next_cycle_pending(
     # calendar.toml lists council sessions up to 2030: the 2031 cycle cannot be planned yet.
     # The 2030 cycle must still close on its budget session, saying why 2031 is missing.
     create(engine, loerrach, 2030)
+    budget_recorded(engine, loerrach, dt.date(2030, 12, 11))
     events = run(engine, loerrach, at(2030, 12, 11, 18), year=2030)
     assert cycle_status(engine, 2030) == CycleStatus.closed
     pending = [e.detail for e in events if e.event == "next_cycle_pending"]
@@ -997,7 +1023,7 @@ def test_a_removed_priority_code_is_never_reused_by_a_later_resolution(engine, y
     convene_by_administration(engine, body, at(2027, 5, 4))
     record_forum(engine, body, dt.date(2027, 5, 20), at(2027, 5, 21), changes=removal)
     record_resolution(engine, body, dt.date(2027, 7, 21), at(2027, 7, 21, 18))
-    run(engine, body, at(2027, 12, 15, 18))
+    run(engine, body, at(2027, 12, 16, 6))  # no budget resolution: 2028 is created all the same
     assert cycle_status(engine, 2028) == CycleStatus.planned
 
     addition = ChangeSet(

@@ -1,5 +1,6 @@
 """Administrators' actions: create a cycle, record survey answers, convene a forum or retreat,
-record a session's change set and the council's resolution.
+record a session's change set, the council's resolution and its budget resolution (after a
+confirmation page: "Bitte prüfen").
 
 Each form builds a decision command (models.commands) and hands it to the one pipeline
 (services.commands.handle) in one transaction, then starts the flow the outcome names
@@ -9,7 +10,9 @@ changed; only administrators may post here (others get 403).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -18,18 +21,21 @@ from fastapi.responses import Response
 from models.accounts import Role
 from models.commands import (
     AnswerSurvey,
+    BudgetAmendmentInput,
     Command,
     Convene,
     CreateCycle,
+    RecordBudgetResolution,
     RecordResolution,
     RecordSession,
 )
 from models.errors import KreislaufError
+from models.german import german_euro
 from models.inputs import parse_day, parse_year, parse_yes_no
 from models.transitions import Event
 from web import auth
 from web.render import page
-from web.routes.common import body_session, decide, now, status_of
+from web.routes.common import actor, body_session, decide, now, status_of
 from web.views import cycle_years, default_year, factions
 
 if TYPE_CHECKING:
@@ -79,12 +85,26 @@ FORM_FIELDS = {
     "convene": {"year": "year", "reason": "reason"},
     "session": {"year": "year", "held_on": "held_on", "change_set": "changes"},
     "resolution": {"year": "year", "adopted_on": "date", "number": "number"},
+    "budget": {"year": "year", "adopted_on": "date", "on": "date", "number": "number"},
+}
+# an amendment's field (amendments[2].expenses_change) -> the input of its row (expenses-2)
+AMENDMENT_FIELD = re.compile(
+    r"amendments\[(\d+)\]\.(product_group|income_change|expenses_change|note)"
+)
+ROW_INPUTS = {
+    "product_group": "product_group",
+    "income_change": "income",
+    "expenses_change": "expenses",
+    "note": "note",
 }
 
 
 def _form_field(form: str | None, error: KreislaufError | None) -> str | None:
     if form is None or error is None or error.field is None:
         return None
+    match = AMENDMENT_FIELD.fullmatch(error.field)
+    if form == "budget" and match:
+        return f"{ROW_INPUTS[match.group(2)]}-{match.group(1)}"
     return FORM_FIELDS.get(form, {}).get(error.field)
 
 
@@ -220,3 +240,164 @@ def resolution_record(
 def _confirm(head: str, events: list[Event]) -> str:
     details = "; ".join(event.detail for event in events)
     return f"{head}: {details}." if details else f"{head}."
+
+
+# --------------------------------------------------------------------------- budget resolution
+
+AMENDMENT_ROWS = 5  # empty rows the form offers; more than the form sends is refused
+MAX_ROWS = 50
+
+
+def _rows(
+    product_group: list[str], income: list[str], expenses: list[str], note: list[str]
+) -> list[dict[str, str]]:
+    """The form's amendment rows as typed (for showing them again), at least AMENDMENT_ROWS."""
+    count = max(len(product_group), len(income), len(expenses), len(note))
+    if count > MAX_ROWS:
+        raise KreislaufError(f"Zu viele Zeilen ({count}, erlaubt: {MAX_ROWS}).", field="amendments")
+
+    def at(values: list[str], index: int) -> str:
+        return values[index] if index < len(values) else ""
+
+    rows = [
+        {
+            "product_group": at(product_group, i),
+            "income": at(income, i),
+            "expenses": at(expenses, i),
+            "note": at(note, i),
+        }
+        for i in range(count)
+    ]
+    return rows + [dict.fromkeys(ROW_INPUTS.values(), "")] * (AMENDMENT_ROWS - len(rows))
+
+
+def _euro(text: str, field: str) -> Decimal:
+    """An amount as people type it: 50000, 50.000,00 or -1250,5; empty is 0."""
+    from models.commands import check_amount
+    from models.workbook_number import german_decimal
+
+    if not text.strip():
+        return Decimal(0)
+    try:
+        plain = german_decimal(text[:40], suffix="€")
+    except ValueError as error:
+        raise KreislaufError(f"{error}.", field=field) from None
+    return check_amount(plain, field)
+
+
+def _budget_command(
+    year: str, number: str, date: str, rows: list[dict[str, str]]
+) -> RecordBudgetResolution:
+    amendments = []
+    for index, row in enumerate(rows):
+        if not any(value.strip() for value in row.values()):
+            continue  # an empty row of the form
+        where = f"amendments[{index}]"
+        amendments.append(
+            BudgetAmendmentInput(
+                row["product_group"],
+                _euro(row["income"], f"{where}.income_change"),
+                _euro(row["expenses"], f"{where}.expenses_change"),
+                row["note"],
+                where,
+            )
+        )
+    return RecordBudgetResolution(
+        parse_year(year), number, parse_day(date, "adopted_on"), tuple(amendments)
+    )
+
+
+def _budget_values(year: str, number: str, date: str, rows: list[dict[str, str]]) -> dict[str, Any]:
+    return {"year": year, "number": number, "date": date, "rows": rows}
+
+
+@router.post("/admin/budget-resolution/preview", dependencies=[Depends(auth.check_csrf)])
+def budget_resolution_preview(
+    request: Request,
+    year: str = Form(""),
+    number: str = Form(""),
+    date: str = Form(""),
+    product_group: list[str] = Form([]),
+    income: list[str] = Form([]),
+    expenses: list[str] = Form([]),
+    note: list[str] = Form([]),
+    edit: str = Form(""),
+    viewer: auth.Viewer = Depends(require_admin),
+) -> Response:
+    """Step one: check everything (the whole decision, rolled back) and show it for a last
+    look ("Bitte prüfen"); a mistake shows the form again beside its field. `edit`: back to
+    the form with what was typed."""
+    from services.commands import handle
+
+    values = _budget_values(year, number, date, [])
+    try:
+        rows = _rows(product_group, income, expenses, note)
+        values["rows"] = rows
+        if edit:
+            return admin_page(request, viewer, form="budget", values=values)
+        command = _budget_command(year, number, date, rows)
+        with body_session(request, viewer) as (session, body):
+            checked = session.begin_nested()
+            try:  # the handler's own checks, against the database; nothing is kept
+                handle(command, session=session, body=body, now=now(request), actor=actor(viewer))
+            finally:
+                checked.rollback()
+            names = _group_names(session, body.id, command.amendments)
+    except KreislaufError as error:
+        return admin_page(
+            request, viewer, form="budget", error=error, values=values, status=status_of(error)
+        )
+    lines = [
+        (
+            f"{amendment.product_group} {names.get(amendment.product_group, '')}".strip(),
+            german_euro(amendment.income_change, cents=True, signed=True),
+            german_euro(amendment.expenses_change, cents=True, signed=True),
+            amendment.note,
+        )
+        for amendment in command.amendments
+    ]
+    context = {"viewer": viewer, "command": command, "values": values, "lines": lines}
+    return page(request, "budget_resolution_preview.html", context)
+
+
+def _group_names(session: Any, body_id: int | None, amendments: Any) -> dict[str, str]:
+    from sqlmodel import col, select
+
+    from models.product_plan import ProductGroup
+
+    numbers = [amendment.product_group for amendment in amendments]
+    rows = session.exec(
+        select(ProductGroup.number, ProductGroup.name).where(
+            ProductGroup.body_id == body_id, col(ProductGroup.number).in_(numbers)
+        )
+    ).all()
+    return dict(rows)
+
+
+@router.post("/admin/budget-resolution", dependencies=[Depends(auth.check_csrf)])
+def budget_resolution_record(
+    request: Request,
+    year: str = Form(""),
+    number: str = Form(""),
+    date: str = Form(""),
+    product_group: list[str] = Form([]),
+    income: list[str] = Form([]),
+    expenses: list[str] = Form([]),
+    note: list[str] = Form([]),
+    viewer: auth.Viewer = Depends(require_admin),
+) -> Response:
+    """Step two, after "Bitte prüfen": the budget resolution is recorded."""
+    values = _budget_values(year, number, date, [])
+
+    def command() -> Command:
+        rows = _rows(product_group, income, expenses, note)
+        values["rows"] = rows
+        return _budget_command(year, number, date, rows)
+
+    def confirm(outcome: Outcome) -> str:
+        head = f"Haushaltsbeschluss Nr. {outcome.record.number} festgehalten"
+        return _confirm(head, outcome.events)
+
+    return run_action(
+        request, viewer, form="budget", values=values, command=command, confirm=confirm
+    )
