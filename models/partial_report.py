@@ -79,9 +79,7 @@ class PartialReportEntry(SQLModel, table=True):
     key for a figure's explanation (empty otherwise)."""
 
     __tablename__ = "partial_report_entry"
-    __table_args__ = (
-        sa.UniqueConstraint("partial_report_id", "kind", "group_number", "subject"),
-    )
+    __table_args__ = (sa.UniqueConstraint("partial_report_id", "kind", "group_number", "subject"),)
 
     id: int | None = Field(default=None, primary_key=True)
     partial_report_id: int = Field(foreign_key="partial_report.id", index=True)

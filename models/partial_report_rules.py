@@ -108,11 +108,15 @@ class Draft:
         for group in self.groups:
             found.append(ReportField(EntryKind.assessment, group.number, "", True))
             found.append(
-                ReportField(EntryKind.deviation, group.number, "", group.deviation_needs_explanation)
+                ReportField(
+                    EntryKind.deviation, group.number, "", group.deviation_needs_explanation
+                )
             )
             for figure in group.figures:
                 found.append(
-                    ReportField(EntryKind.figure, group.number, figure.key, figure.needs_explanation)
+                    ReportField(
+                        EntryKind.figure, group.number, figure.key, figure.needs_explanation
+                    )
                 )
         return found
 
@@ -128,8 +132,10 @@ class ReportField:
 
     @property
     def name(self) -> str:
-        return f"{self.kind.value}:{self.group}:{self.subject}" if self.subject else (
-            f"{self.kind.value}:{self.group}"
+        return (
+            f"{self.kind.value}:{self.group}:{self.subject}"
+            if self.subject
+            else (f"{self.kind.value}:{self.group}")
         )
 
 
@@ -141,6 +147,7 @@ class Answers:
     texts: dict[str, str] = field(default_factory=dict)
     places: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)  # names of the fields with a problem
 
 
 def check_answers(draft: Draft, answers: Answers) -> dict[str, str]:
@@ -155,15 +162,18 @@ def check_answers(draft: Draft, answers: Answers) -> dict[str, str]:
         if not text:
             if wanted.required:
                 answers.problems.append(f"{place}: {what} fehlt (Pflichtangabe)")
+                answers.invalid.append(wanted.name)
             continue
         if len(text) > MAX_TEXT:
             answers.problems.append(
                 f"{place}: {what} ist {len(text):_} Zeichen lang, erlaubt sind höchstens "
                 f"{MAX_TEXT:_}".replace("_", ".")
             )
+            answers.invalid.append(wanted.name)
             continue
         if wanted.required and len(text) < MIN_TEXT:
             answers.problems.append(f"{place}: {what} ist zu kurz („{text}“)")
+            answers.invalid.append(wanted.name)
             continue
         kept[wanted.name] = text
     return kept

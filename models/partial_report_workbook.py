@@ -15,7 +15,7 @@ from models.achievement import LIGHT_LABELS
 from models.german import german_euro, german_percent
 from models.partial_report import EntryKind
 from models.partial_report_rules import Answers, Draft, ReportField
-from models.workbook_layout import HEADER_FILL, INPUT_FILL, INFO_HEADERS, Sheet
+from models.workbook_layout import HEADER_FILL, INFO_HEADERS, INPUT_FILL, Sheet
 from models.workbook_place import Place, cell_text, cell_value, data_rows
 
 TEMPLATE_NAME = "kreislauf-Teilhaushaltsbericht"
@@ -94,7 +94,9 @@ def write_xlsx(draft: Draft) -> bytes:
                 g.planned,
                 g.result,
                 g.deviation.amount if g.deviation else None,
-                float(g.deviation.pct) / 100 if g.deviation and g.deviation.pct is not None else None,
+                float(g.deviation.pct) / 100
+                if g.deviation and g.deviation.pct is not None
+                else None,
                 REQUIRED if g.deviation_needs_explanation else "nein",
                 None,
                 None,
@@ -126,7 +128,9 @@ def write_xlsx(draft: Draft) -> bytes:
             )
     _style(figures, [14, 24, 50, 12, 12, 12, 18, 14, 60], (FIGURE_TEXT,))
     goals = book.create_sheet(GOALS)
-    _head(goals, f"Leistungsziele und Maßnahmen {r}", "Zur Orientierung; hier ist nichts auszufüllen.")
+    _head(
+        goals, f"Leistungsziele und Maßnahmen {r}", "Zur Orientierung; hier ist nichts auszufüllen."
+    )
     goals.append(GOAL_HEADERS)
     for g in draft.groups:
         for goal in g.goals:
@@ -249,15 +253,24 @@ def check_identity(sheet: Sheet, draft: Draft) -> list[str]:
 
 
 def _read_rows(
-    sheet: Sheet, headers: list[str], fields: dict[str, ReportField], answers: Answers, *, figures: bool
+    sheet: Sheet,
+    headers: list[str],
+    fields: dict[str, ReportField],
+    answers: Answers,
+    *,
+    figures: bool,
 ) -> None:
     rows = data_rows(sheet, headers, answers.problems)
     if rows is None:
         return
     place = Place(sheet, headers)
-    columns = ((FIGURE_TEXT, EntryKind.figure),) if figures else (
-        (ASSESSMENT, EntryKind.assessment),
-        (DEVIATION, EntryKind.deviation),
+    columns = (
+        ((FIGURE_TEXT, EntryKind.figure),)
+        if figures
+        else (
+            (ASSESSMENT, EntryKind.assessment),
+            (DEVIATION, EntryKind.deviation),
+        )
     )
     for number, cells in rows:
         group = cell_text(cells, 0)
@@ -265,8 +278,10 @@ def _read_rows(
         for index, kind in columns:
             name = f"{kind.value}:{group}:{subject}" if subject else f"{kind.value}:{group}"
             if name not in fields:
-                what = f"Kennzahl „{subject}“ der Produktgruppe {group}" if figures else (
-                    f"Produktgruppe „{group or ''}“"
+                what = (
+                    f"Kennzahl „{subject}“ der Produktgruppe {group}"
+                    if figures
+                    else (f"Produktgruppe „{group or ''}“")
                 )
                 answers.problems.append(
                     f"{place(number, 0)}: unbekannte {what} (nicht in der Vorlage dieses "
@@ -285,4 +300,3 @@ def _read_rows(
             value = cell_value(cells, index)
             if value is not None:
                 answers.texts[name] = str(value)
-

@@ -18,7 +18,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from models.body import Body
-from models.calendar_rules import PhaseKind
+from models.calendar_rules import Delivery, PhaseKind
 from models.commands import (
     AnswerSurvey,
     Command,
@@ -27,8 +27,10 @@ from models.commands import (
     RecordResolution,
     RecordSession,
     ReviewFigures,
+    ReviewPartialReport,
     ReviewTask,
     SubmitFigures,
+    SubmitPartialReport,
     SubmitTask,
 )
 from models.cycle import Cycle, Deadline, Phase, Task, TaskStatus
@@ -216,6 +218,12 @@ def submit_task_(command: SubmitTask, ctx: Context) -> Outcome:
             field="task_id",
             remedy=Remedy.template,
         )
+    if _delivers_partial_report(task, ctx):
+        raise ConflictError(
+            "Der Teilhaushaltsbericht wird mit dem ausgefüllten Bericht eingereicht.",
+            field="task_id",
+            remedy=Remedy.template,
+        )
     if not submit_task(task, session=ctx.session, now=ctx.now, actor=ctx.actor):
         return Outcome([], year, None)
     phase, name, title = _task_names(task, ctx)
@@ -242,6 +250,10 @@ def review_task_(command: ReviewTask, ctx: Context) -> Outcome:
         department = ctx.session.get_one(Department, task.department_id)
         figures = ReviewFigures(cycle.year, department.key, command.accept, command.comment)
         return review_figures(figures, ctx)
+    if task.department_id is not None and _waiting_partial_report(task, ctx):
+        department = ctx.session.get_one(Department, task.department_id)
+        report = ReviewPartialReport(cycle.year, department.key, command.accept, command.comment)
+        return review_partial_report_(report, ctx)
     reviewed = review_task(
         task,
         accept=command.accept,
@@ -255,6 +267,47 @@ def review_task_(command: ReviewTask, ctx: Context) -> Outcome:
     return Outcome([_reviewed(task, command.accept, ctx)], cycle.year, _task_flow(task, ctx))
 
 
+def submit_partial_report_(command: SubmitPartialReport, ctx: Context) -> Outcome:
+    from services.partial_report import submit_partial_report
+
+    report = submit_partial_report(
+        command, session=ctx.session, body=ctx.body, now=ctx.now, actor=ctx.actor
+    )
+    task = _task(report.task_id, ctx)
+    phase, name, title = _task_names(task, ctx)
+    detail = f"{name}: {title} eingereicht (Teilhaushaltsbericht, Versuch {report.attempt})"
+    event = Event(ctx.today, phase, "task_submitted", detail)
+    return Outcome([event], command.year, PHASE_FLOWS[phase], report)
+
+
+def review_partial_report_(command: ReviewPartialReport, ctx: Context) -> Outcome:
+    from services.partial_report import review_partial_report
+
+    report = review_partial_report(
+        command, session=ctx.session, body=ctx.body, now=ctx.now, actor=ctx.actor
+    )
+    task = _task(report.task_id, ctx)
+    return Outcome(
+        [_reviewed(task, command.accept, ctx)], command.year, _task_flow(task, ctx), report
+    )
+
+
+def _delivers_partial_report(task: Task, ctx: Context) -> bool:
+    """The partial budget report's task is fulfilled by the report itself, never by a
+    bare confirmation."""
+    deadline = ctx.session.get_one(Deadline, task.deadline_id)
+    return Delivery(deadline.delivers) == Delivery.partial_budget_report
+
+
+def _waiting_partial_report(task: Task, ctx: Context) -> bool:
+    from services.partial_report import waiting_report
+
+    return (
+        TaskStatus(task.status) == TaskStatus.submitted
+        and waiting_report(session=ctx.session, task=task) is not None
+    )
+
+
 HANDLERS: dict[type, Handler] = {
     CreateCycle: create_cycle_,
     AnswerSurvey: answer_survey_,
@@ -265,6 +318,8 @@ HANDLERS: dict[type, Handler] = {
     ReviewFigures: review_figures,
     SubmitTask: submit_task_,
     ReviewTask: review_task_,
+    SubmitPartialReport: submit_partial_report_,
+    ReviewPartialReport: review_partial_report_,
 }
 
 

@@ -55,9 +55,7 @@ def build_draft(*, session: Session, body: Body, year: int, department: Departme
     return Draft(body.slug, body.name, year, department.key, department.name, rules, groups)
 
 
-def partial_report_task(
-    *, session: Session, body: Body, year: int, department: Department
-) -> Task:
+def partial_report_task(*, session: Session, body: Body, year: int, department: Department) -> Task:
     """The department's task whose deadline the partial budget report fulfils."""
     cycle = get_cycle(session=session, body=body, year=year)
     found = session.exec(
@@ -72,7 +70,7 @@ def partial_report_task(
     if found is None:
         raise NotFoundError(
             f"{department.name} hat im Steuerungskreislauf {year} keine Aufgabe "
-            "„Teilhaushaltsbericht“ (Frist mit delivers = \"partial_budget_report\")."
+            '„Teilhaushaltsbericht“ (Frist mit delivers = "partial_budget_report").'
         )
     return found[0]
 

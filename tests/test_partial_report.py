@@ -1,0 +1,215 @@
+"""The partial budget report (Teilhaushaltsbericht): the draft goes out with the money, the
+figures and their lights, comes back with the department's texts, is checked whole, reviewed
+by the controlling office and shown in the evaluation report.
+
+Fachbereich Umwelt answers for Teilhaushalt 8 (groups 55.40 and 56.10). In the report year
+2026, 56.10 had a plan of 1.650.000 € and a result of 1.531.000 € (−119.000 €, −7,2 %); the
+tests lower Lörrach's thresholds to 5 % and 100.000 € so that this deviation needs an
+explanation, and record 500 climate consultations (target 1.000): a red figure.
+"""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pendulum
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from models.body import Body
+from models.commands import ReviewPartialReport, ReviewTask, SubmitPartialReport, SubmitTask
+from models.cycle import Task, TaskStatus
+from models.db import session_scope
+from models.errors import ConflictError, KreislaufError
+from models.partial_report import PartialReport, PartialReportStatus
+from models.strategy import KeyFigure, KeyFigureValue
+from services.commands import handle
+from services.cycles import create_cycle
+from services.partial_report_draft import partial_report_task, write_draft
+from services.reconcile import reconcile
+from services.submission_task import find_department
+from tests.conftest import NOW, row_counts
+from tests.money_data import insert_budget_lines
+
+MARCH = pendulum.datetime(2027, 3, 10, 9, tz="Europe/Berlin")
+GROUP_ROWS = {"55.40": 4, "56.10": 5}  # rows of the Produktgruppen sheet
+ASSESSMENTS = {
+    "55.40": "Naturschutz planmäßig; Pflegeverträge verlängert.",
+    "56.10": "Die PV-Ziele wurden fast erreicht, die Beratungen blieben zurück.",
+}
+DEVIATION = "Weniger Personalaufwand durch unbesetzte Stellen."
+RED = "Die Beratungsstelle war sechs Monate unbesetzt."
+
+
+@pytest.fixture
+def world(engine: sa.Engine, loerrach):  # type: ignore[no-untyped-def]
+    """Lörrach's 2027 cycle with its evaluation open, money, a red figure, lower thresholds."""
+    insert_budget_lines(engine, loerrach)
+    with session_scope(engine) as session:
+        create_cycle(session=session, body=loerrach, year=2027, now=NOW, actor="test")
+        body = session.get_one(Body, loerrach.id)
+        body.partial_reports = {"deviation_percent": "5", "deviation_euro": "100000"}
+        figure = session.exec(select(KeyFigure).where(KeyFigure.key == "klimaberatungen")).one()
+        value = session.exec(
+            select(KeyFigureValue).where(
+                KeyFigureValue.key_figure_id == figure.id, KeyFigureValue.year == 2026
+            )
+        ).one()
+        value.actual = 500
+    with session_scope(engine) as session:
+        body = session.get_one(Body, loerrach.id)
+        reconcile(session=session, body=body, year=2027, now=MARCH.subtract(days=37), actor="flow")
+        return body
+
+
+def draft(engine: sa.Engine, body: Body, department: str = "umwelt") -> bytes:
+    with session_scope(engine) as session:
+        found = find_department(session=session, body=body, name=department)
+        return write_draft(session=session, body=body, year=2027, department=found)
+
+
+def fill(data: bytes, *, assessments=ASSESSMENTS, deviation=DEVIATION, red=RED, edit=None) -> bytes:  # type: ignore[no-untyped-def]
+    """What the department does in Excel: write its texts into the yellow cells."""
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    groups = book["Produktgruppen"]
+    for number, row in GROUP_ROWS.items():
+        assert groups.cell(row=row, column=1).value == number
+        groups.cell(row=row, column=9).value = assessments.get(number)
+    groups.cell(row=GROUP_ROWS["56.10"], column=10).value = deviation
+    figures = book["Kennzahlen"]
+    for row in range(4, figures.max_row + 1):
+        if figures.cell(row=row, column=2).value == "klimaberatungen":
+            figures.cell(row=row, column=9).value = red
+    if edit is not None:
+        edit(book)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def submit(engine: sa.Engine, body: Body, data: bytes, **options):  # type: ignore[no-untyped-def]
+    command = SubmitPartialReport(
+        options.get("year", 2027), options.get("department"), "bericht.xlsx", data
+    )
+    with session_scope(engine) as session:
+        return handle(command, session=session, body=body, now=MARCH, actor="umwelt").record.id
+
+
+def task_status(engine: sa.Engine, body: Body) -> TaskStatus:
+    with session_scope(engine) as session:
+        department = find_department(session=session, body=body, name="umwelt")
+        task = partial_report_task(session=session, body=body, year=2027, department=department)
+        return TaskStatus(task.status)
+
+
+def refused(engine: sa.Engine, body: Body, data: bytes, **options) -> str:  # type: ignore[no-untyped-def]
+    before = row_counts(engine)
+    with pytest.raises(KreislaufError) as caught:
+        submit(engine, body, data, **options)
+    assert row_counts(engine) == before  # nothing written
+    return str(caught.value)
+
+
+@pytest.mark.both_databases
+def test_the_draft_shows_plan_result_deviation_and_the_red_figure(engine, world) -> None:
+    book = openpyxl.load_workbook(io.BytesIO(draft(engine, world)))
+    groups = book["Produktgruppen"]
+    row = [cell.value for cell in groups[GROUP_ROWS["56.10"]]]
+    assert row[:3] == ["56.10", "Umweltschutzmaßnahmen", "8 Umwelt"]
+    assert (float(row[3]), float(row[4]), float(row[5])) == (1_650_000, 1_531_000, -119_000)
+    assert row[7] == "ja (Pflicht)"  # above 5 % and above 100.000 €
+    assert groups.protection.sheet
+    assert groups.cell(row=4, column=9).protection.locked is False  # the assessment: open
+    assert groups.cell(row=4, column=4).protection.locked is True  # the money: locked
+    figures = {r[1]: r for r in book["Kennzahlen"].iter_rows(min_row=4, values_only=True)}
+    assert figures["klimaberatungen"][4:8] == (1000, 500, "verfehlt", "ja (Pflicht)")
+    assert figures["pv-leistung"][7] == "nein"
+    goals = [r[1] for r in book["Ziele"].iter_rows(min_row=4, values_only=True)]
+    assert any("3.000 kWp Photovoltaik" in text for text in goals)
+
+
+@pytest.mark.both_databases
+def test_a_filled_report_is_submitted_then_accepted(engine, world) -> None:
+    report_id = submit(engine, world, fill(draft(engine, world)))
+    assert task_status(engine, world) == TaskStatus.submitted
+    with session_scope(engine) as session:
+        outcome = handle(
+            ReviewPartialReport(2027, "umwelt", True),
+            session=session,
+            body=world,
+            now=MARCH,
+            actor="controlling",
+        )
+        assert outcome.record.id == report_id
+    assert task_status(engine, world) == TaskStatus.accepted
+    with session_scope(engine) as session:
+        report = session.get_one(PartialReport, report_id)
+        assert PartialReportStatus(report.status) == PartialReportStatus.accepted
+    assert "bereits angenommen" in refused(engine, world, fill(draft(engine, world)))
+
+
+def test_missing_texts_are_named_by_sheet_row_and_column(engine, world) -> None:
+    data = fill(draft(engine, world), assessments={"55.40": "Gut."}, deviation=None, red=" ")
+    message = refused(engine, world, data)
+    assert "bericht.xlsx wurde nicht übernommen (3 Probleme)" in message
+    assert (
+        "Produktgruppen Zeile 5, Spalte I (Bewertung der Zielerreichung): Bewertung der "
+        "Zielerreichung (Produktgruppe 56.10 Umweltschutzmaßnahmen) fehlt" in message
+    )
+    assert "Produktgruppen Zeile 5, Spalte J (Erläuterung der Abweichung)" in message
+    assert "Spalte I (Erläuterung): Erläuterung der verfehlten Kennzahl „Energie- und" in message
+
+
+def test_a_file_of_another_department_year_or_body_is_refused(engine, world) -> None:
+    data = fill(draft(engine, world))
+    message = refused(engine, world, data, department="soziales")
+    assert (
+        "Info Zeile 10, Spalte B (Wert): Fachbereich: die Datei ist für den Fachbereich „umwelt“"
+        in message
+    )
+
+    def other(book) -> None:  # type: ignore[no-untyped-def]
+        book["Info"]["B8"] = 2026
+        book["Info"]["B6"] = "musterstadt"
+
+    message = refused(engine, world, fill(draft(engine, world), edit=other))
+    assert "den Steuerungskreislauf „2026“, erwartet „2027“" in message
+    assert "die Körperschaft „musterstadt“, erwartet „loerrach“" in message
+
+
+def test_a_report_before_the_phase_opens_is_refused(engine, loerrach) -> None:
+    insert_budget_lines(engine, loerrach)
+    with session_scope(engine) as session:
+        create_cycle(session=session, body=loerrach, year=2027, now=NOW, actor="test")
+    data = fill(draft(engine, loerrach), deviation=None, red=None)
+    with pytest.raises(ConflictError, match="noch nicht fällig"):
+        submit(engine, loerrach, data)
+
+
+def test_a_bare_confirmation_does_not_fulfil_the_report_and_review_task_reviews_it(
+    engine, world
+) -> None:
+    with session_scope(engine) as session:
+        department = find_department(session=session, body=world, name="umwelt")
+        task_id = partial_report_task(
+            session=session, body=world, year=2027, department=department
+        ).id
+    with session_scope(engine) as session, pytest.raises(ConflictError):
+        handle(SubmitTask(task_id), session=session, body=world, now=MARCH, actor="umwelt")
+    report_id = submit(engine, world, fill(draft(engine, world)))
+    with session_scope(engine) as session:
+        handle(
+            ReviewTask(task_id, False, "Bitte die Abweichung genauer begründen."),
+            session=session,
+            body=world,
+            now=MARCH,
+            actor="controlling",
+        )
+    with session_scope(engine) as session:
+        report = session.get_one(PartialReport, report_id)
+        assert PartialReportStatus(report.status) == PartialReportStatus.returned
+        assert report.review_comment == "Bitte die Abweichung genauer begründen."
+        assert TaskStatus(session.get_one(Task, task_id).status) == TaskStatus.returned
+    assert submit(engine, world, fill(draft(engine, world))) != report_id  # attempt 2
