@@ -213,3 +213,35 @@ def test_a_bare_confirmation_does_not_fulfil_the_report_and_review_task_reviews_
         assert report.review_comment == "Bitte die Abweichung genauer begründen."
         assert TaskStatus(session.get_one(Task, task_id).status) == TaskStatus.returned
     assert submit(engine, world, fill(draft(engine, world))) != report_id  # attempt 2
+
+
+def test_template_submit_and_review_on_the_command_line(engine, world, cli, tmp_path) -> None:
+    target = tmp_path / "bericht.xlsx"
+    result = cli("partial-report", "template", "2027", "--department", "umwelt", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    assert "Berichtsjahr 2026" in result.output
+    empty = cli("partial-report", "submit", "2027", str(target), "--on", "2027-03-10")
+    assert empty.exit_code == 2
+    assert "Bewertung der Zielerreichung (Produktgruppe 55.40" in empty.output
+    target.write_bytes(fill(target.read_bytes()))
+    good = cli("partial-report", "submit", "2027", str(target), "--on", "2027-03-10")
+    assert good.exit_code == 0, good.output
+    assert "Teilhaushaltsbericht 2027 eingereicht (Versuch 1)" in good.output
+    again = cli("partial-report", "submit", "2027", str(target), "--on", "2027-03-10")
+    assert again.exit_code == 1
+    assert "wartet auf Prüfung" in again.output
+    no_comment = cli("partial-report", "review", "2027", "--department", "umwelt", "--return")
+    assert no_comment.exit_code == 2
+    accepted = cli(
+        "partial-report",
+        "review",
+        "2027",
+        "--department",
+        "umwelt",
+        "--accept",
+        "--on",
+        "2027-03-11",
+    )
+    assert accepted.exit_code == 0, accepted.output
+    assert "(Versuch 1) angenommen" in accepted.output
+    assert task_status(engine, world) == TaskStatus.accepted
