@@ -245,3 +245,32 @@ def test_template_submit_and_review_on_the_command_line(engine, world, cli, tmp_
     assert accepted.exit_code == 0, accepted.output
     assert "(Versuch 1) angenommen" in accepted.output
     assert task_status(engine, world) == TaskStatus.accepted
+
+
+@pytest.mark.both_databases
+def test_the_evaluation_report_shows_the_accepted_assessment(engine, world) -> None:
+    from services.reports import render_report
+
+    submit(engine, world, fill(draft(engine, world)))
+    with session_scope(engine) as session:
+        before = render_report(session, world, 2027, "html", MARCH).decode()
+    assert "Noch kein Teilhaushaltsbericht angenommen." in before
+    assert ASSESSMENTS["56.10"] not in before  # waiting for review: not yet
+    with session_scope(engine) as session:
+        handle(
+            ReviewPartialReport(2027, "umwelt", True),
+            session=session,
+            body=world,
+            now=MARCH,
+            actor="controlling",
+        )
+    with session_scope(engine) as session:
+        html = render_report(session, world, 2027, "html", MARCH).decode()
+        workbook = render_report(session, world, 2027, "xlsx", MARCH)
+    assert "Fachbereich Umwelt – Teilhaushalt 8 Umwelt" in html
+    assert ASSESSMENTS["56.10"] in html
+    assert DEVIATION in html
+    assert f"Energie- und Klimaschutzberatungen für Bürgerinnen und Bürger:</strong> {RED}" in html
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook))["Teilhaushaltsberichte"]
+    texts = [row[5] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert ASSESSMENTS["55.40"] in texts and RED in texts
