@@ -18,6 +18,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.achievement import Light
+from models.german import german_number
 from models.money import Deviation
 from models.partial_report import EntryKind
 
@@ -64,6 +65,14 @@ class DraftFigure:
     @property
     def needs_explanation(self) -> bool:
         return self.light == Light.red
+
+    @property
+    def target_text(self) -> str:
+        return german_number(self.target, places=6)
+
+    @property
+    def actual_text(self) -> str:
+        return german_number(self.actual, places=6)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from services.reconcile import reconcile
 from services.submission_task import find_department
 from tests.conftest import NOW, row_counts
 from tests.money_data import insert_budget_lines
+from tests.test_web_access import web as web  # noqa: F401  (the fixture)
 
 MARCH = pendulum.datetime(2027, 3, 10, 9, tz="Europe/Berlin")
 GROUP_ROWS = {"55.40": 4, "56.10": 5}  # rows of the Produktgruppen sheet
@@ -46,9 +47,19 @@ RED = "Die Beratungsstelle war sechs Monate unbesetzt."
 @pytest.fixture
 def world(engine: sa.Engine, loerrach):  # type: ignore[no-untyped-def]
     """Lörrach's 2027 cycle with its evaluation open, money, a red figure, lower thresholds."""
-    insert_budget_lines(engine, loerrach)
+    prepare(engine, loerrach)
     with session_scope(engine) as session:
         create_cycle(session=session, body=loerrach, year=2027, now=NOW, actor="test")
+    with session_scope(engine) as session:
+        body = session.get_one(Body, loerrach.id)
+        reconcile(session=session, body=body, year=2027, now=MARCH.subtract(days=37), actor="flow")
+        return body
+
+
+def prepare(engine: sa.Engine, loerrach: Body) -> None:
+    """Money, lower thresholds, and 500 climate consultations in 2026 (target 1.000): red."""
+    insert_budget_lines(engine, loerrach)
+    with session_scope(engine) as session:
         body = session.get_one(Body, loerrach.id)
         body.partial_reports = {"deviation_percent": "5", "deviation_euro": "100000"}
         figure = session.exec(select(KeyFigure).where(KeyFigure.key == "klimaberatungen")).one()
@@ -58,10 +69,6 @@ def world(engine: sa.Engine, loerrach):  # type: ignore[no-untyped-def]
             )
         ).one()
         value.actual = 500
-    with session_scope(engine) as session:
-        body = session.get_one(Body, loerrach.id)
-        reconcile(session=session, body=body, year=2027, now=MARCH.subtract(days=37), actor="flow")
-        return body
 
 
 def draft(engine: sa.Engine, body: Body, department: str = "umwelt") -> bytes:
@@ -274,3 +281,75 @@ def test_the_evaluation_report_shows_the_accepted_assessment(engine, world) -> N
     sheet = openpyxl.load_workbook(io.BytesIO(workbook))["Teilhaushaltsberichte"]
     texts = [row[5] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert ASSESSMENTS["55.40"] in texts and RED in texts
+
+
+def test_the_report_is_typed_into_the_web_form_and_accepted_there(web) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_web_access import form_token
+    from tests.webworld import visible_text
+
+    with session_scope(web.engine) as session:
+        body = session.exec(select(Body)).one()
+    prepare(web.engine, body)
+    page = "/cycles/2027/departments/umwelt"
+    department = web.login("umwelt")
+    text = visible_text(department.get(page).text)
+    assert "Teilhaushaltsbericht 2027 (Berichtsjahr 2026)" in text
+    assert "Erläuterung der Abweichung (Pflicht)" in text
+    workbook = department.get(f"{page}/partial-report.xlsx")
+    assert workbook.headers["content-type"].startswith("application/vnd.openxmlformats")
+    before = row_counts(web.engine)
+    unfilled = department.post(
+        f"{page}/partial-report/upload",
+        data={"csrf_token": form_token(department, page)},
+        files={"report": ("bericht.xlsx", workbook.content, "application/octet-stream")},
+    )
+    assert unfilled.status_code == 400
+    assert "Produktgruppen Zeile 4, Spalte I (Bewertung der Zielerreichung)" in visible_text(
+        unfilled.text
+    )
+    texts = {
+        "assessment:55.40": ASSESSMENTS["55.40"],
+        "assessment:56.10": ASSESSMENTS["56.10"],
+        "deviation:56.10": DEVIATION,
+        "figure:56.10:klimaberatungen": RED,
+    }
+    partial = department.post(
+        f"{page}/partial-report/form",
+        data={
+            "csrf_token": form_token(department, page),
+            "assessment:55.40": texts["assessment:55.40"],
+        },
+    )
+    assert partial.status_code == 400
+    shown = visible_text(partial.text)
+    assert (
+        "Formular: Bewertung der Zielerreichung (Produktgruppe 56.10 Umweltschutzmaßnahmen) fehlt"
+        in shown
+    )
+    assert (
+        "Formular: Erläuterung der verfehlten Kennzahl „Energie- und Klimaschutzberatungen" in shown
+    )
+    assert ASSESSMENTS["55.40"] in partial.text  # what was typed stays
+    assert (
+        'name="assessment:56.10" rows="3" maxlength="5000" required aria-required="true"'
+        in partial.text
+    )
+    assert row_counts(web.engine) == before
+
+    done = department.post(
+        f"{page}/partial-report/form", data={"csrf_token": form_token(department, page), **texts}
+    )
+    assert "Teilhaushaltsbericht 2027 eingereicht (Versuch 1)" in visible_text(done.text)
+    controlling = web.login("controlling")
+    assert RED in visible_text(controlling.get(page).text)  # the reviewer reads the texts
+    reviewed = controlling.post(
+        f"{page}/partial-report/review",
+        data={"csrf_token": form_token(controlling, page), "decision": "accept"},
+    )
+    assert "Teilhaushaltsbericht 2027 angenommen" in visible_text(reviewed.text)
+    with session_scope(web.engine) as session:
+        report = session.exec(select(PartialReport)).one()
+        assert (report.source, PartialReportStatus(report.status)) == (
+            "web",
+            PartialReportStatus.accepted,
+        )
