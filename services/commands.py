@@ -18,7 +18,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from models.body import Body
-from models.calendar_rules import Delivery, PhaseKind
+from models.calendar_rules import PhaseKind
 from models.commands import (
     AnswerSurvey,
     Command,
@@ -218,12 +218,6 @@ def submit_task_(command: SubmitTask, ctx: Context) -> Outcome:
             field="task_id",
             remedy=Remedy.template,
         )
-    if _delivers_partial_report(task, ctx):
-        raise ConflictError(
-            "Der Teilhaushaltsbericht wird mit dem ausgefüllten Bericht eingereicht.",
-            field="task_id",
-            remedy=Remedy.template,
-        )
     if not submit_task(task, session=ctx.session, now=ctx.now, actor=ctx.actor):
         return Outcome([], year, None)
     phase, name, title = _task_names(task, ctx)
@@ -290,13 +284,6 @@ def review_partial_report_(command: ReviewPartialReport, ctx: Context) -> Outcom
     return Outcome(
         [_reviewed(task, command.accept, ctx)], command.year, _task_flow(task, ctx), report
     )
-
-
-def _delivers_partial_report(task: Task, ctx: Context) -> bool:
-    """The partial budget report's task is fulfilled by the report itself, never by a
-    bare confirmation."""
-    deadline = ctx.session.get_one(Deadline, task.deadline_id)
-    return Delivery(deadline.delivers) == Delivery.partial_budget_report
 
 
 def _waiting_partial_report(task: Task, ctx: Context) -> bool:

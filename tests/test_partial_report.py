@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from models.body import Body
-from models.commands import ReviewPartialReport, ReviewTask, SubmitPartialReport, SubmitTask
+from models.commands import ReviewPartialReport, ReviewTask, SubmitPartialReport
 from models.cycle import Task, TaskStatus
 from models.db import session_scope
 from models.errors import ConflictError, KreislaufError
@@ -195,16 +195,12 @@ def test_a_report_before_the_phase_opens_is_refused(engine, loerrach) -> None:
         submit(engine, loerrach, data)
 
 
-def test_a_bare_confirmation_does_not_fulfil_the_report_and_review_task_reviews_it(
-    engine, world
-) -> None:
+def test_review_task_reviews_the_waiting_report(engine, world) -> None:
     with session_scope(engine) as session:
         department = find_department(session=session, body=world, name="umwelt")
         task_id = partial_report_task(
             session=session, body=world, year=2027, department=department
         ).id
-    with session_scope(engine) as session, pytest.raises(ConflictError):
-        handle(SubmitTask(task_id), session=session, body=world, now=MARCH, actor="umwelt")
     report_id = submit(engine, world, fill(draft(engine, world)))
     with session_scope(engine) as session:
         handle(
