@@ -13,9 +13,9 @@ assessment of how far the goals were reached.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from models.achievement import Light
 from models.german import german_number
@@ -33,10 +33,25 @@ class PartialReportRules(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    deviation_percent: Decimal = Field(default=DEFAULT_PERCENT, ge=0, le=1000, decimal_places=1)
-    deviation_euro: Decimal = Field(
-        default=DEFAULT_EURO, ge=0, le=Decimal("1000000000"), decimal_places=2
-    )
+    deviation_percent: Decimal = Field(default=DEFAULT_PERCENT, ge=0, le=1000)
+    deviation_euro: Decimal = Field(default=DEFAULT_EURO, ge=0, le=Decimal("1000000000"))
+
+    @field_validator("deviation_percent", "deviation_euro", mode="before")
+    @classmethod
+    def _number(cls, value: object, info: ValidationInfo) -> Decimal:
+        """A plain number (TOML integer, float or a numeric string), in German when not."""
+        places = 1 if info.field_name == "deviation_percent" else 2
+        if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+            raise ValueError("Zahl erwartet (z. B. 10 für 10 % oder 50000 für 50.000 €)")
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValueError(f"Zahl erwartet, nicht {value!r}") from None
+        if not number.is_finite():
+            raise ValueError("endliche Zahl erwartet")
+        if number != number.quantize(Decimal(1).scaleb(-places)):
+            raise ValueError(f"höchstens {places} Nachkommastelle{'n' if places > 1 else ''}")
+        return number
 
     @classmethod
     def of(cls, stored: dict[str, object] | None) -> PartialReportRules:

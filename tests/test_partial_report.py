@@ -349,3 +349,59 @@ def test_the_report_is_typed_into_the_web_form_and_accepted_there(web) -> None: 
             "web",
             PartialReportStatus.accepted,
         )
+
+
+def test_a_deviation_needs_an_explanation_above_both_thresholds() -> None:
+    from decimal import Decimal as D
+
+    from models.money import Deviation
+    from models.partial_report_rules import PartialReportRules, needs_explanation
+
+    rules = PartialReportRules.of({})  # 10 % and 50.000 €
+    assert (rules.deviation_percent, rules.deviation_euro) == (D("10"), D("50000"))
+    assert needs_explanation(Deviation(D("-60000"), D("-12.0")), rules)  # savings count too
+    assert not needs_explanation(Deviation(D("60000"), D("10.0")), rules)  # not above 10 %
+    assert not needs_explanation(Deviation(D("3000"), D("12.0")), rules)  # a small amount
+    assert needs_explanation(Deviation(D("60000"), None), rules)  # a plan of 0: euros only
+    assert not needs_explanation(None, rules)  # no result yet
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("deviation_percent = -1", "partial_reports.deviation_percent: Zahl ab 0 erwartet"),
+        ("deviation_percent = 1001", "partial_reports.deviation_percent: Zahl bis 1000 erwartet"),
+        ("deviation_percent = true", "partial_reports.deviation_percent: Zahl erwartet"),
+        ("deviation_euro = 'viel'", "partial_reports.deviation_euro: Zahl erwartet, nicht 'viel'"),
+        ("deviation_euro = 10.005", "deviation_euro: höchstens 2 Nachkommastellen"),
+        ("schwelle = 5", "partial_reports.schwelle: unbekannter Schlüssel"),
+    ],
+)
+def test_bad_thresholds_in_body_toml_are_named(body_dir, line, problem) -> None:
+    from config.loader import load_body_config
+
+    toml = body_dir / "body.toml"
+    wanted = "deviation_euro = 50000" if "euro" in line else "deviation_percent = 10"
+    toml.write_text(toml.read_text().replace(wanted, line))
+    with pytest.raises(KreislaufError) as caught:
+        load_body_config(body_dir)
+    assert problem in str(caught.value)
+    assert "body.toml" in str(caught.value)
+
+
+def test_thresholds_are_stored_on_the_body_and_default_when_absent(
+    engine, loerrach, body_dir
+) -> None:
+    from config.loader import load_body_config
+    from services.bodies import update_body
+    from services.partial_report_draft import rules_of
+
+    assert rules_of(loerrach).deviation_euro == 50000
+    toml = body_dir / "body.toml"
+    toml.write_text(toml.read_text().replace("deviation_euro = 50000", "deviation_euro = 75000.5"))
+    with session_scope(engine) as session:
+        body, changes = update_body(load_body_config(body_dir), session=session, now=NOW, actor="t")
+        assert (
+            "Schwellen der Teilhaushaltsberichte geändert (body.toml, [partial_reports])" in changes
+        )
+        assert str(rules_of(body).deviation_euro) == "75000.5"
