@@ -23,17 +23,26 @@ from models.partial_report_rules import (
     needs_explanation,
 )
 from services.cycles import get_cycle
-from services.money import money_overview, profiles_of_department
+from services.money import MoneyOverview, money_overview, profiles_of_department
 
 
 def rules_of(body: Body) -> PartialReportRules:
     return PartialReportRules.of(body.partial_reports)
 
 
-def build_draft(*, session: Session, body: Body, year: int, department: Department) -> Draft:
-    """The groups of the department's Teilhaushalte in the report year `year - 1`."""
+def build_draft(
+    *,
+    session: Session,
+    body: Body,
+    year: int,
+    department: Department,
+    overview: MoneyOverview | None = None,
+) -> Draft:
+    """The groups of the department's Teilhaushalte in the report year `year - 1`;
+    `overview`: the cycle's money overview where the caller has it already."""
     rules = rules_of(body)
-    overview = money_overview(session=session, body=body, year=year)
+    if overview is None:
+        overview = money_overview(session=session, body=body, year=year)
     groups = [
         DraftGroup(
             number=p.number,

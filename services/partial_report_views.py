@@ -18,6 +18,7 @@ from models.partial_report_rules import Draft
 from models.product_plan import PartialBudget, ProductGroup
 from models.strategy import KeyFigure
 from services.cycles import get_cycle
+from services.money import MoneyOverview
 from services.partial_report import entries_of, latest_report
 from services.partial_report_draft import build_draft, partial_report_task
 
@@ -41,7 +42,12 @@ class ReportState:
 
 
 def report_state(
-    *, session: Session, body: Body, year: int, department: Department
+    *,
+    session: Session,
+    body: Body,
+    year: int,
+    department: Department,
+    overview: MoneyOverview | None = None,
 ) -> ReportState | None:
     """None where the department has no partial report task in the cycle."""
     try:
@@ -52,7 +58,9 @@ def report_state(
     return ReportState(
         TaskStatus(task.status),
         report,
-        build_draft(session=session, body=body, year=year, department=department),
+        build_draft(
+            session=session, body=body, year=year, department=department, overview=overview
+        ),
         entries_of(session=session, report=report) if report else {},
     )
 

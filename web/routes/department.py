@@ -107,7 +107,7 @@ def department_page_response(
             "form": form,
             "flash": request.state.session.pop("flash", None),
             "partial_report": report_state(
-                session=session, body=body, year=year, department=department
+                session=session, body=body, year=year, department=department, overview=money
             ),
             **(extra or {}),
         }
