@@ -25,6 +25,7 @@ from pydantic import (
 from models.budget_layout import BudgetLayout
 from models.calendar_rules import CalendarSpec, ElectionRule
 from models.organisation import ContactRole
+from models.partial_report_rules import PartialReportRules
 from models.strategy import Direction, MeasureStatus
 
 KEY = r"^[a-z][a-z0-9_-]*$"
@@ -74,6 +75,9 @@ class BodyFile(_Strict):
     # [budget_import]: how the body's finance system writes its budget export; absent: the
     # default layout `Produkt;Konto;Jahr;Art;Betrag`
     budget_import: BudgetLayout | None = None
+    # [partial_reports]: when a budget deviation needs an explanation in the partial budget
+    # report (above both thresholds); absent: 10 % and 50.000 €
+    partial_reports: PartialReportRules | None = None
 
     @field_validator("timezone")
     @classmethod

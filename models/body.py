@@ -38,6 +38,11 @@ class Body(SQLModel, table=True):
         default_factory=dict, sa_type=sa.JSON, sa_column_kwargs={"server_default": "{}"}
     )
     created_at: dt.datetime = Field(sa_type=UTCDateTime)
+    # the thresholds of an explained budget deviation in the partial budget report
+    # (models.partial_report_rules.PartialReportRules) as validated JSON; {}: the defaults
+    partial_reports: dict[str, Any] = Field(
+        default_factory=dict, sa_type=sa.JSON, sa_column_kwargs={"server_default": "{}"}
+    )
 
     def local_date(self, now: dt.datetime) -> dt.date:
         """The body's calendar day at the instant `now` (deadlines are days in its time zone)."""

@@ -309,6 +309,46 @@ class RecordBudgetResolution:
             seen[amendment.product_group] = index
 
 
+@dataclass(frozen=True)
+class SubmitPartialReport:
+    """A department's partial budget report (Teilhaushaltsbericht): the filled workbook
+    (`filename`, `content`) or the web form's texts (`texts`: (field name, text) pairs).
+    `department` (key or name), when given, must be the file's; the form needs it."""
+
+    year: int
+    department: str | None
+    filename: str = ""
+    content: bytes = b""
+    texts: tuple[tuple[str, str], ...] | None = None
+
+    def __post_init__(self) -> None:
+        check_year(self.year)
+        if self.texts is None and not self.filename.strip():
+            raise KreislaufError(
+                "Bitte den ausgefüllten Teilhaushaltsbericht (.xlsx) auswählen.", field="content"
+            )
+        if self.texts is not None and not (self.department or "").strip():
+            raise KreislaufError("Bitte den Fachbereich angeben.", field="department")
+
+
+@dataclass(frozen=True)
+class ReviewPartialReport:
+    """The controlling office accepts a department's partial budget report or returns it."""
+
+    year: int
+    department: str
+    accept: bool
+    comment: str | None = None
+
+    def __post_init__(self) -> None:
+        check_year(self.year)
+        object.__setattr__(self, "comment", _optional(self.comment))
+        if not self.accept and self.comment is None:
+            raise KreislaufError(
+                "Eine Rückgabe braucht einen Kommentar: was ist zu ändern?", field="comment"
+            )
+
+
 Command = (
     CreateCycle
     | AnswerSurvey
@@ -322,4 +362,6 @@ Command = (
     | ConfirmTask
     | DeliverDocument
     | RecordBudgetResolution
+    | SubmitPartialReport
+    | ReviewPartialReport
 )

@@ -13,6 +13,7 @@ from models.cycle import Cycle, Deadline, Phase, Task
 from models.decisions import Resolution, StrategySession, SurveyAnswer
 from models.organisation import Absence, Committee, Contact, Department, Faction
 from models.outbox import OutboxMessage
+from models.partial_report import PartialReport, PartialReportEntry
 from models.product_plan import PartialBudget, PartialBudgetDepartment, ProductArea, ProductGroup
 from models.reminders import Reminder
 from models.strategy import (
@@ -59,6 +60,8 @@ __all__ = [
     "OutboxMessage",
     "PartialBudget",
     "PartialBudgetDepartment",
+    "PartialReport",
+    "PartialReportEntry",
     "Phase",
     "Principle",
     "Priority",

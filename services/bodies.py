@@ -55,6 +55,7 @@ def install_body(config: BodyConfig, *, session: Session, now: dt.datetime, acto
         organisation_is_example=config.organisation.example,
         product_plan_is_example=config.products is not None and config.products.example,
         budget_layout=budget_layout_json(config),
+        partial_reports=partial_reports_json(config),
         created_at=now,
     )
     session.add(body)
@@ -251,6 +252,7 @@ def update_body(
         "reminder_policy": config.reminders.model_dump(mode="json"),
         "organisation_is_example": config.organisation.example,
         "budget_layout": budget_layout_json(config),
+        "partial_reports": partial_reports_json(config),
     }
     if config.products is not None:  # without products.toml the stored plan stays as it is
         wanted["product_plan_is_example"] = config.products.example
@@ -263,6 +265,8 @@ def update_body(
         "calendar": "Kalender geändert (gilt für neu angelegte Kreisläufe)",
         "reminder_policy": "Erinnerungsregeln geändert (reminders.toml)",
         "budget_layout": "Aufbau des Haushaltsexports geändert (body.toml, [budget_import])",
+        "partial_reports": "Schwellen der Teilhaushaltsberichte geändert (body.toml, "
+        "[partial_reports])",
     }
     changes = [described.get(name, f"Einstellung {name} geändert") for name in before]
     departments, organisation_changes = _sync_organisation(config, body, session=session)
@@ -290,6 +294,12 @@ def budget_layout_json(config: BodyConfig) -> dict[str, Any]:
     so that a body without the table follows a changed default."""
     layout = config.body.budget_import
     return layout.model_dump(mode="json") if layout is not None else {}
+
+
+def partial_reports_json(config: BodyConfig) -> dict[str, Any]:
+    """The body's partial report thresholds as stored: {} for the defaults."""
+    rules = config.body.partial_reports
+    return rules.model_dump(mode="json") if rules is not None else {}
 
 
 def resolve_body(*, session: Session, slug: str | None) -> Body:

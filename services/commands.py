@@ -30,8 +30,10 @@ from models.commands import (
     RecordResolution,
     RecordSession,
     ReviewFigures,
+    ReviewPartialReport,
     ReviewTask,
     SubmitFigures,
+    SubmitPartialReport,
     SubmitTask,
 )
 from models.cycle import Cycle, Deadline, Phase, Task, TaskStatus
@@ -246,6 +248,10 @@ def review_task_(command: ReviewTask, ctx: Context) -> Outcome:
         department = ctx.session.get_one(Department, task.department_id)
         figures = ReviewFigures(cycle.year, department.key, command.accept, command.comment)
         return review_figures(figures, ctx)
+    if task.department_id is not None and _waiting_partial_report(task, ctx):
+        department = ctx.session.get_one(Department, task.department_id)
+        report = ReviewPartialReport(cycle.year, department.key, command.accept, command.comment)
+        return review_partial_report_(report, ctx)
     reviewed = review_task(
         task,
         accept=command.accept,
@@ -292,6 +298,40 @@ def record_budget_resolution_(command: RecordBudgetResolution, ctx: Context) -> 
     return Outcome(events, command.year, PHASE_FLOWS[PhaseKind.budget_resolution], resolution)
 
 
+def submit_partial_report_(command: SubmitPartialReport, ctx: Context) -> Outcome:
+    from services.partial_report import submit_partial_report
+
+    report = submit_partial_report(
+        command, session=ctx.session, body=ctx.body, now=ctx.now, actor=ctx.actor
+    )
+    task = _task(report.task_id, ctx)
+    phase, name, title = _task_names(task, ctx)
+    detail = f"{name}: {title} eingereicht (Teilhaushaltsbericht, Versuch {report.attempt})"
+    event = Event(ctx.today, phase, "task_submitted", detail)
+    return Outcome([event], command.year, PHASE_FLOWS[phase], report)
+
+
+def review_partial_report_(command: ReviewPartialReport, ctx: Context) -> Outcome:
+    from services.partial_report import review_partial_report
+
+    report = review_partial_report(
+        command, session=ctx.session, body=ctx.body, now=ctx.now, actor=ctx.actor
+    )
+    task = _task(report.task_id, ctx)
+    return Outcome(
+        [_reviewed(task, command.accept, ctx)], command.year, _task_flow(task, ctx), report
+    )
+
+
+def _waiting_partial_report(task: Task, ctx: Context) -> bool:
+    from services.partial_report import waiting_report
+
+    return (
+        TaskStatus(task.status) == TaskStatus.submitted
+        and waiting_report(session=ctx.session, task=task) is not None
+    )
+
+
 HANDLERS: dict[type, Handler] = {
     CreateCycle: create_cycle_,
     AnswerSurvey: answer_survey_,
@@ -305,6 +345,8 @@ HANDLERS: dict[type, Handler] = {
     ConfirmTask: confirm_task_,
     DeliverDocument: deliver_document_,
     RecordBudgetResolution: record_budget_resolution_,
+    SubmitPartialReport: submit_partial_report_,
+    ReviewPartialReport: review_partial_report_,
 }
 
 

@@ -24,6 +24,7 @@ from models.money import UNATTRIBUTED
 from models.strategy import StrategyVersion
 from services.evaluation import Evaluation, FigureStatus
 from services.money import NO_MONEY, GroupProfile, MoneyOverview
+from services.partial_report_views import AcceptedReport
 from services.report_format import DIRECTION_LABELS, measures_text
 
 FILLS = {
@@ -46,7 +47,11 @@ FIGURE_HEADERS = [
 ]
 
 
-def evaluation_workbook(e: Evaluation, money: MoneyOverview | None = None) -> bytes:
+def evaluation_workbook(
+    e: Evaluation,
+    money: MoneyOverview | None = None,
+    partial_reports: list[AcceptedReport] | None = None,
+) -> bytes:
     book, overview = _new_book()
     overview.title = "Übersicht"
     _rows(
@@ -151,7 +156,29 @@ def evaluation_workbook(e: Evaluation, money: MoneyOverview | None = None) -> by
     )
     for row in sheet.iter_rows(min_row=2, min_col=3, max_col=3):
         row[0].number_format = "DD.MM.YYYY"
+    if partial_reports:  # a sheet only where a report was accepted
+        _partial_report_sheet(book, partial_reports)
     return _save(book)
+
+
+def _partial_report_sheet(book: Workbook, reports: list[AcceptedReport]) -> None:
+    """The accepted partial budget reports' texts: one row per text."""
+    rows: list[list[Any]] = []
+    for r in reports:
+        budgets = ", ".join(r.partial_budgets)
+        for g in r.groups:
+            group = f"{g.number} {g.name}"
+            if g.assessment:
+                rows.append([r.department, budgets, group, "Bewertung", "", g.assessment])
+            if g.deviation:
+                rows.append([r.department, budgets, group, "Abweichung", "", g.deviation])
+            for name, text in g.figures:
+                rows.append([r.department, budgets, group, "Kennzahl verfehlt", name, text])
+    _rows(
+        book.create_sheet("Teilhaushaltsberichte"),
+        ["Fachbereich", "Teilhaushalt", "Produktgruppe", "Art", "Kennzahl", "Text"],
+        rows,
+    )
 
 
 COMMENT = "Kommentar des Fachbereichs"

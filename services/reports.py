@@ -25,6 +25,7 @@ from models.strategy import Direction, StrategyVersion
 from models.strategy_versions import load_content
 from services.evaluation import Evaluation, FigureStatus, evaluate
 from services.money import NO_MONEY, GroupProfile, MoneyOverview, money_overview
+from services.partial_report_views import AcceptedReport, accepted_reports
 from services.report_format import (
     DIRECTION_LABELS,
     measures_text,
@@ -43,11 +44,12 @@ def render_report(
     check_format(fmt)
     evaluation = evaluate(session=session, body=body, year=year, now=now)
     money = money_overview(session=session, body=body, year=year)
+    partial_reports = accepted_reports(session=session, body=body, year=year)
     if fmt == "xlsx":
         from services.report_xlsx import evaluation_workbook
 
-        return evaluation_workbook(evaluation, money)
-    html = report_html(evaluation, money)
+        return evaluation_workbook(evaluation, money, partial_reports)
+    html = report_html(evaluation, money, partial_reports)
     return html.encode() if fmt == "html" else html_to_pdf(html)
 
 
@@ -100,12 +102,22 @@ def strategy_version(*, session: Session, body: Body, number: int, field: str) -
     return version
 
 
-def report_html(evaluation: Evaluation, money: MoneyOverview | None = None) -> str:
+def report_html(
+    evaluation: Evaluation,
+    money: MoneyOverview | None = None,
+    partial_reports: list[AcceptedReport] | None = None,
+) -> str:
     """The report page; without `money` its budget sections say there are no budget data."""
     return (
         environment()
         .get_template("report.html")
-        .render(e=evaluation, m=money, lights=Light, no_money=NO_MONEY)
+        .render(
+            e=evaluation,
+            m=money,
+            lights=Light,
+            no_money=NO_MONEY,
+            partial_reports=partial_reports or [],
+        )
     )
 
 

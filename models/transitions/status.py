@@ -20,6 +20,7 @@ from models.calendar_rules.spec import PhaseKind
 from models.cycle import Cycle, Phase, Task
 from models.db import table_of
 from models.errors import ConflictError
+from models.partial_report import PartialReport
 from models.submissions import Submission
 
 
@@ -68,6 +69,8 @@ ALLOWED: dict[str, set[tuple[str, str]]] = {
     },
     # a department's figures submission: the controlling office accepts or returns it
     "submission": {("submitted", "accepted"), ("submitted", "returned")},
+    # a department's partial budget report: the controlling office accepts or returns it
+    "partial_report": {("submitted", "accepted"), ("submitted", "returned")},
 }
 
 
@@ -76,6 +79,7 @@ ENTITY_LABELS = {
     "phase": "Die Phase",
     "task": "Die Aufgabe",
     "submission": "Die Kennzahlenmeldung",
+    "partial_report": "Der Teilhaushaltsbericht",
 }
 
 
@@ -97,7 +101,7 @@ def _label(status: StrEnum) -> str:
 
 
 def transition(
-    row: Cycle | Phase | Task | Submission,
+    row: Cycle | Phase | Task | Submission | PartialReport,
     new: StrEnum,
     *,
     session: Session,

@@ -66,8 +66,10 @@ def department_page_response(
     error: KreislaufError | None = None,
     form: str | None = None,
     status: int = 200,
+    extra: dict[str, object] | None = None,
 ) -> Response:
     from services.money import money_overview, profiles_of_department
+    from services.partial_report_views import report_state
     from services.submission_list import list_submissions
     from services.task_delivery import latest_deliveries
 
@@ -109,6 +111,10 @@ def department_page_response(
             "error_field": error.field if error else None,
             "form": form,
             "flash": request.state.session.pop("flash", None),
+            "partial_report": report_state(
+                session=session, body=body, year=year, department=department, overview=money
+            ),
+            **(extra or {}),
         }
     if context["flash"]:
         request.state.session_changed = True
