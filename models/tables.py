@@ -13,6 +13,14 @@ from models.cycle import Cycle, Deadline, Phase, Task
 from models.decisions import Resolution, StrategySession, SurveyAnswer
 from models.organisation import Absence, Committee, Contact, Department, Faction
 from models.outbox import OutboxMessage
+from models.planning import (
+    BudgetCeiling,
+    Plan,
+    PlanBudget,
+    PlanGoal,
+    PlanMeasure,
+    PlanTarget,
+)
 from models.product_plan import PartialBudget, PartialBudgetDepartment, ProductArea, ProductGroup
 from models.reminders import Reminder
 from models.strategy import (
@@ -74,5 +82,11 @@ __all__ = [
     "SurveyAnswer",
     "Task",
     "UserAccount",
+    "BudgetCeiling",
+    "Plan",
+    "PlanBudget",
+    "PlanGoal",
+    "PlanMeasure",
+    "PlanTarget",
     "metadata",
 ]

@@ -20,6 +20,7 @@ from models.calendar_rules.spec import PhaseKind
 from models.cycle import Cycle, Phase, Task
 from models.db import table_of
 from models.errors import ConflictError
+from models.planning import Plan
 from models.submissions import Submission
 
 
@@ -68,6 +69,8 @@ ALLOWED: dict[str, set[tuple[str, str]]] = {
     },
     # a department's figures submission: the controlling office accepts or returns it
     "submission": {("submitted", "accepted"), ("submitted", "returned")},
+    # a Teilhaushalt's plan attempt (models.planning): reviewed like a submission
+    "plan": {("submitted", "accepted"), ("submitted", "returned")},
 }
 
 
@@ -76,6 +79,7 @@ ENTITY_LABELS = {
     "phase": "Die Phase",
     "task": "Die Aufgabe",
     "submission": "Die Kennzahlenmeldung",
+    "plan": "Die Planung",
 }
 
 
@@ -97,7 +101,7 @@ def _label(status: StrEnum) -> str:
 
 
 def transition(
-    row: Cycle | Phase | Task | Submission,
+    row: Cycle | Phase | Task | Submission | Plan,
     new: StrEnum,
     *,
     session: Session,
