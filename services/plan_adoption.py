@@ -1,0 +1,192 @@
+"""Adoption of the accepted plans with the budget resolution (Haushaltsbeschluss).
+
+`adopt_plans` writes each Teilhaushalt's accepted plan of the cycle as the adopted plan:
+the key figures' targets (`key_figure_value.target`) for the plan year and the financial-plan
+years, the plan year's operational goals and measures, and the plan year's Ansatz per product
+group, with the resolution's amendments (BudgetAmendment) applied.
+
+Budget lines: one line per product group and side (Erträge, Aufwendungen) of kind `ansatz`
+for the plan year, on the group itself (`product_number` "") and not split by account
+(`account` ""), without an import (`import_id` NULL). Adoption replaces the plan year's Ansatz
+lines of each planned group; a later import of the finance system's Ansatz replaces the whole
+slice as any import does. Goals get the keys `plan-<year>-<group>-<n>`, their measures
+`plan-<year>-<group>-<n>-<m>`. Idempotent: a second run writes the same rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from models import audit
+from models.body import Body
+from models.budget import BudgetKind, BudgetLine, BudgetSide
+from models.budget_resolution import BudgetAmendment, BudgetResolution
+from models.calendar_rules import PhaseKind
+from models.cycle import Cycle
+from models.db import id_of, table_of
+from models.planning import Plan, PlanBudget, PlanGoal, PlanMeasure, PlanStatus, PlanTarget
+from models.product_plan import ProductGroup
+from models.strategy import KeyFigureValue, Measure, MeasureStatus, OperationalGoal
+from models.transitions import Event
+
+
+def accepted_plans(*, session: Session, cycle: Cycle) -> list[Plan]:
+    """The accepted attempt of each Teilhaushalt of the cycle (at most one is accepted)."""
+    return list(
+        session.exec(
+            select(Plan)
+            .where(Plan.cycle_id == cycle.id, Plan.status == PlanStatus.accepted.value)
+            .order_by(col(Plan.partial_budget_id))
+        ).all()
+    )
+
+
+def adopt_plans(
+    *,
+    session: Session,
+    body: Body,
+    cycle: Cycle,
+    resolution: BudgetResolution,
+    now: dt.datetime,
+    actor: str,
+) -> list[Event]:
+    plans = accepted_plans(session=session, cycle=cycle)
+    amendments = {
+        a.product_group_id: a
+        for a in session.exec(
+            select(BudgetAmendment).where(BudgetAmendment.resolution_id == resolution.id)
+        ).all()
+    }
+    groups = {g.id: g for g in session.exec(select(ProductGroup)).all()}
+    for plan in plans:
+        _targets(session=session, body=body, plan=plan)
+        _goals(session=session, body=body, plan=plan, groups=groups)
+        _budget(session=session, body=body, plan=plan, amendments=amendments)
+    audit.record(
+        session=session,
+        now=now,
+        actor=actor,
+        action="plan.adopted",
+        entity="budget_resolution",
+        entity_id=resolution.id,
+        body_id=body.id,
+        after={"plans": [p.id for p in plans], "plan_year": cycle.year + 1},
+    )
+    session.flush()
+    today = body.local_date(now)
+    return [
+        Event(
+            today,
+            PhaseKind.budget_resolution,
+            "plans_adopted",
+            f"{len(plans)} Planungen für {cycle.year + 1} mit dem Haushaltsbeschluss "
+            f"{resolution.number} übernommen",
+        )
+    ]
+
+
+def _targets(*, session: Session, body: Body, plan: Plan) -> None:
+    for target in session.exec(select(PlanTarget).where(PlanTarget.plan_id == plan.id)).all():
+        value = session.exec(
+            select(KeyFigureValue).where(
+                KeyFigureValue.key_figure_id == target.key_figure_id,
+                KeyFigureValue.year == target.year,
+            )
+        ).first()
+        if value is None:
+            value = KeyFigureValue(
+                body_id=id_of(body), key_figure_id=target.key_figure_id, year=target.year
+            )
+            session.add(value)
+        value.target = target.target
+
+
+def _goals(
+    *, session: Session, body: Body, plan: Plan, groups: dict[int | None, ProductGroup]
+) -> None:
+    prefix = f"plan-{plan.plan_year}-"
+    planned = session.exec(
+        select(PlanGoal).where(PlanGoal.plan_id == plan.id).order_by(col(PlanGoal.position))
+    ).all()
+    numbers = {groups[g.product_group_id].number for g in planned} | {
+        g.number for g in groups.values() if g.partial_budget_id == plan.partial_budget_id
+    }
+    # the goals an earlier adoption wrote for these groups go first (with their measures)
+    old = session.exec(
+        select(OperationalGoal.id).where(
+            OperationalGoal.body_id == body.id,
+            col(OperationalGoal.key).startswith(prefix),
+            col(OperationalGoal.product_group).in_(numbers),
+        )
+    ).all()
+    if old:
+        session.execute(
+            sa.delete(table_of(Measure)).where(col(Measure.operational_goal_id).in_(old))
+        )
+        session.execute(
+            sa.delete(table_of(OperationalGoal)).where(col(OperationalGoal.id).in_(old))
+        )
+    for goal in planned:
+        number = groups[goal.product_group_id].number
+        row = OperationalGoal(
+            body_id=id_of(body),
+            key=f"{prefix}{number}-{goal.position}",
+            year=plan.plan_year,
+            product_group=number,
+            priority_code=goal.priority_code,
+            text=goal.text,
+        )
+        session.add(row)
+        session.flush()
+        measures = session.exec(
+            select(PlanMeasure)
+            .where(PlanMeasure.plan_goal_id == goal.id)
+            .order_by(col(PlanMeasure.position))
+        ).all()
+        for index, measure in enumerate(measures, start=1):
+            session.add(
+                Measure(
+                    body_id=id_of(body),
+                    operational_goal_id=id_of(row),
+                    key=f"{row.key}-{index}",
+                    text=measure.text,
+                    status=MeasureStatus(measure.status),
+                )
+            )
+
+
+def _budget(
+    *, session: Session, body: Body, plan: Plan, amendments: dict[int, BudgetAmendment]
+) -> None:
+    rows = session.exec(
+        select(PlanBudget).where(PlanBudget.plan_id == plan.id, PlanBudget.year == plan.plan_year)
+    ).all()
+    table = table_of(BudgetLine)
+    for row in rows:
+        change = amendments.get(row.product_group_id)
+        income = row.income + (change.income_change if change else Decimal(0))
+        expenses = row.expenses + (change.expenses_change if change else Decimal(0))
+        session.execute(
+            sa.delete(table).where(
+                table.c.body_id == body.id,
+                table.c.year == plan.plan_year,
+                table.c.kind == BudgetKind.ansatz.value,
+                table.c.product_group_id == row.product_group_id,
+            )
+        )
+        for side, amount in ((BudgetSide.income, income), (BudgetSide.expenses, expenses)):
+            session.add(
+                BudgetLine(
+                    body_id=id_of(body),
+                    year=plan.plan_year,
+                    kind=BudgetKind.ansatz,
+                    product_group_id=row.product_group_id,
+                    side=side,
+                    amount=amount,
+                )
+            )
+        session.flush()
