@@ -62,12 +62,7 @@ def parse_ceilings(data: bytes, filename: str, year: int, numbers: set[str]) -> 
         problems.append(f"mehr als {MAX_ROWS} Zeilen")
     found: dict[str, Decimal] = {}
     for number, cells in enumerate(rows[1 : MAX_ROWS + 1], start=2):
-        if (
-            not any(cell.strip() for cell in cells)
-            or problems[:1]
-            and number == 2
-            and header[:3] != HEADERS
-        ):
+        if not any(cell.strip() for cell in cells):
             continue
         cells = [*cells, "", "", ""]
         thh, row_year, amount = (cell.strip() for cell in cells[:3])
