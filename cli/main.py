@@ -13,6 +13,7 @@ import cli.daily  # noqa: F401
 import cli.decisions  # noqa: F401
 import cli.figures  # noqa: F401
 import cli.orchestration  # noqa: F401
+import cli.planning  # noqa: F401
 import cli.reminders  # noqa: F401
 import cli.report  # noqa: F401
 import cli.setup  # noqa: F401

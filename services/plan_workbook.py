@@ -200,7 +200,7 @@ def _targets(
     return rows
 
 
-def _sums(
+def line_sums(
     *, session: Session, body: Body, years: list[int], kind: BudgetKind
 ) -> dict[tuple[int, int, str], Decimal]:
     sums: dict[tuple[int, int, str], Decimal] = {}
@@ -221,9 +221,9 @@ def _budget(
     *, session: Session, body: Body, year: int, groups: list[ProductGroup], plan: Plan | None
 ) -> list[BudgetRow]:
     years = plan_years(year)
-    ansatz = _sums(session=session, body=body, years=[year], kind=BudgetKind.ansatz)
-    result = _sums(session=session, body=body, years=[year - 1], kind=BudgetKind.ergebnis)
-    forecast = _sums(session=session, body=body, years=years, kind=BudgetKind.plan)
+    ansatz = line_sums(session=session, body=body, years=[year], kind=BudgetKind.ansatz)
+    result = line_sums(session=session, body=body, years=[year - 1], kind=BudgetKind.ergebnis)
+    forecast = line_sums(session=session, body=body, years=years, kind=BudgetKind.plan)
     requested: dict[tuple[int, int], PlanBudget] = {}
     if plan is not None:
         requested = {

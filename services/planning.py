@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -429,3 +431,53 @@ def waiting_plans(*, session: Session, task: Task) -> list[PartialBudget]:
         if (latest := latest_plan(session=session, cycle_id=id_of(cycle), thh_id=id_of(thh)))
         and PlanStatus(latest.status) == PlanStatus.submitted
     ]
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """A Teilhaushalt's planning at a glance, for the list and the department page."""
+
+    number: str
+    name: str
+    attempt: int | None
+    status: PlanStatus | None
+    comment: str | None
+    ceiling: Decimal | None
+
+
+def plan_overview(
+    *, session: Session, body: Body, year: int, department: Department | None = None
+) -> list[PlanRow]:
+    cycle = get_cycle(session=session, body=body, year=year)
+    if department is not None:
+        thhs = thhs_of(session=session, department=department)
+    else:
+        thhs = list(
+            session.exec(
+                select(PartialBudget)
+                .where(PartialBudget.body_id == body.id)
+                .order_by(col(PartialBudget.id))
+            ).all()
+        )
+    ceilings = {
+        c.partial_budget_id: c.net
+        for c in session.exec(
+            select(BudgetCeiling).where(
+                BudgetCeiling.body_id == body.id, BudgetCeiling.year == year + 1
+            )
+        ).all()
+    }
+    rows = []
+    for thh in thhs:
+        latest = latest_plan(session=session, cycle_id=id_of(cycle), thh_id=id_of(thh))
+        rows.append(
+            PlanRow(
+                thh.number,
+                thh.name,
+                latest.attempt if latest else None,
+                PlanStatus(latest.status) if latest else None,
+                latest.review_comment if latest else None,
+                ceilings.get(id_of(thh)),
+            )
+        )
+    return rows
