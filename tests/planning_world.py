@@ -36,6 +36,11 @@ def planning_open(engine: sa.Engine, body: Body) -> pendulum.DateTime:
     start = pendulum.datetime(2027, 2, 1, 6, tz="Europe/Berlin")
     with session_scope(engine) as session:
         reconcile(session=session, body=body, year=2027, now=start, actor="flow")
+    return open_planning(engine, body)
+
+
+def open_planning(engine: sa.Engine, body: Body) -> pendulum.DateTime:
+    """Open the running 2027 cycle's planning phase; the day after it opened."""
     with session_scope(engine) as session:
         cycle = get_cycle(session=session, body=body, year=2027)
         phase = session.exec(
@@ -61,7 +66,12 @@ def edit(data: bytes, change: Any) -> bytes:
     return out.getvalue()
 
 
-def filled(data: bytes, expenses: float = 900_000, justification: str | None = None) -> bytes:
+def filled(
+    data: bytes,
+    expenses: float = 900_000,
+    justification: str | None = None,
+    group: str = "11.24",
+) -> bytes:
     """A department's plan: one goal, one measure, targets and a budget request."""
 
     def change(book: Any) -> None:
@@ -70,7 +80,7 @@ def filled(data: bytes, expenses: float = 900_000, justification: str | None = N
             for cell in row:
                 cell.value = None
         goals.cell(FIRST_ROW, 1).value = 1
-        goals.cell(FIRST_ROW, 2).value = "11.24"
+        goals.cell(FIRST_ROW, 2).value = group
         goals.cell(FIRST_ROW, 3).value = "klima-biodiversitaet.1"
         goals.cell(FIRST_ROW, 4).value = "Der Wärmeverbrauch der Schulen sinkt 2028 auf 93 kWh/m²."
         measures = book["Maßnahmen"]

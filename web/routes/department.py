@@ -68,6 +68,7 @@ def department_page_response(
     status: int = 200,
 ) -> Response:
     from services.money import money_overview, profiles_of_department
+    from services.planning import plan_overview
     from services.submission_list import list_submissions
 
     auth.require_department(viewer, key)
@@ -98,6 +99,7 @@ def department_page_response(
             "delivery": delivery,
             "money": money,
             "groups": profiles_of_department(money, key),
+            "plans": plan_overview(session=session, body=body, year=year, department=department),
             "may_upload": may_upload(viewer, key),
             "may_review": may_review(viewer),
             "error": str(error) if error else None,
