@@ -10,7 +10,9 @@ for the plan year, on the group itself (`product_number` "") and not split by ac
 (`account` ""), without an import (`import_id` NULL). Adoption replaces the plan year's Ansatz
 lines of each planned group; a later import of the finance system's Ansatz replaces the whole
 slice as any import does. Goals get the keys `plan-<year>-<group>-<n>`, their measures
-`plan-<year>-<group>-<n>-<m>`. Idempotent: a second run writes the same rows.
+`plan-<year>-<group>-<n>-<m>` (upserted by key). Idempotent: a second run writes the same rows.
+Owner, period and cost of a measure stay in the plan (`plan_measure`): the Measure table has no
+columns for them.
 """
 
 from __future__ import annotations
@@ -108,55 +110,69 @@ def _targets(*, session: Session, body: Body, plan: Plan) -> None:
 def _goals(
     *, session: Session, body: Body, plan: Plan, groups: dict[int | None, ProductGroup]
 ) -> None:
+    """Upserted by key, so that a second run (or a later submission naming a measure) finds
+    the same rows; goals and measures an earlier run wrote and the plan no longer has go."""
     prefix = f"plan-{plan.plan_year}-"
     planned = session.exec(
         select(PlanGoal).where(PlanGoal.plan_id == plan.id).order_by(col(PlanGoal.position))
     ).all()
-    numbers = {groups[g.product_group_id].number for g in planned} | {
-        g.number for g in groups.values() if g.partial_budget_id == plan.partial_budget_id
+    mine = [g.number for g in groups.values() if g.partial_budget_id == plan.partial_budget_id]
+    existing = {
+        goal.key: goal
+        for goal in session.exec(
+            select(OperationalGoal).where(
+                OperationalGoal.body_id == body.id,
+                col(OperationalGoal.key).startswith(prefix),
+                col(OperationalGoal.product_group).in_(mine),
+            )
+        ).all()
     }
-    # the goals an earlier adoption wrote for these groups go first (with their measures)
-    old = session.exec(
-        select(OperationalGoal.id).where(
-            OperationalGoal.body_id == body.id,
-            col(OperationalGoal.key).startswith(prefix),
-            col(OperationalGoal.product_group).in_(numbers),
-        )
-    ).all()
-    if old:
-        session.execute(
-            sa.delete(table_of(Measure)).where(col(Measure.operational_goal_id).in_(old))
-        )
-        session.execute(
-            sa.delete(table_of(OperationalGoal)).where(col(OperationalGoal.id).in_(old))
-        )
+    kept: set[str] = set()
     for goal in planned:
         number = groups[goal.product_group_id].number
-        row = OperationalGoal(
-            body_id=id_of(body),
-            key=f"{prefix}{number}-{goal.position}",
-            year=plan.plan_year,
-            product_group=number,
-            priority_code=goal.priority_code,
-            text=goal.text,
-        )
-        session.add(row)
-        session.flush()
-        measures = session.exec(
-            select(PlanMeasure)
-            .where(PlanMeasure.plan_goal_id == goal.id)
-            .order_by(col(PlanMeasure.position))
-        ).all()
-        for index, measure in enumerate(measures, start=1):
-            session.add(
-                Measure(
-                    body_id=id_of(body),
-                    operational_goal_id=id_of(row),
-                    key=f"{row.key}-{index}",
-                    text=measure.text,
-                    status=MeasureStatus(measure.status),
-                )
+        key = f"{prefix}{number}-{goal.position}"
+        kept.add(key)
+        row = existing.get(key)
+        if row is None:
+            row = OperationalGoal(
+                body_id=id_of(body), key=key, year=plan.plan_year, product_group=number, text=""
             )
+            session.add(row)
+        row.product_group, row.priority_code, row.text = number, goal.priority_code, goal.text
+        session.flush()
+        _measures(session=session, body=body, goal=goal, row=row)
+    gone = [id_of(row) for key, row in existing.items() if key not in kept]
+    if gone:
+        session.execute(
+            sa.delete(table_of(Measure)).where(col(Measure.operational_goal_id).in_(gone))
+        )
+        session.execute(
+            sa.delete(table_of(OperationalGoal)).where(col(OperationalGoal.id).in_(gone))
+        )
+
+
+def _measures(*, session: Session, body: Body, goal: PlanGoal, row: OperationalGoal) -> None:
+    existing = {
+        m.key: m
+        for m in session.exec(select(Measure).where(Measure.operational_goal_id == row.id)).all()
+    }
+    planned = session.exec(
+        select(PlanMeasure)
+        .where(PlanMeasure.plan_goal_id == goal.id)
+        .order_by(col(PlanMeasure.position))
+    ).all()
+    kept: set[str | None] = set()
+    for index, measure in enumerate(planned, start=1):
+        key = f"{row.key}-{index}"
+        kept.add(key)
+        found = existing.get(key)
+        if found is None:
+            found = Measure(body_id=id_of(body), operational_goal_id=id_of(row), key=key, text="")
+            session.add(found)
+        found.text, found.status = measure.text, MeasureStatus(measure.status)
+    for old_key, old in existing.items():
+        if old_key not in kept:
+            session.delete(old)
 
 
 def _budget(

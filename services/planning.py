@@ -37,7 +37,7 @@ from models.planning import (
 from models.planning_workbook import Expected, PlanReport, check_identity, check_plan
 from models.product_plan import PartialBudget, PartialBudgetDepartment
 from models.strategy import KeyFigure, Priority
-from models.transitions import review_task, submit_task, transition
+from models.transitions import require_open_cycle, review_task, submit_task, transition
 from models.workbook_layout import Sheet, SubmissionInvalid
 from services.cycles import get_cycle
 from services.plan_workbook import build_plan_template, latest_plan, thh_groups
@@ -220,6 +220,7 @@ def submit_plan(
 def _require_open(
     *, session: Session, cycle: Cycle, thh: PartialBudget, departments: list[Department]
 ) -> None:
+    require_open_cycle(id_of(cycle), session=session)
     what = f"Die Planung {cycle.year + 1} des Teilhaushalts {thh.number}"
     latest = latest_plan(session=session, cycle_id=id_of(cycle), thh_id=id_of(thh))
     if latest is not None and PlanStatus(latest.status) == PlanStatus.submitted:
@@ -385,6 +386,7 @@ def review_plan(
     """Accept the Teilhaushalt's submitted plan or return it with a comment; the departments'
     planning tasks follow (accepted when all their plans are, returned when one is)."""
     cycle = get_cycle(session=session, body=body, year=year)
+    require_open_cycle(id_of(cycle), session=session)
     found = find_thh(session=session, body=body, number=thh)
     plan = latest_plan(session=session, cycle_id=id_of(cycle), thh_id=id_of(found))
     if plan is None or PlanStatus(plan.status) != PlanStatus.submitted:
