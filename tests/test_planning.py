@@ -194,3 +194,68 @@ def test_generic_task_review_reviews_the_waiting_plan(engine, loerrach) -> None:
     assert task_status(engine) == TaskStatus.accepted
     with session_scope(engine) as session:
         assert PlanStatus(session.exec(select(Plan)).one().status) == PlanStatus.accepted
+
+
+def test_workbook_of_another_body_is_refused(engine, loerrach) -> None:
+    def change(book) -> None:  # type: ignore[no-untyped-def]
+        info = book["Info"]
+        for row in range(4, info.max_row + 1):
+            if info.cell(row, 1).value == "Körperschaft":
+                info.cell(row, 2).value = "musterstadt"
+
+    text = bad(engine, loerrach, change)
+    assert "(Körperschaft): „musterstadt“, erwartet „loerrach“" in text
+
+
+def test_goal_of_another_teilhaushalts_group_and_unknown_goal_number(engine, loerrach) -> None:
+    def change(book) -> None:  # type: ignore[no-untyped-def]
+        book["Leistungsziele"].cell(4, 2).value = "56.10"
+        book["Maßnahmen"].cell(5, 1).value = 7
+        book["Maßnahmen"].cell(5, 2).value = "Ohne Ziel"
+        book["Maßnahmen"].cell(5, 7).value = "vielleicht"
+
+    text = bad(engine, loerrach, change)
+    assert "Spalte B (Produktgruppe): Produktgruppe „56.10“ gehört nicht zum Teilhaushalt 3" in text
+    assert "Maßnahmen Zeile 5, Spalte A (Ziel-Nr.): Ziel-Nr. „7“ steht nicht auf dem Blatt" in text
+    assert "Maßnahmen Zeile 5, Spalte G (Status): Status unbekannt" in text
+
+
+def test_an_accepted_plan_takes_no_further_file(engine, loerrach) -> None:
+    at = planning_open(engine, loerrach)
+    data = filled(template(engine, loerrach))
+    submit(engine, loerrach, data, at)
+    review(engine, loerrach, at, accept=True)
+    with pytest.raises(ConflictError, match="bereits angenommen"):
+        submit(engine, loerrach, data, at)
+
+
+@pytest.mark.both_databases
+def test_the_task_waits_for_every_teilhaushalt_of_the_department(engine, loerrach) -> None:
+    from models.planning import PlanStatus
+    from models.product_plan import PartialBudgetDepartment
+    from services.planning import find_thh, review_plan
+
+    at = planning_open(engine, loerrach)
+    with session_scope(engine) as session:  # gebaeude answers for THH 2 as well
+        thh2 = find_thh(session=session, body=loerrach, number="2")
+        gebaeude = session.exec(select(Department).where(Department.key == "gebaeude")).one()
+        session.add(PartialBudgetDepartment(partial_budget_id=thh2.id, department_id=gebaeude.id))
+    submit(engine, loerrach, filled(template(engine, loerrach)), at)
+    assert task_status(engine) == TaskStatus.open
+    submit(engine, loerrach, filled(template(engine, loerrach, "2"), group="11.20"), at)
+    assert task_status(engine) == TaskStatus.submitted
+    review(engine, loerrach, at, accept=True)  # THH 3
+    assert task_status(engine) == TaskStatus.submitted
+    with session_scope(engine) as session:
+        plan = review_plan(
+            session=session,
+            body=loerrach,
+            year=2027,
+            thh="THH 2",
+            accept=False,
+            comment="Budget begründen",
+            now=at,
+            actor="test",
+        )
+        assert PlanStatus(plan.status) == PlanStatus.returned
+    assert task_status(engine) == TaskStatus.returned
