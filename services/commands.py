@@ -218,7 +218,9 @@ def submit_task_(command: SubmitTask, ctx: Context) -> Outcome:
             field="task_id",
             remedy=Remedy.template,
         )
-    _require_not_planning(task, ctx)
+    _require_no_plans_needed(
+        task, ctx, "Sie wird mit der ausgefüllten Planungsvorlage je Teilhaushalt eingereicht."
+    )
     if not submit_task(task, session=ctx.session, now=ctx.now, actor=ctx.actor):
         return Outcome([], year, None)
     phase, name, title = _task_names(task, ctx)
@@ -244,6 +246,7 @@ def review_task_(command: ReviewTask, ctx: Context) -> Outcome:
     waiting = _waiting_plans(task, ctx)
     if waiting:
         return _review_waiting_plans(waiting, command, cycle.year, ctx)
+    _require_no_plans_needed(task, ctx, "Es wartet keine Planung auf Prüfung.")
     if task.department_id is not None and _waiting_workbook(task, ctx):
         department = ctx.session.get_one(Department, task.department_id)
         figures = ReviewFigures(cycle.year, department.key, command.accept, command.comment)
@@ -365,13 +368,14 @@ def _thh_name(partial_budget_id: int, ctx: Context) -> str:
     return f"Teilhaushalt {thh.number} {thh.name}"
 
 
-def _require_not_planning(task: Task, ctx: Context) -> None:
-    """The planning task is fulfilled by the Teilhaushalte's plans (SubmitPlan)."""
-    from services.planning import is_planning_task
+def _require_no_plans_needed(task: Task, ctx: Context, why: str) -> None:
+    """A department's planning task moves with its Teilhaushalte's plans (SubmitPlan,
+    ReviewPlan), never by a bare confirmation or a review without a waiting plan."""
+    from services.planning import needs_plans
 
-    if task.department_id is not None and is_planning_task(session=ctx.session, task=task):
+    if needs_plans(session=ctx.session, task=task):
         raise ConflictError(
-            "Die Planung wird mit der ausgefüllten Planungsvorlage je Teilhaushalt eingereicht.",
+            f"Die Planung geht je Teilhaushalt ein und wird je Teilhaushalt geprüft. {why}",
             field="task_id",
             remedy=Remedy.template,
         )

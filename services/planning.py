@@ -109,6 +109,16 @@ def is_planning_task(*, session: Session, task: Task) -> bool:
     return session.get_one(Deadline, task.deadline_id).delivers == Delivery.planning
 
 
+def needs_plans(*, session: Session, task: Task) -> bool:
+    """A planning task of a department that answers for a Teilhaushalt: fulfilled only by
+    the Teilhaushalte's plans, never by a bare confirmation or review. (A department without
+    one keeps the generic path: it has nothing to plan in a workbook.)"""
+    if task.department_id is None or not is_planning_task(session=session, task=task):
+        return False
+    department = session.get_one(Department, task.department_id)
+    return bool(thhs_of(session=session, department=department))
+
+
 def expected(*, session: Session, body: Body, year: int, thh: PartialBudget) -> Expected:
     from services.plan_workbook import thh_figures
 

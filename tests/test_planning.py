@@ -186,8 +186,14 @@ def test_generic_task_review_reviews_the_waiting_plan(engine, loerrach) -> None:
             .join(Deadline, Deadline.id == Task.deadline_id)  # type: ignore[arg-type]
             .where(Deadline.key == "planung", Task.assignee == "department:gebaeude")
         ).one()
-    with pytest.raises(ConflictError, match="Planungsvorlage"), session_scope(engine) as session:
+    with (
+        pytest.raises(ConflictError, match="Planungsvorlage je Teilhaushalt"),
+        session_scope(engine) as session,
+    ):
         handle(SubmitTask(task_id), session=session, body=loerrach, now=at, actor="t")
+    with pytest.raises(ConflictError, match="keine Planung"), session_scope(engine) as session:
+        handle(ReviewTask(task_id, True), session=session, body=loerrach, now=at, actor="t")
+    assert task_status(engine) == TaskStatus.open
     submit(engine, loerrach, filled(template(engine, loerrach)), at)
     with session_scope(engine) as session:
         handle(ReviewTask(task_id, True), session=session, body=loerrach, now=at, actor="t")
