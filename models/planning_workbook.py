@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from models.german import german_euro
@@ -298,47 +300,56 @@ def _amount(value: Any) -> Decimal:
 
 
 def _measures(sheet: Sheet, report: PlanReport) -> None:
-    problems = report.problems
-    rows = data_rows(sheet, MEASURE_HEADERS, problems)
+    rows = data_rows(sheet, MEASURE_HEADERS, report.problems)
     place = Place(sheet, MEASURE_HEADERS)
     goals = {goal.number for goal in report.goals}
     for number, cells in rows or []:
-        before = len(problems)
-        goal = _whole(cell_value(cells, 0))
-        if goal is None or goal not in goals:
-            problems.append(
-                f"{place(number, 0)}: Ziel-Nr. „{cell_text(cells, 0) or ''}“ steht nicht auf "
-                f"dem Blatt „{GOALS}“"
-            )
-        text = _text(cells, 1, place(number, 1), problems)
-        if text is None:
-            problems.append(f"{place(number, 1)}: die Maßnahme fehlt")
-        owner = _text(cells, 2, place(number, 2), problems)
-        dates: list[dt.date | None] = []
-        for index in (3, 4):
-            value = cell_value(cells, index)
-            try:
-                dates.append(None if value is None else _date(value))
-            except ValueError as error:
-                problems.append(f"{place(number, index)}: {error}")
-                dates.append(None)
-        if dates[0] and dates[1] and dates[1] < dates[0]:
-            problems.append(
-                f"{place(number, 4)}: die Maßnahme endet vor ihrem Beginn "
-                f"({dates[1]:%d.%m.%Y} vor {dates[0]:%d.%m.%Y})"
-            )
-        cost = None
-        if cell_value(cells, 5) is not None:
-            try:
-                cost = _amount(cell_value(cells, 5))
-            except ValueError as error:
-                problems.append(f"{place(number, 5)}: {error}")
-        status = MeasureStatus.from_label(cell_text(cells, 6) or "geplant")
-        if status is None:
-            labels = ", ".join(s.label for s in MeasureStatus)
-            problems.append(f"{place(number, 6)}: Status unbekannt (möglich: {labels})")
-        if len(problems) == before and goal is not None and text and status is not None:
-            report.measures.append(MeasureRow(goal, text, owner, dates[0], dates[1], cost, status))
+        measure = _measure(cells, partial(place, number), goals, report.problems)
+        if measure is not None:
+            report.measures.append(measure)
+
+
+def _measure(
+    cells: tuple[Any, ...], where: Callable[[int], str], goals: set[int], problems: list[str]
+) -> MeasureRow | None:
+    """One row of the measures sheet; None (and its problems) when anything is wrong."""
+    before = len(problems)
+    goal = _whole(cell_value(cells, 0))
+    if goal is None or goal not in goals:
+        problems.append(
+            f"{where(0)}: Ziel-Nr. „{cell_text(cells, 0) or ''}“ steht nicht auf dem Blatt "
+            f"„{GOALS}“"
+        )
+    text = _text(cells, 1, where(1), problems)
+    if text is None:
+        problems.append(f"{where(1)}: die Maßnahme fehlt")
+    owner = _text(cells, 2, where(2), problems)
+    dates: list[dt.date | None] = []
+    for index in (3, 4):
+        value = cell_value(cells, index)
+        try:
+            dates.append(None if value is None else _date(value))
+        except ValueError as error:
+            problems.append(f"{where(index)}: {error}")
+            dates.append(None)
+    if dates[0] and dates[1] and dates[1] < dates[0]:
+        problems.append(
+            f"{where(4)}: die Maßnahme endet vor ihrem Beginn "
+            f"({dates[1]:%d.%m.%Y} vor {dates[0]:%d.%m.%Y})"
+        )
+    cost = None
+    if cell_value(cells, 5) is not None:
+        try:
+            cost = _amount(cell_value(cells, 5))
+        except ValueError as error:
+            problems.append(f"{where(5)}: {error}")
+    status = MeasureStatus.from_label(cell_text(cells, 6) or MeasureStatus.planned.label)
+    if status is None:
+        labels = ", ".join(s.label for s in MeasureStatus)
+        problems.append(f"{where(6)}: Status unbekannt (möglich: {labels})")
+    if len(problems) > before or goal is None or text is None or status is None:
+        return None
+    return MeasureRow(goal, text, owner, dates[0], dates[1], cost, status)
 
 
 def _targets(sheet: Sheet, expected: Expected, report: PlanReport) -> None:

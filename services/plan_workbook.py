@@ -289,6 +289,7 @@ def write_plan_xlsx(template: PlanTemplate) -> bytes:
     for row in measures.iter_rows(min_row=4, min_col=4, max_col=5):
         for cell in row:
             cell.number_format = "DD.MM.YYYY"
+    _status_list(measures)
     _write_targets(book.create_sheet(TARGETS), template, note)
     _write_budget(book.create_sheet(BUDGET), template, note)
     info = book.create_sheet(INFO)
@@ -333,6 +334,18 @@ def _inputs(sheet: Any, columns: int, first: int, extra: int = 0, last: int | No
         for cell in row:
             cell.fill = PatternFill("solid", fgColor=INPUT_FILL)
             cell.protection = Protection(locked=False)
+
+
+def _status_list(sheet: Any) -> None:
+    """The statuses as a drop-down list in the status column (German labels)."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    labels = ",".join(status.label for status in MeasureStatus)
+    check = DataValidation(type="list", formula1=f'"{labels}"', allow_blank=True)
+    check.error = "Bitte einen Status aus der Liste wählen."
+    check.errorTitle = "Status"
+    sheet.add_data_validation(check)
+    check.add(f"G4:G{sheet.max_row}")
 
 
 def _write_targets(sheet: Any, template: PlanTemplate, note: str) -> None:

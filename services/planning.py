@@ -120,6 +120,11 @@ def needs_plans(*, session: Session, task: Task) -> bool:
 
 
 def expected(*, session: Session, body: Body, year: int, thh: PartialBudget) -> Expected:
+    """What the Teilhaushalt's workbook of cycle `year` may hold: its groups and figures, the
+    priorities of the strategy in force, and the ceiling of the plan year."""
+    from models.planning_workbook import TargetRow
+    from models.strategy import FieldOfAction
+    from models.strategy_versions import current_version
     from services.plan_workbook import thh_figures
 
     groups = thh_groups(session=session, thh=thh)
@@ -128,22 +133,23 @@ def expected(*, session: Session, body: Body, year: int, thh: PartialBudget) -> 
             BudgetCeiling.partial_budget_id == thh.id, BudgetCeiling.year == year + 1
         )
     ).first()
-    from models.planning_workbook import TargetRow
-
-    figures = thh_figures(session=session, body=body, groups=groups)
+    version = current_version(session=session, body_id=id_of(body))
+    priorities = session.exec(
+        select(Priority.code)
+        .join(FieldOfAction, col(FieldOfAction.id) == Priority.field_id)
+        .where(FieldOfAction.version_id == version.id)
+    ).all()
     return Expected(
         body_slug=body.slug,
         cycle_year=year,
         thh_number=thh.number,
         groups={group.number: group.name for group in groups},
-        priorities=frozenset(
-            session.exec(select(Priority.code).where(Priority.body_id == body.id)).all()
-        ),
+        priorities=frozenset(priorities),
         targets={
             f.key: TargetRow(
                 f.key, f.name, f.unit, f.product_group, None, {}, f.plausible_min, f.plausible_max
             )
-            for f in figures
+            for f in thh_figures(session=session, body=body, groups=groups)
         },
         ceiling=ceiling,
     )
