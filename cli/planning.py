@@ -261,11 +261,18 @@ def draft(
 
 @plan_app.command("list")
 @user_errors
-def list_(year: YEAR) -> None:
+def list_(
+    year: YEAR,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Als JSON für Werkzeuge ausgeben.")
+    ] = False,
+) -> None:
     """Planungen eines Kreislaufs je Teilhaushalt: letzter Versuch, Stand, Eckwert.
 
-    Beispiel: kreislauf plan list 2027
+    Beispiel: kreislauf plan list 2027 --json
     """
+    import json
+
     from rich.table import Table
 
     from models.inputs import check_year
@@ -274,6 +281,20 @@ def list_(year: YEAR) -> None:
     check_year(year)
     with body_session() as (session, body):
         rows = plan_overview(session=session, body=body, year=year)
+    if as_json:
+        payload = [
+            {
+                "partial_budget": row.number,
+                "name": row.name,
+                "attempt": row.attempt,
+                "status": row.status.value if row.status else None,
+                "ceiling": str(row.ceiling) if row.ceiling is not None else None,
+                "review_comment": row.comment,
+            }
+            for row in rows
+        ]
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
     table = Table(title=f"Planungen {year + 1} (Kreislauf {year})")
     for column in ("THH", "Teilhaushalt", "Versuch", "Stand", "Eckwert", "Kommentar"):
         table.add_column(column, overflow="fold")

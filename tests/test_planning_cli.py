@@ -70,6 +70,10 @@ def test_template_submit_review_draft_from_the_command_line(
     assert accepted.exit_code == 0, accepted.output
     listed = cli("plan", "list", "2027")
     assert "angenommen" in listed.output
+    import json
+
+    rows = json.loads(cli("plan", "list", "2027", "--json").output)
+    assert {"partial_budget": "3", "status": "accepted"}.items() <= rows[2].items()
     draft = tmp_path / "entwurf.html"
     written = cli("plan", "draft", "2028", "-o", str(draft))
     assert written.exit_code == 0, written.output
