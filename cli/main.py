@@ -3,7 +3,8 @@
 Commands live by topic: `cli.setup` (init, strategy, cycles, calendar, status, departments),
 `cli.budget` (budget import, budget show), `cli.daily` (tick), `cli.decisions` (survey, forum,
 resolution), `cli.figures` (template, submit, review, submissions), `cli.orchestration` (serve,
-deploy, simulate), `cli.report` (report, strategy diff), `cli.web` (web, user).
+deploy, simulate), `cli.report` (report, strategy diff), `cli.tasks` (task list, confirm,
+upload, review), `cli.web` (web, user).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import cli.planning  # noqa: F401
 import cli.reminders  # noqa: F401
 import cli.report  # noqa: F401
 import cli.setup  # noqa: F401
+import cli.tasks  # noqa: F401
 import cli.web  # noqa: F401
 from cli.app import app, german_help
 

@@ -254,8 +254,9 @@ def status(
             help="Stand an einem anderen Tag (JJJJ-MM-TT), Standard: heute.",
         ),
     ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Als JSON für Skripte ausgeben.")] = False,
 ) -> None:
-    """Phasen mit Zeitfenster und Stand, Aufgaben je Fachbereich.
+    """Phasen mit Zeitfenster und Stand, Aufgaben je Fachbereich, Entscheidungen.
 
     Beispiel: kreislauf status 2027 --on 2027-03-01
     """
@@ -271,6 +272,12 @@ def status(
     with body_session() as (session, body):
         today = day or now(body.timezone).date()
         view = cycle_view(session=session, body=body, year=year, today=today)
+    if as_json:
+        import json
+        import sys
+
+        sys.stdout.write(json.dumps(view.as_dict(today), ensure_ascii=False, indent=2) + "\n")
+        return
     out = console()
     kind = "Wahljahr, Klausurtagung" if view.election_year else "reguläres Jahr"
     out.print(

@@ -153,6 +153,53 @@ class ReviewTask:
 
 
 @dataclass(frozen=True)
+class ConfirmTask:
+    """A task fulfilled by a plain confirmation: done on `done_on`, with a note of what."""
+
+    task_id: int
+    done_on: dt.date
+    note: str
+
+    def __post_init__(self) -> None:
+        note = _required(
+            self.note,
+            "note",
+            "Bitte einen Vermerk angeben: was wurde erledigt?",
+            "Zum Beispiel: Vorlage im Ältestenrat am 12.07. besprochen.",
+        )
+        _bounded(note, "note")
+        object.__setattr__(self, "note", note)
+
+
+@dataclass(frozen=True)
+class DeliverDocument:
+    """A task fulfilled by a document (e.g. the council paper), with an optional note."""
+
+    task_id: int
+    filename: str
+    content: bytes
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        from models.task_delivery import check_document
+
+        object.__setattr__(self, "note", _optional(self.note))
+        if self.note is not None:
+            _bounded(self.note, "note")
+        check_document(self.filename, self.content)
+
+
+def _bounded(text: str, field: str) -> None:
+    from models.task_delivery import MAX_NOTE_CHARS
+
+    if len(text) > MAX_NOTE_CHARS:
+        raise KreislaufError(
+            f"Der Vermerk ist {len(text)} Zeichen lang; erlaubt sind höchstens {MAX_NOTE_CHARS}.",
+            field=field,
+        )
+
+
+@dataclass(frozen=True)
 class SubmitPlan:
     """A Teilhaushalt's filled-in planning workbook. `department` (key), when given, must
     answer for the file's Teilhaushalt (the web passes the uploader's)."""
@@ -199,6 +246,8 @@ Command = (
     | ReviewFigures
     | SubmitTask
     | ReviewTask
+    | ConfirmTask
+    | DeliverDocument
     | SubmitPlan
     | ReviewPlan
 )

@@ -131,11 +131,19 @@ def _closing(state: CycleState, phase: PhaseState, today: dt.date) -> Step | Non
     tasks = state.tasks_of(phase.kind)
     expired = today > phase.closes
     open_tasks = tuple(f"{t.assignee} – {t.title}" for t in tasks if not t.status.is_finished)
+    # late: never delivered; a delivery waiting for review is the reviewer's, not late
+    undelivered = tuple(
+        f"{t.assignee} – {t.title}"
+        for t in tasks
+        if not t.status.is_finished and t.status != TaskStatus.submitted
+    )
     if phase.kind in WORK_PHASES:
         if not open_tasks:
             return Step(StepKind.close_phase, phase.kind, reason="alle Aufgaben angenommen")
         return (
-            Step(StepKind.close_phase, phase.kind, reason="Zeitfenster abgelaufen", late=open_tasks)
+            Step(
+                StepKind.close_phase, phase.kind, reason="Zeitfenster abgelaufen", late=undelivered
+            )
             if expired
             else None
         )

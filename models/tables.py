@@ -37,6 +37,7 @@ from models.strategy import (
     StrategyVersion,
 )
 from models.submissions import Submission, SubmissionFigure, SubmissionMeasure
+from models.task_delivery import TaskDelivery
 
 metadata = SQLModel.metadata
 
@@ -81,6 +82,7 @@ __all__ = [
     "StrategyVersion",
     "SurveyAnswer",
     "Task",
+    "TaskDelivery",
     "UserAccount",
     "BudgetCeiling",
     "Plan",

@@ -22,8 +22,10 @@ from models.calendar_rules import PhaseKind
 from models.commands import (
     AnswerSurvey,
     Command,
+    ConfirmTask,
     Convene,
     CreateCycle,
+    DeliverDocument,
     RecordResolution,
     RecordSession,
     ReviewFigures,
@@ -264,6 +266,27 @@ def review_task_(command: ReviewTask, ctx: Context) -> Outcome:
     return Outcome([_reviewed(task, command.accept, ctx)], cycle.year, _task_flow(task, ctx))
 
 
+def confirm_task_(command: ConfirmTask, ctx: Context) -> Outcome:
+    from services.task_delivery import confirm
+
+    return _delivered(command.task_id, ctx, confirm, command)
+
+
+def deliver_document_(command: DeliverDocument, ctx: Context) -> Outcome:
+    from services.task_delivery import upload
+
+    return _delivered(command.task_id, ctx, upload, command)
+
+
+def _delivered(task_id: int, ctx: Context, deliver: Callable[..., Any], command: Any) -> Outcome:
+    task = _task(task_id, ctx)
+    year = ctx.session.get_one(Cycle, task.cycle_id).year
+    record, events = deliver(
+        command, session=ctx.session, task=task, today=ctx.today, now=ctx.now, actor=ctx.actor
+    )
+    return Outcome(events, year, _task_flow(task, ctx), record)
+
+
 HANDLERS: dict[type, Handler] = {
     CreateCycle: create_cycle_,
     AnswerSurvey: answer_survey_,
@@ -274,6 +297,8 @@ HANDLERS: dict[type, Handler] = {
     ReviewFigures: review_figures,
     SubmitTask: submit_task_,
     ReviewTask: review_task_,
+    ConfirmTask: confirm_task_,
+    DeliverDocument: deliver_document_,
 }
 
 

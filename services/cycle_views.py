@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from models.body import Body
+from models.calendar_rules import Delivery
 from models.cycle import (
     Cycle,
     CycleStatus,
@@ -39,6 +40,7 @@ class PhaseView:
     status_label: str
     timing: Timing
     outcome: str | None = None
+    status: PhaseStatus = PhaseStatus.planned
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,24 @@ class TaskView:
     due: dt.date
     status: TaskStatus
     days_overdue: int
+    task_id: int = 0
+    delivers: Delivery = Delivery.confirmation
+    assignee_key: str = ""  # the department's or faction's key
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.task_id,
+            "assignee": self.assignee,
+            "assignee_key": self.assignee_key,
+            "deadline": self.deadline_key,
+            "title": self.deadline_title,
+            "phase": self.phase_title,
+            "due": self.due.isoformat(),
+            "status": self.status.value,
+            "status_label": self.status.label,
+            "days_overdue": self.days_overdue,
+            "delivers": self.delivers.value,
+        }
 
 
 @dataclass(frozen=True)
@@ -71,6 +91,30 @@ class CycleView:
     phases: list[PhaseView]
     tasks: list[TaskView]
     decisions: list[str]
+    status: CycleStatus = CycleStatus.running
+
+    def as_dict(self, today: dt.date) -> dict[str, object]:
+        """For scripts (`status --json`): English keys, ISO dates, statuses as values."""
+        return {
+            "body": self.body_name,
+            "year": self.year,
+            "as_of": today.isoformat(),
+            "election_year": self.election_year,
+            "status": self.status.value,
+            "phases": [
+                {
+                    "kind": phase.kind,
+                    "title": phase.title,
+                    "opens": phase.opens.isoformat(),
+                    "closes": phase.closes.isoformat(),
+                    "status": phase.status.value,
+                    "outcome": phase.outcome,
+                }
+                for phase in self.phases
+            ],
+            "tasks": [task.as_dict() for task in self.tasks],
+            "decisions": self.decisions,
+        }
 
 
 def cycle_view(*, session: Session, body: Body, year: int, today: dt.date) -> CycleView:
@@ -96,6 +140,9 @@ def cycle_view(*, session: Session, body: Body, year: int, today: dt.date) -> Cy
             due=deadline.due_on,
             status=TaskStatus(task.status),
             days_overdue=days_overdue(TaskStatus(task.status), deadline.due_on, today),
+            task_id=id_of(task),
+            delivers=Delivery(deadline.delivers),
+            assignee_key=department.key if department else faction.key,
         )
         for task, deadline, department, faction in rows
     ]
@@ -113,11 +160,13 @@ def cycle_view(*, session: Session, body: Body, year: int, today: dt.date) -> Cy
                 status_label=PhaseStatus(phase.status).label,
                 timing=window_timing(phase.opens_on, phase.closes_on, today),
                 outcome=phase.outcome,
+                status=PhaseStatus(phase.status),
             )
             for phase in phases
         ],
         tasks=tasks,
         decisions=decision_lines(session=session, cycle=cycle),
+        status=CycleStatus(cycle.status),
     )
 
 

@@ -39,7 +39,7 @@ def create_app(
 ) -> FastAPI:
     from models.db import make_engine, require_current_schema
     from web.render import install_filters
-    from web.routes import admin, api, department, money, overview, pages, planning
+    from web.routes import admin, api, department, money, overview, pages, planning, tasks
 
     app = FastAPI(
         title="kreislauf",
@@ -59,7 +59,7 @@ def create_app(
     install_filters(templates.env)
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (pages, overview, department, money, admin, api, planning):
+    for module in (pages, overview, department, tasks, money, admin, api, planning):
         app.include_router(module.router)
     from web.limits import BodyLimit
 

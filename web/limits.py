@@ -70,6 +70,12 @@ ROUTE_LIMITS = (
         MAX_FILE_BYTES + FORM_OVERHEAD,
         UPLOAD_TOO_LARGE,
     ),
+    Limit(
+        "POST",
+        r"/cycles/[^/]+/tasks/[^/]+/document",
+        MAX_FILE_BYTES + FORM_OVERHEAD,
+        UPLOAD_TOO_LARGE,
+    ),
     # the planning workbook of a Teilhaushalt (web.routes.planning)
     Limit(
         "POST",

@@ -70,6 +70,7 @@ def department_page_response(
     from services.money import money_overview, profiles_of_department
     from services.planning import plan_overview
     from services.submission_list import list_submissions
+    from services.task_delivery import latest_deliveries
 
     auth.require_department(viewer, key)
     with body_session(request, viewer) as (session, body):
@@ -90,11 +91,15 @@ def department_page_response(
         except KreislaufError:  # a calendar without a figures deadline: nothing to deliver
             delivery = None
         money = money_overview(session=session, body=body, year=year)
+        rows = [row for row in data.rows if row.assignee == department.name]
         context = {
             "body": body,
             "department": department,
             "cycle": data,
-            "rows": [row for row in data.rows if row.assignee == department.name],
+            "rows": rows,
+            "deliveries": latest_deliveries(session=session, task_ids=[r.task_id for r in rows]),
+            "may_deliver": may_upload(viewer, key)
+            or (department.is_controlling_office and may_review(viewer)),
             "years": cycle_years(session=session, body=body),
             "delivery": delivery,
             "money": money,

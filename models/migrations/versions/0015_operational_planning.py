@@ -4,7 +4,7 @@ Budget ceilings (Eckwerte) per Teilhaushalt and year; plan attempts per cycle an
 Teilhaushalt with their goals, measures, key-figure targets and budget requests.
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0012
 Create Date: 2026-11-28 13:30:26.616280
 """
 from typing import Sequence, Union
@@ -16,7 +16,7 @@ import models.types
 
 
 revision: str = '0015'
-down_revision: Union[str, None] = '0011'
+down_revision: Union[str, None] = '0012'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
