@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from models.body import Body
 from models.budget import BudgetKind
 from models.planning import Plan, PlanBudget, PlanGoal, PlanMeasure, PlanStatus, PlanTarget
-from models.product_plan import PartialBudget
+from models.product_plan import PartialBudget, ProductGroup
 from models.strategy import KeyFigure, MeasureStatus
 from services.cycles import get_cycle
 from services.plan_workbook import line_sums, thh_groups
@@ -97,10 +97,14 @@ def _chosen(session: Session, cycle_id: int, thh_id: int) -> Plan | None:
 
 
 def build_draft(*, session: Session, body: Body, plan_year: int, today: dt.date) -> Draft:
+    """The draft of `plan_year` from the plans of cycle `plan_year - 1`."""
     cycle = get_cycle(session=session, body=body, year=plan_year - 1)
     year = cycle.year
-    ansatz = line_sums(session=session, body=body, years=[year], kind=BudgetKind.ansatz)
-    result = line_sums(session=session, body=body, years=[year - 1], kind=BudgetKind.ergebnis)
+    money = _Money(
+        line_sums(session=session, body=body, years=[year], kind=BudgetKind.ansatz),
+        line_sums(session=session, body=body, years=[year - 1], kind=BudgetKind.ergebnis),
+        year,
+    )
     figures = {f.id: f for f in session.exec(select(KeyFigure).where(KeyFigure.body_id == body.id))}
     thhs = []
     for thh in session.exec(
@@ -116,59 +120,80 @@ def build_draft(*, session: Session, body: Body, plan_year: int, today: dt.date)
             plan.attempt if plan else None,
         )
         thhs.append(entry)
-        if plan is None:
-            continue
-        groups = {g.id: g for g in thh_groups(session=session, thh=thh)}
-        for goal in session.exec(
-            select(PlanGoal).where(PlanGoal.plan_id == plan.id).order_by(col(PlanGoal.position))
-        ).all():
-            measures = [
-                f"{m.text} ({MeasureStatus(m.status).label})"
-                for m in session.exec(
-                    select(PlanMeasure)
-                    .where(PlanMeasure.plan_goal_id == goal.id)
-                    .order_by(col(PlanMeasure.position))
-                ).all()
-            ]
-            entry.goals.append(
-                DraftGoal(
-                    groups[goal.product_group_id].number, goal.priority_code, goal.text, measures
-                )
-            )
-        targets: dict[int, dict[int, float]] = {}
-        for target in session.exec(select(PlanTarget).where(PlanTarget.plan_id == plan.id)).all():
-            targets.setdefault(target.key_figure_id, {})[target.year] = target.target
-        for figure_id, by_year in sorted(targets.items(), key=lambda item: figures[item[0]].key):
-            figure = figures[figure_id]
-            entry.figures.append(
-                DraftFigure(
-                    figure.key,
-                    figure.name,
-                    figure.unit,
-                    [by_year.get(plan_year + offset) for offset in range(4)],
-                )
-            )
-        requests = {
-            b.product_group_id: b
-            for b in session.exec(
-                select(PlanBudget).where(
-                    PlanBudget.plan_id == plan.id, PlanBudget.year == plan_year
-                )
-            ).all()
-        }
-        for group_id, group in groups.items():
-            asked = requests.get(group_id or 0)
-            entry.money.append(
-                DraftMoney(
-                    group.number,
-                    group.name,
-                    _net(ansatz, group_id or 0, year),
-                    _net(result, group_id or 0, year - 1),
-                    asked.expenses - asked.income if asked else None,
-                    asked.justification if asked else None,
-                )
-            )
+        if plan is not None:
+            groups = {g.id or 0: g for g in thh_groups(session=session, thh=thh)}
+            entry.goals = _goals(session, plan, groups)
+            entry.figures = _figures(session, plan, figures)
+            entry.money = _money(session, plan, groups, money)
     return Draft(body.name, plan_year, today, thhs)
+
+
+@dataclass(frozen=True)
+class _Money:
+    ansatz: dict[tuple[int, int, str], Decimal]
+    result: dict[tuple[int, int, str], Decimal]
+    year: int  # the cycle year: its Ansatz, the year before's result
+
+
+def _goals(session: Session, plan: Plan, groups: dict[int, ProductGroup]) -> list[DraftGoal]:
+    goals = []
+    for goal in session.exec(
+        select(PlanGoal).where(PlanGoal.plan_id == plan.id).order_by(col(PlanGoal.position))
+    ).all():
+        measures = [
+            f"{m.text} ({MeasureStatus(m.status).label})"
+            for m in session.exec(
+                select(PlanMeasure)
+                .where(PlanMeasure.plan_goal_id == goal.id)
+                .order_by(col(PlanMeasure.position))
+            ).all()
+        ]
+        group = groups[goal.product_group_id].number
+        goals.append(DraftGoal(group, goal.priority_code, goal.text, measures))
+    return goals
+
+
+def _figures(
+    session: Session, plan: Plan, figures: dict[int | None, KeyFigure]
+) -> list[DraftFigure]:
+    targets: dict[int, dict[int, float]] = {}
+    for target in session.exec(select(PlanTarget).where(PlanTarget.plan_id == plan.id)).all():
+        targets.setdefault(target.key_figure_id, {})[target.year] = target.target
+    rows = []
+    for figure_id, by_year in sorted(targets.items(), key=lambda item: figures[item[0]].key):
+        figure = figures[figure_id]
+        years = [plan.plan_year + offset for offset in range(4)]
+        rows.append(
+            DraftFigure(figure.key, figure.name, figure.unit, [by_year.get(y) for y in years])
+        )
+    return rows
+
+
+def _money(
+    session: Session, plan: Plan, groups: dict[int, ProductGroup], money: _Money
+) -> list[DraftMoney]:
+    requests = {
+        b.product_group_id: b
+        for b in session.exec(
+            select(PlanBudget).where(
+                PlanBudget.plan_id == plan.id, PlanBudget.year == plan.plan_year
+            )
+        ).all()
+    }
+    rows = []
+    for group_id, group in groups.items():
+        asked = requests.get(group_id)
+        rows.append(
+            DraftMoney(
+                group.number,
+                group.name,
+                _net(money.ansatz, group_id, money.year),
+                _net(money.result, group_id, money.year - 1),
+                asked.expenses - asked.income if asked else None,
+                asked.justification if asked else None,
+            )
+        )
+    return rows
 
 
 def draft_html(draft: Draft) -> str:
