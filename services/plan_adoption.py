@@ -64,10 +64,13 @@ def adopt_plans(
         ).all()
     }
     groups = {g.id: g for g in session.exec(select(ProductGroup)).all()}
+    applied: set[int] = set()
     for plan in plans:
         _targets(session=session, body=body, plan=plan)
         _goals(session=session, body=body, plan=plan, groups=groups)
-        _budget(session=session, body=body, plan=plan, amendments=amendments)
+        applied |= _budget(session=session, body=body, plan=plan, amendments=amendments)
+    # an amendment of a group without an accepted plan has no request to change: named here
+    left_out = sorted(groups[g].number for g in amendments if g not in applied and g in groups)
     audit.record(
         session=session,
         now=now,
@@ -76,7 +79,11 @@ def adopt_plans(
         entity="budget_resolution",
         entity_id=resolution.id,
         body_id=body.id,
-        after={"plans": [p.id for p in plans], "plan_year": cycle.year + 1},
+        after={
+            "plans": [p.id for p in plans],
+            "plan_year": cycle.year + 1,
+            "amendments_without_plan": left_out,
+        },
     )
     session.flush()
     today = body.local_date(now)
@@ -177,7 +184,8 @@ def _measures(*, session: Session, body: Body, goal: PlanGoal, row: OperationalG
 
 def _budget(
     *, session: Session, body: Body, plan: Plan, amendments: dict[int, BudgetAmendment]
-) -> None:
+) -> set[int]:
+    """The plan year's Ansatz lines of the plan's groups; the groups it wrote."""
     rows = session.exec(
         select(PlanBudget).where(PlanBudget.plan_id == plan.id, PlanBudget.year == plan.plan_year)
     ).all()
@@ -206,3 +214,4 @@ def _budget(
                 )
             )
         session.flush()
+    return {row.product_group_id for row in rows}
