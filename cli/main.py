@@ -3,7 +3,8 @@
 Commands live by topic: `cli.setup` (init, strategy, cycles, calendar, status, departments),
 `cli.budget` (budget import, budget show), `cli.daily` (tick), `cli.decisions` (survey, forum,
 resolution), `cli.figures` (template, submit, review, submissions), `cli.orchestration` (serve,
-deploy, simulate), `cli.report` (report, strategy diff), `cli.tasks` (task list, confirm,
+deploy, simulate), `cli.planning` (plan template, submit, review, draft, list; budget
+ceilings), `cli.report` (report, strategy diff), `cli.tasks` (task list, confirm,
 upload, review), `cli.web` (web, user).
 """
 
@@ -16,6 +17,7 @@ import cli.decisions  # noqa: F401
 import cli.figures  # noqa: F401
 import cli.orchestration  # noqa: F401
 import cli.partial_report  # noqa: F401
+import cli.planning  # noqa: F401
 import cli.reminders  # noqa: F401
 import cli.report  # noqa: F401
 import cli.setup  # noqa: F401

@@ -349,6 +349,43 @@ class ReviewPartialReport:
             )
 
 
+@dataclass(frozen=True)
+class SubmitPlan:
+    """A Teilhaushalt's filled-in planning workbook. `department` (key), when given, must
+    answer for the file's Teilhaushalt (the web passes the uploader's)."""
+
+    year: int
+    department: str | None
+    filename: str
+    content: bytes
+
+    def __post_init__(self) -> None:
+        check_year(self.year)
+        if not self.filename.strip():
+            raise KreislaufError(
+                "Bitte die ausgefüllte Planungsvorlage (.xlsx) auswählen.", field="content"
+            )
+
+
+@dataclass(frozen=True)
+class ReviewPlan:
+    """The controlling office accepts a Teilhaushalt's submitted plan or returns it."""
+
+    year: int
+    thh: str
+    accept: bool
+    comment: str | None = None
+
+    def __post_init__(self) -> None:
+        check_year(self.year)
+        _required(self.thh, "thh", "Bitte den Teilhaushalt angeben.")
+        object.__setattr__(self, "comment", _optional(self.comment))
+        if not self.accept and self.comment is None:
+            raise KreislaufError(
+                "Eine Rückgabe braucht einen Kommentar: was ist zu ändern?", field="comment"
+            )
+
+
 Command = (
     CreateCycle
     | AnswerSurvey
@@ -364,4 +401,6 @@ Command = (
     | RecordBudgetResolution
     | SubmitPartialReport
     | ReviewPartialReport
+    | SubmitPlan
+    | ReviewPlan
 )

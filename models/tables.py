@@ -14,6 +14,14 @@ from models.decisions import Resolution, StrategySession, SurveyAnswer
 from models.organisation import Absence, Committee, Contact, Department, Faction
 from models.outbox import OutboxMessage
 from models.partial_report import PartialReport, PartialReportEntry
+from models.planning import (
+    BudgetCeiling,
+    Plan,
+    PlanBudget,
+    PlanGoal,
+    PlanMeasure,
+    PlanTarget,
+)
 from models.product_plan import PartialBudget, PartialBudgetDepartment, ProductArea, ProductGroup
 from models.reminders import Reminder
 from models.strategy import (
@@ -79,5 +87,11 @@ __all__ = [
     "Task",
     "TaskDelivery",
     "UserAccount",
+    "BudgetCeiling",
+    "Plan",
+    "PlanBudget",
+    "PlanGoal",
+    "PlanMeasure",
+    "PlanTarget",
     "metadata",
 ]

@@ -31,9 +31,11 @@ from models.commands import (
     RecordSession,
     ReviewFigures,
     ReviewPartialReport,
+    ReviewPlan,
     ReviewTask,
     SubmitFigures,
     SubmitPartialReport,
+    SubmitPlan,
     SubmitTask,
 )
 from models.cycle import Cycle, Deadline, Phase, Task, TaskStatus
@@ -222,6 +224,9 @@ def submit_task_(command: SubmitTask, ctx: Context) -> Outcome:
             field="task_id",
             remedy=Remedy.template,
         )
+    _require_no_plans_needed(
+        task, ctx, "Sie wird mit der ausgefüllten Planungsvorlage je Teilhaushalt eingereicht."
+    )
     if not submit_task(task, session=ctx.session, now=ctx.now, actor=ctx.actor):
         return Outcome([], year, None)
     phase, name, title = _task_names(task, ctx)
@@ -244,6 +249,10 @@ def review_task_(command: ReviewTask, ctx: Context) -> Outcome:
     takes over its figures). Already reviewed: no events."""
     task = _task(command.task_id, ctx)
     cycle = ctx.session.get_one(Cycle, task.cycle_id)
+    waiting = _waiting_plans(task, ctx)
+    if waiting:
+        return _review_waiting_plans(waiting, command, cycle.year, ctx)
+    _require_no_plans_needed(task, ctx, "Es wartet keine Planung auf Prüfung.")
     if task.department_id is not None and _waiting_workbook(task, ctx):
         department = ctx.session.get_one(Department, task.department_id)
         figures = ReviewFigures(cycle.year, department.key, command.accept, command.comment)
@@ -394,3 +403,84 @@ def _waiting_workbook(task: Task, ctx: Context) -> bool:
         ).first()
         is not None
     )
+
+
+def submit_plan_(command: SubmitPlan, ctx: Context) -> Outcome:
+    from services.planning import submit_plan
+
+    plan = submit_plan(
+        session=ctx.session,
+        body=ctx.body,
+        year=command.year,
+        data=command.content,
+        filename=command.filename,
+        now=ctx.now,
+        actor=ctx.actor,
+        department=command.department,
+    )
+    thh = _thh_name(plan.partial_budget_id, ctx)
+    detail = f"{thh}: Planung {plan.plan_year} eingereicht (Versuch {plan.attempt})"
+    event = Event(ctx.today, PhaseKind.planning, "plan_submitted", detail)
+    return Outcome([event], command.year, PHASE_FLOWS[PhaseKind.planning], plan)
+
+
+def review_plan_(command: ReviewPlan, ctx: Context) -> Outcome:
+    from services.planning import review_plan
+
+    plan = review_plan(
+        session=ctx.session,
+        body=ctx.body,
+        year=command.year,
+        thh=command.thh,
+        accept=command.accept,
+        comment=command.comment,
+        now=ctx.now,
+        actor=ctx.actor,
+    )
+    verb = "angenommen" if command.accept else "zurückgegeben"
+    detail = f"{_thh_name(plan.partial_budget_id, ctx)}: Planung {plan.plan_year} {verb}"
+    event = Event(ctx.today, PhaseKind.planning, f"plan_{plan.status}", detail)
+    return Outcome([event], command.year, PHASE_FLOWS[PhaseKind.planning], plan)
+
+
+def _thh_name(partial_budget_id: int, ctx: Context) -> str:
+    from models.product_plan import PartialBudget
+
+    thh = ctx.session.get_one(PartialBudget, partial_budget_id)
+    return f"Teilhaushalt {thh.number} {thh.name}"
+
+
+def _require_no_plans_needed(task: Task, ctx: Context, why: str) -> None:
+    """A department's planning task moves with its Teilhaushalte's plans (SubmitPlan,
+    ReviewPlan), never by a bare confirmation or a review without a waiting plan."""
+    from services.planning import needs_plans
+
+    if needs_plans(session=ctx.session, task=task):
+        raise ConflictError(
+            f"Die Planung geht je Teilhaushalt ein und wird je Teilhaushalt geprüft. {why}",
+            field="task_id",
+            remedy=Remedy.template,
+        )
+
+
+def _waiting_plans(task: Task, ctx: Context) -> list[str]:
+    from services.planning import waiting_plans
+
+    return [thh.number for thh in waiting_plans(session=ctx.session, task=task)]
+
+
+def _review_waiting_plans(
+    numbers: list[str], command: ReviewTask, year: int, ctx: Context
+) -> Outcome:
+    """A planning task's review is the review of its waiting plans (the task follows them)."""
+    events: list[Event] = []
+    outcome = None
+    for number in numbers:
+        outcome = review_plan_(ReviewPlan(year, number, command.accept, command.comment), ctx)
+        events.extend(outcome.events)
+    assert outcome is not None  # numbers is not empty
+    return Outcome(events, year, outcome.flow, outcome.record)
+
+
+HANDLERS[SubmitPlan] = submit_plan_
+HANDLERS[ReviewPlan] = review_plan_

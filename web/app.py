@@ -39,7 +39,17 @@ def create_app(
 ) -> FastAPI:
     from models.db import make_engine, require_current_schema
     from web.render import install_filters
-    from web.routes import admin, api, department, money, overview, pages, partial_report, tasks
+    from web.routes import (
+        admin,
+        api,
+        department,
+        money,
+        overview,
+        pages,
+        partial_report,
+        planning,
+        tasks,
+    )
 
     app = FastAPI(
         title="kreislauf",
@@ -59,7 +69,8 @@ def create_app(
     install_filters(templates.env)
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (pages, overview, department, tasks, partial_report, money, admin, api):
+    modules = (pages, overview, department, tasks, partial_report, planning, money, admin, api)
+    for module in modules:
         app.include_router(module.router)
     from web.limits import BodyLimit
 

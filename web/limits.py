@@ -76,6 +76,13 @@ ROUTE_LIMITS = (
         MAX_FILE_BYTES + FORM_OVERHEAD,
         UPLOAD_TOO_LARGE,
     ),
+    # the planning workbook of a Teilhaushalt (web.routes.planning)
+    Limit(
+        "POST",
+        r"/cycles/[^/]+/departments/[^/]+/plans",
+        MAX_FILE_BYTES + FORM_OVERHEAD,
+        UPLOAD_TOO_LARGE,
+    ),
     # web.forms.parse_change_set takes 1.000.000 characters of TOML; URL-encoded a quote,
     # equals sign or line break takes three bytes, an umlaut six
     Limit("POST", r"/admin/session", CHANGE_SET_BYTES, CHANGE_SET_TOO_LARGE),

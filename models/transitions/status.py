@@ -21,6 +21,7 @@ from models.cycle import Cycle, Phase, Task
 from models.db import table_of
 from models.errors import ConflictError
 from models.partial_report import PartialReport
+from models.planning import Plan
 from models.submissions import Submission
 
 
@@ -71,6 +72,8 @@ ALLOWED: dict[str, set[tuple[str, str]]] = {
     "submission": {("submitted", "accepted"), ("submitted", "returned")},
     # a department's partial budget report: the controlling office accepts or returns it
     "partial_report": {("submitted", "accepted"), ("submitted", "returned")},
+    # a Teilhaushalt's plan attempt (models.planning): reviewed like a submission
+    "plan": {("submitted", "accepted"), ("submitted", "returned")},
 }
 
 
@@ -80,6 +83,7 @@ ENTITY_LABELS = {
     "task": "Die Aufgabe",
     "submission": "Die Kennzahlenmeldung",
     "partial_report": "Der Teilhaushaltsbericht",
+    "plan": "Die Planung",
 }
 
 
@@ -101,7 +105,7 @@ def _label(status: StrEnum) -> str:
 
 
 def transition(
-    row: Cycle | Phase | Task | Submission | PartialReport,
+    row: Cycle | Phase | Task | Submission | PartialReport | Plan,
     new: StrEnum,
     *,
     session: Session,

@@ -70,6 +70,7 @@ def department_page_response(
 ) -> Response:
     from services.money import money_overview, profiles_of_department
     from services.partial_report_views import report_state
+    from services.planning import plan_overview
     from services.submission_list import list_submissions
     from services.task_delivery import latest_deliveries
 
@@ -105,6 +106,7 @@ def department_page_response(
             "delivery": delivery,
             "money": money,
             "groups": profiles_of_department(money, key),
+            "plans": plan_overview(session=session, body=body, year=year, department=department),
             "may_upload": may_upload(viewer, key),
             "may_review": may_review(viewer),
             "error": str(error) if error else None,
