@@ -132,13 +132,6 @@ class ReviewFigures:
 
 
 @dataclass(frozen=True)
-class SubmitTask:
-    """A task's assignee delivers (a task without a workbook of its own)."""
-
-    task_id: int
-
-
-@dataclass(frozen=True)
 class ReviewTask:
     """The reviewer accepts a submitted task or returns it; a waiting workbook goes with it."""
 
@@ -394,7 +387,6 @@ Command = (
     | RecordResolution
     | SubmitFigures
     | ReviewFigures
-    | SubmitTask
     | ReviewTask
     | ConfirmTask
     | DeliverDocument

@@ -68,7 +68,15 @@ def record_budget_resolution(
             f"{plural(len(command.amendments), 'Änderung', 'Änderungen')}",
         )
     ]
-    # adoption of the accepted plans: services.plan_adoption (merged separately)
+    # only now do the accepted plans (with the council's amendments) become the plan year's
+    # targets, goals and budget: what the next evaluation measures against
+    from models.body import Body
+    from services.plan_adoption import adopt_plans
+
+    body = session.get_one(Body, cycle.body_id)
+    events += adopt_plans(
+        session=session, body=body, cycle=cycle, resolution=resolution, now=now, actor=actor
+    )
     events += complete_phase_tasks(
         phase, session=session, now=now, actor=actor, today=today, why=detail
     )

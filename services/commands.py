@@ -36,7 +36,6 @@ from models.commands import (
     SubmitFigures,
     SubmitPartialReport,
     SubmitPlan,
-    SubmitTask,
 )
 from models.cycle import Cycle, Deadline, Phase, Task, TaskStatus
 from models.decisions import Resolution, SessionTrigger
@@ -49,12 +48,10 @@ from models.transitions import (
     record_resolution,
     record_session,
     review_task,
-    submit_task,
 )
 from services.budget_resolution import record_budget_resolution
 from services.cycles import create_cycle, get_cycle
 from services.decisions import convene_session, find_faction
-from services.submission_task import figures_deadline_key
 
 # the Prefect flow (flows.starter.FLOWS, flows/deployments.py) that carries each phase on
 PHASE_FLOWS = {
@@ -214,36 +211,6 @@ def review_figures(command: ReviewFigures, ctx: Context) -> Outcome:
     )
 
 
-def submit_task_(command: SubmitTask, ctx: Context) -> Outcome:
-    """Deliver a task; a task that is not open (any more) is left as it is: no events."""
-    task = _task(command.task_id, ctx)
-    year = ctx.session.get_one(Cycle, task.cycle_id).year
-    if _delivers_figures(task, ctx):
-        raise ConflictError(
-            "Die Kennzahlenmeldung wird mit der ausgefüllten Meldevorlage eingereicht.",
-            field="task_id",
-            remedy=Remedy.template,
-        )
-    _require_no_plans_needed(
-        task, ctx, "Sie wird mit der ausgefüllten Planungsvorlage je Teilhaushalt eingereicht."
-    )
-    if not submit_task(task, session=ctx.session, now=ctx.now, actor=ctx.actor):
-        return Outcome([], year, None)
-    phase, name, title = _task_names(task, ctx)
-    event = Event(ctx.today, phase, "task_submitted", f"{name}: {title} eingereicht")
-    return Outcome([event], year, PHASE_FLOWS[phase])
-
-
-def _delivers_figures(task: Task, ctx: Context) -> bool:
-    """The key-figure task is fulfilled by its workbook (SubmitFigures), never by a bare
-    confirmation: the accepted actuals are what the evaluation reports."""
-    try:
-        key = figures_deadline_key(ctx.body)
-    except NotFoundError:  # a calendar without figures deadline
-        return False
-    return ctx.session.get_one(Deadline, task.deadline_id).key == key
-
-
 def review_task_(command: ReviewTask, ctx: Context) -> Outcome:
     """Accept or return a submitted task; a waiting workbook is reviewed with it (accepting
     takes over its figures). Already reviewed: no events."""
@@ -349,7 +316,6 @@ HANDLERS: dict[type, Handler] = {
     RecordResolution: record_resolution_,
     SubmitFigures: submit_figures,
     ReviewFigures: review_figures,
-    SubmitTask: submit_task_,
     ReviewTask: review_task_,
     ConfirmTask: confirm_task_,
     DeliverDocument: deliver_document_,

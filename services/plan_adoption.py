@@ -63,7 +63,10 @@ def adopt_plans(
             select(BudgetAmendment).where(BudgetAmendment.resolution_id == resolution.id)
         ).all()
     }
-    groups = {g.id: g for g in session.exec(select(ProductGroup)).all()}
+    groups = {
+        g.id: g
+        for g in session.exec(select(ProductGroup).where(ProductGroup.body_id == body.id)).all()
+    }
     applied: set[int] = set()
     for plan in plans:
         _targets(session=session, body=body, plan=plan)

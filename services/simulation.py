@@ -12,7 +12,6 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,6 +21,7 @@ from models.body import Body
 from models.calendar_rules import (
     CalendarSpec,
     CyclePlan,
+    Delivery,
     PhaseKind,
     RuleContext,
     RuleError,
@@ -37,19 +37,14 @@ from models.commands import (
     RecordResolution,
     RecordSession,
     ReviewTask,
-    SubmitFigures,
-    SubmitTask,
 )
 from models.cycle import Cycle, Deadline, Phase, Task, TaskStatus
 from models.errors import KreislaufError
 from models.organisation import Department
-from models.reconcile import WORK_PHASES
 from models.transitions import Event
 from services.commands import handle
 from services.cycles import plan_cycle, working_days_of
-
-if TYPE_CHECKING:
-    from models.workbook_layout import FigureRow
+from services.scripted_deliveries import deliveries
 
 
 class _Strict(BaseModel):
@@ -57,9 +52,16 @@ class _Strict(BaseModel):
 
 
 class DepartmentsScript(_Strict):
-    submit_working_days_before_due: int = Field(default=2, ge=0)
-    review_working_days_after_submission: int = Field(default=1, ge=0)
-    late: list[str] = Field(default_factory=list)
+    submit_working_days_before_due: int = Field(default=2, ge=0, le=60)
+    review_working_days_after_submission: int = Field(default=1, ge=0, le=60)
+    late: list[str] = Field(default_factory=list, max_length=200)
+    # their partial budget report is returned once with this comment, then delivered again
+    returned_once: list[str] = Field(default_factory=list, max_length=200)
+    return_comment: str = Field(
+        default="Bitte die Bewertung der Produktgruppen ausführlicher begründen.",
+        min_length=1,
+        max_length=2000,
+    )
     # a late department still delivers its plan, this many working days after the planning
     # window: without every plan accepted the council cannot adopt the budget
     late_plan_working_days_after_window: int = Field(default=5, ge=0)
@@ -121,12 +123,20 @@ def load_script(path: Path | None) -> SimulationScript:
 
 
 @dataclass(frozen=True)
+class Deliver:
+    """A scripted person hands in what the task's deadline asks for; the delivery is built
+    on its day (services.scripted_deliveries), from the data as it stands then."""
+
+    task_id: int
+
+
+@dataclass(frozen=True)
 class Action:
     """Something a person decides on `day`: the command `perform` hands to the pipeline."""
 
     day: dt.date
     phase: PhaseKind
-    command: Command
+    command: Command | Deliver
 
     @property
     def kind(self) -> str:
@@ -140,9 +150,19 @@ KINDS: dict[type, str] = {
     RecordSession: "record_session",
     RecordResolution: "record_resolution",
     RecordBudgetResolution: "record_budget_resolution",
-    SubmitTask: "submit",
-    ReviewTask: "accept",
+    Deliver: "deliver",
+    ReviewTask: "review",
 }
+
+
+# what people hand in (the rest are decisions of their own: answers, sessions, resolutions)
+DELIVERED_BY_PEOPLE = (
+    Delivery.key_figures,
+    Delivery.partial_budget_report,
+    Delivery.planning,
+    Delivery.document,
+    Delivery.confirmation,
+)
 
 
 def resolve(rule: str, plan: CyclePlan, body: Body, where: str) -> dt.date:
@@ -218,109 +238,79 @@ def _budget_resolution(
 def _department_actions(
     script: DepartmentsScript, *, session: Session, body: Body, cycle: Cycle
 ) -> list[Action]:
-    """Each department submits before the due day; the controlling office accepts after."""
+    """Each department delivers before the due day what its deadline asks for; the
+    controlling office reviews a working day later (its own tasks need no review)."""
     working_days = working_days_of(body)
-    # five columns: more than sqlmodel's select() is typed for, so SQLAlchemy's and execute()
+    # six columns: more than sqlmodel's select() is typed for, so SQLAlchemy's and execute()
     rows = session.execute(
         sa.select(
             col(Task.id),
             col(Deadline.due_on),
+            col(Deadline.delivers),
             col(Phase.kind),
             col(Phase.opens_on),
             col(Phase.closes_on),
             col(Department.key),
+            col(Department.is_controlling_office),
         )
         .join(Deadline, col(Task.deadline_id) == Deadline.id)
         .join(Phase, col(Deadline.phase_id) == Phase.id)
         .join(Department, col(Task.department_id) == Department.id)
         .where(
             col(Task.cycle_id) == cycle.id,
-            col(Phase.kind).in_([k.value for k in WORK_PHASES]),
+            col(Deadline.delivers).in_([d.value for d in DELIVERED_BY_PEOPLE]),
         )
     ).all()
     actions = []
-    for task_id, due, kind, opens, closes, department in rows:
-        if department in script.late and kind != PhaseKind.planning:
+    for task_id, due, delivers, kind, opens, closes, department, own in rows:
+        phase = PhaseKind(kind)
+        if department in script.late and delivers != Delivery.planning.value:
             continue
         submitted = max(opens, working_days.shift(due, -script.submit_working_days_before_due))
         if department in script.late:  # the plan, late: the budget needs it
             submitted = working_days.shift(closes, script.late_plan_working_days_after_window)
+        actions.append(Action(submitted, phase, Deliver(task_id)))
+        if own:  # the controlling office's own task is accepted with its delivery
+            continue
         reviewed = working_days.shift(submitted, script.review_working_days_after_submission)
-        actions.append(Action(submitted, PhaseKind(kind), SubmitTask(task_id)))
-        actions.append(Action(reviewed, PhaseKind(kind), ReviewTask(task_id, accept=True)))
+        if department in script.returned_once and delivers == Delivery.partial_budget_report:
+            comment = script.return_comment
+            actions.append(Action(reviewed, phase, ReviewTask(task_id, False, comment)))
+            submitted = working_days.shift(reviewed, 1)
+            actions.append(Action(submitted, phase, Deliver(task_id)))
+            reviewed = working_days.shift(submitted, script.review_working_days_after_submission)
+        actions.append(Action(reviewed, phase, ReviewTask(task_id, accept=True)))
     return actions
 
 
 def perform(
     action: Action, *, session: Session, body: Body, cycle: Cycle, now: dt.datetime, actor: str
 ) -> list[Event]:
-    """Carry out one action through the decision pipeline; a refusal becomes a timeline event."""
+    """Carry out one action through the decision pipeline; a refusal becomes a timeline event
+    (and writes nothing, as for everyone else)."""
     try:
-        command = _as_delivered(action.command, session=session, body=body, year=cycle.year)
-        if command is None:
-            return []
-        with session.begin_nested():  # a refusal writes nothing, as for everyone else
-            return handle(command, session=session, body=body, now=now, actor=actor).events
+        commands = _commands(action, session=session, body=body, year=cycle.year, now=now)
+        events: list[Event] = []
+        for command in commands:
+            with session.begin_nested():
+                events += handle(command, session=session, body=body, now=now, actor=actor).events
+        return events
     except KreislaufError as error:
         today = body.local_date(now)
         return [Event(today, action.phase, "script_refused", f"{action.kind}: {error}")]
 
 
-def _as_delivered(command: Command, *, session: Session, body: Body, year: int) -> Command | None:
-    """A scripted person delivers the key-figure task with a filled-in workbook (None: that
-    task is not open for one); every other command stands as planned."""
-    if not isinstance(command, SubmitTask):
-        return command
-    task = session.get(Task, command.task_id)
-    if task is None:
-        return command
-    workbook = _figures_workbook(task, session=session, body=body, year=year)
-    if workbook is None:
-        return command
-    if TaskStatus(task.status) not in (TaskStatus.open, TaskStatus.returned):
-        return None
-    department, content = workbook
-    return SubmitFigures(year, None, f"{department.key}.csv", content)
-
-
-def _figures_workbook(
-    task: Task, *, session: Session, body: Body, year: int
-) -> tuple[Department, bytes] | None:
-    """For the key-figure deadline: the department's workbook, filled in by a scripted person
-    (actuals near the target, the same every run), as CSV; None for other tasks or when the
-    department has nothing to report."""
-    from dataclasses import replace
-
-    from models.workbook import write_csv
-    from services.submissions import build_template, figures_deadline_key
-
-    deadline = session.get(Deadline, task.deadline_id)
-    department = session.get(Department, task.department_id)
-    try:
-        key = figures_deadline_key(body)
-    except KreislaufError:
-        return None
-    if deadline is None or department is None or deadline.key != key:
-        return None
-    template = build_template(session=session, body=body, year=year, department=department)
-    if not template.figures and not template.measures:
-        return None
-    figures = [replace(row, actual=_scripted_actual(row, year)) for row in template.figures]
-    return department, write_csv(replace(template, figures=figures))
-
-
-def _scripted_actual(row: FigureRow, year: int) -> float:
-    """Between 92 % and 104 % of the target (or of last year's actual), within the plausible
-    range; derived from the figure's key and the year so that a simulation is repeatable."""
-    import hashlib
-
-    base = row.target if row.target is not None else row.last_actual
-    if base is None:
-        base = row.plausible_min if row.plausible_min is not None else 0.0
-    spread = int(hashlib.sha256(f"{row.key}:{year}".encode()).hexdigest(), 16) % 13
-    value = round(base * (0.92 + spread / 100), 1)
-    if row.plausible_min is not None:
-        value = max(value, row.plausible_min)
-    if row.plausible_max is not None:
-        value = min(value, row.plausible_max)
-    return value
+def _commands(
+    action: Action, *, session: Session, body: Body, year: int, now: dt.datetime
+) -> list[Command]:
+    """What the action hands to the pipeline today: a delivery as its deadline asks for it,
+    a review only of what waits for one; nothing for a task that needs nothing any more."""
+    command = action.command
+    if isinstance(command, Deliver):
+        task = session.get_one(Task, command.task_id)
+        found = deliveries(task, session=session, body=body, year=year, today=action.day)
+        return found or []
+    if isinstance(command, ReviewTask):
+        task = session.get_one(Task, command.task_id)
+        return [command] if TaskStatus(task.status) == TaskStatus.submitted else []
+    return [command]

@@ -30,7 +30,6 @@ from models.commands import (
     CreateCycle,
     RecordBudgetResolution,
     ReviewTask,
-    SubmitTask,
 )
 from models.cycle import Cycle, CycleStatus, Deadline, Phase, PhaseStatus, Task, TaskStatus
 from models.db import session_scope
@@ -195,6 +194,19 @@ def plan_tasks(engine: sa.Engine) -> list[tuple[int, str]]:
         ]
 
 
+def deliver(engine: sa.Engine, body: Body, task_id: int, when: dt.datetime) -> None:
+    """The department's plans, as a planner hands them in (each Teilhaushalt's workbook as
+    prefilled and completed: services.scripted_deliveries)."""
+    from services.scripted_deliveries import deliveries
+
+    with session_scope(engine) as session:
+        task = session.get_one(Task, task_id)
+        commands = deliveries(task, session=session, body=body, year=2027, today=when.date())
+    assert commands, "the planning task takes the plans"
+    for command in commands:
+        decide(engine, body, command, when)
+
+
 def to_budget_phase(
     engine: sa.Engine,
     body: Body,
@@ -210,7 +222,7 @@ def to_budget_phase(
     for task_id, key in plan_tasks(engine):
         if key in missing:
             continue
-        decide(engine, body, SubmitTask(task_id), at(9, 2))
+        deliver(engine, body, task_id, at(9, 2))
         if key not in submitted_only:
             decide(engine, body, ReviewTask(task_id, accept=True), at(9, 3))
     tick(engine, body, at(10, 1, hour=6))
@@ -253,15 +265,18 @@ def test_the_recorded_resolution_closes_phase_and_cycle_on_the_next_tick(
     assert outcome.flow == "budget-resolution"
     # the phase's tasks: the draft's introduction and deliberation and the resolution itself,
     # all done when the council adopts the budget
+    # with it the accepted plans are adopted, and the phase's tasks (the draft's
+    # introduction and deliberation and the resolution itself) are done
     assert [event.event for event in outcome.events] == [
         "budget_resolution_adopted",
+        "plans_adopted",
         "task_accepted",
         "task_accepted",
         "task_accepted",
     ]
     assert all(
         "Haushaltsbeschluss Nr. HH/2027/012 vom 15.12.2027" in event.detail
-        for event in outcome.events[1:]
+        for event in outcome.events[2:]
     )
     with session_scope(engine) as session:
         resolution = session.exec(select(BudgetResolution)).one()

@@ -21,6 +21,7 @@ from models.change_set import Change, ChangeSet
 from models.commands import (
     AnswerSurvey,
     Command,
+    ConfirmTask,
     Convene,
     CreateCycle,
     RecordResolution,
@@ -28,7 +29,6 @@ from models.commands import (
     ReviewFigures,
     ReviewTask,
     SubmitFigures,
-    SubmitTask,
 )
 from models.cycle import Deadline, Task, TaskStatus
 from models.db import session_scope
@@ -263,8 +263,11 @@ def test_a_delivery_dated_before_its_phase_opens_is_refused(engine, cycle_2027) 
     error = refused(engine, cycle_2027, submit, at(1, 20), ConflictError)
     assert error.field == "on"
     assert "beginnt erst am 01.02.2027" in str(error)
-    task_id = task_of(engine, "teilhaushaltsbericht")
-    refused(engine, cycle_2027, SubmitTask(task_id), at(1, 29), ConflictError)
+    task_id = task_of(engine, "thh_ausschuesse")
+    early = ConfirmTask(task_id, dt.date(2027, 1, 29), "Im Ausschuss vorgestellt")
+    assert "beginnt erst am 01.02.2027" in str(
+        refused(engine, cycle_2027, early, at(1, 29), ConflictError)
+    )
     assert decide(engine, cycle_2027, submit, at(2, 1)).record.attempt == 1
 
 
@@ -280,19 +283,20 @@ def test_figures_without_a_file_and_a_return_without_comment_name_their_field() 
 # --------------------------------------------------------------------------- plain tasks
 
 
-def test_a_task_is_submitted_and_accepted_once(engine, cycle_2027) -> None:
-    task_id = task_of(engine, "teilhaushaltsbericht")
-    outcome = decide(engine, cycle_2027, SubmitTask(task_id), at(3, 1))
+def test_a_task_is_confirmed_and_accepted_once(engine, cycle_2027) -> None:
+    task_id = task_of(engine, "thh_ausschuesse")
+    confirm = ConfirmTask(task_id, dt.date(2027, 3, 1), "Im Umweltausschuss vorgestellt")
+    outcome = decide(engine, cycle_2027, confirm, at(3, 1))
     assert outcome.flow == "evaluation"
     assert [e.event for e in outcome.events] == ["task_submitted"]
-    assert decide(engine, cycle_2027, SubmitTask(task_id), at(3, 2)).events == []
-    returned = decide(engine, cycle_2027, ReviewTask(task_id, False, "Bewertung fehlt"), at(3, 3))
+    error = refused(engine, cycle_2027, confirm, at(3, 2), ConflictError)
+    assert "wartet auf Prüfung" in str(error)
+    returned = decide(engine, cycle_2027, ReviewTask(task_id, False, "Protokoll fehlt"), at(3, 3))
     assert [e.event for e in returned.events] == ["task_returned"]
-    decide(engine, cycle_2027, SubmitTask(task_id), at(3, 4))
+    decide(engine, cycle_2027, confirm, at(3, 4))
     accepted = decide(engine, cycle_2027, ReviewTask(task_id, accept=True), at(3, 5))
     assert [e.detail for e in accepted.events] == [
-        "Fachbereich Umwelt: Teilhaushaltsbericht mit Bewertung der Zielerreichung vorlegen "
-        "angenommen"
+        "Fachbereich Umwelt: Teilhaushaltsbericht im Fachausschuss vorstellen angenommen"
     ]
     again = ReviewTask(task_id, accept=True)
     error = refused(engine, cycle_2027, again, at(3, 6), ConflictError)
@@ -311,13 +315,15 @@ def test_reviewing_a_task_whose_workbook_waits_takes_over_the_figures(engine, cy
 
 def test_the_key_figure_task_is_not_fulfilled_without_its_workbook(engine, cycle_2027) -> None:
     task_id = task_of(engine, "kennzahlen_ist")
-    error = refused(engine, cycle_2027, SubmitTask(task_id), at(2, 10), ConflictError)
-    assert (error.field, error.remedy) == ("task_id", Remedy.template)
+    confirm = ConfirmTask(task_id, dt.date(2027, 2, 10), "Zahlen per Mail geschickt")
+    error = refused(engine, cycle_2027, confirm, at(2, 10), ConflictError)
+    assert error.field == "task_id"
     assert "ausgefüllten Meldevorlage" in str(error)
 
 
 def test_an_unknown_task_is_refused(engine, cycle_2027) -> None:
-    error = refused(engine, cycle_2027, SubmitTask(999_999), at(3, 1), NotFoundError)
+    unknown = ConfirmTask(999_999, dt.date(2027, 3, 1), "erledigt")
+    error = refused(engine, cycle_2027, unknown, at(3, 1), NotFoundError)
     assert error.field == "task_id"
 
 

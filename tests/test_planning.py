@@ -176,7 +176,7 @@ def test_review_without_submitted_plan_is_a_conflict(engine, loerrach) -> None:
 
 
 def test_generic_task_review_reviews_the_waiting_plan(engine, loerrach) -> None:
-    from models.commands import ReviewTask, SubmitTask
+    from models.commands import ConfirmTask, ReviewTask
     from services.commands import handle
 
     at = planning_open(engine, loerrach)
@@ -190,7 +190,8 @@ def test_generic_task_review_reviews_the_waiting_plan(engine, loerrach) -> None:
         pytest.raises(ConflictError, match="Planungsvorlage je Teilhaushalt"),
         session_scope(engine) as session,
     ):
-        handle(SubmitTask(task_id), session=session, body=loerrach, now=at, actor="t")
+        confirm = ConfirmTask(task_id, at.date(), "Planung per Mail")
+        handle(confirm, session=session, body=loerrach, now=at, actor="t")
     with pytest.raises(ConflictError, match="keine Planung"), session_scope(engine) as session:
         handle(ReviewTask(task_id, True), session=session, body=loerrach, now=at, actor="t")
     assert task_status(engine) == TaskStatus.open
