@@ -168,6 +168,7 @@ class PlanReport:
     budget: dict[tuple[str, int], tuple[Decimal, Decimal]] = field(default_factory=dict)
     justifications: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    goal_numbers: set[int] = field(default_factory=set)  # every Nr. on the goals sheet
 
 
 def check_identity(sheets: dict[str, Sheet], expected: Expected) -> list[str]:
@@ -248,6 +249,7 @@ def _goals(sheet: Sheet, expected: Expected, report: PlanReport) -> None:
             problems.append(f"{place(number, 3)}: das Leistungsziel fehlt")
         if group in expected.groups and priority in expected.priorities and text:
             report.goals.append(GoalRow(nr, group, priority, text))
+        report.goal_numbers.add(nr)  # on the sheet, even when refused: measures may name it
 
 
 def _whole(value: Any) -> int | None:
@@ -302,7 +304,7 @@ def _amount(value: Any) -> Decimal:
 def _measures(sheet: Sheet, report: PlanReport) -> None:
     rows = data_rows(sheet, MEASURE_HEADERS, report.problems)
     place = Place(sheet, MEASURE_HEADERS)
-    goals = {goal.number for goal in report.goals}
+    goals = report.goal_numbers
     for number, cells in rows or []:
         measure = _measure(cells, partial(place, number), goals, report.problems)
         if measure is not None:
@@ -324,11 +326,17 @@ def _measure(
     if text is None:
         problems.append(f"{where(1)}: die Maßnahme fehlt")
     owner = _text(cells, 2, where(2), problems)
+    if owner is None:
+        problems.append(f"{where(2)}: wer verantwortet die Maßnahme? (Pflichtangabe)")
     dates: list[dt.date | None] = []
-    for index in (3, 4):
+    for index, what in ((3, "Beginn"), (4, "Ende")):
         value = cell_value(cells, index)
+        if value is None:
+            problems.append(f"{where(index)}: {what} fehlt (Datum TT.MM.JJJJ)")
+            dates.append(None)
+            continue
         try:
-            dates.append(None if value is None else _date(value))
+            dates.append(_date(value))
         except ValueError as error:
             problems.append(f"{where(index)}: {error}")
             dates.append(None)
@@ -424,6 +432,12 @@ def _budget(sheet: Sheet, expected: Expected, report: PlanReport) -> None:
         for offset, year in enumerate(years):
             index = 5 + offset
             value = cell_value(cells, index)
+            if value is None and offset == 0:  # the plan year: an empty cell is no request
+                problems.append(
+                    f"{place(number, index)}: die Anmeldung {year} fehlt "
+                    "(0, wenn die Produktgruppe nichts braucht)"
+                )
+                continue
             try:
                 amount = Decimal(0) if value is None else _amount(value)
             except ValueError as error:

@@ -57,6 +57,7 @@ def record_budget_resolution(
     _check_day(command.adopted_on, phase, today)
     _require_accepted_plans(cycle, session=session)
     groups = _product_groups(command.amendments, session=session, body_id=cycle.body_id)
+    _require_requests(command.amendments, groups, cycle, session=session)
     resolution = _write(command, cycle, groups, session=session, now=now, actor=actor)
     detail = f"Haushaltsbeschluss Nr. {command.number} vom {german_date(command.adopted_on)}"
     events = [
@@ -165,6 +166,55 @@ def _product_groups(
                 field=f"{amendment.field}.product_group",
             )
     return {number: id_ for number, id_ in known.items() if id_ is not None}
+
+
+_SIDE_FIELDS = {"Erträge": "income_change", "Aufwendungen": "expenses_change"}
+
+
+def _require_requests(
+    amendments: tuple[BudgetAmendmentInput, ...],
+    groups: dict[str, int],
+    cycle: Cycle,
+    *,
+    session: Session,
+) -> None:
+    """An amendment changes an accepted plan's request for the plan year: a group without
+    one has nothing to change (it would be lost), and no change may make an amount negative."""
+    from models.planning import Plan, PlanBudget, PlanStatus
+
+    requests = {
+        group_id: (income, expenses)
+        for group_id, income, expenses in session.exec(
+            select(
+                col(PlanBudget.product_group_id), col(PlanBudget.income), col(PlanBudget.expenses)
+            )
+            .join(Plan, col(PlanBudget.plan_id) == Plan.id)
+            .where(
+                Plan.cycle_id == cycle.id,
+                Plan.status == PlanStatus.accepted.value,
+                PlanBudget.year == cycle.year + 1,
+            )
+        ).all()
+    }
+    for amendment in amendments:
+        request = requests.get(groups[amendment.product_group])
+        if request is None:
+            raise ConflictError(
+                f"Für die Produktgruppe {amendment.product_group} gibt es keine angenommene "
+                f"Planung {cycle.year + 1}; eine Änderung im Haushaltsbeschluss ändert die "
+                "Anmeldung einer angenommenen Planung.",
+                field=f"{amendment.field}.product_group",
+            )
+        for side, amount, change in (
+            ("Erträge", request[0], amendment.income_change),
+            ("Aufwendungen", request[1], amendment.expenses_change),
+        ):
+            if amount + change < 0:
+                raise KreislaufError(
+                    f"Die Änderung ergäbe für die Produktgruppe {amendment.product_group} "
+                    f"negative {side} ({amount} + {change} Euro).",
+                    field=f"{amendment.field}.{_SIDE_FIELDS[side]}",
+                )
 
 
 def _write(

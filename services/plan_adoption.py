@@ -188,20 +188,25 @@ def _measures(*, session: Session, body: Body, goal: PlanGoal, row: OperationalG
 def _budget(
     *, session: Session, body: Body, plan: Plan, amendments: dict[int, BudgetAmendment]
 ) -> set[int]:
-    """The plan year's Ansatz lines of the plan's groups; the groups it wrote."""
+    """The plan year's Ansatz lines of the plan's groups (with the council's amendments) and
+    the financial-plan years' Plan lines (Finanzplanung); the groups it wrote for the plan
+    year."""
     rows = session.exec(
-        select(PlanBudget).where(PlanBudget.plan_id == plan.id, PlanBudget.year == plan.plan_year)
+        select(PlanBudget)
+        .where(PlanBudget.plan_id == plan.id)
+        .order_by(col(PlanBudget.year), col(PlanBudget.product_group_id))
     ).all()
     table = table_of(BudgetLine)
     for row in rows:
-        change = amendments.get(row.product_group_id)
+        kind = BudgetKind.ansatz if row.year == plan.plan_year else BudgetKind.plan
+        change = amendments.get(row.product_group_id) if kind == BudgetKind.ansatz else None
         income = row.income + (change.income_change if change else Decimal(0))
         expenses = row.expenses + (change.expenses_change if change else Decimal(0))
         session.execute(
             sa.delete(table).where(
                 table.c.body_id == body.id,
-                table.c.year == plan.plan_year,
-                table.c.kind == BudgetKind.ansatz.value,
+                table.c.year == row.year,
+                table.c.kind == kind.value,
                 table.c.product_group_id == row.product_group_id,
             )
         )
@@ -209,12 +214,13 @@ def _budget(
             session.add(
                 BudgetLine(
                     body_id=id_of(body),
-                    year=plan.plan_year,
-                    kind=BudgetKind.ansatz,
+                    year=row.year,
+                    kind=kind,
                     product_group_id=row.product_group_id,
                     side=side,
                     amount=amount,
                 )
             )
         session.flush()
+    rows = [row for row in rows if row.year == plan.plan_year]
     return {row.product_group_id for row in rows}

@@ -157,7 +157,8 @@ def _ambition(*, session: Session, body: Body) -> dict[str, float]:
 def completed(template: PlanTemplate, ambition: dict[str, float] | None = None) -> PlanTemplate:
     """The prefilled plan with every gap filled as a planner carries the figures on: a
     missing target is the last one (or the last actual), a missing request the Ansatz (or
-    the result); the plan year's target is raised by `ambition` (per figure key), within the
+    the result), a measure without owner or dates runs the plan year under the department's
+    head; the plan year's target is raised by `ambition` (per figure key), within the
     figure's plausible range."""
     from models.planning_workbook import plan_years
 
@@ -197,7 +198,17 @@ def completed(template: PlanTemplate, ambition: dict[str, float] | None = None) 
                 or ("Fortschreibung des Ansatzes" if not line.income else None),
             )
         )
-    return replace(template, targets=targets, budget=budget)
+    plan_year = template.plan_year
+    measures = [
+        replace(
+            measure,
+            owner=measure.owner or "Fachbereichsleitung",
+            starts_on=measure.starts_on or dt.date(plan_year, 1, 1),
+            ends_on=measure.ends_on or dt.date(plan_year, 12, 31),
+        )
+        for measure in template.measures
+    ]
+    return replace(template, targets=targets, budget=budget, measures=measures)
 
 
 def small_pdf(title: str) -> bytes:

@@ -253,7 +253,9 @@ def refused(
 
 
 def adopt(number: str = "HH/2027/012", on: D = D(2027, 12, 15)) -> RecordBudgetResolution:
-    cut = BudgetAmendmentInput("36.30", Decimal("-1250.50"), Decimal(0), "Zuschuss gekürzt", "a[1]")
+    cut = BudgetAmendmentInput(
+        "36.30", Decimal("1250.50"), Decimal(0), "Landeszuschuss höher", "a[1]"
+    )
     return RecordBudgetResolution(2027, number, on, (GROUP, cut))
 
 
@@ -294,7 +296,7 @@ def test_the_recorded_resolution_closes_phase_and_cycle_on_the_next_tick(
         ADMIN,
     )
     assert [(a.income_change, a.expenses_change) for a in amendments] == [
-        (Decimal("-1250.50"), Decimal("0.00")),
+        (Decimal("1250.50"), Decimal("0.00")),
         (Decimal("0.00"), Decimal("50000.00")),
     ]
     assert audit.after is not None and audit.after["amendments"][0]["expenses_change"] == "50000.00"
@@ -324,6 +326,12 @@ def test_every_refusal_names_what_is_missing_and_writes_nothing(
     error = refused(engine, budget_2027, command, at(12, 15), KreislaufError)
     assert error.field == "amendments[0].product_group"
     assert "Die Produktgruppe 99.99 gibt es im Produktplan nicht" in error.message
+    # a cut below what the plan asked for would make the adopted budget negative
+    cut = BudgetAmendmentInput("11.20", Decimal("-999999999"), Decimal(0), "x", "amendments[0]")
+    command = RecordBudgetResolution(2027, "HH/1", D(2027, 12, 15), (cut,))
+    error = refused(engine, budget_2027, command, at(12, 15), KreislaufError)
+    assert error.field == "amendments[0].income_change"
+    assert "negative Erträge" in error.message
 
     decide(engine, budget_2027, adopt(), at(12, 15))
     second = refused(engine, budget_2027, adopt("HH/2027/013"), at(12, 16), ConflictError)
@@ -397,10 +405,10 @@ note = "Digitale Bürgerdienste"
 
 [[amendments]]
 product_group = "36.30"
-income = -1250.50
-note = "Zuschuss gekürzt"
+income = 1250.50
+note = "Landeszuschuss höher"
 """
-BAD_FILE = GOOD_FILE.replace("income = -1250.50", 'income = -1250.50\nexpenses = "viel"')
+BAD_FILE = GOOD_FILE.replace("income = 1250.50", 'income = 1250.50\nexpenses = "viel"')
 
 
 def test_the_cli_records_the_resolution_from_an_amendments_file(

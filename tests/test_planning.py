@@ -105,6 +105,27 @@ def test_goal_with_unknown_priority_is_refused(engine, loerrach) -> None:
     assert "Spalte C (Schwerpunkt): den Schwerpunkt „mobilitaet.99“ gibt es nicht" in text
 
 
+def test_goal_with_unknown_priority_is_the_only_problem_its_measure_gets(engine, loerrach) -> None:
+    def change(book) -> None:  # type: ignore[no-untyped-def]
+        book["Leistungsziele"].cell(4, 3).value = "mobilitaet.99"
+
+    text = bad(engine, loerrach, change)
+    assert "Ziel-Nr." not in text  # the measure names goal 1, which is on the sheet
+
+
+def test_an_empty_request_or_a_measure_without_owner_and_dates_is_refused(engine, loerrach) -> None:
+    def change(book) -> None:  # type: ignore[no-untyped-def]
+        measures = book["Maßnahmen"]
+        for column in (3, 4, 5):
+            measures.cell(4, column).value = None
+        book["Haushalt"].cell(5, 6).value = None  # Aufwendungen 2028 of 11.24
+
+    text = bad(engine, loerrach, change)
+    assert "Maßnahmen Zeile 4, Spalte C (Verantwortlich): wer verantwortet" in text
+    assert "Spalte D (Beginn): Beginn fehlt" in text and "Spalte E (Ende): Ende fehlt" in text
+    assert "Haushalt Zeile 5, Spalte F (Anmeldung 2028): die Anmeldung 2028 fehlt" in text
+
+
 def test_measure_ending_before_it_starts_is_refused(engine, loerrach) -> None:
     def change(book) -> None:  # type: ignore[no-untyped-def]
         book["Maßnahmen"].cell(4, 5).value = "01.01.2028"

@@ -87,6 +87,18 @@ def test_adoption_writes_targets_goals_and_the_ansatz(engine, loerrach) -> None:
         ).all()
         amounts = {line.side: line.amount for line in lines}
         assert amounts == {"income": Decimal("100000.00"), "expenses": Decimal("850000.00")}
+        # the financial-plan years as requested (the amendment changes the plan year only)
+        later = session.exec(
+            select(BudgetLine).where(BudgetLine.kind == BudgetKind.plan, BudgetLine.year > 2028)
+        ).all()
+        assert {(line.year, line.side, line.amount) for line in later} == {
+            (year, side, amount)
+            for year in (2029, 2030, 2031)
+            for side, amount in (
+                ("income", Decimal("100000.00")),
+                ("expenses", Decimal("900000.00")),
+            )
+        }
 
 
 def test_the_evaluation_of_the_plan_year_measures_against_the_adopted_target(
