@@ -109,6 +109,10 @@ REMEDIES = {
     "convene": "zuerst `kreislauf forum convene {year} --reason ...`",
     "record_session": "zuerst `kreislauf forum record {year} ...`",
     "template": "bitte die Vorlage von `kreislauf template` verwenden",
+    "partial_report_template": (
+        "bitte den Entwurf von `kreislauf partial-report template {year}` verwenden"
+    ),
+    "plan_template": "bitte die Vorlage von `kreislauf plan template {year}` verwenden",
     "departments": "`kreislauf departments --json` zeigt die Kürzel",
     "choose_body": "bitte --body angeben oder KREISLAUF_BODY setzen",
 }
@@ -169,8 +173,12 @@ def cli_message(error: Any, fields: dict[str, str], arguments: dict[str, Any]) -
     remedy = REMEDIES.get(error.remedy or "")
     if remedy:
         year = arguments.get("year") or arguments.get("year_text") or "JAHR"
-        head = f"{error.message.rstrip('.')}: {remedy.format(year=year)}."
-        text = error.text(hint="").replace(error.message, head, 1)
+        fix = remedy.format(year=year)
+        if error.message.endswith(":"):  # a list of problems follows: the fix after it
+            text = f"{error.text(hint='')}\n{fix[0].upper()}{fix[1:]}."
+        else:
+            head = f"{error.message.rstrip('.')}: {fix}."
+            text = error.text(hint="").replace(error.message, head, 1)
     else:
         text = error.text()
     option = fields.get(error.field or "")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cli.app import actor, app, body_session, console, now, user_errors
-from models.german import NBSP, german_euro, german_percent
+from models.german import NBSP, german_euro, german_percent, os_error
 
 if TYPE_CHECKING:
     from services.budget_import import Totals
@@ -89,7 +89,7 @@ def import_(
             )
         data = file.read_bytes()
     except OSError as error:
-        raise KreislaufError(f"{file}: kann nicht gelesen werden ({error.strerror}).") from None
+        raise KreislaufError(f"{file}: kann nicht gelesen werden ({os_error(error)}).") from None
     with body_session() as (session, body):
         result = import_budget(
             session,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 import typer
 
 from cli.app import ON, actor, app, body_session, console, now, user_errors
+from models.german import os_error
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -72,7 +73,7 @@ def template(
         target.write_bytes(data)
     except OSError as error:
         raise KreislaufError(
-            f"{target}: kann nicht geschrieben werden ({error.strerror})."
+            f"{target}: kann nicht geschrieben werden ({os_error(error)})."
         ) from None
     console().print(
         f"Vorlage für {found.name} geschrieben: {target} "
@@ -117,7 +118,7 @@ def submit(
             raise too_large(file.name)
         data = file.read_bytes()
     except OSError as error:
-        raise KreislaufError(f"{file}: kann nicht gelesen werden ({error.strerror}).") from None
+        raise KreislaufError(f"{file}: kann nicht gelesen werden ({os_error(error)}).") from None
     command = SubmitFigures(year, department, file.name, data)
     with body_session() as (session, body):
         outcome = handle(

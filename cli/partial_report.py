@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from cli.app import ON, actor, app, body_session, console, now, user_errors
+from models.german import os_error
 
 partial_report_app = typer.Typer(
     help="Teilhaushaltsbericht: Vorlage mit Geld, Kennzahlen und Zielen; Einreichen; Prüfen.",
@@ -63,7 +64,7 @@ def template(
         target.write_bytes(data)
     except OSError as error:
         raise KreislaufError(
-            f"{target}: kann nicht geschrieben werden ({error.strerror})."
+            f"{target}: kann nicht geschrieben werden ({os_error(error)})."
         ) from None
     console().print(
         f"Vorlage des Teilhaushaltsberichts für {found.name} geschrieben: {target} "
@@ -103,7 +104,7 @@ def submit(
             raise too_large(file.name)
         data = file.read_bytes()
     except OSError as error:
-        raise KreislaufError(f"{file}: kann nicht gelesen werden ({error.strerror}).") from None
+        raise KreislaufError(f"{file}: kann nicht gelesen werden ({os_error(error)}).") from None
     command = SubmitPartialReport(year, department, file.name, data)
     with body_session() as (session, body):
         outcome = handle(

@@ -13,6 +13,7 @@ import typer
 
 from cli.app import ON, actor, app, body_session, console, now, user_errors
 from cli.budget import budget_app, euro
+from models.german import os_error
 
 plan_app = typer.Typer(
     help="Operative Planung je Teilhaushalt: Vorlage, Einreichung, Prüfung, Haushaltsentwurf.",
@@ -33,7 +34,7 @@ def _read(file: Path) -> bytes:
             raise too_large(file.name)
         return file.read_bytes()
     except OSError as error:
-        raise KreislaufError(f"{file}: kann nicht gelesen werden ({error.strerror}).") from None
+        raise KreislaufError(f"{file}: kann nicht gelesen werden ({os_error(error)}).") from None
 
 
 def _write(target: Path, data: bytes) -> None:
@@ -43,7 +44,7 @@ def _write(target: Path, data: bytes) -> None:
         target.write_bytes(data)
     except OSError as error:
         raise KreislaufError(
-            f"{target}: kann nicht geschrieben werden ({error.strerror})."
+            f"{target}: kann nicht geschrieben werden ({os_error(error)})."
         ) from None
 
 

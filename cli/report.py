@@ -16,6 +16,7 @@ import typer
 
 from cli.app import app, body_session, console, now, user_errors
 from cli.setup import strategy_app
+from models.german import os_error
 
 SUFFIXES = {".xlsx": "xlsx", ".html": "html", ".htm": "html", ".pdf": "pdf"}
 
@@ -53,7 +54,7 @@ def write(output: Path, data: bytes) -> None:
     try:
         output.write_bytes(data)
     except OSError as error:
-        reason = error.strerror or type(error).__name__
+        reason = os_error(error)
         if isinstance(error, FileNotFoundError):
             reason = "das Verzeichnis gibt es nicht"
         elif isinstance(error, PermissionError):

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from cli.app import actor, app, body_session, console, engine, now, user_errors
+from models.german import os_error
 
 strategy_app = typer.Typer(help="Die Zukunftsstrategie (Zielsystem).", no_args_is_help=True)
 cycle_app = typer.Typer(help="Steuerungskreisläufe anlegen.", no_args_is_help=True)
@@ -215,7 +216,7 @@ def calendar(
             from models.errors import KreislaufError
 
             raise KreislaufError(
-                f"Die Datei {ics} kann nicht geschrieben werden: {error.strerror}."
+                f"Die Datei {ics} kann nicht geschrieben werden: {os_error(error)}."
             ) from None
     if ics is not None:
         console().print(f"{len(deadlines)} Fristen {year} als iCalendar in {ics} geschrieben.")

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from cli.app import ON, actor, app, body_session, console, now, user_errors
+from models.german import os_error
 
 task_app = typer.Typer(
     help="Aufgaben: anzeigen, Erledigung bestätigen, Dokument hochladen, prüfen.",
@@ -144,7 +145,7 @@ def upload(
             content = handle.read(MAX_DOCUMENT_BYTES + 1)
     except OSError as error:
         raise KreislaufError(
-            f"Die Datei {path} kann nicht gelesen werden ({error.strerror}).", field="content"
+            f"Die Datei {path} kann nicht gelesen werden ({os_error(error)}).", field="content"
         ) from None
     _decide(DeliverDocument(task_id, path.name, content, note), on)
 

@@ -23,6 +23,8 @@ class Remedy(StrEnum):
     convene = "convene"
     record_session = "record_session"
     template = "template"  # use the department's workbook template
+    partial_report_template = "partial_report_template"  # use the report's draft workbook
+    plan_template = "plan_template"  # use the Teilhaushalt's planning workbook
     departments = "departments"  # look up the departments' keys
     choose_body = "choose_body"  # several bodies: say which one
 

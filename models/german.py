@@ -106,3 +106,23 @@ def plural(count: int, one: str, many: str) -> str:
 def days(count: int) -> str:
     """1 -> "1 Tag", 3 -> "3 Tage"."""
     return plural(count, "Tag", "Tage")
+
+
+OS_ERRORS = {
+    "ENOENT": "nicht gefunden",
+    "EACCES": "keine Berechtigung",
+    "EPERM": "keine Berechtigung",
+    "EISDIR": "ist ein Verzeichnis",
+    "ENOTDIR": "ein Teil des Pfads ist kein Verzeichnis",
+    "ENOSPC": "kein Platz mehr auf dem Datenträger",
+    "EROFS": "nur lesbares Dateisystem",
+    "ENAMETOOLONG": "Dateiname zu lang",
+}
+
+
+def os_error(error: OSError) -> str:
+    """Why a file could not be read or written, in German (the system's own text is English)."""
+    import errno
+
+    name = errno.errorcode.get(error.errno or 0, "")
+    return OS_ERRORS.get(name, f"Systemfehler {name or type(error).__name__}")

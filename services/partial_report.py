@@ -65,7 +65,7 @@ def submit_partial_report(
     require_submittable(task, department, command.year)
     texts = check_answers(draft, answers)
     if answers.problems:
-        raise _refused(label, answers)
+        raise _refused(label, answers, whose=False)
     source = "web" if command.texts is not None else "xlsx"
     return _record(session, body, task, department, draft, texts, command, source, now, actor)
 
@@ -102,12 +102,14 @@ def _form_answers(draft: Draft, texts: dict[str, str]) -> Answers:
     return answers
 
 
-def _refused(label: str, answers: Answers) -> PartialReportInvalid:
+def _refused(label: str, answers: Answers, *, whose: bool = True) -> PartialReportInvalid:
+    """`whose`: the file is not this report's draft (then the draft is the remedy); else
+    its texts are what is wrong."""
     return PartialReportInvalid(
         file_refused(label, len(answers.problems)),
         problems=listed_problems(answers.problems),
         field=answers.invalid[0] if answers.invalid else "content",
-        remedy=Remedy.template,
+        remedy=Remedy.partial_report_template if whose else None,
     )
 
 

@@ -101,7 +101,10 @@ def build_plan_template(
 
 
 def _plan_goals(*, session: Session, plan: Plan) -> tuple[list[GoalRow], list[MeasureRow]]:
-    numbers = {g.id: g.number for g in session.exec(select(ProductGroup)).all()}
+    numbers = {
+        g.id: g.number
+        for g in session.exec(select(ProductGroup).where(ProductGroup.body_id == plan.body_id))
+    }
     goals = session.exec(
         select(PlanGoal).where(PlanGoal.plan_id == plan.id).order_by(col(PlanGoal.position))
     ).all()

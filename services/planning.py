@@ -168,12 +168,14 @@ def write_plan_template(
     return write_plan_xlsx(template), found
 
 
-def _refused(filename: str, problems: list[str]) -> SubmissionInvalid:
+def _refused(filename: str, problems: list[str], *, whose: bool = True) -> SubmissionInvalid:
+    """`whose`: the file is not this Teilhaushalt's planning workbook (then the template is
+    the remedy); else its rows are what is wrong."""
     return SubmissionInvalid(
         file_refused(filename, len(problems)),
         problems=listed_problems(problems),
         field="content",
-        remedy=Remedy.template,
+        remedy=Remedy.plan_template if whose else None,
     )
 
 
@@ -225,7 +227,7 @@ def submit_plan(
     _require_open(session=session, cycle=cycle, thh=thh, departments=departments)
     report = check_plan(sheets, want)
     if report.problems:
-        raise _refused(filename, report.problems)
+        raise _refused(filename, report.problems, whose=False)
     plan = _record(session, body, cycle, thh, report, data, filename, now, actor)
     for found in departments:
         _follow_submitted(session=session, cycle=cycle, department=found, now=now, actor=actor)

@@ -192,7 +192,7 @@ def test_a_task_of_a_closed_phase_ends_missed_and_is_no_longer_overdue(town: Cli
     status = json.loads(town("status", "2027", "--json", "--on", "2027-03-04").stdout)
     evaluation = next(p for p in status["phases"] if p["kind"] == "evaluation")
     assert evaluation["status"] == "closed"
-    assert "verspätet: Ordnungsamt – Bericht" in evaluation["outcome"]
+    assert "versäumt: Ordnungsamt – Bericht" in evaluation["outcome"]
     assert "Bauamt" not in evaluation["outcome"]
     reminders = town("reminders", "preview", "2027", "--on", "2027-03-05")
     assert reminders.exit_code == 0, reminders.output

@@ -385,7 +385,7 @@ def test_answering_after_the_survey_closed_is_refused(engine, year_2027) -> None
         engine,
         lambda: answer(engine, year_2027, "spd", True, at(2027, 5, 2)),
         ConflictError,
-        r"Die Befragung 2027 ist abgeschlossen \(Frist abgelaufen; verspätet: ",
+        r"Die Befragung 2027 ist abgeschlossen \(Frist abgelaufen; versäumt: ",
     )
 
 
@@ -709,8 +709,8 @@ def test_phases_open_and_close_on_their_calendar_days(engine, year_2027) -> None
     run(engine, body, at(2027, 5, 1))
     status = phases(engine)
     assert status["evaluation"].status == "closed"
-    assert status["evaluation"].outcome.startswith("Zeitfenster abgelaufen; verspätet: ")
-    assert status["survey"].outcome.startswith("Frist abgelaufen; verspätet: ")
+    assert status["evaluation"].outcome.startswith("Zeitfenster abgelaufen; versäumt: ")
+    assert status["survey"].outcome.startswith("Frist abgelaufen; versäumt: ")
     assert status["forum"].status == "planned"  # opens Monday 03.05.
     run(engine, body, at(2027, 5, 3))
     assert phase_status(engine)["forum"] == "open"
@@ -762,7 +762,7 @@ def test_evaluation_closes_the_day_after_its_window_naming_the_late_department(
     assert phase_status(engine)["evaluation"] == "open"
     events = run(engine, body, at(2027, 5, 1))
     assert phases(engine)["evaluation"].outcome == (
-        "Zeitfenster abgelaufen; verspätet: Fachbereich Umwelt – "
+        "Zeitfenster abgelaufen; versäumt: Fachbereich Umwelt – "
         "Teilhaushaltsbericht mit Bewertung der Zielerreichung vorlegen"
     )
     late = [e.detail for e in events if e.event == "task_late" and e.phase == "evaluation"]

@@ -88,7 +88,7 @@ def close_phase(
     late: tuple[str, ...] = (),
     cancel_open_tasks: bool = False,
 ) -> list[Event]:
-    outcome = reason + (f"; verspätet: {', '.join(late)}" if late else "")
+    outcome = reason + (f"; versäumt: {', '.join(late)}" if late else "")
     if not transition(
         phase,
         PhaseStatus.closed,
