@@ -196,10 +196,12 @@ def calendar(
     from models.inputs import check_year
 
     check_year(year)
+    from services.committees import committee_dates
     from services.cycle_views import deadline_views
 
     with body_session() as (session, body):
         deadlines = deadline_views(session=session, body=body, year=year)
+        committees = committee_dates(session=session, body=body, year=year)
     if ics is not None:
         from notifications.ics import CalendarEntry, deadlines_to_ics
 
@@ -233,6 +235,22 @@ def calendar(
             _responsible(deadline.responsible_spec, deadline.responsible),
         )
     console().print(table)
+    sessions = sorted(
+        ((day, committee) for committee in committees for day in committee.sessions),
+        key=lambda pair: (pair[0], pair[1].name),
+    )
+    if sessions:
+        heard = Table(title=f"Sitzungen der Fachausschüsse {year}")
+        for column in ("Datum", "Wochentag", "Ausschuss", "Fachbereiche"):
+            heard.add_column(column, overflow="fold")
+        for day, committee in sessions:
+            heard.add_row(
+                german_date(day),
+                weekday_name(day),
+                committee.name,
+                ", ".join(name for _, name in committee.departments) or "–",
+            )
+        console().print(heard)
 
 
 def _responsible(spec: str, names: list[str]) -> str:

@@ -228,6 +228,13 @@ def cross_check(config: BodyConfig) -> list[str]:
                     f"{deadline.responsible!r} ist weder 'departments', 'factions' noch ein "
                     "Fachbereich aus organisation.toml."
                 )
+    for c_index, committee in enumerate(organisation.committees):
+        for d_index, key in enumerate(committee.departments):
+            if key not in departments:
+                problems.append(
+                    f"organisation.toml, committees[{c_index}].departments[{d_index}]: den "
+                    f"Fachbereich {key!r} gibt es nicht unter departments."
+                )
     committees = {committee.key for committee in organisation.committees}
     for key in config.calendar.committee_sessions:
         if key not in committees:

@@ -143,6 +143,10 @@ class FactionSpec(_Strict):
 class CommitteeSpec(_Strict):
     key: str = Field(pattern=KEY, max_length=64)
     name: str = Field(min_length=1, max_length=200)
+    # the departments whose partial budget reports (and plans) this committee deliberates
+    departments: list[Annotated[str, Field(max_length=64)]] = Field(
+        default_factory=list, max_length=200
+    )
 
 
 class OrganisationFile(_Strict):

@@ -66,7 +66,8 @@ class Faction(SQLModel, table=True):
 
 
 class Committee(SQLModel, table=True):
-    """Fachausschuss of the council."""
+    """Fachausschuss of the council; `departments`: the keys of the departments whose
+    partial budget reports it hears (organisation.toml)."""
 
     __tablename__ = "committee"
     __table_args__ = (sa.UniqueConstraint("body_id", "key"),)
@@ -75,6 +76,7 @@ class Committee(SQLModel, table=True):
     body_id: int = Field(foreign_key="body.id", index=True)
     key: str = Field(max_length=64)
     name: str = Field(max_length=200)
+    departments: list[str] = Field(default_factory=list, sa_type=sa.JSON)
 
 
 class Absence(SQLModel, table=True):

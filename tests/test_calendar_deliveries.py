@@ -109,3 +109,26 @@ def test_a_delivery_or_committee_that_cannot_work_is_refused(
     edit(second, "calendar.toml", old, new)
     result = init_rejected(cli, engine, second)
     assert message in problem_about(result.output, "calendar.toml", key)
+
+
+def test_an_unknown_department_of_a_committee_is_refused(
+    cli: Cli, engine: sa.Engine, body_dir: Path
+) -> None:
+    second = as_second_body(body_dir)
+    edit(second, "organisation.toml", '["schulen"]', '["schulen", "kultur"]')
+    result = init_rejected(cli, engine, second)
+    problem = problem_about(result.output, "organisation.toml", "committees[2].departments[1]")
+    assert "den Fachbereich 'kultur' gibt es nicht" in problem
+
+
+def test_the_calendar_shows_where_each_department_presents_its_report(
+    cli: Cli, engine: sa.Engine, body_dir: Path
+) -> None:
+    assert cli("init", "--body-dir", str(body_dir)).exit_code == 0
+    assert cli("cycle", "create", "2027").exit_code == 0
+    result = cli("calendar", "2027")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if "Sitzungen der Fachausschüsse 2027" in line)
+    umwelt = next(line for line in lines[start:] if "21.04.2027" in line)
+    assert "Ausschuss für Umwelt und Technik" in umwelt and "Fachbereich Umwelt" in umwelt

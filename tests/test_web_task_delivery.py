@@ -37,6 +37,11 @@ def test_a_department_confirms_on_its_page_and_the_controlling_office_accepts(we
     department = web.login("umwelt")
     page = visible_text(department.get(UMWELT).text)
     assert "Aufgaben erledigen" in page
+    # where its report is presented: its committee and the committee's sessions
+    assert (
+        "Fachausschuss: Ausschuss für Umwelt und Technik; Sitzungen 2027: "
+        "Mittwoch, 21.04.2027 und Mittwoch, 17.11.2027"
+    ) in page
     assert "erfüllt durch: Erledigung bestätigen (Datum und Vermerk)" in page
 
     before = row_counts(web.engine)

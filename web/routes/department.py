@@ -68,6 +68,7 @@ def department_page_response(
     status: int = 200,
     extra: dict[str, object] | None = None,
 ) -> Response:
+    from services.committees import committees_of
     from services.money import money_overview, profiles_of_department
     from services.partial_report_views import report_state
     from services.planning import plan_overview
@@ -100,6 +101,9 @@ def department_page_response(
             "cycle": data,
             "rows": rows,
             "deliveries": latest_deliveries(session=session, task_ids=[r.task_id for r in rows]),
+            "committees": committees_of(
+                session=session, body=body, year=year, department_key=department.key
+            ),
             "may_deliver": may_upload(viewer, key)
             or (department.is_controlling_office and may_review(viewer)),
             "years": cycle_years(session=session, body=body),
