@@ -64,6 +64,7 @@ def test_a_department_confirms_on_its_page_and_the_controlling_office_accepts(we
     )
     text = visible_text(done.text)
     assert "Erledigung am 15.03.2027 festgehalten." in text
+    assert "Zuletzt: Bestätigung vom 15.03.2027" in text
     assert "Vermerk: Bericht an den Umweltausschuss" in text
 
     other = web.login("soziales")
