@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session, select
 
 from models.body import Body
+from models.budget_resolution import BudgetResolution
 from models.db import id_of
 from models.organisation import Department
 from models.strategy import KeyFigure, KeyFigureValue, Measure, OperationalGoal
@@ -67,7 +68,15 @@ def sync_figures(
             select(KeyFigureValue).where(KeyFigureValue.body_id == body.id)
         ).all()
     }
+    # a plan year's targets adopted with the budget resolution are the council's: the file
+    # no longer changes them (as it never changes an actual taken from a submission)
+    adopted = set(
+        session.exec(
+            select(BudgetResolution.plan_year).where(BudgetResolution.body_id == body.id)
+        ).all()
+    )
     changed_values = 0
+    kept: set[int] = set()
     for f in spec.key_figures:
         figure_id = id_of(figures[f.key])
         for year in sorted(set(f.targets) | set(f.actuals)):
@@ -75,7 +84,11 @@ def sync_figures(
             if row is None:
                 row = KeyFigureValue(body_id=id_of(body), key_figure_id=figure_id, year=year)
                 session.add(row)
-            wanted = {"target": f.targets.get(year)}
+            wanted: dict[str, float | None] = {"target": f.targets.get(year)}
+            if year in adopted and row.target is not None:
+                if row.target != wanted["target"]:
+                    kept.add(year)
+                del wanted["target"]
             if row.submission_id is None:
                 wanted["actual"] = f.actuals.get(year)
             if any(getattr(row, name) != value for name, value in wanted.items()):
@@ -84,6 +97,11 @@ def sync_figures(
                     setattr(row, name, value)
     if changed_values:
         changes.append(f"{changed_values} Soll-/Ist-Werte von Kennzahlen übernommen")
+    if kept:
+        years = ", ".join(str(year) for year in sorted(kept))
+        changes.append(
+            f"Soll-Werte {years} bleiben wie im Haushaltsbeschluss; figures.toml ändert sie nicht"
+        )
     goals = {
         goal.key: goal
         for goal in session.exec(

@@ -137,3 +137,27 @@ def test_draft_shows_goal_target_and_budget(engine, loerrach, tmp_path) -> None:
     pdf = draft_bytes(draft, "pdf")
     assert pdf.startswith(b"%PDF")
     (tmp_path / "entwurf.pdf").write_bytes(pdf)
+
+
+def test_taking_over_figures_toml_again_keeps_the_adopted_targets(engine, loerrach) -> None:
+    from config.loader import load_body_config
+    from services.bodies import update_body
+    from tests.conftest import LOERRACH
+
+    at = accepted(engine, loerrach)
+    resolve(engine, loerrach, at)
+    with session_scope(engine) as session:
+        _, changes = update_body(load_body_config(LOERRACH), session=session, now=at, actor="t")
+    assert "Soll-Werte 2028 bleiben wie im Haushaltsbeschluss; figures.toml ändert sie nicht" in (
+        changes
+    )
+    with session_scope(engine) as session:
+        figure = session.exec(
+            select(KeyFigure).where(KeyFigure.key == "energieverbrauch-schulen")
+        ).one()
+        value = session.exec(
+            select(KeyFigureValue).where(
+                KeyFigureValue.key_figure_id == figure.id, KeyFigureValue.year == 2028
+            )
+        ).one()
+    assert value.target == 93  # the plan's, not figures.toml's 95
