@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from tests.money_data import insert_budget_lines
 from tests.webworld import FILLED, PASSWORD, Clock, RecordingFlows, build_world, fill
 
 CHROMIUM = Path("/usr/bin/chromium")
+NBSP = "\u00a0"  # between a number and its unit ("25 Tage"), so they never part
 ROOT = Path(__file__).parent.parent
 ARTIFACTS = Path(__file__).parent / "artifacts"
 AXE_CANDIDATES = [
@@ -63,25 +65,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    if not CHROMIUM.exists():
-        _missing("Chromium (/usr/bin/chromium)")
-    axe = axe_source()
+@contextmanager
+def serve(url: str, clock: Clock, flows: RecordingFlows) -> Iterator[str]:
+    """The app on a real uvicorn at a free loopback port, for as long as the block runs."""
     import uvicorn
-    from playwright.sync_api import sync_playwright
 
-    from models.db import make_engine, upgrade_to_head
     from web.app import create_app
     from web.settings import WebSettings
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'kreislauf.db'}"
-    engine = make_engine(url, create=True)
-    upgrade_to_head(engine)
-    body = install(engine, LOERRACH)
-    insert_budget_lines(engine, body)  # the money pages have something to show
-    build_world(engine)
-    clock, flows = Clock(), RecordingFlows()
     app = create_app(WebSettings(database_url=url), clock=clock, flows=flows)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -91,14 +82,35 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     while not server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    with sync_playwright() as playwright:
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    if not CHROMIUM.exists():
+        _missing("Chromium (/usr/bin/chromium)")
+    axe = axe_source()
+    from playwright.sync_api import sync_playwright
+
+    from models.db import make_engine, upgrade_to_head
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'kreislauf.db'}"
+    engine = make_engine(url, create=True)
+    upgrade_to_head(engine)
+    body = install(engine, LOERRACH)
+    insert_budget_lines(engine, body)  # the money pages have something to show
+    build_world(engine)
+    clock, flows = Clock(), RecordingFlows()
+    with serve(url, clock, flows) as address, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
         try:
-            yield Site(f"http://127.0.0.1:{port}", engine, clock, flows, browser, axe)
+            yield Site(address, engine, clock, flows, browser, axe)
         finally:
             browser.close()
-            server.should_exit = True
-            thread.join(timeout=10)
             engine.dispose()
 
 
@@ -156,7 +168,7 @@ def test_controlling_sees_an_overdue_department(site: Site, page) -> None:  # ty
     log_in(page, site, "controlling")
     overdue = page.get_by_role("region", name="Verzug")
     assert "Fachbereich Umwelt" in overdue.inner_text()
-    assert "1 Aufgabe überfällig (25 Tage)" in overdue.inner_text()
+    assert "1 Aufgabe überfällig (25 Tage)" in overdue.inner_text().replace(NBSP, " ")
     assert "Heute: Dienstag, 16.03.2027" in page.inner_text("main")
     check_accessibility(page, site.axe)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -293,12 +305,16 @@ def test_the_api_without_a_session_answers_401(site: Site, page) -> None:  # typ
 
 
 MONEY_PAGES = {
-    "controlling": ["/cycles/2027/money", "/cycles/2027/groups/54.20"],
-    "umwelt": ["/cycles/2027/groups/56.10"],
+    "controlling": [
+        "/cycles/2027/money",
+        "/cycles/2027/groups/54.20",
+        "/cycles/2027/departments/umwelt",  # with the controlling's review forms
+    ],
+    "umwelt": ["/cycles/2027/groups/56.10", "/cycles/2027/departments/umwelt"],
 }
-# pages that show money beside older content not yet laid out for 320 px: axe and a
-# screenshot, no width check (the overview's timeline and task tables are wider)
-MONEY_BESIDE = {"controlling": ["/cycles/2027"], "umwelt": ["/cycles/2027/departments/umwelt"]}
+# pages that show money beside content not laid out for 320 px here: axe and a screenshot,
+# no width check (the overview's timeline and task tables are wider)
+MONEY_BESIDE: dict[str, list[str]] = {"controlling": ["/cycles/2027"], "umwelt": []}
 
 
 @pytest.mark.parametrize("width", [1366, 320])
@@ -306,9 +322,10 @@ MONEY_BESIDE = {"controlling": ["/cycles/2027"], "umwelt": ["/cycles/2027/depart
 def test_the_money_pages_fit_a_narrow_screen_and_pass_axe(  # type: ignore[no-untyped-def]
     site: Site, page, username: str, width: int
 ) -> None:
-    """Strategie und Geld and the group profiles at 1366 and 320 px: the page never gets
-    wider than the screen (wide tables scroll inside their wrapper), axe finds nothing
-    serious; a screenshot of each goes to tests/artifacts/."""
+    """Strategie und Geld, the group profiles and the department pages at 1366 and 320 px:
+    the page never gets wider than the screen (WCAG 1.4.10: tables of figures scroll inside
+    their labelled region, task and plan tables become cards), axe finds nothing serious;
+    a screenshot of each goes to tests/artifacts/."""
     page.set_viewport_size({"width": width, "height": 900})
     log_in(page, site, username)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -335,3 +352,93 @@ def test_the_money_pages_fit_a_narrow_screen_and_pass_axe(  # type: ignore[no-un
         response = page.goto(f"{site.url}/cycles/2027/groups/54.20")
         assert response.status == 404
         check_accessibility(page, site.axe)
+
+
+def fits(page, site: Site, width: int, name: str) -> None:  # type: ignore[no-untyped-def]
+    """The page at `width` px: no wider than the screen, nothing serious for axe; its
+    screenshot goes to tests/artifacts/."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
+    check_accessibility(page, site.axe)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+
+
+def test_login_admin_and_api_docs_fit_320_px(site: Site, page) -> None:  # type: ignore[no-untyped-def]
+    """Login, the administration's forms and the API's endpoints on a 320 px phone: the
+    fields fit their column, the endpoints are one card each."""
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(f"{site.url}/login")
+    fits(page, site, 320, "login")
+    log_in(page, site, "verwaltung")
+    page.goto(f"{site.url}/admin")
+    fits(page, site, 320, "admin")
+    field = page.get_by_label("Anlass")
+    box = field.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 320
+    page.goto(f"{site.url}/api/docs")
+    fits(page, site, 320, "api-docs")
+    method, path = page.locator("table.cards tbody tr").first.locator("td").all()[:2]
+    above, below = method.bounding_box(), path.bounding_box()
+    assert above is not None and below is not None
+    assert below["y"] >= above["y"] + above["height"]  # a card: one cell under the other
+
+
+@pytest.fixture(scope="module")
+def budget_site(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """A second Lörrach whose plans are all accepted, on 10 January 2028: the budget
+    resolution can be recorded (the first world stays on 16 March 2027)."""
+    from models.db import make_engine, upgrade_to_head
+    from tests.test_budget_resolution import at, to_budget_phase
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('budget') / 'kreislauf.db'}"
+    engine = make_engine(url, create=True)
+    upgrade_to_head(engine)
+    body = install(engine, LOERRACH)
+    build_world(engine)
+    to_budget_phase(engine, body, create=False)
+    clock, flows = Clock(at(1, 10, year=2028)), RecordingFlows()
+    with serve(url, clock, flows) as address:
+        yield Site(address, engine, clock, flows, site.browser, site.axe)
+    engine.dispose()
+
+
+def test_the_budget_resolution_preview_fits_320_px(budget_site: Site, page) -> None:  # type: ignore[no-untyped-def]
+    """The last look before the budget resolution is recorded, on a phone: each change is
+    a card with its amounts and reason."""
+    page.set_viewport_size({"width": 320, "height": 800})
+    log_in(page, budget_site, "verwaltung")
+    page.goto(f"{budget_site.url}/admin")
+    form = page.get_by_role("region", name="Haushaltsbeschluss des Kreistags festhalten")
+    form.get_by_label("Beschlussnummer").fill("HH/2027/012")
+    form.get_by_label("Tag des Beschlusses").fill("2027-12-15")
+    form.get_by_label("Produktgruppe").first.fill("11.20")
+    form.get_by_label("Aufwendungen: Änderung in Euro").first.fill("50.000,00")
+    form.get_by_label("Begründung").first.fill("Digitale Bürgerdienste für den ganzen Landkreis")
+    form.get_by_role("button", name="Prüfen").click()
+    heading = page.get_by_role("heading", level=1).inner_text()
+    assert heading.startswith("Bitte prüfen: Haushaltsbeschluss Nr. HH/2027/012")
+    fits(page, budget_site, 320, "budget-resolution-preview")
+    card = page.locator("table.cards tbody tr").first
+    change = card.inner_text().replace(NBSP, " ")
+    assert "+50.000,00 €" in change and "Digitale Bürgerdienste" in change
+    box = card.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 320  # the reason is on screen
+
+
+def test_the_department_page_prints_without_navigation(site: Site, page) -> None:  # type: ignore[no-untyped-def]
+    """Printed (print media, A4), the department page is its content: no navigation, no
+    forms or buttons, the table header repeats on every page; the PDF goes to
+    tests/artifacts/."""
+    log_in(page, site, "umwelt")
+    page.goto(f"{site.url}/cycles/2027/departments/umwelt")
+    assert page.get_by_role("navigation", name="Hauptnavigation").is_visible()
+    page.emulate_media(media="print")
+    assert not page.get_by_role("navigation", name="Hauptnavigation").is_visible()
+    assert not page.get_by_role("button", name="Abmelden").is_visible()
+    assert not page.get_by_role("button", name="Meldung einreichen").is_visible()
+    assert page.get_by_role("heading", level=1).is_visible()
+    header = page.evaluate("getComputedStyle(document.querySelector('table.tasks thead')).display")
+    assert header == "table-header-group"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.pdf(path=str(ARTIFACTS / "department-umwelt-print.pdf"), prefer_css_page_size=True)
+    page.screenshot(path=str(ARTIFACTS / "department-umwelt-print.png"), full_page=True)

@@ -11,6 +11,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from models.german import (
+    NBSP,
     days,
     german_date,
     german_datetime,
@@ -24,13 +25,20 @@ def install_filters(env: Environment) -> None:
     env.filters["date"] = german_date
     env.filters["datetime"] = german_datetime
     env.filters["weekday"] = weekday_name
-    env.filters["days"] = days
+    # a number and its unit never part at a line break ("25 Tage", "95 %")
+    env.filters["days"] = lambda count: days(count).replace(" ", NBSP, 1)
     env.filters["quarter"] = quarter
     # money as the report writes it (services.reports): whole euros, no-break space before €
     env.filters["eur"] = german_euro
     env.filters["eur_signed"] = lambda value: german_euro(value, signed=True)
     env.filters["pct_signed"] = lambda value: german_percent(value, signed=True)
+    env.filters["unit"] = with_unit
     env.globals["money_chart"] = money_chart
+
+
+def with_unit(value: object, unit: str) -> str:
+    """ "10" and "%" -> "10\u00a0%": a number keeps its unit on the same line."""
+    return f"{value}{NBSP}{unit}" if unit else str(value)
 
 
 def money_chart(group: Any) -> Markup:
