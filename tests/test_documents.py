@@ -1,0 +1,85 @@
+"""Accessible documents (BITV 2.0 / EN 301 549 chapter 10): every PDF the system writes is
+tagged (PDF/UA-1: structure tree, marked content), says its language is German and carries
+a title; the documents speak of priorities by number and text, never by internal key."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from models.body import Body
+from models.db import session_scope
+from services.cycles import create_cycle
+from services.reports import render_report, render_version_diff
+from services.scripted_deliveries import small_pdf
+from tests.conftest import NOW
+from tests.test_transitions import create, resolution_adopted
+
+
+def keep(name: str, data: bytes) -> None:
+    """With KREISLAUF_DOCUMENTS=<dir> the documents are kept there for a look (pdftoppm)."""
+    folder = os.environ.get("KREISLAUF_DOCUMENTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        (Path(folder) / name).write_bytes(data)
+
+
+def assert_tagged(data: bytes, title: str) -> PdfReader:
+    reader = PdfReader(io.BytesIO(data))
+    root = reader.trailer["/Root"]
+    assert str(root["/Lang"]).startswith("de")
+    assert str(root["/MarkInfo"]["/Marked"]) in ("True", "true")
+    assert "/StructTreeRoot" in root
+    assert reader.metadata is not None and title in (reader.metadata.title or "")
+    assert str(root["/ViewerPreferences"]["/DisplayDocTitle"]) in ("True", "true")
+    return reader
+
+
+@pytest.fixture
+def year_2026(engine: sa.Engine, loerrach: Body) -> Body:
+    with session_scope(engine) as session:
+        create_cycle(session=session, body=loerrach, year=2026, now=NOW, actor="test")
+    return loerrach
+
+
+def test_evaluation_report_pdf_is_tagged_german_and_titled(engine, year_2026) -> None:
+    with session_scope(engine) as session:
+        pdf = render_report(session, year_2026, 2026, "pdf", NOW)
+        html = render_report(session, year_2026, 2026, "html", NOW).decode()
+    keep("bericht.pdf", pdf)
+    assert_tagged(pdf, "Bericht zur Zielerreichung 2025")
+    assert '<html lang="de">' in html
+
+
+def test_strategy_diff_pdf_is_tagged_german_and_titled(engine, loerrach) -> None:
+    create(engine, loerrach, 2027)
+    resolution_adopted(engine, loerrach)
+    with session_scope(engine) as session:
+        pdf = render_version_diff(session, loerrach, 1, 2, "pdf")
+    keep("aenderungen.pdf", pdf)
+    assert_tagged(pdf, "Änderungen der Strategie")
+
+
+def test_plan_draft_pdf_is_tagged_german_and_titled(engine, loerrach) -> None:
+    import datetime as dt
+
+    from services.planning_draft import build_draft, draft_bytes
+    from tests.test_planning_adoption import accepted
+
+    accepted(engine, loerrach)
+    with session_scope(engine) as session:
+        draft = build_draft(
+            session=session, body=loerrach, plan_year=2028, today=dt.date(2027, 10, 1)
+        )
+    pdf = draft_bytes(draft, "pdf")
+    keep("entwurf.pdf", pdf)
+    assert_tagged(pdf, "Entwurf Haushaltsplan 2028")
+
+
+def test_simulated_upload_pdf_is_tagged_too() -> None:
+    assert_tagged(small_pdf("Beschlussvorlage <Haushalt>"), "Beschlussvorlage <Haushalt>")
