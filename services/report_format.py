@@ -4,12 +4,12 @@ so that `services.report_xlsx` needs nothing from the module that calls it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from html import escape
 
-from models.german import german_euro, german_number
-from models.strategy import Direction, MeasureStatus
+from models.german import german_date, german_euro, german_number
+from models.strategy import Direction, MeasureStatus, StrategyVersion
 
 DIRECTION_LABELS = {
     Direction.higher_is_better: "höher ist besser",
@@ -135,3 +135,42 @@ def german_millions(value: Decimal) -> str:
     if abs(value) >= 1_000_000:
         return f"{german_number(value / 1_000_000, places=1)} Mio. €"
     return f"{german_number(value / 1_000, places=0)} Tsd. €"
+
+
+OUTSIDE_STRATEGY = "Schwerpunkt außerhalb der geltenden Strategie"
+
+
+class PriorityNames:
+    """How people read a priority: its field of action and number ("Schwerpunkt 2", its
+    position in the field), never its internal key like "digitale-verwaltung.2" (a key
+    stays the same across versions, so its number part need not be the position)."""
+
+    def __init__(self, fields: Iterable[tuple[str, Iterable[str]]]) -> None:
+        """`fields`: (field name, priority codes in their order) of one strategy version."""
+        self._places: dict[str, tuple[str, int]] = {}
+        for field_name, codes in fields:
+            for number, code in enumerate(codes, start=1):
+                self._places[code] = (field_name, number)
+
+    def number(self, code: str | None) -> str:
+        """'Schwerpunkt 2' (the field is said beside it)."""
+        if code is None or code not in self._places:
+            return OUTSIDE_STRATEGY
+        return f"Schwerpunkt {self._places[code][1]}"
+
+    def full(self, code: str | None) -> str:
+        """'Klima & Biodiversität, Schwerpunkt 2'."""
+        if code is None or code not in self._places:
+            return OUTSIDE_STRATEGY
+        field_name, number = self._places[code]
+        return f"{field_name}, Schwerpunkt {number}"
+
+
+def version_label(version: StrategyVersion) -> str:
+    """'Version 2 (Beschluss KT/2027/045 vom 21.07.2027)': the date only once, even when
+    the resolution's text already names it."""
+    date = german_date(version.adopted_on)
+    resolution = version.resolution.strip()
+    if date in resolution:
+        return f"Version {version.number} ({resolution})"
+    return f"Version {version.number} ({resolution}, {date})"

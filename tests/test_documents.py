@@ -22,8 +22,8 @@ from tests.test_transitions import create, resolution_adopted
 
 
 def keep(name: str, data: bytes) -> None:
-    """With KREISLAUF_DOCUMENTS=<dir> the documents are kept there for a look (pdftoppm)."""
-    folder = os.environ.get("KREISLAUF_DOCUMENTS")
+    """With DOCUMENTS_OUT=<dir> the documents are kept there for a look (pdftoppm)."""
+    folder = os.environ.get("DOCUMENTS_OUT")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         (Path(folder) / name).write_bytes(data)
