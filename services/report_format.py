@@ -28,10 +28,11 @@ def sparkline_svg(
     *,
     target: float | None = None,
     width: int = 96,
-    height: int = 26,
+    height: int = 36,
 ) -> str:
     """A small inline SVG line of the actuals per year, the last point marked, the target
-    as a dashed line; with a text alternative (role img, title) for screen readers."""
+    as a dashed line, the first and last year written under it; with a text alternative
+    (role img, title) naming every year and value for screen readers."""
     points = [(year, value) for year, value in series if value is not None]
     alt = "Verlauf der Ist-Werte: " + (
         "; ".join(f"{year}: {german_number(value)}" for year, value in points) or "keine Werte"
@@ -48,13 +49,13 @@ def sparkline_svg(
     span = (high - low) or 1.0
     years = [year for year, _ in series]
     first, steps = years[0], max(len(years) - 1, 1)
-    pad = 4
+    pad, label = 4, 10  # the bottom `label` pixels hold the years
 
     def x(year: int) -> float:
         return pad + (year - first) * (width - 2 * pad) / steps
 
     def y(value: float) -> float:
-        return height - pad - (value - low) * (height - 2 * pad) / span
+        return height - label - pad - (value - low) * (height - label - 2 * pad) / span
 
     parts = [head]
     if target is not None:
@@ -68,6 +69,12 @@ def sparkline_svg(
     parts.append(
         f'<circle cx="{x(last_year):.1f}" cy="{y(last_value):.1f}" r="2.5" fill="#1f4e79"/>'
     )
+    text = 'font-size="9" fill="#444" font-family="DejaVu Sans, sans-serif"'
+    parts.append(f'<text x="1" y="{height - 1}" {text}>{years[0]}</text>')
+    if years[-1] != years[0]:
+        parts.append(
+            f'<text x="{width - 1}" y="{height - 1}" text-anchor="end" {text}>{years[-1]}</text>'
+        )
     return "".join(parts) + "</svg>"
 
 

@@ -83,3 +83,44 @@ def test_plan_draft_pdf_is_tagged_german_and_titled(engine, loerrach) -> None:
 
 def test_simulated_upload_pdf_is_tagged_too() -> None:
     assert_tagged(small_pdf("Beschlussvorlage <Haushalt>"), "Beschlussvorlage <Haushalt>")
+
+
+def test_report_names_priorities_by_number_and_charts_their_years(engine, year_2026) -> None:
+    import re
+
+    from services.report_format import sparkline_svg
+
+    with session_scope(engine) as session:
+        html = render_report(session, year_2026, 2026, "html", NOW).decode()
+        book = render_report(session, year_2026, 2026, "xlsx", NOW)
+    text = re.sub(r"<[^>]+>", " ", html)
+    assert "Schwerpunkt 2: Der Landkreis gestaltet die digitale" in text
+    assert "Kennzahlen zu Digitale Verwaltung, Schwerpunkt 2" in text
+    assert not re.findall(r"\b[a-z][a-z-]+\.\d+\b", text)  # no key like digitale-verwaltung.2
+    from openpyxl import load_workbook
+
+    cells = [
+        str(value)
+        for sheet in load_workbook(io.BytesIO(book)).worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for value in row
+        if value is not None
+    ]
+    assert not [cell for cell in cells if re.fullmatch(r"[a-z][a-z-]+\.\d+", cell)]
+    assert any(cell.startswith("Schwerpunkt 1: Der Landkreis senkt") for cell in cells)
+    # every sparkline names its first and last year, and its text alternative every value
+    chart = sparkline_svg([(2022, 3.0), (2023, None), (2024, 2.5)], target=2.0)
+    assert ">2022</text>" in chart and ">2024</text>" in chart
+    assert 'aria-label="Verlauf der Ist-Werte: 2022: 3; 2024: 2,5"' in chart
+    assert ">2022</text>" in html and "hyphens: auto" in html
+    assert 'class="num"' in html and "td.num" in html  # numbers are not hyphenated
+
+
+def test_strategy_diff_names_each_date_once_and_no_keys(engine, loerrach) -> None:
+    create(engine, loerrach, 2027)
+    resolution_adopted(engine, loerrach)
+    with session_scope(engine) as session:
+        html = render_version_diff(session, loerrach, 1, 2, "html").decode()
+    assert "Von Version 1 (Beschluss des Kreistags vom 21.07.2021)" in html
+    assert html.count("21.07.2027") == 1 and "bildung.2" not in html
+    assert ">Schwerpunkt 2</td>" in html  # the removed priority, numbered as it stood
