@@ -266,6 +266,9 @@ def _xlsx(draft: Draft) -> bytes:
         for cell in cells:
             cell.number_format = '#,##0.00 "€"'
     as_text(book.worksheets)
+    from models.workbook_style import print_setup  # openpyxl only when writing
+
+    print_setup(book)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

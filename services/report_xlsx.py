@@ -365,6 +365,8 @@ def diff_workbook(
         ],
     )
     sheet.insert_rows(1, 2)
+    sheet.freeze_panes = "A4"  # the header row moved down with the title above it
+    sheet.auto_filter.ref = f"A3:E{max(len(changes) + 3, 4)}"
     sheet["A1"] = f"{body_name}: {version_label(old)} → {version_label(new)}"
     sheet["A1"].font = Font(bold=True)
     return _save(book)
@@ -416,6 +418,9 @@ def _rows(
 
 def _save(book: Workbook) -> bytes:
     as_text(book.worksheets)  # comments, names and texts people typed: never a formula
+    from models.workbook_style import print_setup  # openpyxl only when writing
+
+    print_setup(book)
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -124,3 +124,51 @@ def test_strategy_diff_names_each_date_once_and_no_keys(engine, loerrach) -> Non
     assert "Von Version 1 (Beschluss des Kreistags vom 21.07.2021)" in html
     assert html.count("21.07.2027") == 1 and "bildung.2" not in html
     assert ">Schwerpunkt 2</td>" in html  # the removed priority, numbered as it stood
+
+
+def assert_prints_well(data: bytes, kind: str) -> None:
+    """Every sheet prints landscape, fit to one page wide; sheets with a frozen header row
+    repeat it on every printed page."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data))
+    for sheet in book.worksheets:
+        where = f"{kind}, Blatt {sheet.title}"
+        assert sheet.page_setup.orientation == "landscape", where
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, where
+        assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0, where
+        if sheet.freeze_panes:
+            header = int(sheet.freeze_panes[1:]) - 1
+            assert sheet.print_title_rows == f"${header}:${header}", where
+
+
+def test_every_workbook_prints_landscape_fit_to_width_with_its_header(engine, loerrach) -> None:
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    from services.planning_draft import build_draft, draft_bytes
+    from tests.planning_world import template as plan_template
+    from tests.test_partial_report import draft as partial_draft
+    from tests.test_partial_report import prepare
+    from tests.test_submissions import template as figures_template
+
+    prepare(engine, loerrach)
+    create(engine, loerrach, 2027)
+    resolution_adopted(engine, loerrach)
+    with session_scope(engine) as session:
+        report = render_report(session, loerrach, 2027, "xlsx", NOW)
+        diff = render_version_diff(session, loerrach, 1, 2, "xlsx")
+    assert_prints_well(report, "Bericht")
+    assert_prints_well(diff, "Strategieänderungen")
+    assert (
+        load_workbook(io.BytesIO(diff)).active.print_title_rows == "$3:$3"
+    )  # the header below the title
+    assert_prints_well(figures_template(engine, loerrach), "Kennzahlenvorlage")
+    assert_prints_well(partial_draft(engine, loerrach), "Teilhaushaltsbericht")
+    assert_prints_well(plan_template(engine, loerrach), "Planungsvorlage")
+    with session_scope(engine) as session:
+        draft = build_draft(
+            session=session, body=loerrach, plan_year=2028, today=dt.date(2027, 10, 1)
+        )
+    assert_prints_well(draft_bytes(draft, "xlsx"), "Planentwurf")
