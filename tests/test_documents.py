@@ -79,6 +79,9 @@ def test_plan_draft_pdf_is_tagged_german_and_titled(engine, loerrach) -> None:
     pdf = draft_bytes(draft, "pdf")
     keep("entwurf.pdf", pdf)
     assert_tagged(pdf, "Entwurf Haushaltsplan 2028")
+    html = draft_bytes(draft, "html").decode()
+    assert "<td>Klima &amp; Biodiversität, Schwerpunkt 1</td>" in html
+    assert "klima-biodiversitaet.1" not in html
 
 
 def test_simulated_upload_pdf_is_tagged_too() -> None:
