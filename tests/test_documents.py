@@ -52,8 +52,31 @@ def test_evaluation_report_pdf_is_tagged_german_and_titled(engine, year_2026) ->
         pdf = render_report(session, year_2026, 2026, "pdf", NOW)
         html = render_report(session, year_2026, 2026, "html", NOW).decode()
     keep("bericht.pdf", pdf)
-    assert_tagged(pdf, "Bericht zur Zielerreichung 2025")
+    reader = assert_tagged(pdf, "Bericht zur Zielerreichung 2025")
     assert '<html lang="de">' in html
+    tags = structure(reader.trailer["/Root"]["/StructTreeRoot"])
+    kinds = {kind for kind, _ in tags}
+    assert {"/H1", "/H2", "/Table", "/TH", "/TD", "/Caption", "/Figure"} <= kinds
+    charts = [alt for kind, alt in tags if kind == "/Figure"]
+    assert charts and all(alt and alt.startswith("Verlauf der Ist-Werte") for alt in charts[:5])
+    assert any("2022: " in alt and "2025: " in alt for alt in charts if alt)
+
+
+def structure(node: object) -> list[tuple[str, str | None]]:
+    """(tag, alternative text) of every element of a PDF structure tree, depth first."""
+    found: list[tuple[str, str | None]] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        item = item.get_object() if hasattr(item, "get_object") else item
+        if not isinstance(item, dict):
+            continue
+        if "/S" in item:
+            alt = item.get("/Alt")
+            found.append((str(item["/S"]), str(alt) if alt is not None else None))
+        kids = item.get("/K")
+        stack.extend(reversed(kids) if isinstance(kids, list) else [kids] if kids else [])
+    return found
 
 
 def test_strategy_diff_pdf_is_tagged_german_and_titled(engine, loerrach) -> None:
