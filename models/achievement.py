@@ -31,8 +31,8 @@ from enum import StrEnum
 from models.strategy import Direction
 
 STABLE_PCT = Decimal(1)
-# A degree of achievement is shown as at most ±999,999 %: beyond, it says nothing more.
-DEGREE_LIMIT = Decimal(999999)
+# A degree of achievement lies between 0 and 200 % (see degree_of_achievement).
+DEGREE_RANGE = (Decimal(0), Decimal(200))
 
 
 class Light(StrEnum):
@@ -95,19 +95,24 @@ def degree_of_achievement(
 ) -> Decimal | None:
     """Zielerreichungsgrad in percent, one decimal; only for a positive target.
 
-    Higher is better: actual / target. Lower is better, mirrored around the target:
-    2 − actual / target (10 % above the target is 90 %). None without both values or when
-    the target is 0 or negative (a ratio would mislead there).
+    Higher is better: actual / target. Lower is better: target / actual (10 % above the
+    target is 90,9 %, twice the target is 50 %), so a badly missed target approaches 0 %
+    and never turns negative. Both are capped to DEGREE_RANGE (0 to 200 %): beyond twice
+    the target a degree says nothing more, and a negative actual would give a negative
+    ratio; an actual of 0 or below for a lower-is-better figure is the cap, 200 %. None
+    without both values or when the target is 0 or negative (a ratio would mislead there).
     """
     if target is None or actual is None or decimal(target) <= 0:
         return None
-    ratio = decimal(actual) / decimal(target)
+    goal, value = decimal(target), decimal(actual)
+    low, high = DEGREE_RANGE
     if Direction(direction) == Direction.lower_is_better:
-        ratio = 2 - ratio
-    percent = ratio * 100
-    if abs(percent) >= DEGREE_LIMIT:  # absurd, and beyond what quantize can represent
-        return DEGREE_LIMIT if percent > 0 else -DEGREE_LIMIT
-    return percent.quantize(Decimal("0.1"))
+        if value <= 0:
+            return high
+        percent = goal / value * 100
+    else:
+        percent = value / goal * 100
+    return min(max(percent, low), high).quantize(Decimal("0.1"))
 
 
 @dataclass(frozen=True)

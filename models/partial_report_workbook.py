@@ -144,6 +144,9 @@ def write_xlsx(draft: Draft) -> bytes:
         info.append(cells)
     _style(info, [24, 60], ())
     as_text(book.worksheets)  # names and texts: never a formula
+    from models.workbook_style import print_setup  # openpyxl only when writing
+
+    print_setup(book)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -78,7 +78,7 @@ def write_xlsx(template: Template) -> bytes:
     frozen header rows, yellow input cells, the rest protected (no password)."""
     from openpyxl import Workbook
 
-    from models.workbook_style import style_figures, style_info, style_measures
+    from models.workbook_style import print_setup, style_figures, style_info, style_measures
 
     book = Workbook()
     figures = book.worksheets[0]  # a new workbook's one sheet
@@ -92,6 +92,7 @@ def write_xlsx(template: Template) -> bytes:
     _fill(info, template, "Angaben zur Vorlage (bitte nicht ändern)", INFO)
     style_info(info)
     as_text(book.worksheets)  # names, texts and comments people typed: never a formula
+    print_setup(book)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -133,3 +133,25 @@ def style_info(sheet: Any) -> None:
     _frame(sheet, [24, 90], 2)
     for row in sheet.iter_rows(min_row=HEADER_ROW + 1):
         row[1].alignment = Alignment(wrap_text=True, horizontal="left")
+
+
+def print_setup(book: Any) -> None:
+    """Every sheet of `book` prints on A4 landscape, fit to the page's width (as many pages
+    down as needed), its header row (the last frozen row) repeated on every page: without
+    this a wide sheet prints as dozens of pages of single columns."""
+    from openpyxl.utils.cell import coordinate_from_string
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    for sheet in book.worksheets:
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0  # 0: as many pages down as the rows need
+        if sheet.sheet_properties.pageSetUpPr is None:
+            sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        else:
+            sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        if sheet.freeze_panes:
+            header = coordinate_from_string(sheet.freeze_panes)[1] - 1
+            if header >= 1:
+                sheet.print_title_rows = f"{header}:{header}"

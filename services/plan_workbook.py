@@ -306,6 +306,9 @@ def write_plan_xlsx(template: PlanTemplate) -> bytes:
         info.append([key, value])
     info.protection.sheet = True
     as_text(book.worksheets)
+    from models.workbook_style import print_setup  # openpyxl only when writing
+
+    print_setup(book)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

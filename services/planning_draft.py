@@ -21,8 +21,10 @@ from models.budget import BudgetKind
 from models.planning import Plan, PlanBudget, PlanGoal, PlanMeasure, PlanStatus, PlanTarget
 from models.product_plan import PartialBudget, ProductGroup
 from models.strategy import KeyFigure, MeasureStatus
+from models.strategy_versions import current_version, load_content
 from services.cycles import get_cycle
 from services.plan_workbook import line_sums, thh_groups
+from services.report_format import PriorityNames
 
 FORMATS = ("html", "pdf", "xlsx")
 
@@ -106,6 +108,10 @@ def build_draft(*, session: Session, body: Body, plan_year: int, today: dt.date)
         year,
     )
     figures = {f.id: f for f in session.exec(select(KeyFigure).where(KeyFigure.body_id == body.id))}
+    strategy = load_content(
+        session=session, version=current_version(session=session, body_id=body.id or 0)
+    )
+    names = PriorityNames((f.name, [code for code, _ in f.priorities]) for f in strategy.fields)
     thhs = []
     for thh in session.exec(
         select(PartialBudget)
@@ -122,7 +128,7 @@ def build_draft(*, session: Session, body: Body, plan_year: int, today: dt.date)
         thhs.append(entry)
         if plan is not None:
             groups = {g.id or 0: g for g in thh_groups(session=session, thh=thh)}
-            entry.goals = _goals(session, plan, groups)
+            entry.goals = _goals(session, plan, groups, names)
             entry.figures = _figures(session, plan, figures)
             entry.money = _money(session, plan, groups, money)
     return Draft(body.name, plan_year, today, thhs)
@@ -135,7 +141,10 @@ class _Money:
     year: int  # the cycle year: its Ansatz, the year before's result
 
 
-def _goals(session: Session, plan: Plan, groups: dict[int, ProductGroup]) -> list[DraftGoal]:
+def _goals(
+    session: Session, plan: Plan, groups: dict[int, ProductGroup], names: PriorityNames
+) -> list[DraftGoal]:
+    """The plan's goals; each names its priority by field and number, as people read it."""
     goals = []
     for goal in session.exec(
         select(PlanGoal).where(PlanGoal.plan_id == plan.id).order_by(col(PlanGoal.position))
@@ -149,7 +158,7 @@ def _goals(session: Session, plan: Plan, groups: dict[int, ProductGroup]) -> lis
             ).all()
         ]
         group = groups[goal.product_group_id].number
-        goals.append(DraftGoal(group, goal.priority_code, goal.text, measures))
+        goals.append(DraftGoal(group, names.full(goal.priority_code), goal.text, measures))
     return goals
 
 
@@ -266,6 +275,9 @@ def _xlsx(draft: Draft) -> bytes:
         for cell in cells:
             cell.number_format = '#,##0.00 "€"'
     as_text(book.worksheets)
+    from models.workbook_style import print_setup  # openpyxl only when writing
+
+    print_setup(book)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

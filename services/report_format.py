@@ -4,12 +4,12 @@ so that `services.report_xlsx` needs nothing from the module that calls it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from html import escape
 
-from models.german import german_euro, german_number
-from models.strategy import Direction, MeasureStatus
+from models.german import german_date, german_euro, german_number
+from models.strategy import Direction, MeasureStatus, StrategyVersion
 
 DIRECTION_LABELS = {
     Direction.higher_is_better: "höher ist besser",
@@ -28,10 +28,11 @@ def sparkline_svg(
     *,
     target: float | None = None,
     width: int = 96,
-    height: int = 26,
+    height: int = 36,
 ) -> str:
     """A small inline SVG line of the actuals per year, the last point marked, the target
-    as a dashed line; with a text alternative (role img, title) for screen readers."""
+    as a dashed line, the first and last year written under it; with a text alternative
+    (role img, title) naming every year and value for screen readers."""
     points = [(year, value) for year, value in series if value is not None]
     alt = "Verlauf der Ist-Werte: " + (
         "; ".join(f"{year}: {german_number(value)}" for year, value in points) or "keine Werte"
@@ -48,13 +49,13 @@ def sparkline_svg(
     span = (high - low) or 1.0
     years = [year for year, _ in series]
     first, steps = years[0], max(len(years) - 1, 1)
-    pad = 4
+    pad, label = 4, 10  # the bottom `label` pixels hold the years
 
     def x(year: int) -> float:
         return pad + (year - first) * (width - 2 * pad) / steps
 
     def y(value: float) -> float:
-        return height - pad - (value - low) * (height - 2 * pad) / span
+        return height - label - pad - (value - low) * (height - label - 2 * pad) / span
 
     parts = [head]
     if target is not None:
@@ -68,6 +69,12 @@ def sparkline_svg(
     parts.append(
         f'<circle cx="{x(last_year):.1f}" cy="{y(last_value):.1f}" r="2.5" fill="#1f4e79"/>'
     )
+    text = 'font-size="9" fill="#444" font-family="DejaVu Sans, sans-serif"'
+    parts.append(f'<text x="1" y="{height - 1}" {text}>{years[0]}</text>')
+    if years[-1] != years[0]:
+        parts.append(
+            f'<text x="{width - 1}" y="{height - 1}" text-anchor="end" {text}>{years[-1]}</text>'
+        )
     return "".join(parts) + "</svg>"
 
 
@@ -135,3 +142,42 @@ def german_millions(value: Decimal) -> str:
     if abs(value) >= 1_000_000:
         return f"{german_number(value / 1_000_000, places=1)} Mio. €"
     return f"{german_number(value / 1_000, places=0)} Tsd. €"
+
+
+OUTSIDE_STRATEGY = "Schwerpunkt außerhalb der geltenden Strategie"
+
+
+class PriorityNames:
+    """How people read a priority: its field of action and number ("Schwerpunkt 2", its
+    position in the field), never its internal key like "digitale-verwaltung.2" (a key
+    stays the same across versions, so its number part need not be the position)."""
+
+    def __init__(self, fields: Iterable[tuple[str, Iterable[str]]]) -> None:
+        """`fields`: (field name, priority codes in their order) of one strategy version."""
+        self._places: dict[str, tuple[str, int]] = {}
+        for field_name, codes in fields:
+            for number, code in enumerate(codes, start=1):
+                self._places[code] = (field_name, number)
+
+    def number(self, code: str | None) -> str:
+        """'Schwerpunkt 2' (the field is said beside it)."""
+        if code is None or code not in self._places:
+            return OUTSIDE_STRATEGY
+        return f"Schwerpunkt {self._places[code][1]}"
+
+    def full(self, code: str | None) -> str:
+        """'Klima & Biodiversität, Schwerpunkt 2'."""
+        if code is None or code not in self._places:
+            return OUTSIDE_STRATEGY
+        field_name, number = self._places[code]
+        return f"{field_name}, Schwerpunkt {number}"
+
+
+def version_label(version: StrategyVersion) -> str:
+    """'Version 2 (Beschluss KT/2027/045 vom 21.07.2027)': the date only once, even when
+    the resolution's text already names it."""
+    date = german_date(version.adopted_on)
+    resolution = version.resolution.strip()
+    if date in resolution:
+        return f"Version {version.number} ({resolution})"
+    return f"Version {version.number} ({resolution}, {date})"

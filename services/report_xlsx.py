@@ -25,7 +25,7 @@ from models.strategy import StrategyVersion
 from services.evaluation import Evaluation, FigureStatus
 from services.money import NO_MONEY, GroupProfile, MoneyOverview
 from services.partial_report_views import AcceptedReport
-from services.report_format import DIRECTION_LABELS, measures_text
+from services.report_format import DIRECTION_LABELS, PriorityNames, measures_text, version_label
 
 FILLS = {
     Light.green: "C8E6C9",
@@ -71,8 +71,9 @@ def evaluation_workbook(
     for (cell,) in overview.iter_rows(min_row=9, min_col=2, max_col=2):
         if not isinstance(cell.value, str):
             cell.number_format = EURO
+    names = PriorityNames((fld.name, [p.code for p in fld.priorities]) for fld in e.fields)
     if money is not None:
-        _money_sheets(book, money)
+        _money_sheets(book, money, names)
     years = sorted({year for f in e.figures for year, _ in f.series})
     trend_headers = [f"Ist {year}" for year in years]
 
@@ -111,13 +112,15 @@ def evaluation_workbook(
         ["Handlungsfeld", "Schwerpunkt", "Fachbereich", "Produkt", *FIGURE_HEADERS, *trend_headers]
         + [COMMENT],
         [
-            [fld.name, f"{p.code}: {p.text}", f.department, f.product, *figure_row(f)]
+            [fld.name, f"Schwerpunkt {number}: {p.text}", f.department, f.product] + figure_row(f)
             for fld in e.fields
-            for p in fld.priorities
+            for number, p in enumerate(fld.priorities, start=1)
             for f in p.figures
         ]
         + [
-            ["(ohne Schwerpunkt)", f.priority_code, f.department, f.product, *figure_row(f)]
+            ["(ohne Schwerpunkt)", names.number(f.priority_code) if f.priority_code else ""]
+            + [f.department, f.product]
+            + figure_row(f)
             for f in e.other_figures
         ],
         light_columns=(13,),
@@ -186,7 +189,7 @@ EURO = '#,##0 "€";-#,##0 "€"'
 PERCENT = '0.0 "%"'
 
 
-def _money_sheets(book: Workbook, m: MoneyOverview) -> None:
+def _money_sheets(book: Workbook, m: MoneyOverview, names: PriorityNames) -> None:
     """Strategy and money, the Teilhaushalte and one row per product group; amounts are
     numbers with a euro format (not text), so that the sheet can sum them."""
     year = m.report_year
@@ -196,7 +199,7 @@ def _money_sheets(book: Workbook, m: MoneyOverview) -> None:
         rows.append([fld.name, "", "Handlungsfeld", None, None, fld.planned, fld.result, ""])
         for p in fld.priorities:
             rows.append(
-                [fld.name, p.code, p.text, p.figures, p.goals, p.planned, p.result]
+                [fld.name, names.number(p.code), p.text, p.figures, p.goals, p.planned, p.result]
                 + [", ".join(p.groups)]
             )
     rows.append(
@@ -206,7 +209,10 @@ def _money_sheets(book: Workbook, m: MoneyOverview) -> None:
     rows.append(["", "", "Zuschussbedarf insgesamt", None, None, m.total_planned, m.total_result])
     rows[-1].append("")
     for b in m.blind_spots.priorities:
-        rows.append([b.field_name, b.code, f"Blinder Fleck: {b.text}", 0, 0, None, None, ""])
+        rows.append(
+            [b.field_name, names.number(b.code), f"Blinder Fleck: {b.text}", 0, 0, None, None]
+            + [""]
+        )
     for g in m.blind_spots.large_groups:
         rows.append(
             ["", "", f"Blinder Fleck: {g.number} {g.name} ohne Kennzahl und Leistungsziel"]
@@ -261,7 +267,7 @@ def _money_sheets(book: Workbook, m: MoneyOverview) -> None:
         + [f"Zuschussbedarf {y} (Ergebnis, sonst Plan)" for y in m.years]
         + [f"Finanzplanung {y}" for y in m.plan_years]
         + ["Kennzahlen", "Ampel", "Leistungsziele", "Schwerpunkte"],
-        [_group_row(g, m.years, m.plan_years) for g in m.groups],
+        [_group_row(g, m.years, m.plan_years, names) for g in m.groups],
         light_columns=(15 + len(m.years) + len(m.plan_years),),
     )
     money_columns = range(14, 14 + len(m.years) + len(m.plan_years))
@@ -283,7 +289,9 @@ def _money_overview_rows(m: MoneyOverview | None) -> list[list[Any]]:
     ]
 
 
-def _group_row(g: GroupProfile, years: list[int], plan_years: list[int]) -> list[Any]:
+def _group_row(
+    g: GroupProfile, years: list[int], plan_years: list[int], names: PriorityNames
+) -> list[Any]:
     r = g.report
     pa, ra = r.planned_amounts, r.result_amounts
     by_year = {y.year: y.result if y.result is not None else y.planned for y in g.series}
@@ -306,7 +314,7 @@ def _group_row(g: GroupProfile, years: list[int], plan_years: list[int]) -> list
         g.rollup.summary,
         g.rollup.light.label,
         len(g.goals),
-        "; ".join(f"{p.code} ({p.count})" for p in g.priorities) or UNATTRIBUTED,
+        "; ".join(f"{names.full(p.code)} ({p.count})" for p in g.priorities) or UNATTRIBUTED,
     ]
 
 
@@ -352,12 +360,14 @@ def diff_workbook(
         sheet,
         ["Änderung", "Handlungsfeld", "Schwerpunkt", "bisher", "neu"],
         [
-            [DIFF_LABELS[c["change"]], c["field"], c["priority"], c["before"], c["after"]]
+            [DIFF_LABELS[c["change"]], c["field"], c["number"], c["before"], c["after"]]
             for c in changes
         ],
     )
     sheet.insert_rows(1, 2)
-    sheet["A1"] = f"{body_name}: {old.resolution} → {new.resolution}"
+    sheet.freeze_panes = "A4"  # the header row moved down with the title above it
+    sheet.auto_filter.ref = f"A3:E{max(len(changes) + 3, 4)}"
+    sheet["A1"] = f"{body_name}: {version_label(old)} → {version_label(new)}"
     sheet["A1"].font = Font(bold=True)
     return _save(book)
 
@@ -408,6 +418,9 @@ def _rows(
 
 def _save(book: Workbook) -> bytes:
     as_text(book.worksheets)  # comments, names and texts people typed: never a formula
+    from models.workbook_style import print_setup  # openpyxl only when writing
+
+    print_setup(book)
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -28,9 +28,11 @@ from services.money import NO_MONEY, GroupProfile, MoneyOverview, money_overview
 from services.partial_report_views import AcceptedReport, accepted_reports
 from services.report_format import (
     DIRECTION_LABELS,
+    PriorityNames,
     measures_text,
     money_chart_svg,
     sparkline_svg,
+    version_label,
 )
 
 Format = Literal["xlsx", "html", "pdf"]
@@ -60,9 +62,17 @@ def render_version_diff(
     check_format(fmt)
     old = strategy_version(session=session, body=body, number=from_number, field="from")
     new = strategy_version(session=session, body=body, number=to_number, field="to")
-    changes = diff_strategies(
-        load_content(session=session, version=old), load_content(session=session, version=new)
+    old_content = load_content(session=session, version=old)
+    new_content = load_content(session=session, version=new)
+    before, after = (
+        PriorityNames((f.name, [code for code, _ in f.priorities]) for f in content.fields)
+        for content in (old_content, new_content)
     )
+    changes = [
+        # the number it has where it stands: in the new version, or in the old if removed
+        {**c, "number": (before if c["change"] == "removed" else after).number(c["priority"])}
+        for c in diff_strategies(old_content, new_content)
+    ]
     if fmt == "xlsx":
         from services.report_xlsx import diff_workbook
 
@@ -70,7 +80,14 @@ def render_version_diff(
     html = (
         environment()
         .get_template("version_diff.html")
-        .render(body_name=body.name, old=old, new=new, changes=changes, labels=DIFF_LABELS)
+        .render(
+            body_name=body.name,
+            old=old,
+            new=new,
+            changes=changes,
+            labels=DIFF_LABELS,
+            version_label=version_label,
+        )
     )
     return html.encode() if fmt == "html" else html_to_pdf(html)
 
@@ -117,14 +134,26 @@ def report_html(
             lights=Light,
             no_money=NO_MONEY,
             partial_reports=partial_reports or [],
+            pn=evaluation_priority_names(evaluation),
         )
     )
 
 
+def evaluation_priority_names(evaluation: Evaluation) -> PriorityNames:
+    """Priorities by field and number in the strategy the evaluation measures against."""
+    return PriorityNames((fld.name, [p.code for p in fld.priorities]) for fld in evaluation.fields)
+
+
+# PDF/UA-1: a tagged PDF (structure tree, reading order, /Lang from <html lang>, the title
+# from <title> shown by viewers) as BITV 2.0 / EN 301 549 chapter 10 ask of documents.
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
+
+
 def html_to_pdf(html: str) -> bytes:
+    """Every PDF the system writes goes through here: tagged, with language and title."""
     from weasyprint import HTML
 
-    pdf: bytes = HTML(string=html).write_pdf()  # weasyprint has no type information
+    pdf: bytes = HTML(string=html).write_pdf(**PDF_OPTIONS)  # weasyprint has no type information
     return pdf
 
 

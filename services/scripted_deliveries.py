@@ -216,10 +216,13 @@ def small_pdf(title: str) -> bytes:
     the reports are, so it is a real, valid file)."""
     from html import escape
 
-    from weasyprint import HTML
+    from services.reports import html_to_pdf
 
-    html = f'<html lang="de"><body><h1>{escape(title)}</h1></body></html>'
-    data = HTML(string=html).write_pdf()
+    html = (
+        f'<html lang="de"><head><meta charset="utf-8"><title>{escape(title)}</title></head>'
+        f"<body><h1>{escape(title)}</h1></body></html>"
+    )
+    data = html_to_pdf(html)
     if not data:
         raise KreislaufError("Das Dokument konnte nicht erzeugt werden.")
     return bytes(data)

@@ -92,8 +92,16 @@ def test_every_light_has_a_word_and_a_symbol() -> None:
     ("target", "actual", "direction", "expected"),
     [
         (100, 95, HIGHER, Decimal("95.0")),
-        (100, 110, LOWER, Decimal("90.0")),
+        (100, 110, LOWER, Decimal("90.9")),  # target / actual
         (112, 110, LOWER, Decimal("101.8")),
+        # a badly missed lower-is-better figure: low, never negative (was -80,7 %)
+        (100, 280.7, LOWER, Decimal("35.6")),
+        (100, 10_000, LOWER, Decimal("1.0")),
+        (100, 0, LOWER, Decimal("200.0")),  # the cap, also for 0 or below
+        (100, -5, LOWER, Decimal("200.0")),
+        (100, 250, HIGHER, Decimal("200.0")),
+        (100, -40, HIGHER, Decimal("0.0")),
+        (100, 1e30, HIGHER, Decimal("200.0")),
         (0, 5, HIGHER, None),
         (-10, -5, HIGHER, None),
         (100, None, HIGHER, None),

@@ -39,7 +39,7 @@ def test_pdf_shows_a_group_and_its_amounts_in_german_notation(engine, with_money
     for amount in ("9.100.000 €", "9.620.000 €", "+520.000 €", "+5,7 %", "3.000.000 €"):
         assert amount in profile, amount
     assert "Finanzplanung: 2027: 9.300.000 €; 2028: 9.450.000 €" in profile
-    assert "Mobilität · mobilitaet.2 (2; Plan 6.066.667 €)" in profile
+    assert "Mobilität, Schwerpunkt 2 (2; Plan 6.066.667 €)" in profile
     environment = text[text.index("56.10 Umweltschutzmaßnahmen Teilhaushalt") :][:700]
     for amount in ("1.650.000 €", "1.531.000 €", "-119.000 €", "-7,2 %"):
         assert amount in environment, amount
@@ -71,7 +71,8 @@ def test_html_has_the_sections_the_rule_and_the_blind_spots(engine, with_money) 
         assert heading in html
     assert "Cent-Beträge werden nach dem Verfahren der größten Reste verteilt" in html
     assert "Schwerpunkte ohne Produktgruppe, Kennzahl oder Leistungsziel" in html
-    assert "mobilitaet.4" in html[html.index("<h3>Blinde Flecken</h3>") :]
+    blind_spots = html[html.index("<h3>Blinde Flecken</h3>") :]
+    assert "Mobilität, Schwerpunkt 4:" in blind_spots and "mobilitaet." not in blind_spots
     assert "THH 9 Mobilität und Straßen" in html
     assert "Produktgruppe 56.10" in html  # the key position 56.10.10 shows its group's money
     assert "http" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
@@ -104,20 +105,20 @@ def test_xlsx_has_numbers_with_a_euro_format(engine, with_money) -> None:
     cell = row[header.index("Zuschussbedarf Plan 2026")]
     assert cell.data_type == "n" and "€" in cell.number_format
     money = rows_of_strategy(data)
-    assert money["mobilitaet.2"] == 6066666.67
+    assert money["Mobilität, Schwerpunkt 2"] == 6066666.67
     assert money["keinem Schwerpunkt zugeordnet"] == 5000000
     budgets = {row["Teilhaushalt"]: row for row in rows_of(data, "Teilhaushalte")}
     assert budgets["9"]["Plan 2026"] == 9100000 and budgets["9"]["Abweichung %"] == 5.7
 
 
 def rows_of_strategy(data: bytes) -> dict[str, object]:
-    """Plan per priority code (or text for the rest) of the sheet 'Strategie und Geld'."""
+    """Plan per priority ("field, Schwerpunkt n"; else the text) of 'Strategie und Geld'."""
     sheet = load_workbook(io.BytesIO(data))["Strategie und Geld"]
     rows = list(sheet.iter_rows(values_only=True))
     found = {}
     for row in rows[1:]:
         if row and len(row) > 5 and row[5] is not None:
-            found[row[1] or row[2]] = row[5]
+            found[f"{row[0]}, {row[1]}" if row[1] else row[2]] = row[5]
     return found
 
 

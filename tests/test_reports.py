@@ -61,9 +61,11 @@ def render(engine: sa.Engine, body: Body, year: int, fmt: str, now: dt.datetime 
 
 
 def pdf_text(data: bytes) -> str:
-    """The PDF's text with whitespace collapsed (table cells wrap their lines)."""
+    """The PDF's text with whitespace collapsed (table cells wrap their lines) and words
+    hyphenated at a line's end (U+2010, not a compound's "-") joined again."""
     reader = PdfReader(io.BytesIO(data))
-    return " ".join(" ".join(page.extract_text() or "" for page in reader.pages).split())
+    text = " ".join(" ".join(page.extract_text() or "" for page in reader.pages).split())
+    return text.replace("\u2010 ", "")
 
 
 def rows_of(data: bytes, sheet: str) -> list[dict[str, object]]:
@@ -210,7 +212,10 @@ def test_version_diff_shows_what_the_resolution_changed(
         xlsx = render_version_diff(session, loerrach, 1, 2, "xlsx")
     assert "KT/2027/045" in html and "3 Änderungen" in html
     text = pdf_text(pdf)
-    for words in ("neu", "geändert", "entfällt", MOORE, HITZE, "bildung.2", "Version 2"):
+    for words in ("neu", "geändert", "entfällt", MOORE, HITZE, "Schwerpunkt 2", "Version 2"):
+        assert words in text
+    assert "bildung.2" not in text and "21.07.2027, 21.07.2027" not in text
+    for words in ("Von Version 1 (Beschluss des Kreistags vom 21.07.2021) zu Version 2",):
         assert words in text
     book = load_workbook(io.BytesIO(xlsx))
     changes = [row for row in book.active.iter_rows(min_row=4, values_only=True)]
