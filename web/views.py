@@ -217,7 +217,7 @@ def factions(*, session: Session, body: Body) -> list[Faction]:
 # a task's state as a symbol and a word (never colour alone); "late" is an open task past due
 CELL_STATES = {
     "accepted": ("✓", "angenommen"),
-    "submitted": ("⏳", "eingereicht"),
+    "submitted": ("◔", "eingereicht"),
     "late": ("!", "überfällig"),
     "missed": ("×", "versäumt"),
     "cancelled": ("–", "entfällt"),
@@ -344,7 +344,7 @@ class Matrix:
 def short_title(title: str) -> str:
     """A column header: the title's first word (the full title goes beside it)."""
     word = title.split()[0].rstrip(",:;") if title.split() else title
-    return word if len(word) <= 22 else word[:21] + "…"
+    return word if len(word) <= 15 else word[:13] + "…"
 
 
 def department_matrix(*, session: Session, body: Body, page: CyclePage) -> Matrix:
