@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.test_web_access import Web
 from tests.test_web_access import web as web  # noqa: F401  (the fixture)
 from tests.test_web_delivery import upload
@@ -67,14 +69,17 @@ def test_the_matrix_shows_a_state_word_for_every_department(web: Web) -> None:
     assert "task.open" not in html and "Die letzten" not in overview
 
 
+@pytest.mark.both_databases  # the text filter searches JSON details on both databases
 def test_the_audit_page_speaks_german_pages_filters_and_downloads(web: Web) -> None:
     import pendulum
+    import sqlalchemy as sa
 
     from models.audit import record
     from models.db import session_scope
 
     submit_umwelt(web)
     with session_scope(web.engine) as session:  # a busy year: more than one page
+        body_id = session.exec(sa.text("select id from body")).scalar_one()
         for number in range(60):
             record(
                 session=session,
@@ -83,7 +88,7 @@ def test_the_audit_page_speaks_german_pages_filters_and_downloads(web: Web) -> N
                 action="budget.import",
                 entity="body",
                 entity_id=None,
-                body_id=1,
+                body_id=body_id,
                 after={"comment": None, "rows": number},
             )
     client = web.login("controlling")
@@ -106,6 +111,10 @@ def test_the_audit_page_speaks_german_pages_filters_and_downloads(web: Web) -> N
     assert "zu „eingereicht“" in found
     assert "Aufgabe eröffnet" not in found and "Aufgabe eingereicht" in found
     assert "Seite 1 von 1" in found
+    by_file = visible_text(client.get("/cycles/2027/audit", params={"q": "UMWELT.xlsx"}).text)
+    assert "1 Eintrag zu" in by_file and "Kennzahlen-Meldung eingereicht" in by_file
+    odd = client.get("/cycles/2027/audit", params={"q": "100% _x'"})
+    assert odd.status_code == 200 and "Kein Eintrag zu" in visible_text(odd.text)
 
     csv = client.get("/cycles/2027/audit.csv", params={"q": "eingereicht"})
     assert csv.status_code == 200
