@@ -58,7 +58,8 @@ def test_the_matrix_shows_a_state_word_for_every_department(web: Web) -> None:
     rows = re.findall(r"<tr><th scope=\"row\">(.*?)</tr>", matrix, flags=re.S)
     text = {visible_text(row).split(" ", 2)[1]: visible_text(row) for row in rows}
     assert len(rows) == 11  # ten departments and the controlling office itself
-    assert text["Umwelt"].startswith("Fachbereich Umwelt ◔ eingereicht ○ offen ○ offen")
+    assert re.match(r"Fachbereich Umwelt ◔ eingereicht ?: prüfen ○ offen ○ offen", text["Umwelt"])
+    assert 'href="/cycles/2027/departments/umwelt#meldung"' in matrix  # to where it is reviewed
     assert text["Soziales"].startswith("Fachbereich Soziales ! überfällig ○ offen")
     assert "keine Aufgabe" in text["Umwelt"]  # e.g. the budget circular is the treasury's
     for row in text.values():
@@ -130,12 +131,41 @@ def test_the_audit_page_speaks_german_pages_filters_and_downloads(web: Web) -> N
     assert web.login("umwelt").get("/cycles/2027/audit").status_code == 403
 
 
-def test_the_messages_page_is_german_and_downloads(web: Web) -> None:
+def test_the_messages_page_is_german_filters_and_downloads(web: Web) -> None:
+    import pendulum
+    import sqlalchemy as sa
+
+    from models.db import session_scope
+    from models.outbox import OutboxMessage
+
+    with session_scope(web.engine) as session:
+        body_id = session.exec(sa.text("select id from body")).scalar_one()
+        for number, status in enumerate(["sent", "failed", "pending"]):
+            session.add(
+                OutboxMessage(
+                    body_id=body_id,
+                    key=f"reminder:umwelt:{number}",
+                    kind="reminder",
+                    recipient="Fachbereich Umwelt",
+                    address="umwelt@loerrach-landkreis.de",
+                    subject=f"Erinnerung {number}: Ist-Werte der Kennzahlen melden",
+                    text="…",
+                    created_at=pendulum.datetime(2027, 2, 20 + number, 7, tz="UTC"),
+                    status=status,
+                    attempts=number,
+                    last_error="SMTP 550: Postfach voll" if status == "failed" else None,
+                )
+            )
     client = web.login("controlling")
     text = visible_text(client.get("/cycles/2027/messages").text)
     assert "Nachrichten – Landkreis Lörrach" in text
-    assert "Nachrichten als CSV herunterladen" in text
+    assert "3 Nachrichten; Seite 1 von 1" in text
+    assert "Erinnerung 1: Ist-Werte der Kennzahlen melden fehlgeschlagen SMTP 550" in text
+    failed = visible_text(client.get("/cycles/2027/messages", params={"q": "fehlgeschlagen"}).text)
+    assert "1 Nachricht zu „fehlgeschlagen“" in failed and "Erinnerung 0" not in failed
     csv = client.get("/cycles/2027/messages.csv")
     assert csv.status_code == 200
-    assert csv.content.decode("utf-8-sig").splitlines()[0].startswith("erstellt (UTC);an;")
+    lines = csv.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "erstellt (UTC);an;Adresse;Betreff;Stand;Versuche;letzter Fehler"
+    assert len(lines) == 4 and lines[1].endswith(";wartet;2;")
     assert web.login("soziales").get("/cycles/2027/messages.csv").status_code == 403

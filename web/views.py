@@ -287,6 +287,15 @@ def phase_groups(page: CyclePage, rows: list[TaskRow] | None = None) -> list[Pha
     ]
 
 
+def review_href(row: TaskView, year: int) -> str | None:
+    """Where the controlling office reviews this task: its department page's section."""
+    key = getattr(row, "department_key", None)
+    if not key:
+        return None
+    anchor = REVIEW_ANCHORS.get(row.delivers.value, f"t{row.task_id}")
+    return f"/cycles/{year}/departments/{key}#{anchor}"
+
+
 @dataclass(frozen=True)
 class QueueItem:
     """A delivery that waits for the controlling office's review."""
@@ -310,13 +319,7 @@ def review_queue(*, session: Session, page: CyclePage) -> list[QueueItem]:
             )
         ).all()
     )
-    items = []
-    for row in waiting:
-        href = None
-        if row.department_key:
-            anchor = REVIEW_ANCHORS.get(row.delivers.value, f"t{row.task_id}")
-            href = f"/cycles/{page.year}/departments/{row.department_key}#{anchor}"
-        items.append(QueueItem(row, since[row.task_id], href))
+    items = [QueueItem(row, since[row.task_id], review_href(row, page.year)) for row in waiting]
     return sorted(items, key=lambda item: (item.since, item.row.assignee))
 
 
