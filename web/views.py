@@ -11,12 +11,10 @@ from dataclasses import asdict, dataclass, field
 
 from sqlmodel import Session, col, select
 
-from models.audit import AuditEvent
 from models.body import Body
 from models.cycle import Cycle, TaskStatus
 from models.german import MONTH_ABBREVIATIONS
 from models.organisation import Department, Faction
-from models.outbox import OutboxMessage
 from services.cycle_views import CycleView, PhaseView, TaskView, cycle_view
 
 SORT_KEYS = {
@@ -174,28 +172,6 @@ def default_year(years: list[int], today: dt.date) -> int | None:
         return today.year
     earlier = [year for year in years if year < today.year]
     return earlier[-1] if earlier else years[0]
-
-
-def messages(*, session: Session, body: Body, limit: int = 50) -> list[OutboxMessage]:
-    return list(
-        session.exec(
-            select(OutboxMessage)
-            .where(OutboxMessage.body_id == body.id)
-            .order_by(col(OutboxMessage.created_at).desc(), col(OutboxMessage.id).desc())
-            .limit(limit)
-        )
-    )
-
-
-def audit_trail(*, session: Session, body: Body, limit: int = 50) -> list[AuditEvent]:
-    return list(
-        session.exec(
-            select(AuditEvent)
-            .where(AuditEvent.body_id == body.id)
-            .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
-            .limit(limit)
-        )
-    )
 
 
 def departments(*, session: Session, body: Body) -> list[Department]:
