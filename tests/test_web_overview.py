@@ -42,8 +42,11 @@ def test_the_overview_counts_per_phase_and_queues_a_submitted_delivery(web: Web)
     queue = section(html, "pruefen")
     assert queue.startswith("Zu prüfen (1)")
     assert "Fachbereich Umwelt Ist-Werte der Kennzahlen melden" in queue
-    assert "16.03.2027" in queue  # since when it waits
+    assert "16.03.2027 10:00 heute" in queue  # since when it waits
     assert 'href="/cycles/2027/departments/umwelt#meldung"' in html
+    web.clock.at = web.clock.at.add(days=3)
+    later = section(web.login("controlling").get("/cycles/2027").text, "pruefen")
+    assert "16.03.2027 10:00 seit 3 Tagen" in later
     review = web.login("controlling").get("/cycles/2027/departments/umwelt").text
     assert 'id="meldung"' in review
 

@@ -279,6 +279,7 @@ class QueueItem:
     row: TaskRow
     since: dt.datetime
     href: str | None
+    waiting_days: int = 0  # calendar days since it was submitted, as of the page's today
 
 
 def review_queue(*, session: Session, page: CyclePage) -> list[QueueItem]:
@@ -295,7 +296,15 @@ def review_queue(*, session: Session, page: CyclePage) -> list[QueueItem]:
             )
         ).all()
     )
-    items = [QueueItem(row, since[row.task_id], review_href(row, page.year)) for row in waiting]
+    items = [
+        QueueItem(
+            row,
+            since[row.task_id],
+            review_href(row, page.year),
+            max((page.today - since[row.task_id].date()).days, 0),
+        )
+        for row in waiting
+    ]
     return sorted(items, key=lambda item: (item.since, item.row.assignee))
 
 
