@@ -263,13 +263,13 @@ def phase_groups(page: CyclePage, rows: list[TaskRow] | None = None) -> list[Pha
     ]
 
 
-def review_href(row: TaskView, year: int) -> str | None:
-    """Where the controlling office reviews this task: its department page's section."""
-    key = getattr(row, "department_key", None)
-    if not key:
+def review_href(row: TaskRow, year: int) -> str | None:
+    """Where the controlling office reviews this task: its department page's section (a
+    faction's task has no such page)."""
+    if not row.department_key:
         return None
     anchor = REVIEW_ANCHORS.get(row.delivers.value, f"t{row.task_id}")
-    return f"/cycles/{year}/departments/{key}#{anchor}"
+    return f"/cycles/{year}/departments/{row.department_key}#{anchor}"
 
 
 @dataclass(frozen=True)
