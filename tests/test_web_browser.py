@@ -176,13 +176,13 @@ def test_controlling_sees_an_overdue_department(site: Site, page) -> None:  # ty
     page.screenshot(path=str(shot), full_page=True)
     print(f"\nScreenshot der Übersicht: {shot}")
 
-    page.get_by_label("Stand").select_option(label="überfällig")
-    page.get_by_label("Zuständig").select_option(label="Fachbereich Umwelt")
+    page.get_by_label("Stand", exact=True).select_option(label="überfällig")
+    page.get_by_label("Zuständig", exact=True).select_option(label="Fachbereich Umwelt")
     page.get_by_role("button", name="Filtern").click()
     rows = page.locator("table.tasks tbody tr")
     assert rows.count() == 1
     assert "überfällig" in rows.first.inner_text()
-    page.get_by_role("link", name="fällig", exact=True).click()
+    page.get_by_role("link", name="fällig", exact=True).first.click()
     assert page.locator("th[aria-sort]").inner_text().startswith("fällig")
 
     page.get_by_role("link", name="Fachbereich Umwelt").first.click()
@@ -442,3 +442,46 @@ def test_the_department_page_prints_without_navigation(site: Site, page) -> None
     ARTIFACTS.mkdir(exist_ok=True)
     page.pdf(path=str(ARTIFACTS / "department-umwelt-print.pdf"), prefer_css_page_size=True)
     page.screenshot(path=str(ARTIFACTS / "department-umwelt-print.png"), full_page=True)
+
+
+# the controlling office's overview and the pages it links to (issue 14)
+OVERVIEW_PAGES = ["/cycles/2027", "/cycles/2027/audit", "/cycles/2027/messages"]
+
+
+@pytest.mark.parametrize("width", [1366, 320])
+def test_the_overview_and_the_audit_fit_a_narrow_screen_and_pass_axe(  # type: ignore[no-untyped-def]
+    site: Site, page, width: int
+) -> None:
+    """The overview (counts, review queue, matrix, tasks by phase) and the audit and
+    messages pages: no serious axe violation and never wider than the screen, at 1366 and
+    320 px; the matrix scrolls inside its own box."""
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page, site, "controlling")
+    for path in OVERVIEW_PAGES:
+        response = page.goto(f"{site.url}{path}")
+        assert response.status == 200, path
+        check_accessibility(page, site.axe)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+    page.goto(f"{site.url}/cycles/2027")
+    matrix = page.get_by_role("table", name="Stand jeder Aufgabe je Fachbereich", exact=False)
+    assert "Fachbereich Umwelt" in matrix.inner_text()
+    assert page.locator("details.phase-group:not([open])").count() >= 1  # phases to come
+    page.get_by_role("link", name="Protokoll der Änderungen").first.click()
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Protokoll der Änderungen")
+    page.get_by_label("Suchbegriff").fill("eröffnet")
+    page.get_by_label("Suchbegriff").press("Enter")
+    assert "Aufgabe eröffnet" in page.get_by_role("table").inner_text()
+    check_accessibility(page, site.axe)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Protokoll als CSV herunterladen (gefiltert)").click()
+    assert download.value.suggested_filename == "protokoll-2027.csv"
+
+
+def test_screenshots_of_the_overview(site: Site, page) -> None:  # type: ignore[no-untyped-def]
+    """For people to look at: the overview at 1366 and 390 px in tests/artifacts/."""
+    log_in(page, site, "controlling")
+    ARTIFACTS.mkdir(exist_ok=True)
+    for width in (1366, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{site.url}/cycles/2027")
+        page.screenshot(path=str(ARTIFACTS / f"overview-{width}.png"), full_page=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
+from importlib import import_module
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -72,6 +73,7 @@ def create_app(
     modules = (pages, overview, department, tasks, partial_report, planning, money, admin, api)
     for module in modules:
         app.include_router(module.router)
+    app.include_router(import_module("web.routes.journal").router)  # audit and messages pages
     from web.limits import BodyLimit
 
     app.add_middleware(BodyLimit)  # inside the session middleware: its page has the session

@@ -11,12 +11,10 @@ from dataclasses import asdict, dataclass, field
 
 from sqlmodel import Session, col, select
 
-from models.audit import AuditEvent
 from models.body import Body
 from models.cycle import Cycle, TaskStatus
 from models.german import MONTH_ABBREVIATIONS
 from models.organisation import Department, Faction
-from models.outbox import OutboxMessage
 from services.cycle_views import CycleView, PhaseView, TaskView, cycle_view
 
 SORT_KEYS = {
@@ -176,28 +174,6 @@ def default_year(years: list[int], today: dt.date) -> int | None:
     return earlier[-1] if earlier else years[0]
 
 
-def messages(*, session: Session, body: Body, limit: int = 50) -> list[OutboxMessage]:
-    return list(
-        session.exec(
-            select(OutboxMessage)
-            .where(OutboxMessage.body_id == body.id)
-            .order_by(col(OutboxMessage.created_at).desc(), col(OutboxMessage.id).desc())
-            .limit(limit)
-        )
-    )
-
-
-def audit_trail(*, session: Session, body: Body, limit: int = 50) -> list[AuditEvent]:
-    return list(
-        session.exec(
-            select(AuditEvent)
-            .where(AuditEvent.body_id == body.id)
-            .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
-            .limit(limit)
-        )
-    )
-
-
 def departments(*, session: Session, body: Body) -> list[Department]:
     return list(
         session.exec(
@@ -209,4 +185,176 @@ def departments(*, session: Session, body: Body) -> list[Department]:
 def factions(*, session: Session, body: Body) -> list[Faction]:
     return list(
         session.exec(select(Faction).where(Faction.body_id == body.id).order_by(Faction.name))
+    )
+
+
+# --- the overview's summary, review queue, department matrix and phase groups (issue 14) ---
+
+# a task's state as a symbol and a word (never colour alone); "late" is an open task past due
+CELL_STATES = {
+    "accepted": ("✓", "angenommen"),
+    "submitted": ("◔", "eingereicht"),
+    "late": ("!", "überfällig"),
+    "missed": ("×", "versäumt"),
+    "cancelled": ("–", "entfällt"),
+    "returned": ("↩", "zurückgegeben"),
+    "open": ("○", "offen"),
+    "planned": ("·", "geplant"),
+}
+# where on a department's page the controlling office reviews each kind of delivery
+REVIEW_ANCHORS = {
+    "key_figures": "meldung",
+    "partial_budget_report": "teilhaushaltsbericht",
+    "planning": "planung",
+}
+
+
+def cell_state(row: TaskView) -> str:
+    """The key of CELL_STATES for a task: overdue beats its status."""
+    if row.days_overdue > 0:
+        return "late"
+    return row.status.value
+
+
+@dataclass(frozen=True)
+class Counts:
+    """How the tasks of a phase (or of the year) stand, as the summary strip counts them."""
+
+    done: int = 0  # accepted or cancelled
+    review: int = 0  # submitted: waits for the controlling office
+    overdue: int = 0
+    open: int = 0  # planned, open or returned and not yet due
+    missed: int = 0
+    total: int = 0
+
+    @classmethod
+    def of(cls, rows: list[TaskRow]) -> Counts:
+        state = [cell_state(row) for row in rows]
+        return cls(
+            done=sum(s in ("accepted", "cancelled") for s in state),
+            review=state.count("submitted"),
+            overdue=state.count("late"),
+            open=sum(s in ("planned", "open", "returned") for s in state),
+            missed=state.count("missed"),
+            total=len(rows),
+        )
+
+
+@dataclass(frozen=True)
+class PhaseGroup:
+    phase: PhaseView
+    rows: list[TaskRow]
+    counts: Counts
+
+    @property
+    def collapsed(self) -> bool:
+        """Phases still to come are folded away; the current and past ones are open."""
+        return self.phase.timing.value == "upcoming"
+
+
+def phase_groups(page: CyclePage, rows: list[TaskRow] | None = None) -> list[PhaseGroup]:
+    """The tasks (all, or the filtered `rows`) under their phase, in the phases' order."""
+    by_phase: dict[str, list[TaskRow]] = {}
+    for row in page.rows if rows is None else rows:
+        by_phase.setdefault(row.phase_title, []).append(row)
+    return [
+        PhaseGroup(phase, by_phase.get(phase.title, []), Counts.of(by_phase.get(phase.title, [])))
+        for phase in page.view.phases
+    ]
+
+
+def review_href(row: TaskRow, year: int) -> str | None:
+    """Where the controlling office reviews this task: its department page's section (a
+    faction's task has no such page)."""
+    if not row.department_key:
+        return None
+    anchor = REVIEW_ANCHORS.get(row.delivers.value, f"t{row.task_id}")
+    return f"/cycles/{year}/departments/{row.department_key}#{anchor}"
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """A delivery that waits for the controlling office's review."""
+
+    row: TaskRow
+    since: dt.datetime
+    href: str | None
+    waiting_days: int = 0  # calendar days since it was submitted, as of the page's today
+
+
+def review_queue(*, session: Session, page: CyclePage) -> list[QueueItem]:
+    """Every submitted task of the year, oldest first, with the place where it is reviewed."""
+    from models.cycle import Task
+
+    waiting = [row for row in page.rows if row.status == TaskStatus.submitted]
+    if not waiting:
+        return []
+    since = dict(
+        session.exec(
+            select(Task.id, Task.updated_at).where(
+                col(Task.id).in_([row.task_id for row in waiting])
+            )
+        ).all()
+    )
+    items = [
+        QueueItem(
+            row,
+            since[row.task_id],
+            review_href(row, page.year),
+            max((page.today - since[row.task_id].date()).days, 0),
+        )
+        for row in waiting
+    ]
+    return sorted(items, key=lambda item: (item.since, item.row.assignee))
+
+
+@dataclass(frozen=True)
+class MatrixColumn:
+    deadline_key: str
+    title: str
+    short: str
+    due: dt.date
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    name: str
+    key: str
+    cells: list[TaskRow | None]  # one per column; None: no such task for this department
+
+
+@dataclass(frozen=True)
+class Matrix:
+    columns: list[MatrixColumn]
+    rows: list[MatrixRow]
+
+
+def short_title(title: str) -> str:
+    """A column header: the title's first word (the full title goes beside it)."""
+    word = title.split()[0].rstrip(",:;") if title.split() else title
+    return word if len(word) <= 15 else word[:13] + "…"
+
+
+def department_matrix(*, session: Session, body: Body, page: CyclePage) -> Matrix:
+    """One row per department, one column per deadline that departments carry this year."""
+    own = [row for row in page.rows if row.department_key]
+    columns: dict[str, MatrixColumn] = {}
+    for row in sorted(own, key=lambda r: (r.due, r.deadline_key)):
+        columns.setdefault(
+            row.deadline_key,
+            MatrixColumn(
+                row.deadline_key, row.deadline_title, short_title(row.deadline_title), row.due
+            ),
+        )
+    cells = {(row.department_key, row.deadline_key): row for row in own}
+    return Matrix(
+        columns=list(columns.values()),
+        rows=[
+            MatrixRow(
+                department.name,
+                department.key,
+                [cells.get((department.key, key)) for key in columns],
+            )
+            for department in departments(session=session, body=body)
+        ],
     )

@@ -13,12 +13,16 @@ from web import auth
 from web.render import page
 from web.routes.common import RowId, Year, body_session, now, require_cycle
 from web.views import (
+    CELL_STATES,
     STATE_FILTERS,
+    Counts,
     TaskFilter,
-    audit_trail,
     cycle_page,
     cycle_years,
-    messages,
+    department_matrix,
+    phase_groups,
+    review_href,
+    review_queue,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -45,17 +49,23 @@ def overview(
         data = cycle_page(
             session=session, body=body, year=year, today=body.local_date(now(request))
         )
+        rows = task_filter.apply(data.rows)
         context = {
             "body": body,
             "cycle": data,
-            "rows": task_filter.apply(data.rows),
+            "rows": rows,
+            "summary": phase_groups(data),
+            "totals": Counts.of(data.rows),
+            "groups": phase_groups(data, rows),
+            "queue": review_queue(session=session, page=data),
+            "matrix": department_matrix(session=session, body=body, page=data),
+            "cell_states": CELL_STATES,
+            "review_href": review_href,
             "filter": task_filter,
             "assignees": sorted({row.assignee for row in data.rows}),
             "states": STATE_FILTERS,
             "years": cycle_years(session=session, body=body),
             "strategy": strategy_view(session=session, body=body),
-            "messages": messages(session=session, body=body),
-            "audit": audit_trail(session=session, body=body),
             "evaluation": evaluate(session=session, body=body, year=year, now=now(request)),
             "money": money_overview(session=session, body=body, year=year),
             "reports": [
