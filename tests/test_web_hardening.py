@@ -141,6 +141,12 @@ def test_pages_have_no_inline_script_and_the_api_docs_load_nothing_from_elsewher
     assert docs.status_code == 200
     assert "/api/openapi.json" in docs.text and "/api/cycles/{year}/tasks" in docs.text
     assert "cdn" not in docs.text.lower() and "<script" not in docs.text
+    # for the people who connect other systems: not linked for, and refused to, a department
+    clerk = web.login("umwelt")
+    assert 'href="/api/docs"' not in clerk.get("/cycles/2027/departments/umwelt").text
+    refused = clerk.get("/api/docs")
+    assert refused.status_code == 403
+    assert "sehen Verwaltung und Controlling" in refused.text
 
 
 def test_with_secure_cookies_every_response_asks_for_https(

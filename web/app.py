@@ -84,11 +84,21 @@ def create_app(
 
 
 def _install_api_docs(app: FastAPI) -> None:
+    from fastapi import Depends
+
+    from models.accounts import Role
+    from web import auth
     from web.render import page
 
     @app.get("/api/docs", include_in_schema=False)
-    def api_docs(request: Request) -> Response:
-        """The endpoints and a link to the OpenAPI description (no script from elsewhere)."""
+    def api_docs(request: Request, viewer: auth.Viewer = Depends(auth.require_viewer)) -> Response:
+        """The endpoints and a link to the OpenAPI description (no script from elsewhere),
+        for the people who connect other systems: the administration and the controlling
+        office."""
+        if viewer.role not in (Role.admin, Role.controlling):
+            raise auth.Forbidden(
+                "Die Beschreibung der Schnittstelle sehen Verwaltung und Controlling."
+            )
         endpoints = [
             (method.upper(), path, operation.get("summary", ""))
             for path, operations in app.openapi()["paths"].items()
