@@ -81,7 +81,9 @@ def test_the_screen_shows_each_value_beside_target_and_last_year_with_its_light(
     assert re.search(r"(geplant|in Umsetzung|verschoben) umgesetzt \(geändert\)", text), text
     # accessible: caption, header cells with scope, numbers with units that do not wrap
     assert "<caption" in html and 'scope="col"' in html and 'scope="row"' in html
-    assert '<td class="num"><span class="num">2.980&nbsp;kWp</span></td>' in html
+    assert (
+        '<td class="num" data-label="Ist 2026"><span class="num">2.980&nbsp;kWp</span></td>' in html
+    )
     assert "Ich habe die Werte geprüft" in text
 
     # linked from the department page's delivery section and from the overview's queue
