@@ -1,6 +1,7 @@
 """The review screen of a submitted figures workbook: the controlling office sees each
 submitted value beside target and last year with its light and plausibility hints, the
-measures' old and new status, who submitted when, and accepts after confirming the check."""
+measures' old and new status, who submitted when, and accepts after confirming the check.
+Accepting runs on PostgreSQL too."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import io
 import re
 
 import openpyxl
+import pytest
 from fastapi.testclient import TestClient
 
 from services.review_views import change_pct, plausibility_hints
@@ -108,6 +110,7 @@ def test_a_department_user_gets_403_and_nothing_submitted_gives_404(web: Web) ->
     assert controlling.get("/cycles/2027/departments/gibtsnicht/review").status_code == 404
 
 
+@pytest.mark.both_databases
 def test_accept_via_the_screen_needs_the_confirmation_and_then_takes_the_values(
     web: Web,
 ) -> None:
