@@ -74,6 +74,7 @@ def create_app(
     for module in modules:
         app.include_router(module.router)
     app.include_router(import_module("web.routes.journal").router)  # audit and messages pages
+    app.include_router(import_module("web.routes.review").router)  # figures review screen
     from web.limits import BodyLimit
 
     app.add_middleware(BodyLimit)  # inside the session middleware: its page has the session

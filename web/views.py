@@ -272,6 +272,14 @@ def review_href(row: TaskRow, year: int) -> str | None:
     return f"/cycles/{year}/departments/{row.department_key}#{anchor}"
 
 
+def queue_href(row: TaskRow, year: int) -> str | None:
+    """The queue leads to the review screen for submitted figures (issue 14), else to the
+    review section of the department page."""
+    if row.department_key and row.delivers.value == "key_figures":
+        return f"/cycles/{year}/departments/{row.department_key}/review"
+    return review_href(row, year)
+
+
 @dataclass(frozen=True)
 class QueueItem:
     """A delivery that waits for the controlling office's review."""
@@ -300,7 +308,7 @@ def review_queue(*, session: Session, page: CyclePage) -> list[QueueItem]:
         QueueItem(
             row,
             since[row.task_id],
-            review_href(row, page.year),
+            queue_href(row, page.year),
             max((page.today - since[row.task_id].date()).days, 0),
         )
         for row in waiting

@@ -1,0 +1,53 @@
+"""The review screen of a submitted figures workbook: the values beside target and last
+year before the controlling office accepts or returns them (the decision posts to the
+department page's review route)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+
+from models.errors import KreislaufError
+from web import auth
+from web.render import page
+from web.routes.common import Year, body_session, require_cycle
+
+router = APIRouter(include_in_schema=False)
+
+
+def review_page_response(
+    request: Request,
+    viewer: auth.Viewer,
+    year: int,
+    key: str,
+    *,
+    error: KreislaufError | None = None,
+    status: int = 200,
+) -> Response:
+    """The screen, or 404 when nothing of the department waits for review."""
+    from services.review_views import review_view
+    from web.routes.department import get_department, may_review
+
+    if not may_review(viewer):
+        raise auth.Forbidden("Meldungen prüft das Controlling.")
+    with body_session(request, viewer) as (session, body):
+        department = get_department(session, body, key)
+        require_cycle(session, body, year)
+        review = review_view(session=session, body=body, year=year, department=department)
+    if review is None:
+        raise HTTPException(404, f"Von {department.name} wartet {year} keine Meldung auf Prüfung.")
+    context = {
+        "viewer": viewer,
+        "year": year,
+        "review": review,
+        "error": str(error) if error else None,
+        "error_field": error.field if error else None,
+    }
+    return page(request, "review.html", context, status=status)
+
+
+@router.get("/cycles/{year}/departments/{key}/review")
+def review_screen(
+    request: Request, year: Year, key: str, viewer: auth.Viewer = Depends(auth.require_viewer)
+) -> Response:
+    return review_page_response(request, viewer, year, key)
