@@ -1,6 +1,7 @@
 """Administrators' actions: create a cycle, record survey answers, convene a forum or retreat,
-record a session's change set, the council's resolution and its budget resolution (after a
-confirmation page: "Bitte prüfen").
+record a session's change set, the council's resolution and its budget resolution (both after
+a confirmation page: "Bitte prüfen"). The page shows the survey's answers per faction and the
+next step the cycle expects (models.next_step).
 
 Each form builds a decision command (models.commands) and hands it to the one pipeline
 (services.commands.handle) in one transaction, then starts the flow the outcome names
@@ -57,18 +58,28 @@ def admin_page(
     error: KreislaufError | None = None,
     values: dict[str, Any] | None = None,
     status: int = 200,
+    year: int | None = None,
 ) -> Response:
     """The admin page; with `error`, its message beside the field it concerns in `form` (or
-    above the form when no field of it is meant)."""
+    above the form when no field of it is meant). The state shown is `year`'s cycle (default:
+    this year's)."""
+    from web.forms import plain_change_paths
+
+    message = str(error) if error else None
+    if message and form == "session":
+        message = plain_change_paths(message)
     with body_session(request, viewer) as (session, body):
         years = cycle_years(session=session, body=body)
+        today = body.local_date(now(request))
+        shown = year if year in years else default_year(years, today)
         context = {
             "body": body,
             "years": years,
-            "default_year": default_year(years, body.local_date(now(request))),
+            "default_year": default_year(years, today),
             "factions": factions(session=session, body=body),
+            "state": _cycle_state(session, body, shown, today) if shown else None,
             "form": form,
-            "error": str(error) if error else None,
+            "error": message,
             "error_field": _form_field(form, error),
             "values": values or {},
             "flash": request.state.session.pop("flash", None),
@@ -109,8 +120,63 @@ def _form_field(form: str | None, error: KreislaufError | None) -> str | None:
 
 
 @router.get("/admin")
-def admin(request: Request, viewer: auth.Viewer = Depends(require_admin)) -> Response:
-    return admin_page(request, viewer)
+def admin(
+    request: Request, year: str = "", viewer: auth.Viewer = Depends(require_admin)
+) -> Response:
+    shown = int(year) if year.isdigit() and len(year) == 4 else None
+    return admin_page(request, viewer, year=shown)
+
+
+def _cycle_state(session: Any, body: Any, year: int, today: Any) -> dict[str, Any]:
+    """The survey's answers per faction and the next step of `year`'s cycle."""
+    from sqlmodel import select
+
+    from models.budget_resolution import BudgetResolution
+    from models.calendar_rules.spec import PhaseKind
+    from models.cycle import Cycle, CycleStatus, PhaseStatus
+    from models.decisions import Resolution, SessionStatus, SurveyAnswer
+    from models.next_step import CycleState, next_step
+    from models.transitions.cycle import get_phase
+    from models.transitions.sessions import get_strategy_session
+
+    cycle = session.exec(select(Cycle).where(Cycle.body_id == body.id, Cycle.year == year)).one()
+    survey = get_phase(cycle, PhaseKind.survey, session=session)
+    answers = {
+        answer.faction_id: answer
+        for answer in session.exec(select(SurveyAnswer).where(SurveyAnswer.cycle_id == cycle.id))
+    }
+    strategy_session = get_strategy_session(cycle, session=session)
+    rows = [
+        {
+            "faction": faction,
+            "answer": answers.get(faction.id),
+            "on": body.local_date(answers[faction.id].answered_at)
+            if faction.id in answers
+            else None,
+        }
+        for faction in factions(session=session, body=body)
+    ]
+    state = CycleState(
+        year=year,
+        today=today,
+        closed=CycleStatus(cycle.status) == CycleStatus.closed,
+        election_year=cycle.election_year,
+        survey_opens_on=survey.opens_on if survey else None,
+        survey_closes_on=survey.closes_on if survey else None,
+        survey_closed=bool(survey and PhaseStatus(survey.status) == PhaseStatus.closed),
+        factions=len(rows),
+        answered=len(answers),
+        session=SessionStatus(strategy_session.status) if strategy_session else None,
+        resolution=session.exec(
+            select(Resolution.id).where(Resolution.cycle_id == cycle.id)
+        ).first()
+        is not None,
+        budget_resolution=session.exec(
+            select(BudgetResolution.id).where(BudgetResolution.cycle_id == cycle.id)
+        ).first()
+        is not None,
+    )
+    return {"year": year, "rows": rows, "survey": survey, "next": next_step(state)}
 
 
 def run_action(
@@ -217,6 +283,52 @@ def session_record(
     )
 
 
+@router.post("/admin/resolution/preview", dependencies=[Depends(auth.check_csrf)])
+def resolution_preview(
+    request: Request,
+    year: str = Form(""),
+    date: str = Form(""),
+    number: str = Form(""),
+    edit: str = Form(""),
+    viewer: auth.Viewer = Depends(require_admin),
+) -> Response:
+    """Step one: the whole decision is run and rolled back; the page lists the changes the new
+    strategy version will contain ("Bitte prüfen"). A mistake shows the form again beside its
+    field; `edit`: back to the form with what was typed."""
+    from models.change_set import DIFF_LABELS
+    from services.commands import handle
+
+    values = {"year": year, "date": date, "number": number}
+    if edit:
+        return admin_page(request, viewer, form="resolution", values=values)
+    try:
+        command = RecordResolution(parse_year(year), number, parse_day(date, "adopted_on"))
+        with body_session(request, viewer) as (session, body):
+            checked = session.begin_nested()
+            try:  # the handler's own checks, against the database; nothing is kept
+                outcome = handle(
+                    command, session=session, body=body, now=now(request), actor=actor(viewer)
+                )
+                diff = [dict(entry) for entry in outcome.record.diff]
+                events = [event.detail for event in outcome.events]
+            finally:
+                checked.rollback()
+    except KreislaufError as error:
+        return admin_page(
+            request, viewer, form="resolution", error=error, values=values, status=status_of(error)
+        )
+    lines = [{**entry, "label": DIFF_LABELS.get(str(entry["change"]), "")} for entry in diff]
+    version = next((text for text in events if text.startswith("Strategie Version")), "")
+    context = {
+        "viewer": viewer,
+        "command": command,
+        "values": values,
+        "lines": lines,
+        "version": version,
+    }
+    return page(request, "resolution_preview.html", context)
+
+
 @router.post("/admin/resolution", dependencies=[Depends(auth.check_csrf)])
 def resolution_record(
     request: Request,
@@ -225,6 +337,9 @@ def resolution_record(
     number: str = Form(""),
     viewer: auth.Viewer = Depends(require_admin),
 ) -> Response:
+    """Step two, after "Bitte prüfen": the resolution and the new strategy version are
+    recorded."""
+
     def command() -> RecordResolution:
         return RecordResolution(parse_year(year), number, parse_day(date, "adopted_on"))
 
