@@ -51,9 +51,10 @@ def test_the_resolution_is_recorded_only_after_confirming(web: Web) -> None:
     assert "Bitte prüfen: Beschluss Nr. KT/2027/045 vom 21.07.2027" in text
     assert "Danach: Strategie Version 2 gilt (vorher Version 1)." in text
     assert (
-        "neu Klima & Biodiversität klima-biodiversitaet.4 – "
+        "neu Klima & Biodiversität Schwerpunkt 4 – "
         "Der Landkreis wird bis 2035 klimaneutral." in text
     )
+    assert "klima-biodiversitaet.4" not in text  # people read the number, not the key
     assert "Bestätigen und festhalten" in text and "Zurück" in text
     assert row_counts(web.engine) == before  # the preview writes nothing
     assert web.flows.started == started

@@ -40,6 +40,9 @@ from web.routes.common import actor, body_session, decide, now, status_of
 from web.views import cycle_years, default_year, factions
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from models.body import Body
     from services.commands import Outcome
 
 router = APIRouter(include_in_schema=False)
@@ -309,7 +312,7 @@ def resolution_preview(
                 outcome = handle(
                     command, session=session, body=body, now=now(request), actor=actor(viewer)
                 )
-                diff = [dict(entry) for entry in outcome.record.diff]
+                diff = _named(session, body, [dict(entry) for entry in outcome.record.diff])
                 events = [event.detail for event in outcome.events]
             finally:
                 checked.rollback()
@@ -327,6 +330,41 @@ def resolution_preview(
         "version": version,
     }
     return page(request, "resolution_preview.html", context)
+
+
+def _named(session: Session, body: Body, diff: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The changes with each priority named as people read it ("Schwerpunkt 2": its place in
+    the new version, or in the old one if removed), not by its key."""
+    from sqlmodel import col, select
+
+    from models.strategy import StrategyVersion
+    from models.strategy_versions import load_content
+    from services.report_format import PriorityNames
+
+    new = session.exec(
+        select(StrategyVersion)
+        .where(StrategyVersion.body_id == body.id)
+        .order_by(col(StrategyVersion.number).desc())
+    ).first()
+    if new is None or new.previous_id is None:
+        return diff
+    old = session.get_one(StrategyVersion, new.previous_id)
+    before, after = (
+        PriorityNames(
+            (f.name, [code for code, _ in f.priorities])
+            for f in load_content(session=session, version=version).fields
+        )
+        for version in (old, new)
+    )
+    return [
+        {
+            **entry,
+            "priority": (before if entry["change"] == "removed" else after).number(
+                entry.get("priority")
+            ),
+        }
+        for entry in diff
+    ]
 
 
 @router.post("/admin/resolution", dependencies=[Depends(auth.check_csrf)])
