@@ -128,7 +128,7 @@ FIELDS = {
     "strategy_version": "Strategieversion",
     "rows": "Zeilen",
 }
-HIDDEN_FIELDS = {"sha256", "digest", "password_hash"}  # kept in the CSV, not on the page
+HIDDEN_FIELDS = {"sha256", "digest", "password_hash"}  # technical: neither on the page nor CSV
 OUTBOX_STATES = {"pending": "wartet", "sent": "gesendet", "failed": "fehlgeschlagen"}
 
 
@@ -215,6 +215,11 @@ def _actor_names(session: Session, body: Body) -> dict[str, str]:
     return {f"web:{username}": name or username for username, name in users}
 
 
+def person(session: Session, body: Body, actor: str) -> str:
+    """Who did it, as people read it: a user's display name, "Name (Kommandozeile)", ..."""
+    return actor_label(actor, _actor_names(session, body))
+
+
 def actor_label(actor: str, names: dict[str, str]) -> str:
     if actor in names:
         return names[actor]
@@ -223,7 +228,12 @@ def actor_label(actor: str, names: dict[str, str]) -> str:
         return f"{who} (Web)"
     if kind == "cli" and who:
         return f"{who} (Kommandozeile)"
-    return {"flow": "Automatik (Flow)", "tick": "Automatik (täglicher Lauf)"}.get(actor, actor)
+    automatic = {
+        "flow": "Automatik (Flow)",
+        "tick": "Automatik (täglicher Lauf)",
+        "simulation": "Simulation",
+    }
+    return automatic.get(kind, actor)  # "flow:<run>:<id>": the run's name is in the CSV
 
 
 def _audit_filter(session: Session, body: Body, query: str) -> Any:

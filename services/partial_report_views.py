@@ -18,6 +18,7 @@ from models.partial_report_rules import Draft
 from models.product_plan import PartialBudget, ProductGroup
 from models.strategy import KeyFigure
 from services.cycles import get_cycle
+from services.journal_views import person
 from services.money import MoneyOverview
 from services.partial_report import entries_of, latest_report
 from services.partial_report_draft import build_draft, partial_report_task
@@ -31,6 +32,7 @@ class ReportState:
     report: PartialReport | None
     draft: Draft
     texts: dict[str, str]  # the latest attempt's texts, to start the form from
+    submitted_by: str | None = None  # who delivered the latest attempt, as people read it
 
     @property
     def status(self) -> PartialReportStatus | None:
@@ -62,6 +64,7 @@ def report_state(
             session=session, body=body, year=year, department=department, overview=overview
         ),
         entries_of(session=session, report=report) if report else {},
+        person(session, body, report.submitted_by) if report else None,
     )
 
 

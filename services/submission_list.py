@@ -17,6 +17,7 @@ from models.db import id_of
 from models.organisation import Department
 from models.submissions import Submission, SubmissionStatus
 from services.cycles import get_cycle
+from services.journal_views import person
 from services.submission_task import figures_deadline_key
 
 
@@ -30,6 +31,7 @@ class SubmissionView:
     submitted_at: dt.datetime | None
     submitted_by: str | None
     review_comment: str | None
+    submitted_by_name: str | None = None  # as people read it (a user's display name)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -71,6 +73,7 @@ def list_submissions(*, session: Session, body: Body, year: int) -> list[Submiss
                 status=SubmissionStatus(s.status) if s else None,
                 submitted_at=s.submitted_at if s else None,
                 submitted_by=s.submitted_by if s else None,
+                submitted_by_name=person(session, body, s.submitted_by) if s else None,
                 review_comment=s.review_comment if s else None,
             )
         )

@@ -43,7 +43,7 @@ def test_the_overview_counts_per_phase_and_queues_a_submitted_delivery(web: Web)
     assert queue.startswith("Zu prüfen (1)")
     assert "Fachbereich Umwelt Ist-Werte der Kennzahlen melden" in queue
     assert "16.03.2027 10:00 heute" in queue  # since when it waits
-    assert 'href="/cycles/2027/departments/umwelt#meldung"' in html
+    assert 'href="/cycles/2027/departments/umwelt/review"' in html  # the review screen
     web.clock.at = web.clock.at.add(days=3)
     later = section(web.login("controlling").get("/cycles/2027").text, "pruefen")
     assert "16.03.2027 10:00 seit 3 Tagen" in later
@@ -62,7 +62,7 @@ def test_the_matrix_shows_a_state_word_for_every_department(web: Web) -> None:
     text = {visible_text(row).split(" ", 2)[1]: visible_text(row) for row in rows}
     assert len(rows) == 11  # ten departments and the controlling office itself
     assert re.match(r"Fachbereich Umwelt ◔ eingereicht ?: prüfen ○ offen ○ offen", text["Umwelt"])
-    assert 'href="/cycles/2027/departments/umwelt#meldung"' in matrix  # to where it is reviewed
+    assert 'href="/cycles/2027/departments/umwelt/review"' in matrix  # where it is reviewed
     assert text["Soziales"].startswith("Fachbereich Soziales ! überfällig ○ offen")
     assert "keine Aufgabe" in text["Umwelt"]  # e.g. the budget circular is the treasury's
     for row in text.values():

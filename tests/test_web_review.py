@@ -119,7 +119,7 @@ def test_accept_via_the_screen_needs_the_confirmation_and_then_takes_the_values(
     token = csrf_of(controlling.get(REVIEW).text)
 
     unconfirmed = controlling.post(
-        REVIEW, data={"csrf_token": token, "screen": "1", "decision": "accept"}
+        f"{REVIEW}/decision", data={"csrf_token": token, "decision": "accept"}
     )
     assert unconfirmed.status_code == 400
     text = visible_text(unconfirmed.text)
@@ -128,8 +128,8 @@ def test_accept_via_the_screen_needs_the_confirmation_and_then_takes_the_values(
     assert 'aria-describedby="fehler-review"' in unconfirmed.text
 
     accepted = controlling.post(
-        REVIEW,
-        data={"csrf_token": token, "screen": "1", "decision": "accept", "checked": "yes"},
+        f"{REVIEW}/decision",
+        data={"csrf_token": token, "decision": "accept", "checked": "yes"},
     )
     assert "Meldung 2027 angenommen." in visible_text(accepted.text)
     assert str(accepted.url).endswith(UMWELT)

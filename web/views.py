@@ -297,19 +297,22 @@ def review_queue(*, session: Session, page: CyclePage) -> list[QueueItem]:
     waiting = [row for row in page.rows if row.status == TaskStatus.submitted]
     if not waiting:
         return []
-    since = dict(
-        session.exec(
-            select(Task.id, Task.updated_at).where(
-                col(Task.id).in_([row.task_id for row in waiting])
-            )
-        ).all()
-    )
+    from models.body import Body
+
+    found = session.exec(
+        select(Task.id, Task.updated_at, Task.body_id).where(
+            col(Task.id).in_([row.task_id for row in waiting])
+        )
+    ).all()
+    since = {task_id: updated for task_id, updated, _ in found}
+    body = session.get_one(Body, found[0][2])
     items = [
         QueueItem(
             row,
             since[row.task_id],
             queue_href(row, page.year),
-            max((page.today - since[row.task_id].date()).days, 0),
+            # days as the body's calendar counts them, not UTC's
+            max((page.today - body.local_date(since[row.task_id])).days, 0),
         )
         for row in waiting
     ]

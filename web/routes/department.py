@@ -203,41 +203,33 @@ def review(
     key: str,
     decision: str = Form(""),
     comment: str = Form(""),
-    screen: str = Form(""),
-    checked: str = Form(""),
     viewer: auth.Viewer = Depends(auth.require_viewer),
 ) -> Response:
-    """The controlling office accepts the submitted figures or returns them with a comment.
-    From the review screen (`screen`) the reviewer also confirms having checked the values;
-    a mistake then shows the screen again."""
+    """The controlling office accepts the submitted figures or returns them with a comment
+    (the review screen, web/routes/review.py, has its own form with a confirmation)."""
     if not may_review(viewer):
         raise auth.Forbidden("Meldungen prüft das Controlling.")
+    command, confirm = review_decision(year, key, decision, comment)
+    return decide_for(request, viewer, year, key, form="review", command=command, confirm=confirm)
+
+
+def review_decision(
+    year: int, key: str, decision: str, comment: str, checked: str | None = None
+) -> tuple[Callable[[], ReviewFigures], Callable[[Outcome], str]]:
+    """The figures' review as a command (`checked`: the screen's confirmation, when the
+    decision comes from it) and the words for its outcome."""
 
     def command() -> ReviewFigures:
         if decision not in ("accept", "return"):
             raise KreislaufError("Bitte „annehmen“ oder „zurückgeben“ wählen.", field="accept")
-        if screen and checked != "yes":
+        if checked is not None and checked != "yes":
             raise KreislaufError("Bitte bestätigen: „Ich habe die Werte geprüft“.", field="checked")
         return ReviewFigures(year, key, decision == "accept", comment)
 
     def confirm(outcome: Outcome) -> str:
         return f"Meldung {year} {'angenommen' if decision == 'accept' else 'zurückgegeben'}."
 
-    if screen:
-        from web.routes.review import review_page_response
-
-        return decide(
-            request,
-            viewer,
-            command=command,
-            confirm=confirm,
-            refused=lambda error: review_page_response(
-                request, viewer, year, key, error=error, status=status_of(error)
-            ),
-            redirect=f"/cycles/{year}/departments/{key}",
-            check=lambda session, body: get_department(session, body, key),
-        )
-    return decide_for(request, viewer, year, key, form="review", command=command, confirm=confirm)
+    return command, confirm
 
 
 def decide_for(

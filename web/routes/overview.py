@@ -21,7 +21,7 @@ from web.views import (
     cycle_years,
     department_matrix,
     phase_groups,
-    review_href,
+    queue_href,
     review_queue,
 )
 
@@ -60,7 +60,7 @@ def overview(
             "queue": review_queue(session=session, page=data),
             "matrix": department_matrix(session=session, body=body, page=data),
             "cell_states": CELL_STATES,
-            "review_href": review_href,
+            "review_href": queue_href,  # the matrix leads where the queue does
             "filter": task_filter,
             "assignees": sorted({row.assignee for row in data.rows}),
             "states": STATE_FILTERS,

@@ -1,16 +1,16 @@
 """The review screen of a submitted figures workbook: the values beside target and last
-year before the controlling office accepts or returns them (the decision posts to the
-department page's review route)."""
+year before the controlling office accepts or returns them, confirming that the values
+were checked."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import Response
 
 from models.errors import KreislaufError
 from web import auth
 from web.render import page
-from web.routes.common import Year, body_session, require_cycle
+from web.routes.common import Year, body_session, decide, require_cycle, status_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,3 +51,35 @@ def review_screen(
     request: Request, year: Year, key: str, viewer: auth.Viewer = Depends(auth.require_viewer)
 ) -> Response:
     return review_page_response(request, viewer, year, key)
+
+
+@router.post(
+    "/cycles/{year}/departments/{key}/review/decision", dependencies=[Depends(auth.check_csrf)]
+)
+def review_screen_decision(
+    request: Request,
+    year: Year,
+    key: str,
+    decision: str = Form(""),
+    comment: str = Form(""),
+    checked: str = Form(""),
+    viewer: auth.Viewer = Depends(auth.require_viewer),
+) -> Response:
+    """The decision taken on the screen, after confirming the values were checked; a mistake
+    shows the screen again beside its field."""
+    from web.routes.department import get_department, may_review, review_decision
+
+    if not may_review(viewer):
+        raise auth.Forbidden("Meldungen prüft das Controlling.")
+    command, confirm = review_decision(year, key, decision, comment, checked)
+    return decide(
+        request,
+        viewer,
+        command=command,
+        confirm=confirm,
+        refused=lambda error: review_page_response(
+            request, viewer, year, key, error=error, status=status_of(error)
+        ),
+        redirect=f"/cycles/{year}/departments/{key}",
+        check=lambda session, body: get_department(session, body, key),
+    )
