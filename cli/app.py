@@ -17,6 +17,7 @@ import typer
 
 if TYPE_CHECKING:
     import datetime as dt
+    from pathlib import Path
 
     import sqlalchemy as sa
     from rich.console import Console
@@ -254,3 +255,31 @@ def body_session() -> Iterator[tuple[Session, Body]]:
     require_current_schema(current)
     with session_scope(current) as session:
         yield session, resolve_body(session=session, slug=state.body)
+
+
+def read_workbook(file: Path) -> bytes:
+    """A filled workbook from disk: over the readers' limit it is not even read; a file that
+    cannot be read is a German error naming it."""
+    from models.errors import KreislaufError
+    from models.german import os_error
+    from models.workbook_read import MAX_FILE_BYTES, too_large
+
+    try:
+        if file.stat().st_size > MAX_FILE_BYTES:
+            raise too_large(file.name)
+        return file.read_bytes()
+    except OSError as error:
+        raise KreislaufError(f"{file}: kann nicht gelesen werden ({os_error(error)}).") from None
+
+
+def write_file(target: Path, data: bytes) -> None:
+    """Write a generated file; a place that cannot be written is a German error naming it."""
+    from models.errors import KreislaufError
+    from models.german import os_error
+
+    try:
+        target.write_bytes(data)
+    except OSError as error:
+        raise KreislaufError(
+            f"{target}: kann nicht geschrieben werden ({os_error(error)})."
+        ) from None

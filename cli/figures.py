@@ -12,8 +12,17 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
-from cli.app import ON, actor, app, body_session, console, now, user_errors
-from models.german import os_error
+from cli.app import (
+    ON,
+    actor,
+    app,
+    body_session,
+    console,
+    now,
+    read_workbook,
+    user_errors,
+    write_file,
+)
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -69,12 +78,7 @@ def template(
         found = find_department(session=session, body=body, name=department)
         data = write_template(session, body, year, found.key, cast("Format", chosen))  # checked
     target = output or Path(f"{found.key}-{year}.{chosen}")
-    try:
-        target.write_bytes(data)
-    except OSError as error:
-        raise KreislaufError(
-            f"{target}: kann nicht geschrieben werden ({os_error(error)})."
-        ) from None
+    write_file(target, data)
     console().print(
         f"Vorlage für {found.name} geschrieben: {target} "
         f"(Kreislauf {year}, Berichtsjahr {year - 1})",
@@ -106,19 +110,12 @@ def submit(
     Beispiel: kreislauf submit 2027 umwelt.xlsx
     """
     from models.commands import SubmitFigures
-    from models.errors import KreislaufError
     from models.german import plural
     from models.inputs import check_year
-    from models.workbook_read import MAX_FILE_BYTES, too_large
     from services.commands import handle
 
     check_year(year)
-    try:
-        if file.stat().st_size > MAX_FILE_BYTES:  # not even read into memory
-            raise too_large(file.name)
-        data = file.read_bytes()
-    except OSError as error:
-        raise KreislaufError(f"{file}: kann nicht gelesen werden ({os_error(error)}).") from None
+    data = read_workbook(file)
     command = SubmitFigures(year, department, file.name, data)
     with body_session() as (session, body):
         outcome = handle(

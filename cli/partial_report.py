@@ -11,8 +11,17 @@ from typing import Annotated
 
 import typer
 
-from cli.app import ON, actor, app, body_session, console, now, user_errors
-from models.german import os_error
+from cli.app import (
+    ON,
+    actor,
+    app,
+    body_session,
+    console,
+    now,
+    read_workbook,
+    user_errors,
+    write_file,
+)
 
 partial_report_app = typer.Typer(
     help="Teilhaushaltsbericht: Vorlage mit Geld, Kennzahlen und Zielen; Einreichen; Prüfen.",
@@ -50,7 +59,6 @@ def template(
 
     Beispiel: kreislauf partial-report template 2027 --department umwelt -o bericht.xlsx
     """
-    from models.errors import KreislaufError
     from models.inputs import check_year
     from services.partial_report_draft import write_draft
     from services.submission_task import find_department
@@ -60,12 +68,7 @@ def template(
         found = find_department(session=session, body=body, name=department)
         data = write_draft(session=session, body=body, year=year, department=found)
     target = output or Path(f"teilhaushaltsbericht-{found.key}-{year}.xlsx")
-    try:
-        target.write_bytes(data)
-    except OSError as error:
-        raise KreislaufError(
-            f"{target}: kann nicht geschrieben werden ({os_error(error)})."
-        ) from None
+    write_file(target, data)
     console().print(
         f"Vorlage des Teilhaushaltsberichts für {found.name} geschrieben: {target} "
         f"(Kreislauf {year}, Berichtsjahr {year - 1})",
@@ -93,18 +96,11 @@ def submit(
     Beispiel: kreislauf partial-report submit 2027 bericht.xlsx
     """
     from models.commands import SubmitPartialReport
-    from models.errors import KreislaufError
     from models.inputs import check_year
-    from models.workbook_read import MAX_FILE_BYTES, too_large
     from services.commands import handle
 
     check_year(year)
-    try:
-        if file.stat().st_size > MAX_FILE_BYTES:  # not even read into memory
-            raise too_large(file.name)
-        data = file.read_bytes()
-    except OSError as error:
-        raise KreislaufError(f"{file}: kann nicht gelesen werden ({os_error(error)}).") from None
+    data = read_workbook(file)
     command = SubmitPartialReport(year, department, file.name, data)
     with body_session() as (session, body):
         outcome = handle(

@@ -11,9 +11,18 @@ from typing import Annotated
 
 import typer
 
-from cli.app import ON, actor, app, body_session, console, now, user_errors
+from cli.app import (
+    ON,
+    actor,
+    app,
+    body_session,
+    console,
+    now,
+    read_workbook,
+    user_errors,
+    write_file,
+)
 from cli.budget import budget_app, euro
-from models.german import os_error
 
 plan_app = typer.Typer(
     help="Operative Planung je Teilhaushalt: Vorlage, Einreichung, Prüfung, Haushaltsentwurf.",
@@ -23,29 +32,6 @@ app.add_typer(plan_app, name="plan")
 
 YEAR = Annotated[int, typer.Argument(metavar="JAHR", help="Jahr des Kreislaufs, z. B. 2027")]
 THH = Annotated[str, typer.Option("--thh", metavar="NR", help="Teilhaushalt (Nummer, z. B. 3).")]
-
-
-def _read(file: Path) -> bytes:
-    from models.errors import KreislaufError
-    from models.workbook_read import MAX_FILE_BYTES, too_large
-
-    try:
-        if file.stat().st_size > MAX_FILE_BYTES:
-            raise too_large(file.name)
-        return file.read_bytes()
-    except OSError as error:
-        raise KreislaufError(f"{file}: kann nicht gelesen werden ({os_error(error)}).") from None
-
-
-def _write(target: Path, data: bytes) -> None:
-    from models.errors import KreislaufError
-
-    try:
-        target.write_bytes(data)
-    except OSError as error:
-        raise KreislaufError(
-            f"{target}: kann nicht geschrieben werden ({os_error(error)})."
-        ) from None
 
 
 @budget_app.command("ceilings")
@@ -78,7 +64,7 @@ def ceilings(
                 session=session,
                 body=body,
                 year=year,
-                data=_read(file),
+                data=read_workbook(file),
                 filename=file.name,
                 now=now(body.timezone, on),
                 actor=actor(),
@@ -130,7 +116,7 @@ def template(
         data, found = write_plan_template(session=session, body=body, year=year, thh=thh)
         number, name = found.number, found.name
     target = output or Path(f"planung-thh{number}-{year}.xlsx")
-    _write(target, data)
+    write_file(target, data)
     console().print(
         f"Planungsvorlage für Teilhaushalt {number} {name} geschrieben: {target} "
         f"(Kreislauf {year}, Planjahr {year + 1})",
@@ -157,7 +143,7 @@ def submit(
     from models.commands import SubmitPlan
     from services.commands import handle
 
-    data = _read(file)
+    data = read_workbook(file)
     command = SubmitPlan(year or _year_of(data, file.name), None, file.name, data)
     with body_session() as (session, body):
         outcome = handle(
@@ -254,7 +240,7 @@ def draft(
     with body_session() as (session, body):
         today: dt.date = body.local_date(now(body.timezone))
         view = build_draft(session=session, body=body, plan_year=plan_year, today=today)
-    _write(output, draft_bytes(view, fmt))
+    write_file(output, draft_bytes(view, fmt))
     console().print(
         f"Haushaltsentwurf {plan_year} (Ziele und Kennzahlen) geschrieben: {output}", markup=False
     )

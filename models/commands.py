@@ -25,6 +25,16 @@ def _required(value: str, field: str, message: str, hint: str | None = None) -> 
     return value.strip()
 
 
+def _review_comment(accept: bool, comment: str | None) -> str | None:
+    """A review's comment, stripped; a return needs one (what is to change)."""
+    text = _optional(comment)
+    if not accept and text is None:
+        raise KreislaufError(
+            "Eine Rückgabe braucht einen Kommentar: was ist zu ändern?", field="comment"
+        )
+    return text
+
+
 def _optional(value: str | None) -> str | None:
     return (value or "").strip() or None
 
@@ -124,11 +134,7 @@ class ReviewFigures:
 
     def __post_init__(self) -> None:
         check_year(self.year)
-        object.__setattr__(self, "comment", _optional(self.comment))
-        if not self.accept and self.comment is None:
-            raise KreislaufError(
-                "Eine Rückgabe braucht einen Kommentar: was ist zu ändern?", field="comment"
-            )
+        object.__setattr__(self, "comment", _review_comment(self.accept, self.comment))
 
 
 @dataclass(frozen=True)
@@ -140,11 +146,7 @@ class ReviewTask:
     comment: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "comment", _optional(self.comment))
-        if not self.accept and self.comment is None:
-            raise KreislaufError(
-                "Eine Rückgabe braucht einen Kommentar: was ist zu ändern?", field="comment"
-            )
+        object.__setattr__(self, "comment", _review_comment(self.accept, self.comment))
 
 
 @dataclass(frozen=True)
@@ -335,11 +337,7 @@ class ReviewPartialReport:
 
     def __post_init__(self) -> None:
         check_year(self.year)
-        object.__setattr__(self, "comment", _optional(self.comment))
-        if not self.accept and self.comment is None:
-            raise KreislaufError(
-                "Eine Rückgabe braucht einen Kommentar: was ist zu ändern?", field="comment"
-            )
+        object.__setattr__(self, "comment", _review_comment(self.accept, self.comment))
 
 
 @dataclass(frozen=True)
@@ -372,11 +370,7 @@ class ReviewPlan:
     def __post_init__(self) -> None:
         check_year(self.year)
         _required(self.thh, "thh", "Bitte den Teilhaushalt angeben.")
-        object.__setattr__(self, "comment", _optional(self.comment))
-        if not self.accept and self.comment is None:
-            raise KreislaufError(
-                "Eine Rückgabe braucht einen Kommentar: was ist zu ändern?", field="comment"
-            )
+        object.__setattr__(self, "comment", _review_comment(self.accept, self.comment))
 
 
 Command = (

@@ -111,7 +111,7 @@ def build_draft(*, session: Session, body: Body, plan_year: int, today: dt.date)
     strategy = load_content(
         session=session, version=current_version(session=session, body_id=body.id or 0)
     )
-    names = PriorityNames((f.name, [code for code, _ in f.priorities]) for f in strategy.fields)
+    names = PriorityNames.of_content(strategy)
     thhs = []
     for thh in session.exec(
         select(PartialBudget)

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from html import escape
 
+from models.change_set import StrategyContent
 from models.german import german_date, german_euro, german_number
 from models.strategy import Direction, MeasureStatus, StrategyVersion
 
@@ -158,6 +159,11 @@ class PriorityNames:
         for field_name, codes in fields:
             for number, code in enumerate(codes, start=1):
                 self._places[code] = (field_name, number)
+
+    @classmethod
+    def of_content(cls, content: StrategyContent) -> PriorityNames:
+        """The names in a strategy version's content (models.strategy_versions)."""
+        return cls((f.name, [code for code, _ in f.priorities]) for f in content.fields)
 
     def number(self, code: str | None) -> str:
         """'Schwerpunkt 2' (the field is said beside it)."""

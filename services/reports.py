@@ -64,10 +64,7 @@ def render_version_diff(
     new = strategy_version(session=session, body=body, number=to_number, field="to")
     old_content = load_content(session=session, version=old)
     new_content = load_content(session=session, version=new)
-    before, after = (
-        PriorityNames((f.name, [code for code, _ in f.priorities]) for f in content.fields)
-        for content in (old_content, new_content)
-    )
+    before, after = (PriorityNames.of_content(c) for c in (old_content, new_content))
     changes = [
         # the number it has where it stands: in the new version, or in the old if removed
         {**c, "number": (before if c["change"] == "removed" else after).number(c["priority"])}

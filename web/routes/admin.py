@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from services.commands import Outcome
 
 router = APIRouter(include_in_schema=False)
+T = TypeVar("T")
 
 
 def require_admin(viewer: auth.Viewer = Depends(auth.require_viewer)) -> auth.Viewer:
@@ -299,23 +300,21 @@ def resolution_preview(
     strategy version will contain ("Bitte prüfen"). A mistake shows the form again beside its
     field; `edit`: back to the form with what was typed."""
     from models.change_set import DIFF_LABELS
-    from services.commands import handle
 
     values = {"year": year, "date": date, "number": number}
     if edit:
         return admin_page(request, viewer, form="resolution", values=values)
     try:
         command = RecordResolution(parse_year(year), number, parse_day(date, "adopted_on"))
-        with body_session(request, viewer) as (session, body):
-            checked = session.begin_nested()
-            try:  # the handler's own checks, against the database; nothing is kept
-                outcome = handle(
-                    command, session=session, body=body, now=now(request), actor=actor(viewer)
-                )
-                diff = _named(session, body, [dict(entry) for entry in outcome.record.diff])
-                events = [event.detail for event in outcome.events]
-            finally:
-                checked.rollback()
+        diff, events = dry_run(
+            request,
+            viewer,
+            command,
+            lambda session, body, outcome: (
+                _named(session, body, [dict(entry) for entry in outcome.record.diff]),
+                [event.detail for event in outcome.events],
+            ),
+        )
     except KreislaufError as error:
         return admin_page(
             request, viewer, form="resolution", error=error, values=values, status=status_of(error)
@@ -330,6 +329,28 @@ def resolution_preview(
         "version": version,
     }
     return page(request, "resolution_preview.html", context)
+
+
+def dry_run(
+    request: Request,
+    viewer: auth.Viewer,
+    command: Command,
+    read: Callable[[Session, Body, Outcome], T],
+) -> T:
+    """The whole decision carried out and rolled back, for a last look before it is taken:
+    the handler's own checks against the database, `read` of what it would write; nothing
+    is kept. A refusal is the handler's KreislaufError."""
+    from services.commands import handle
+
+    with body_session(request, viewer) as (session, body):
+        checked = session.begin_nested()
+        try:
+            outcome = handle(
+                command, session=session, body=body, now=now(request), actor=actor(viewer)
+            )
+            return read(session, body, outcome)
+        finally:
+            checked.rollback()
 
 
 def _named(session: Session, body: Body, diff: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -350,10 +371,7 @@ def _named(session: Session, body: Body, diff: list[dict[str, Any]]) -> list[dic
         return diff
     old = session.get_one(StrategyVersion, new.previous_id)
     before, after = (
-        PriorityNames(
-            (f.name, [code for code, _ in f.priorities])
-            for f in load_content(session=session, version=version).fields
-        )
+        PriorityNames.of_content(load_content(session=session, version=version))
         for version in (old, new)
     )
     return [
@@ -480,7 +498,6 @@ def budget_resolution_preview(
     """Step one: check everything (the whole decision, rolled back) and show it for a last
     look ("Bitte prüfen"); a mistake shows the form again beside its field. `edit`: back to
     the form with what was typed."""
-    from services.commands import handle
 
     values = _budget_values(year, number, date, [])
     try:
@@ -489,13 +506,12 @@ def budget_resolution_preview(
         if edit:
             return admin_page(request, viewer, form="budget", values=values)
         command = _budget_command(year, number, date, rows)
-        with body_session(request, viewer) as (session, body):
-            checked = session.begin_nested()
-            try:  # the handler's own checks, against the database; nothing is kept
-                handle(command, session=session, body=body, now=now(request), actor=actor(viewer))
-            finally:
-                checked.rollback()
-            names = _group_names(session, body.id, command.amendments)
+        names = dry_run(
+            request,
+            viewer,
+            command,
+            lambda session, body, _: _group_names(session, body.id, command.amendments),
+        )
     except KreislaufError as error:
         return admin_page(
             request, viewer, form="budget", error=error, values=values, status=status_of(error)
