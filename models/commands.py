@@ -25,12 +25,21 @@ def _required(value: str, field: str, message: str, hint: str | None = None) -> 
     return value.strip()
 
 
+MAX_REVIEW_COMMENT = 2_000  # characters: what the reviewer asks to change, printed whole
+
+
 def _review_comment(accept: bool, comment: str | None) -> str | None:
     """A review's comment, stripped; a return needs one (what is to change)."""
     text = _optional(comment)
     if not accept and text is None:
         raise KreislaufError(
             "Eine Rückgabe braucht einen Kommentar: was ist zu ändern?", field="comment"
+        )
+    if text is not None and len(text) > MAX_REVIEW_COMMENT:
+        raise KreislaufError(
+            f"Der Kommentar hat {len(text):_} Zeichen; erlaubt sind höchstens "
+            f"{MAX_REVIEW_COMMENT:_}.".replace("_", "."),
+            field="comment",
         )
     return text
 
@@ -125,15 +134,20 @@ class SubmitFigures:
 
 @dataclass(frozen=True)
 class ReviewFigures:
-    """The controlling office accepts a department's submitted figures or returns them."""
+    """The controlling office accepts a department's submitted figures or returns them;
+    `attempt`, when given, is the attempt the reviewer saw (a newer one is not decided
+    unseen)."""
 
     year: int
     department: str
     accept: bool
     comment: str | None = None
+    attempt: int | None = None
 
     def __post_init__(self) -> None:
         check_year(self.year)
+        if self.attempt is not None and not 1 <= self.attempt <= 10_000:
+            raise KreislaufError("Unbekannter Versuch der Meldung.", field="attempt")
         object.__setattr__(self, "comment", _review_comment(self.accept, self.comment))
 
 

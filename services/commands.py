@@ -204,6 +204,7 @@ def review_figures(command: ReviewFigures, ctx: Context) -> Outcome:
         command.comment,
         ctx.now,
         ctx.actor,
+        attempt=command.attempt,
     )
     task = _task(submission.task_id, ctx)
     return Outcome(

@@ -221,9 +221,12 @@ def review_submission(
     comment: str | None,
     now: dt.datetime,
     actor: str,
+    *,
+    attempt: int | None = None,
 ) -> Submission:
     """Accept the department's submitted figures (they become the report year's actuals and
-    measure statuses) or return them with a comment (the task is open again)."""
+    measure statuses) or return them with a comment (the task is open again); `attempt` is
+    the one the reviewer looked at, if known."""
     found = find_department(session=session, body=body, name=department)
     if not accept and not (comment and comment.strip()):
         raise KreislaufError(
@@ -242,6 +245,12 @@ def review_submission(
             else f"die letzte Meldung ist {SubmissionStatus(submission.status).label}"
         )
         raise ConflictError(f"{found.name}: für {year} gibt es nichts zu prüfen ({state}).")
+    if attempt is not None and attempt != submission.attempt:
+        raise ConflictError(
+            f"{found.name} hat inzwischen Versuch {submission.attempt} eingereicht; bitte "
+            "die neuen Werte prüfen.",
+            field="attempt",
+        )
     if not review_task(task, accept=accept, comment=comment, session=session, now=now, actor=actor):
         raise ConflictError("Die Aufgabe wurde gleichzeitig von jemand anderem geändert.")
     if not review_submission_status(

@@ -232,10 +232,12 @@ def test_a_department_uploads_a_workbook_with_an_error_then_a_good_one(
     controlling = open_page(site)
     log_in(controlling, site, "controlling")
     controlling.goto(f"{site.url}/cycles/2027/departments/umwelt")
+    controlling.get_by_role("link", name="Gemeldete Werte prüfen").click()  # the review screen
     controlling.get_by_label("zurückgeben").check()
     controlling.get_by_label("Kommentar (bei Rückgabe: was ist zu ändern?)").fill(
         "Die Ausgleichsflächen bitte mit Quelle belegen."
     )
+    controlling.get_by_label("Ich habe die Werte geprüft").check()
     controlling.get_by_role("button", name="Prüfung festhalten").click()
     assert "Meldung 2027 zurückgegeben." in controlling.get_by_role("status").inner_text()
     controlling.context.close()

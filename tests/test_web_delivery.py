@@ -50,7 +50,10 @@ def test_a_department_delivers_its_figures_and_the_controlling_office_accepts_th
     good = upload(department, fill(template.content, FILLED))
     assert "Meldung 2027 eingereicht (Versuch 1)" in visible_text(good.text)
     token = csrf_of(good.text)
-    refused = department.post(f"{UMWELT}/review", data={"decision": "accept", "csrf_token": token})
+    refused = department.post(
+        f"{UMWELT}/review/decision",
+        data={"decision": "accept", "checked": "yes", "attempt": "1", "csrf_token": token},
+    )
     assert refused.status_code == 403
 
     controlling = web.login("controlling")
@@ -63,8 +66,13 @@ def test_a_department_delivers_its_figures_and_the_controlling_office_accepts_th
         == 403
     )
     accepted = controlling.post(
-        f"{UMWELT}/review",
-        data={"decision": "accept", "csrf_token": form_token(controlling, UMWELT)},
+        f"{UMWELT}/review/decision",
+        data={
+            "decision": "accept",
+            "checked": "yes",
+            "attempt": "1",
+            "csrf_token": form_token(controlling, UMWELT),
+        },
     )
     assert "Meldung 2027 angenommen." in visible_text(accepted.text)
     overview = visible_text(controlling.get("/cycles/2027").text)

@@ -119,7 +119,7 @@ def test_accept_via_the_screen_needs_the_confirmation_and_then_takes_the_values(
     token = csrf_of(controlling.get(REVIEW).text)
 
     unconfirmed = controlling.post(
-        f"{REVIEW}/decision", data={"csrf_token": token, "decision": "accept"}
+        f"{REVIEW}/decision", data={"csrf_token": token, "decision": "accept", "attempt": "1"}
     )
     assert unconfirmed.status_code == 400
     text = visible_text(unconfirmed.text)
@@ -129,13 +129,74 @@ def test_accept_via_the_screen_needs_the_confirmation_and_then_takes_the_values(
 
     accepted = controlling.post(
         f"{REVIEW}/decision",
-        data={"csrf_token": token, "decision": "accept", "checked": "yes"},
+        data={"csrf_token": token, "decision": "accept", "checked": "yes", "attempt": "1"},
     )
     assert "Meldung 2027 angenommen." in visible_text(accepted.text)
     assert str(accepted.url).endswith(UMWELT)
     figures = {f["key"]: f for f in controlling.get("/api/cycles/2027/figures").json()}
     assert figures["pv-leistung"]["light"] == "yellow"
     assert controlling.get(REVIEW).status_code == 404  # nothing waits any more
+
+
+def test_a_mistake_keeps_the_typed_comment_and_the_department_page_has_no_shortcut(
+    web: Web,
+) -> None:
+    submit(web)
+    controlling = web.login("controlling")
+    department_page = controlling.get(UMWELT).text
+    # the decision is taken on the screen only, with the values in view
+    assert f'action="{REVIEW}/decision"' not in department_page
+    assert f'action="{REVIEW}"' not in department_page
+    assert f'href="{REVIEW}"' in department_page
+    token = csrf_of(controlling.get(REVIEW).text)
+    comment = "Bitte die PV-Leistung mit dem Marktstammdatenregister abgleichen."
+    unconfirmed = controlling.post(
+        f"{REVIEW}/decision",
+        data={"csrf_token": token, "decision": "return", "comment": comment, "attempt": "1"},
+    )
+    assert unconfirmed.status_code == 400
+    assert f">{comment}</textarea>" in unconfirmed.text
+    assert 'value="return" checked' in unconfirmed.text.replace("  ", " ")
+    too_long = controlling.post(
+        f"{REVIEW}/decision",
+        data={
+            "csrf_token": token,
+            "decision": "return",
+            "comment": "x" * 2_001,
+            "checked": "yes",
+            "attempt": "1",
+        },
+    )
+    assert too_long.status_code == 400
+    assert "höchstens 2.000" in visible_text(too_long.text)
+    assert controlling.get(REVIEW).status_code == 200  # still waiting: nothing written
+
+
+def test_a_decision_on_an_older_attempt_is_refused(web: Web) -> None:
+    """The screen showed attempt 1; meanwhile it was returned and attempt 2 came in: the
+    decision taken on the old screen is refused, and attempt 2 still waits."""
+    submit(web)
+    controlling = web.login("controlling")
+    token = csrf_of(controlling.get(REVIEW).text)
+    returned = controlling.post(
+        f"{REVIEW}/decision",
+        data={
+            "csrf_token": token,
+            "decision": "return",
+            "comment": "Bitte prüfen.",
+            "checked": "yes",
+            "attempt": "1",
+        },
+    )
+    assert "zurückgegeben" in visible_text(returned.text)
+    submit(web)  # attempt 2
+    stale = controlling.post(
+        f"{REVIEW}/decision",
+        data={"csrf_token": token, "decision": "accept", "checked": "yes", "attempt": "1"},
+    )
+    assert stale.status_code == 409
+    assert "inzwischen Versuch 2 eingereicht" in visible_text(stale.text)
+    assert "Versuch 2" in visible_text(controlling.get(REVIEW).text)
 
 
 def test_plausibility_hints() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
@@ -196,35 +196,20 @@ def submit_upload(
     return decide_for(request, viewer, year, key, form="upload", command=command, confirm=confirm)
 
 
-@router.post("/cycles/{year}/departments/{key}/review", dependencies=[Depends(auth.check_csrf)])
-def review(
-    request: Request,
-    year: Year,
-    key: str,
-    decision: str = Form(""),
-    comment: str = Form(""),
-    viewer: auth.Viewer = Depends(auth.require_viewer),
-) -> Response:
-    """The controlling office accepts the submitted figures or returns them with a comment
-    (the review screen, web/routes/review.py, has its own form with a confirmation)."""
-    if not may_review(viewer):
-        raise auth.Forbidden("Meldungen prüft das Controlling.")
-    command, confirm = review_decision(year, key, decision, comment)
-    return decide_for(request, viewer, year, key, form="review", command=command, confirm=confirm)
-
-
 def review_decision(
-    year: int, key: str, decision: str, comment: str, checked: str | None = None
+    year: int, key: str, decision: str, comment: str, checked: str, attempt: str
 ) -> tuple[Callable[[], ReviewFigures], Callable[[Outcome], str]]:
-    """The figures' review as a command (`checked`: the screen's confirmation, when the
-    decision comes from it) and the words for its outcome."""
+    """The figures' review as a command, taken on the review screen after confirming the
+    values were checked (`attempt`: the one shown there), and the words for its outcome."""
 
     def command() -> ReviewFigures:
         if decision not in ("accept", "return"):
             raise KreislaufError("Bitte „annehmen“ oder „zurückgeben“ wählen.", field="accept")
-        if checked is not None and checked != "yes":
+        if checked != "yes":
             raise KreislaufError("Bitte bestätigen: „Ich habe die Werte geprüft“.", field="checked")
-        return ReviewFigures(year, key, decision == "accept", comment)
+        if not attempt.isdigit() or len(attempt) > 5:
+            raise KreislaufError("Unbekannter Versuch der Meldung.", field="attempt")
+        return ReviewFigures(year, key, decision == "accept", comment, int(attempt))
 
     def confirm(outcome: Outcome) -> str:
         return f"Meldung {year} {'angenommen' if decision == 'accept' else 'zurückgegeben'}."

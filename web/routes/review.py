@@ -22,9 +22,11 @@ def review_page_response(
     key: str,
     *,
     error: KreislaufError | None = None,
+    typed: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    """The screen, or 404 when nothing of the department waits for review."""
+    """The screen, or 404 when nothing of the department waits for review; after a mistake
+    it keeps what the reviewer `typed`."""
     from services.review_views import review_view
     from web.routes.department import get_department, may_review
 
@@ -42,6 +44,7 @@ def review_page_response(
         "review": review,
         "error": str(error) if error else None,
         "error_field": error.field if error else None,
+        "typed": typed or {},
     }
     return page(request, "review.html", context, status=status)
 
@@ -63,6 +66,7 @@ def review_screen_decision(
     decision: str = Form(""),
     comment: str = Form(""),
     checked: str = Form(""),
+    attempt: str = Form(""),
     viewer: auth.Viewer = Depends(auth.require_viewer),
 ) -> Response:
     """The decision taken on the screen, after confirming the values were checked; a mistake
@@ -71,14 +75,15 @@ def review_screen_decision(
 
     if not may_review(viewer):
         raise auth.Forbidden("Meldungen prüft das Controlling.")
-    command, confirm = review_decision(year, key, decision, comment, checked)
+    command, confirm = review_decision(year, key, decision, comment, checked, attempt)
+    typed = {"decision": decision, "comment": comment[:2_000]}
     return decide(
         request,
         viewer,
         command=command,
         confirm=confirm,
         refused=lambda error: review_page_response(
-            request, viewer, year, key, error=error, status=status_of(error)
+            request, viewer, year, key, error=error, typed=typed, status=status_of(error)
         ),
         redirect=f"/cycles/{year}/departments/{key}",
         check=lambda session, body: get_department(session, body, key),
