@@ -6,12 +6,15 @@ revision with one cheap query instead of importing Alembic; `kreislauf init` upg
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import GenericFunction
 from sqlmodel import Session, SQLModel
 
 from models.errors import KreislaufError, Remedy
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
     from sqlalchemy.dialects import postgresql, sqlite
     from sqlalchemy.engine.interfaces import DBAPIConnection
     from sqlalchemy.pool import ConnectionPoolEntry
+    from sqlalchemy.sql.compiler import SQLCompiler
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration's revision; tests/test_migrations.py keeps it equal to Alembic's head.
@@ -57,18 +61,48 @@ def make_engine(url: str, *, create: bool = False) -> sa.Engine:
                     hint="Bitte zuerst die Datenbank einrichten.",
                     remedy=Remedy.init,
                 )
-        engine = sa.create_engine(parsed, connect_args={"timeout": 30})
+        engine = sa.create_engine(parsed, connect_args={"timeout": 30}, json_serializer=_json_text)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     try:
-        return sa.create_engine(parsed, pool_pre_ping=True)
+        return sa.create_engine(parsed, pool_pre_ping=True, json_serializer=_json_text)
     except (ImportError, sa.exc.NoSuchModuleError) as error:
         raise KreislaufError(
             f"Datenbanktreiber fehlt für {parsed.drivername!r}: {error}."
         ) from None
 
 
+def _json_text(value: object) -> str:
+    """JSON columns keep umlauts as they are (not "\\u00e4"): searchable, and readable in
+    the database itself."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+class folded(GenericFunction[str]):
+    """Lower case for searching, umlauts included: PostgreSQL's lower(); SQLite's own lower()
+    only knows ASCII, so it gets Python's (registered on every connection)."""
+
+    type = sa.Text()
+    name = "folded"
+    inherit_cache = True
+
+
+@compiles(folded)
+def _folded_default(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded, "sqlite")
+def _folded_sqlite(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"kreislauf_lower({compiler.process(element.clauses, **kw)})"
+
+
+def _lower(text: str | None) -> str | None:
+    return None if text is None else str(text).lower()
+
+
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    dbapi_connection.create_function("kreislauf_lower", 1, _lower, deterministic=True)  # type: ignore[attr-defined]
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     # write-ahead log: readers do not wait for the writer, and a commit needs no fsync of

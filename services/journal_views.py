@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -22,7 +23,9 @@ from models.accounts import UserAccount
 from models.audit import AuditEvent
 from models.body import Body
 from models.cycle import CycleStatus, PhaseStatus, TaskStatus
+from models.db import folded
 from models.decisions import SessionStatus
+from models.organisation import Contact, Department, Faction
 from models.outbox import OutboxMessage
 from models.partial_report import PartialReportStatus
 from models.planning import PlanStatus
@@ -207,6 +210,21 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+def _contains(column: Any, query: str) -> Any:
+    """`column` contains `query`, ignoring case, umlauts included (models.db.folded)."""
+    return folded(column).like(_like(query), escape="\\")
+
+
+def _json_contains(column: Any, query: str) -> Any:
+    """A JSON column contains `query`; rows written before JSON kept umlauts as they are
+    hold them escaped ("\\u00e4"), so that spelling matches too."""
+    plain = _contains(sa.cast(column, sa.Text), query)
+    escaped = json.dumps(query.lower())[1:-1]
+    if escaped == query.lower():
+        return plain
+    return sa.or_(plain, _contains(sa.cast(column, sa.Text), escaped))
+
+
 def _actor_names(session: Session, body: Body) -> dict[str, str]:
     """'web:<username>' -> the user's display name, for this body's users."""
     users = session.exec(
@@ -244,11 +262,11 @@ def _audit_filter(session: Session, body: Body, query: str) -> Any:
     actions = [key for key, words in ACTIONS.items() if needle in words.casefold()]
     entities = [key for key, words in ENTITIES.items() if needle in words.casefold()]
     actors = [a for a, name in _actor_names(session, body).items() if needle in name.casefold()]
-    pattern = _like(query)
     matches = [
-        func.lower(col(AuditEvent.action)).like(pattern, escape="\\"),
-        func.lower(col(AuditEvent.actor)).like(pattern, escape="\\"),
-        func.lower(sa.cast(col(AuditEvent.after), sa.Text)).like(pattern, escape="\\"),
+        _contains(col(AuditEvent.action), query),
+        _contains(col(AuditEvent.actor), query),
+        _json_contains(col(AuditEvent.after), query),
+        _json_contains(col(AuditEvent.before), query),
     ]
     if actions:
         matches.append(col(AuditEvent.action).in_(actions))
@@ -359,16 +377,33 @@ def _outbox_filter(body: Body, query: str) -> Any:
     condition = col(OutboxMessage.body_id) == body.id
     if not query:
         return condition
-    pattern = _like(query)
     states = [key for key, words in OUTBOX_STATES.items() if query.casefold() in words]
     matches = [
-        func.lower(col(OutboxMessage.subject)).like(pattern, escape="\\"),
-        func.lower(col(OutboxMessage.address)).like(pattern, escape="\\"),
-        func.lower(col(OutboxMessage.recipient)).like(pattern, escape="\\"),
+        _contains(col(OutboxMessage.subject), query),
+        _contains(col(OutboxMessage.address), query),
+        _contains(col(OutboxMessage.recipient), query),
     ]
     if states:
         matches.append(col(OutboxMessage.status).in_(states))
     return sa.and_(condition, sa.or_(*matches))
+
+
+def recipient_names(session: Session, body: Body) -> dict[str, str]:
+    """An outbox recipient key ("contact:<id>", "faction:<id or key>") -> who that is, as
+    people read it: "Name (Fachbereich)", "Leader (Fraktion)"."""
+    names: dict[str, str] = {}
+    contacts = session.exec(
+        select(Contact.id, Contact.name, Department.name)
+        .join(Department, col(Department.id) == col(Contact.department_id))
+        .where(Contact.body_id == body.id)
+    ).all()
+    for contact_id, name, department in contacts:
+        names[f"contact:{contact_id}"] = f"{name} ({department})"
+    for faction in session.exec(select(Faction).where(Faction.body_id == body.id)).all():
+        label = f"{faction.leader} ({faction.name})"
+        names[f"faction:{faction.id}"] = label
+        names[f"faction:{faction.key}"] = label
+    return names
 
 
 def message_page(
@@ -395,12 +430,13 @@ def message_csv(*, session: Session, body: Body, query: str = "") -> bytes:
         .order_by(col(OutboxMessage.created_at).desc(), col(OutboxMessage.id).desc())
         .limit(MAX_EXPORT)
     ).all()
+    names = recipient_names(session, body)
     return _csv(
         ["erstellt (UTC)", "an", "Adresse", "Betreff", "Stand", "Versuche", "letzter Fehler"],
         [
             [
                 m.created_at.isoformat(timespec="seconds"),
-                m.recipient,
+                names.get(m.recipient, m.recipient),
                 m.address,
                 m.subject,
                 OUTBOX_STATES.get(m.status, m.status),

@@ -172,3 +172,68 @@ def test_the_messages_page_is_german_filters_and_downloads(web: Web) -> None:
     assert lines[0] == "erstellt (UTC);an;Adresse;Betreff;Stand;Versuche;letzter Fehler"
     assert len(lines) == 4 and lines[1].endswith(";wartet;2;")
     assert web.login("soziales").get("/cycles/2027/messages.csv").status_code == 403
+
+
+@pytest.mark.both_databases
+def test_searches_find_umlauts_in_any_case_and_messages_name_their_recipients(web: Web) -> None:
+    """ "GRÜNFLÄCHE" finds a comment "Grünfläche", also one written before JSON columns kept
+    umlauts as they are (stored as "\\u00fc"); messages say who they went to by name."""
+    import pendulum
+    import sqlalchemy as sa
+
+    from models.audit import record
+    from models.db import session_scope
+    from models.organisation import Contact, Faction
+    from models.outbox import OutboxMessage
+
+    with session_scope(web.engine) as session:
+        body_id = session.exec(sa.text("select id from body")).scalar_one()
+        for number in range(2):
+            record(
+                session=session,
+                now=pendulum.datetime(2027, 1, 5, tz="UTC"),
+                actor="cli:kaemmerei",
+                action="budget.import",
+                entity="body",
+                entity_id=None,
+                body_id=body_id,
+                after={"comment": f"Grünfläche {number}"},
+            )
+        session.flush()
+        # the older spelling of the second entry, as the database held it before
+        session.execute(
+            sa.text(
+                "update audit_event set after = :old where id = (select max(id) from audit_event)"
+            ),
+            {"old": '{"comment": "Gr\\u00fcnfl\\u00e4che 1"}'},
+        )
+        contact = (
+            session.exec(sa.select(Contact).where(Contact.body_id == body_id)).scalars().first()
+        )
+        faction = (
+            session.exec(sa.select(Faction).where(Faction.body_id == body_id)).scalars().first()
+        )
+        assert contact is not None and faction is not None
+        for number, recipient in enumerate([f"contact:{contact.id}", f"faction:{faction.id}"]):
+            session.add(
+                OutboxMessage(
+                    body_id=body_id,
+                    key=f"reminder:{number}",
+                    kind="reminder",
+                    recipient=recipient,
+                    address="someone@example.org",
+                    subject=f"Erinnerung {number}: Übersicht prüfen",
+                    text="…",
+                    created_at=pendulum.datetime(2027, 2, 20, 7, tz="UTC"),
+                )
+            )
+        contact_name, faction_leader = contact.name, faction.leader
+    client = web.login("controlling")
+    found = visible_text(client.get("/cycles/2027/audit", params={"q": "GRÜNFLÄCHE"}).text)
+    assert "2 Einträge zu „GRÜNFLÄCHE“" in found, found
+    messages = visible_text(client.get("/cycles/2027/messages", params={"q": "übersicht"}).text)
+    assert "2 Nachrichten zu „übersicht“" in messages
+    assert contact_name in messages and faction_leader in messages
+    assert "contact:" not in messages and "faction:" not in messages
+    csv = client.get("/cycles/2027/messages.csv").content.decode("utf-8-sig")
+    assert contact_name in csv and "contact:" not in csv

@@ -67,13 +67,14 @@ def messages(
     seite: PageNumber = 1,
     viewer: auth.Viewer = Depends(auth.require_viewer),
 ) -> Response:
-    from services.journal_views import message_page
+    from services.journal_views import message_page, recipient_names
 
     auth.require_role(viewer, Role.admin, Role.controlling)
     with body_session(request, viewer) as (session, body):
         require_cycle(session, body, year)
         paged = message_page(session=session, body=body, query=q, page=seite)
-        context = {"body": body, "year": year, "paged": paged}
+        names = recipient_names(session, body)
+        context = {"body": body, "year": year, "paged": paged, "names": names}
         return page(request, "messages.html", {"viewer": viewer, **context})
 
 
