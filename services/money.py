@@ -52,6 +52,7 @@ from models.strategy import (
 )
 from services.bodies import current_strategy_version
 from services.evaluation import FigureStatus, figure_statuses, rollup_of
+from services.report_format import PriorityNames
 
 NO_MONEY = "keine Haushaltsdaten"
 
@@ -282,6 +283,11 @@ class MoneyOverview:
     apportionment_rule: str = APPORTIONMENT_RULE
     net_rule: str = NET_RULE
     no_money: str = NO_MONEY
+
+    @property
+    def priority_names(self) -> PriorityNames:
+        """How people read the priorities listed here (never their internal keys)."""
+        return PriorityNames((f.name, [p.code for p in f.priorities]) for f in self.fields)
 
     @property
     def has_year_money(self) -> bool:

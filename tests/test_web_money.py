@@ -47,7 +47,9 @@ def test_controlling_sees_strategy_and_money_and_every_group(web: Web) -> None:
     html, text = response.text, visible_text(response.text)
     assert "Strategie und Geld 2027" in text
     assert "keinem Schwerpunkt zugeordnet" in text
-    assert "Blinde Flecken" in text and "mobilitaet.4" in text  # a priority without links
+    # a priority without links, by its field and place, never its internal key
+    assert "Blinde Flecken" in text and "Mobilität, Schwerpunkt 4" in text
+    assert "mobilitaet.4" not in text
     assert "61.20 Sonstige allgemeine Finanzwirtschaft" in text  # large, without figures
     assert "Schlüsselpositionen und ihr Geld" in text
     assert "THH 9 Mobilität und Straßen" in text
@@ -72,7 +74,8 @@ def test_controlling_sees_strategy_and_money_and_every_group(web: Web) -> None:
     assert "2026: 9.100.000 € / 9.620.000 €" in text
     assert "keine Angabe" in text  # lights in words
     assert "Radweg entlang der K 6332 bauen – in Umsetzung" in text
-    assert "mobilitaet.2" in text and "6.066.667 €" in text  # 2/3 of the plan
+    assert "Mobilität, Schwerpunkt 2" in text and "6.066.667 €" in text  # 2/3 of the plan
+    assert "mobilitaet.2" not in text
 
     overview = visible_text(client.get("/cycles/2027").text)
     assert "Strategie und Geld Zuschussbedarf 2026 Plan" in overview
