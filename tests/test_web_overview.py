@@ -65,6 +65,17 @@ def test_the_matrix_shows_a_state_word_for_every_department(web: Web) -> None:
     assert 'href="/cycles/2027/departments/umwelt/review"' in matrix  # where it is reviewed
     assert text["Soziales"].startswith("Fachbereich Soziales ! überfällig ○ offen")
     assert "keine Aufgabe" in text["Umwelt"]  # e.g. the budget circular is the treasury's
+    # the council's factions answer the April survey: their own rows, no department link
+    factions = re.findall(r'<tr class="faction"><th scope="row">(.*?)</tr>', matrix, flags=re.S)
+    assert [visible_text(row).split(" keine")[0] for row in factions][:2] == [
+        "AfD-Fraktion",
+        "CDU-Fraktion",
+    ]
+    for row in factions:  # the April survey, planned in March; nothing else is theirs
+        assert "/departments/" not in row
+        assert visible_text(row).count("geplant") == 1
+        assert not re.search(r"offen|eingereicht|überfällig", visible_text(row))
+    assert '<abbr title="Ist-Werte der Kennzahlen melden">' in matrix
     for row in text.values():
         assert re.search(r"überfällig|eingereicht|offen|geplant", row), row
     # what went to their own pages is linked, not listed

@@ -331,7 +331,8 @@ class MatrixColumn:
 class MatrixRow:
     name: str
     key: str
-    cells: list[TaskRow | None]  # one per column; None: no such task for this department
+    cells: list[TaskRow | None]  # one per column; None: no such task for this row
+    faction: bool = False  # a council faction (the survey), not a department
 
 
 @dataclass(frozen=True)
@@ -347,8 +348,11 @@ def short_title(title: str) -> str:
 
 
 def department_matrix(*, session: Session, body: Body, page: CyclePage) -> Matrix:
-    """One row per department, one column per deadline that departments carry this year."""
-    own = [row for row in page.rows if row.department_key]
+    """One row per department, then one per council faction; one column per deadline that
+    departments or factions carry this year."""
+    named = {d.name: d.key for d in departments(session=session, body=body)}
+    faction_names = {f.name: f.key for f in factions(session=session, body=body)}
+    own = [row for row in page.rows if row.assignee in named or row.assignee in faction_names]
     columns: dict[str, MatrixColumn] = {}
     for row in sorted(own, key=lambda r: (r.due, r.deadline_key)):
         columns.setdefault(
@@ -357,15 +361,13 @@ def department_matrix(*, session: Session, body: Body, page: CyclePage) -> Matri
                 row.deadline_key, row.deadline_title, short_title(row.deadline_title), row.due
             ),
         )
-    cells = {(row.department_key, row.deadline_key): row for row in own}
+    cells = {(row.assignee, row.deadline_key): row for row in own}
+
+    def matrix_row(name: str, key: str, faction: bool) -> MatrixRow:
+        return MatrixRow(name, key, [cells.get((name, column)) for column in columns], faction)
+
     return Matrix(
         columns=list(columns.values()),
-        rows=[
-            MatrixRow(
-                department.name,
-                department.key,
-                [cells.get((department.key, key)) for key in columns],
-            )
-            for department in departments(session=session, body=body)
-        ],
+        rows=[matrix_row(name, key, False) for name, key in named.items()]
+        + [matrix_row(name, key, True) for name, key in faction_names.items()],
     )
