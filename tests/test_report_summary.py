@@ -143,6 +143,7 @@ def test_the_matrix_counts_each_fields_figures_per_light(engine, year_2026) -> N
     assert s.money is None  # no budget lines
 
 
+@pytest.mark.both_databases
 def test_deliveries_say_who_is_accepted_waiting_returned_or_missing(engine, evaluation) -> None:  # noqa: F811
     submit(engine, evaluation, fill(template(engine, evaluation)))  # Umwelt, 10 February
     review(engine, evaluation, accept=True, when=berlin(2, 12))
