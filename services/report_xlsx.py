@@ -26,6 +26,7 @@ from services.evaluation import Evaluation, FigureStatus
 from services.money import NO_MONEY, GroupProfile, MoneyOverview
 from services.partial_report_views import AcceptedReport
 from services.report_format import DIRECTION_LABELS, PriorityNames, measures_text, version_label
+from services.report_summary import Summary
 
 FILLS = {
     Light.green: "C8E6C9",
@@ -51,9 +52,12 @@ def evaluation_workbook(
     e: Evaluation,
     money: MoneyOverview | None = None,
     partial_reports: list[AcceptedReport] | None = None,
+    summary: Summary | None = None,
 ) -> bytes:
     book, overview = _new_book()
     overview.title = "Übersicht"
+    if summary is not None:
+        _summary_sheet(book, summary)
     _rows(
         overview,
         ["Angabe", "Wert"],
@@ -273,6 +277,83 @@ def _money_sheets(book: Workbook, m: MoneyOverview, names: PriorityNames) -> Non
     money_columns = range(14, 14 + len(m.years) + len(m.plan_years))
     _formats(sheet, (6, 7, 8, 9, 10, 11, 12, *money_columns), EURO)
     _formats(sheet, (13,), PERCENT)
+
+
+def _summary_sheet(book: Workbook, s: Summary) -> None:
+    """The first sheet, "Auf einen Blick": page 1 of the PDF as blocks of rows, each block
+    a bold header row (the lights as symbol and word, never colour alone)."""
+    sheet = book.create_sheet("Auf einen Blick", 0)
+    book.active = 0
+    heads: list[int] = []
+    euro: list[tuple[int, int]] = []  # (row, first column) of amounts
+
+    def block(title: str, header: list[str], rows: list[list[Any]]) -> None:
+        sheet.append([])
+        sheet.append([title])
+        sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True, size=12)
+        sheet.append(header)
+        heads.append(sheet.max_row)
+        for row in rows:
+            sheet.append(row)
+
+    sheet.append([f"Auf einen Blick – {s.body_name}, Berichtsjahr {s.report_year}"])
+    sheet.cell(row=1, column=1).font = Font(bold=True, size=14)
+    sheet.append([s.lead])
+    block(
+        f"Ampeln je Handlungsfeld (Anzahl Kennzahlen), Berichtsjahr {s.report_year}",
+        ["Handlungsfeld", *[f"{light.symbol} {light.label}" for light in Light], "Kennzahlen"],
+        [
+            [r.name, r.counts.green, r.counts.yellow, r.counts.red, r.counts.without_value]
+            + [r.counts.total]
+            for r in s.rows
+        ]
+        + [
+            ["Insgesamt", s.total.green, s.total.yellow, s.total.red, s.total.without_value]
+            + [s.total.total]
+        ],
+    )
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    if s.has_cycle:
+        block(
+            f"Kennzahlenmeldungen {s.cycle_year}: {s.delivery_text}",
+            ["Fachbereich", "Stand", "Datum"],
+            [[d.department, f"{d.state.symbol} {d.state.label}", d.when] for d in s.deliveries],
+        )
+    else:
+        sheet.append([])
+        sheet.append([f"Für {s.cycle_year} ist noch kein Steuerungskreislauf angelegt."])
+    if s.money is not None:
+        m = s.money
+        block(
+            f"Geld {m.year}: Zuschussbedarf",
+            ["Produktgruppe", f"Plan {m.year}", f"Ergebnis {m.year}", "Abweichung", "Abweichung %"],
+            [
+                [
+                    "Insgesamt",
+                    m.planned,
+                    m.result,
+                    m.deviation.amount if m.deviation else None,
+                    m.deviation.pct if m.deviation else None,
+                ]
+            ]
+            + [
+                [f"{g.number} {g.name}", g.planned, g.result, g.deviation.amount]
+                + [g.deviation.pct]
+                for g in m.largest
+            ],
+        )
+        euro = [(row, 2) for row in range(heads[-1] + 1, sheet.max_row + 1)]
+    for row in heads:
+        for cell in sheet[row]:
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row, first in euro:
+        for column in range(first, first + 3):
+            sheet.cell(row=row, column=column).number_format = EURO
+        sheet.cell(row=row, column=first + 3).number_format = PERCENT
+    for letter, width in zip("ABCDEF", (42, 18, 18, 18, 16, 12), strict=True):
+        sheet.column_dimensions[letter].width = width
 
 
 def _money_overview_rows(m: MoneyOverview | None) -> list[list[Any]]:

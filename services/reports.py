@@ -34,6 +34,7 @@ from services.report_format import (
     sparkline_svg,
     version_label,
 )
+from services.report_summary import Summary, deliveries, summarize
 
 Format = Literal["xlsx", "html", "pdf"]
 FORMATS: tuple[str, ...] = ("xlsx", "html", "pdf")
@@ -47,11 +48,12 @@ def render_report(
     evaluation = evaluate(session=session, body=body, year=year, now=now)
     money = money_overview(session=session, body=body, year=year)
     partial_reports = accepted_reports(session=session, body=body, year=year)
+    summary = summarize(evaluation, deliveries(session=session, body=body, year=year), money)
     if fmt == "xlsx":
         from services.report_xlsx import evaluation_workbook
 
-        return evaluation_workbook(evaluation, money, partial_reports)
-    html = report_html(evaluation, money, partial_reports)
+        return evaluation_workbook(evaluation, money, partial_reports, summary)
+    html = report_html(evaluation, money, partial_reports, summary)
     return html.encode() if fmt == "html" else html_to_pdf(html)
 
 
@@ -120,8 +122,10 @@ def report_html(
     evaluation: Evaluation,
     money: MoneyOverview | None = None,
     partial_reports: list[AcceptedReport] | None = None,
+    summary: Summary | None = None,
 ) -> str:
-    """The report page; without `money` its budget sections say there are no budget data."""
+    """The report page; without `money` its budget sections say there are no budget data.
+    Page 1 is the summary (`services.report_summary`; without one: no deliveries known)."""
     return (
         environment()
         .get_template("report.html")
@@ -132,6 +136,7 @@ def report_html(
             no_money=NO_MONEY,
             partial_reports=partial_reports or [],
             pn=evaluation_priority_names(evaluation),
+            s=summary or summarize(evaluation, [], money),
         )
     )
 

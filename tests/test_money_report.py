@@ -81,7 +81,8 @@ def test_html_has_the_sections_the_rule_and_the_blind_spots(engine, with_money) 
 def test_xlsx_has_numbers_with_a_euro_format(engine, with_money) -> None:
     data = render(engine, with_money, 2027, "xlsx")
     book = load_workbook(io.BytesIO(data))
-    assert book.sheetnames[:4] == [
+    assert book.sheetnames[:5] == [
+        "Auf einen Blick",
         "Übersicht",
         "Strategie und Geld",
         "Teilhaushalte",

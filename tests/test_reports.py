@@ -78,6 +78,7 @@ def test_xlsx_has_a_sheet_per_area_and_the_lights_as_text(engine, year_2026) -> 
     data = render(engine, year_2026, 2026, "xlsx")
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == [
+        "Auf einen Blick",
         "Übersicht",
         "Strategie und Geld",
         "Teilhaushalte",
