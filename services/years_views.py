@@ -108,6 +108,7 @@ class FigureHistory:
     name: str
     unit: str
     direction: str  # "höher ist besser"
+    lower_is_better: bool  # the tolerance band lies above the target
     product: str
     department: str | None
     priority: PriorityRef | None
@@ -151,6 +152,7 @@ def figure_history(
         name=figure.name,
         unit=figure.unit,
         direction=DIRECTION_LABELS[Direction(figure.direction)],
+        lower_is_better=Direction(figure.direction) == Direction.lower_is_better,
         product=figure.product_number or figure.product_group,
         department=department.name if department else None,
         priority=priority_ref(versions, figure.priority_code),

@@ -19,6 +19,7 @@ OLD_TEXT = (
     "Der Landkreis senkt die kreisweiten Treibhausgasemissionen, wirkt auf Energiesparen und "
     "eine effizientere Energienutzung hin und fördert den Einsatz regenerativer Energien."
 )
+RESOLUTION = "KT/2027/045"
 CHANGED = (
     "Der Landkreis senkt die kreisweiten Treibhausgasemissionen bis 2035 auf netto null, wirkt "
     "auf Energiesparen hin und fördert den Einsatz regenerativer Energien."
@@ -27,9 +28,15 @@ ADDED = "Der Landkreis baut ein durchgehendes Radwegenetz zwischen allen Gemeind
 
 
 def resolve_changes(web: Web) -> None:
+    """The resolution of `resolve_in`; the clock on 1 August 2027."""
+    resolve_in(web.engine)
+    web.clock.at = pendulum.datetime(2027, 8, 1, 10, tz="Europe/Berlin")
+
+
+def resolve_in(engine: sa.Engine) -> None:
     """Forum convened and held in May 2027, the council's resolution KT/2027/045 of
-    21.07.2027: one priority reworded, one added, one removed; the 2028 cycle created;
-    the clock on 1 August 2027."""
+    21.07.2027 (by the real commands): one priority reworded, one added, one removed; the
+    2028 cycle created."""
     from models.change_set import ChangeSet
     from models.commands import Convene, CreateCycle, RecordResolution, RecordSession
     from models.db import session_scope
@@ -59,15 +66,14 @@ def resolve_changes(web: Web) -> None:
         ),
         (
             pendulum.datetime(2027, 7, 22, 9, tz="Europe/Berlin"),
-            RecordResolution(2027, "KT/2027/045", dt.date(2027, 7, 21)),
+            RecordResolution(2027, RESOLUTION, dt.date(2027, 7, 21)),
         ),
         (pendulum.datetime(2027, 7, 30, 9, tz="Europe/Berlin"), CreateCycle(2028)),
     ]
     for at, command in steps:
-        with session_scope(web.engine) as session:
+        with session_scope(engine) as session:
             body = resolve_body(session=session, slug=None)
             handle(command, session=session, body=body, now=at, actor="test")
-    web.clock.at = pendulum.datetime(2027, 8, 1, 10, tz="Europe/Berlin")
 
 
 def rows_of(html: str, caption_id: str) -> list[str]:
@@ -84,6 +90,7 @@ def test_a_figure_page_shows_every_budget_year_with_light_and_degree(web: Web) -
     text = visible_text(html)
     assert "Installierte Photovoltaik-Leistung auf Kreisgebäuden" in text
     assert "Fachbereich Fachbereich Umwelt" in text
+    assert "höher ist besser; knapp verfehlt bis 5 % unter dem Soll" in text
     assert "Schwerpunkt Klima & Biodiversität, Schwerpunkt 1" in text
     assert "klima-biodiversitaet.1" not in text  # internal keys stay in the links
     assert 'href="/priorities/klima-biodiversitaet.1"' in html
@@ -134,6 +141,7 @@ def test_a_department_clerk_may_not_see_the_workbench(web: Web, path: str) -> No
     assert 'href="/strategy"' not in department.get("/").text  # no navigation entry either
 
 
+@pytest.mark.both_databases  # versions as of a day: a date comparison on both databases
 def test_the_timeline_shows_each_resolution_and_its_word_diff(web: Web) -> None:
     before = visible_text(web.login("controlling").get("/strategy").text)
     assert "Version 1, gültig ab 21.07.2021 geltend" in before
@@ -207,5 +215,10 @@ def test_the_figure_page_names_the_priority_where_it_now_stands(web: Web) -> Non
         session.exec(  # type: ignore[call-overload]
             sa.text("update key_figure set priority_code = 'bildung.2' where key = 'pv-leistung'")
         )
-    text = visible_text(web.login("controlling").get("/figures/pv-leistung").text)
+    client = web.login("controlling")
+    text = visible_text(client.get("/figures/pv-leistung").text)
     assert "Bildung, Schwerpunkt 2 (bis Version 1)" in text
+    lower = visible_text(client.get("/figures/thg-kreisliegenschaften").text)
+    assert "niedriger ist besser; knapp verfehlt bis 5 % über dem Soll" in lower
+    # lower is better: 9.310 t against 9.200 t is 98,8 %, within the band
+    assert "2025 9.200 t CO2e 9.310 t CO2e 98,8 % ▲ knapp verfehlt 2026" in lower
