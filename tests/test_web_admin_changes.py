@@ -190,6 +190,11 @@ def test_one_more_row_keeps_what_was_typed_and_records_nothing(web: Web) -> None
     assert full.status_code == 400
     assert "Höchstens 30 Zeilen" in visible_text(full.text)
     assert full.text.count('name="action"') == 30 and "Weitere Zeile" not in full.text
+    # a long pasted TOML goes along with "Weitere Zeile" (the change set's size limit)
+    pasted = '# Kommentar "ä"\n' * 10_000  # over 64 KiB encoded
+    long = client.post("/admin/session/rows", data=_form(token, rows, changes=pasted))
+    assert long.status_code == 200 and long.text.count('name="action"') == 4
+    assert '<details class="field-group" open>' in long.text
     # the typed rows, recorded as they stand
     done = client.post("/admin/session", data=_form(token, rows))
     assert "die Änderungen gelten erst mit dem Beschluss" in visible_text(done.text)

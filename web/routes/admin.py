@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
     from models.body import Body
     from services.commands import Outcome
+    from web.forms import StrategyChoices
 
 router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
@@ -373,7 +374,7 @@ def _session_values(
     }
 
 
-def _strategy_choices(request: Request, viewer: auth.Viewer) -> Any:
+def _strategy_choices(request: Request, viewer: auth.Viewer) -> StrategyChoices:
     """The fields of action and priorities the structured form may name (web.forms)."""
     from web.forms import strategy_choices
 
