@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlmodel import Session, select
 
 from models.decisions import StrategySession
@@ -63,6 +64,7 @@ def test_the_form_offers_fields_and_priorities_by_name(web: Web) -> None:
     assert "Änderungen als TOML einfügen (für Fortgeschrittene)" in text
 
 
+@pytest.mark.both_databases
 def test_a_structured_change_set_is_recorded(web: Web) -> None:
     client, token = _convened(web)
     before = row_counts(web.engine)
