@@ -84,8 +84,9 @@ ROUTE_LIMITS = (
         UPLOAD_TOO_LARGE,
     ),
     # web.forms.parse_change_set takes 1.000.000 characters of TOML; URL-encoded a quote,
-    # equals sign or line break takes three bytes, an umlaut six
-    Limit("POST", r"/admin/session", CHANGE_SET_BYTES, CHANGE_SET_TOO_LARGE),
+    # equals sign or line break takes three bytes, an umlaut six; "Weitere Zeile" (/rows)
+    # sends the same form
+    Limit("POST", r"/admin/session(/rows)?", CHANGE_SET_BYTES, CHANGE_SET_TOO_LARGE),
 )
 # the first limit that applies counts: every body not bounded above is a form of a few fields
 DEFAULT_LIMIT = Limit("POST PUT PATCH", r".*", FORM_BYTES, FORM_TOO_LARGE)

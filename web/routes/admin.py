@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
     from models.body import Body
     from services.commands import Outcome
+    from web.forms import StrategyChoices
 
 router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
@@ -67,7 +68,13 @@ def admin_page(
     """The admin page; with `error`, its message beside the field it concerns in `form` (or
     above the form when no field of it is meant). The state shown is `year`'s cycle (default:
     this year's)."""
-    from web.forms import plain_change_paths
+    from web.forms import (
+        ACTION_LABELS,
+        MAX_CHANGE_ROWS,
+        RowErrors,
+        plain_change_paths,
+        strategy_choices,
+    )
 
     message = str(error) if error else None
     if message and form == "session":
@@ -85,6 +92,11 @@ def admin_page(
             "form": form,
             "error": message,
             "error_field": _form_field(form, error),
+            # the structured change set's mistakes, each beside its input (web.forms)
+            "input_errors": error.inputs if isinstance(error, RowErrors) else {},
+            "choices": strategy_choices(session=session, body=body),
+            "action_labels": ACTION_LABELS,
+            "max_change_rows": MAX_CHANGE_ROWS,
             "values": values or {},
             "flash": request.state.session.pop("flash", None),
         }
@@ -98,7 +110,13 @@ FORM_FIELDS = {
     "cycle": {"year": "year"},
     "survey": {"year": "year", "faction": "faction", "need": "need", "comment": "comment"},
     "convene": {"year": "year", "reason": "reason"},
-    "session": {"year": "year", "held_on": "held_on", "change_set": "changes"},
+    "session": {
+        "year": "year",
+        "held_on": "held_on",
+        "change_set": "changes",
+        "summary": "summary",
+        "participants": "participants",
+    },
     "resolution": {"year": "year", "adopted_on": "date", "number": "number"},
     "budget": {"year": "year", "adopted_on": "date", "on": "date", "number": "number"},
 }
@@ -266,25 +284,102 @@ def session_record(
     request: Request,
     year: str = Form(""),
     held_on: str = Form(""),
+    summary: str = Form(""),
+    participants: str = Form(""),
+    action: list[str] = Form([]),
+    field: list[str] = Form([]),
+    priority: list[str] = Form([]),
+    text: list[str] = Form([]),
     changes: str = Form(""),
     viewer: auth.Viewer = Depends(require_admin),
 ) -> Response:
-    from web.forms import parse_change_set
+    """The session and its change set: from the structured rows or, as an alternative, from
+    the pasted TOML (not both); either way the same ChangeSet in the same command."""
+    from web.forms import change_rows, is_blank, parse_change_set, structured_change_set
+
+    values = _session_values(year, held_on, summary, participants, changes, [])
 
     def command() -> RecordSession:
-        return RecordSession(
-            parse_year(year), parse_day(held_on, "held_on"), parse_change_set(changes)
-        )
+        rows = change_rows(action, field, priority, text)
+        values["rows"] = rows
+        structured = summary.strip() or participants.strip() or not all(map(is_blank, rows))
+        if changes.strip() and structured:
+            raise KreislaufError(
+                "Bitte die Änderungen entweder in den Zeilen oder als TOML angeben, "
+                "nicht beides; nichts wurde festgehalten."
+            )
+        if changes.strip():
+            change_set = parse_change_set(changes)
+        else:
+            change_set = structured_change_set(
+                summary, participants, rows, _strategy_choices(request, viewer)
+            )
+        return RecordSession(parse_year(year), parse_day(held_on, "held_on"), change_set)
 
-    text = "Festgehalten; die Änderungen gelten erst mit dem Beschluss"
+    note = "Festgehalten; die Änderungen gelten erst mit dem Beschluss"
     return run_action(
         request,
         viewer,
         form="session",
-        values={"year": year, "held_on": held_on, "changes": changes},
+        values=values,
         command=command,
-        confirm=lambda outcome: _confirm(text, outcome.events),
+        confirm=lambda outcome: _confirm(note, outcome.events),
     )
+
+
+@router.post("/admin/session/rows", dependencies=[Depends(auth.check_csrf)])
+def session_more_rows(
+    request: Request,
+    year: str = Form(""),
+    held_on: str = Form(""),
+    summary: str = Form(""),
+    participants: str = Form(""),
+    action: list[str] = Form([]),
+    field: list[str] = Form([]),
+    priority: list[str] = Form([]),
+    text: list[str] = Form([]),
+    changes: str = Form(""),
+    viewer: auth.Viewer = Depends(require_admin),
+) -> Response:
+    """ "Weitere Zeile": the form again with what was typed and one empty row more; nothing
+    is recorded."""
+    from web.forms import MAX_CHANGE_ROWS, change_rows
+
+    values = _session_values(year, held_on, summary, participants, changes, [])
+    try:
+        values["rows"] = change_rows(action, field, priority, text, extra=1)
+    except KreislaufError as error:
+        values["rows"] = change_rows(
+            *(each[:MAX_CHANGE_ROWS] for each in (action, field, priority, text))
+        )
+        return admin_page(request, viewer, form="session", error=error, values=values, status=400)
+    return admin_page(request, viewer, form="session", values=values)
+
+
+def _session_values(
+    year: str,
+    held_on: str,
+    summary: str,
+    participants: str,
+    changes: str,
+    rows: list[dict[str, str]],
+) -> dict[str, Any]:
+    return {
+        "year": year,
+        "held_on": held_on,
+        "summary": summary,
+        "participants": participants,
+        "changes": changes,
+        "rows": rows,
+    }
+
+
+def _strategy_choices(request: Request, viewer: auth.Viewer) -> StrategyChoices:
+    """The fields of action and priorities the structured form may name (web.forms)."""
+    from web.forms import strategy_choices
+
+    with body_session(request, viewer) as (session, body):
+        return strategy_choices(session=session, body=body)
 
 
 @router.post("/admin/resolution/preview", dependencies=[Depends(auth.check_csrf)])
