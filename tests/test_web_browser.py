@@ -167,6 +167,12 @@ def test_controlling_sees_an_overdue_department(site: Site, page) -> None:  # ty
     assert page.evaluate("document.activeElement.textContent") == "Zum Inhalt springen"
     log_in(page, site, "controlling")
     overdue = page.get_by_role("region", name="Verzug")
+    # ten late: folded to one line with the counts, opened with a click
+    assert "10 Stellen im Verzug · 10 Aufgaben überfällig, bis zu 25 Tage" in (
+        overdue.inner_text().replace(NBSP, " ")
+    )
+    assert "Fachbereich Umwelt" not in overdue.inner_text()
+    overdue.get_by_text("10 Stellen im Verzug").click()
     assert "Fachbereich Umwelt" in overdue.inner_text()
     assert "1 Aufgabe überfällig (25 Tage)" in overdue.inner_text().replace(NBSP, " ")
     assert "Heute: Dienstag, 16.03.2027" in page.inner_text("main")

@@ -240,6 +240,9 @@ class Counts:
         )
 
 
+OPEN_GROUP_ROWS = 15  # a running phase with more tasks starts folded (unless filtered)
+
+
 @dataclass(frozen=True)
 class PhaseGroup:
     phase: PhaseView
@@ -248,8 +251,10 @@ class PhaseGroup:
 
     @property
     def collapsed(self) -> bool:
-        """Phases still to come are folded away; the current and past ones are open."""
-        return self.phase.timing.value == "upcoming"
+        """Only the running phase is open, and only while its list stays short: the matrix
+        above already shows every department's state, and a phone should not scroll through
+        dozens of rows to reach the rest. The summary line keeps the counts in view."""
+        return self.phase.timing.value != "current" or len(self.rows) > OPEN_GROUP_ROWS
 
 
 def phase_groups(page: CyclePage, rows: list[TaskRow] | None = None) -> list[PhaseGroup]:
