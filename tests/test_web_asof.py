@@ -142,3 +142,29 @@ def test_a_bad_day_gives_a_german_400_and_changes_nothing(
         assert message in text
         assert "Traceback" not in response.text
     assert row_counts(web.engine) == before
+
+
+def test_read_only_drops_deciding_forms_and_keeps_the_day_on_links() -> None:
+    from web.render import read_only
+
+    html = (
+        '<form class="logout" method="post" action="/logout"><button>Abmelden</button></form>'
+        '<a href="/cycles/2027/departments/umwelt#meldung">U</a>'
+        '<a href="/cycles/2027/audit?q=x&amp;seite=2">P</a>'
+        '<a href="/cycles/2027/money">G</a><a href="/cycles/2027/deadlines.ics">K</a>'
+        '<a href="?sort=due#aufgaben">S</a><a href="#inhalt">I</a>'
+        '<a data-today href="/cycles/2027">H</a>'
+        '<form method="post" action="/cycles/2027/departments/umwelt/submissions">'
+        "<button>Hochladen</button></form>"
+        '<form method="get" action="/cycles/2027/audit"><input name="q"></form>'
+    )
+    out = read_only(html, "on=2027-03-01")
+    assert 'action="/logout"' in out and "Hochladen" not in out
+    assert 'href="/cycles/2027/departments/umwelt?on=2027-03-01#meldung"' in out
+    assert 'href="/cycles/2027/audit?q=x&amp;seite=2&amp;on=2027-03-01"' in out
+    assert 'href="/cycles/2027/money"' in out  # no history: today's state
+    assert 'href="/cycles/2027/deadlines.ics"' in out
+    assert 'href="?sort=due&amp;on=2027-03-01#aufgaben"' in out
+    assert 'href="#inhalt"' in out
+    assert 'data-today href="/cycles/2027"' in out
+    assert '<input type="hidden" name="on" value="2027-03-01"><input name="q">' in out
