@@ -27,7 +27,8 @@ def accept_next_day(web: Web) -> TestClient:
     controlling = web.login("controlling")
     token = csrf_of(controlling.get(REVIEW).text)
     accepted = controlling.post(
-        f"{REVIEW}/decision", data={"csrf_token": token, "decision": "accept", "checked": "yes"}
+        f"{REVIEW}/decision",
+        data={"csrf_token": token, "decision": "accept", "checked": "yes", "attempt": "1"},
     )
     assert "Meldung 2027 angenommen." in visible_text(accepted.text)
     return controlling
