@@ -330,12 +330,20 @@ def audit_rows(session: Session, body: Body, events: Iterable[AuditEvent]) -> li
 
 
 def audit_page(
-    *, session: Session, body: Body, query: str = "", page: int = 1, per_page: int = PER_PAGE
+    *,
+    session: Session,
+    body: Body,
+    query: str = "",
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    until: dt.datetime | None = None,
 ) -> Paged:
     """One page of the body's audit trail, newest first, filtered by `query` (German words,
     action keys, people and details all match)."""
     query = clean_query(query)
     where = _audit_filter(session, body, query)
+    if until is not None:  # a past view: what had happened by then
+        where = sa.and_(where, col(AuditEvent.at) <= until)
     total = session.exec(select(func.count()).select_from(AuditEvent).where(where)).one()
     page, pages = _page_of(total, page, per_page)
     events = session.exec(
@@ -348,9 +356,13 @@ def audit_page(
     return Paged(audit_rows(session, body, events), total, page, pages, query)
 
 
-def audit_csv(*, session: Session, body: Body, query: str = "") -> bytes:
+def audit_csv(
+    *, session: Session, body: Body, query: str = "", until: dt.datetime | None = None
+) -> bytes:
     """The (filtered) audit trail for Excel: semicolons, UTF-8 with BOM, German headers."""
     where = _audit_filter(session, body, clean_query(query))
+    if until is not None:
+        where = sa.and_(where, col(AuditEvent.at) <= until)
     events = session.exec(
         select(AuditEvent)
         .where(where)
@@ -407,10 +419,18 @@ def recipient_names(session: Session, body: Body) -> dict[str, str]:
 
 
 def message_page(
-    *, session: Session, body: Body, query: str = "", page: int = 1, per_page: int = PER_PAGE
+    *,
+    session: Session,
+    body: Body,
+    query: str = "",
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    until: dt.datetime | None = None,
 ) -> Paged:
     query = clean_query(query)
     where = _outbox_filter(body, query)
+    if until is not None:  # a past view: the messages written by then
+        where = sa.and_(where, col(OutboxMessage.created_at) <= until)
     total = session.exec(select(func.count()).select_from(OutboxMessage).where(where)).one()
     page, pages = _page_of(total, page, per_page)
     rows = session.exec(
@@ -423,10 +443,15 @@ def message_page(
     return Paged(list(rows), total, page, pages, query)
 
 
-def message_csv(*, session: Session, body: Body, query: str = "") -> bytes:
+def message_csv(
+    *, session: Session, body: Body, query: str = "", until: dt.datetime | None = None
+) -> bytes:
+    where = _outbox_filter(body, clean_query(query))
+    if until is not None:
+        where = sa.and_(where, col(OutboxMessage.created_at) <= until)
     rows = session.exec(
         select(OutboxMessage)
-        .where(_outbox_filter(body, clean_query(query)))
+        .where(where)
         .order_by(col(OutboxMessage.created_at).desc(), col(OutboxMessage.id).desc())
         .limit(MAX_EXPORT)
     ).all()

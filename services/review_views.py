@@ -82,10 +82,24 @@ class SubmissionReview:
 
 
 def waiting_submission(
-    *, session: Session, body: Body, year: int, department: Department
+    *,
+    session: Session,
+    body: Body,
+    year: int,
+    department: Department,
+    cutoff: dt.datetime | None = None,
 ) -> Submission | None:
-    """The department's latest figures submission of the cycle, if it waits for review."""
+    """The department's latest figures submission of the cycle, if it waits for review
+    (with `cutoff`, a past view: if it waited at that instant)."""
     cycle = get_cycle(session=session, body=body, year=year)
+    if cutoff is not None:
+        from services.as_of import cycle_overlay, submission_at
+
+        overlay = cycle_overlay(session=session, body=body, cycle=cycle, cutoff=cutoff)
+        found = submission_at(
+            session=session, cycle=cycle, department_id=id_of(department), overlay=overlay
+        )
+        return found[0] if found and found[1] == SubmissionStatus.submitted else None
     latest = session.exec(
         select(Submission)
         .where(Submission.cycle_id == cycle.id, Submission.department_id == department.id)
@@ -97,10 +111,18 @@ def waiting_submission(
 
 
 def review_view(
-    *, session: Session, body: Body, year: int, department: Department
+    *,
+    session: Session,
+    body: Body,
+    year: int,
+    department: Department,
+    cutoff: dt.datetime | None = None,
 ) -> SubmissionReview | None:
-    """The waiting submission as the review screen shows it; None when nothing waits."""
-    submission = waiting_submission(session=session, body=body, year=year, department=department)
+    """The waiting submission as the review screen shows it; None when nothing waits (at
+    `cutoff`, a past view)."""
+    submission = waiting_submission(
+        session=session, body=body, year=year, department=department, cutoff=cutoff
+    )
     if submission is None:
         return None
     report_year = submission.report_year

@@ -161,6 +161,7 @@ def _is_api(request: Request) -> bool:
 
 
 def _install_error_pages(app: FastAPI) -> None:
+    from models.as_of import BadDay
     from web.limits import BodyTooLarge
     from web.render import page
 
@@ -206,6 +207,15 @@ def _install_error_pages(app: FastAPI) -> None:
             return not_found_page(request, "Diese Seite gibt es nicht.")
         assert isinstance(error, RequestValidationError)
         return await request_validation_exception_handler(request, error)
+
+    @app.exception_handler(BadDay)
+    async def bad_day(request: Request, error: Exception) -> Response:
+        """`?on=` that is no day, out of range or ahead (models.as_of): 400 in German."""
+        if _is_api(request):
+            return JSONResponse({"detail": str(error)}, status_code=400)
+        return page(
+            request, "error.html", {"title": "Ungültiges Datum", "message": str(error)}, 400
+        )
 
     @app.exception_handler(BodyTooLarge)
     async def body_too_large(request: Request, error: Exception) -> Response:

@@ -3,6 +3,7 @@ of `models.german` as template filters."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import Request
@@ -66,9 +67,53 @@ def page(
     viewer = context.get("viewer")
     if viewer is None and "viewer" not in context:
         viewer = viewer_from_session(request)
-    return request.app.state.templates.TemplateResponse(
+    response = request.app.state.templates.TemplateResponse(
         request,
         template,
         {"viewer": viewer, "csrf_token": csrf_token(request), **context},
         status_code=status,
+    )
+    as_of = context.get("as_of")
+    if as_of is None or not as_of.past:
+        return response
+    html = read_only(bytes(response.body).decode("utf-8"), as_of.query)
+    return HTMLResponse(html, status_code=status)
+
+
+# --- a past view (`?on=`, models.as_of): read only, and its links stay on that day ---
+
+# the pages that show a past day; a link to any other page leads to today's state
+AS_OF_PAGES = re.compile(
+    r"/cycles/\d{4}(?:/departments/[\w-]+(?:/review)?|/audit(?:\.csv)?|/messages(?:\.csv)?)?"
+)
+_LINK = re.compile(
+    r'(?P<keep>data-today )?href="(?P<path>/cycles/[^"?#]*|)(?P<query>\?[^"#]*)?(?P<hash>#[^"]*)?"'
+)
+_POST_FORM = re.compile(r'<form\b[^>]*method="post"[^>]*>.*?</form>', re.S | re.I)
+_GET_FORM = re.compile(r'<form\b[^>]*method="get"[^>]*>', re.I)
+
+
+def read_only(html: str, query: str) -> str:
+    """A past view's page: every form that changes something is left out (a decision is
+    never taken on a past view; signing out stays), links to pages that show a past day
+    and search/filter forms keep `query` (`on=JJJJ-MM-TT`)."""
+
+    def link(match: re.Match[str]) -> str:
+        path, old, fragment = match["path"], match["query"] or "", match["hash"] or ""
+        if match["keep"] or "on=" in old or (not path and not old):
+            return match[0]  # the way back to today's state; the page itself
+        if path and not AS_OF_PAGES.fullmatch(path):
+            return match[0]
+        joined = f"{old}&amp;{query}" if old else f"?{query}"
+        return f'href="{path}{joined}{fragment}"'
+
+    def form(match: re.Match[str]) -> str:
+        return match[0] if 'action="/logout"' in match[0] else ""
+
+    html = _POST_FORM.sub(form, html)
+    html = _LINK.sub(link, html)
+    name, _, value = query.partition("=")
+    hidden = f'<input type="hidden" name="{name}" value="{value}">'
+    return _GET_FORM.sub(
+        lambda match: match[0] if 'class="as-of' in match[0] else match[0] + hidden, html
     )

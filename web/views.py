@@ -100,6 +100,8 @@ class CyclePage:
     rows: list[TaskRow]
     timeline: Timeline
     overdue: list[Overdue] = field(default_factory=list)
+    # a past view (`?on=`): when each task last changed status up to that day
+    since: dict[int, dt.datetime] | None = None
 
 
 def _percent(day: dt.date, year: int) -> float:
@@ -137,8 +139,20 @@ def department_keys(*, session: Session, body: Body) -> dict[str, str]:
     return dict(rows)
 
 
-def cycle_page(*, session: Session, body: Body, year: int, today: dt.date) -> CyclePage:
+def cycle_page(
+    *, session: Session, body: Body, year: int, today: dt.date, cutoff: dt.datetime | None = None
+) -> CyclePage:
+    """The cycle as of `today`; with `cutoff` (a past view) as it stood at that instant."""
     view = cycle_view(session=session, body=body, year=year, today=today)
+    since = None
+    if cutoff is not None:
+        from services.as_of import cycle_overlay, view_as_of
+        from services.cycles import get_cycle
+
+        cycle = get_cycle(session=session, body=body, year=year)
+        overlay = cycle_overlay(session=session, body=body, cycle=cycle, cutoff=cutoff)
+        view = view_as_of(session=session, body=body, view=view, today=today, overlay=overlay)
+        since = overlay.task_since
     keys = department_keys(session=session, body=body)
     rows = [TaskRow.of(task, keys.get(task.assignee)) for task in view.tasks]
     overdue: dict[str, list[TaskRow]] = {}
@@ -155,6 +169,7 @@ def cycle_page(*, session: Session, body: Body, year: int, today: dt.date) -> Cy
             Overdue(name, keys.get(name), len(late), max(r.days_overdue for r in late))
             for name, late in sorted(overdue.items(), key=lambda item: -len(item[1]))
         ],
+        since=since,
     )
 
 
@@ -310,6 +325,9 @@ def review_queue(*, session: Session, page: CyclePage) -> list[QueueItem]:
         )
     ).all()
     since = {task_id: updated for task_id, updated, _ in found}
+    if page.since is not None:  # a past view: submitted when it last changed by then
+        changed = page.since
+        since = {task_id: changed.get(task_id or 0, at) for task_id, at in since.items()}
     body = session.get_one(Body, found[0][2])
     items = [
         QueueItem(

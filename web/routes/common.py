@@ -11,6 +11,7 @@ from fastapi import HTTPException, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from models.as_of import AsOf, as_of
 from models.body import Body
 from models.commands import Command
 from models.cycle import Cycle
@@ -110,3 +111,10 @@ def decide(
     request.state.session["flash"] = message
     request.state.session_changed = True
     return RedirectResponse(redirect, status_code=303)
+
+
+def view_day(request: Request, body: Body) -> AsOf:
+    """The day a page shows: `?on=JJJJ-MM-TT` (an earlier day, read only) or today. A bad
+    or future day raises models.as_of.BadDay: a German 400 page (web.app), nothing read."""
+    text = request.query_params.get("on", "").strip()
+    return as_of(text, now=now(request), timezone=body.timezone)

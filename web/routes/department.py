@@ -23,7 +23,14 @@ from models.organisation import Department
 from models.workbook_read import MAX_FILE_BYTES, too_large
 from web import auth
 from web.render import page
-from web.routes.common import Year, body_session, decide, now, require_cycle, status_of
+from web.routes.common import (
+    Year,
+    body_session,
+    decide,
+    require_cycle,
+    status_of,
+    view_day,
+)
 from web.views import cycle_page, cycle_years
 
 if TYPE_CHECKING:
@@ -78,10 +85,10 @@ def department_page_response(
     auth.require_department(viewer, key)
     with body_session(request, viewer) as (session, body):
         department = get_department(session, body, key)
-        require_cycle(session, body, year)
-        data = cycle_page(
-            session=session, body=body, year=year, today=body.local_date(now(request))
-        )
+        cycle = require_cycle(session, body, year)
+        day = view_day(request, body)
+        cutoff = day.cutoff if day.past else None
+        data = cycle_page(session=session, body=body, year=year, today=day.today, cutoff=cutoff)
         try:
             delivery = next(
                 (
@@ -95,12 +102,27 @@ def department_page_response(
             delivery = None
         money = money_overview(session=session, body=body, year=year)
         rows = [row for row in data.rows if row.assignee == department.name]
+        deliveries = latest_deliveries(session=session, task_ids=[r.task_id for r in rows])
+        if cutoff is not None:  # a past view: what was delivered and submitted by then
+            from services.as_of import deliveries_until, submission_view_at
+
+            deliveries = deliveries_until(deliveries, session=session, cutoff=cutoff)
+            delivery = submission_view_at(
+                delivery,
+                session=session,
+                body=body,
+                cycle=cycle,
+                department=department,
+                rows=rows,
+                cutoff=cutoff,
+            )
         context = {
             "body": body,
             "department": department,
             "cycle": data,
             "rows": rows,
-            "deliveries": latest_deliveries(session=session, task_ids=[r.task_id for r in rows]),
+            "deliveries": deliveries,
+            "as_of": day,
             "committees": committees_of(
                 session=session, body=body, year=year, department_key=department.key
             ),

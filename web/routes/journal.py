@@ -12,7 +12,7 @@ from models.accounts import Role
 from services.journal_views import MAX_PAGE, MAX_QUERY
 from web import auth
 from web.render import page
-from web.routes.common import Year, body_session, require_cycle
+from web.routes.common import Year, body_session, require_cycle, view_day
 
 router = APIRouter(include_in_schema=False)
 
@@ -41,8 +41,10 @@ def audit(
     auth.require_role(viewer, Role.admin, Role.controlling)
     with body_session(request, viewer) as (session, body):
         require_cycle(session, body, year)
-        paged = audit_page(session=session, body=body, query=q, page=seite)
-        context = {"body": body, "year": year, "paged": paged}
+        day = view_day(request, body)
+        until = day.cutoff if day.past else None
+        paged = audit_page(session=session, body=body, query=q, page=seite, until=until)
+        context = {"body": body, "year": year, "paged": paged, "as_of": day}
         return page(request, "audit.html", {"viewer": viewer, **context})
 
 
@@ -55,7 +57,8 @@ def audit_csv(
     auth.require_role(viewer, Role.admin, Role.controlling)
     with body_session(request, viewer) as (session, body):
         require_cycle(session, body, year)
-        data = export(session=session, body=body, query=q)
+        day = view_day(request, body)
+        data = export(session=session, body=body, query=q, until=day.cutoff if day.past else None)
     return _csv(data, f"protokoll-{year}.csv")
 
 
@@ -72,9 +75,11 @@ def messages(
     auth.require_role(viewer, Role.admin, Role.controlling)
     with body_session(request, viewer) as (session, body):
         require_cycle(session, body, year)
-        paged = message_page(session=session, body=body, query=q, page=seite)
+        day = view_day(request, body)
+        until = day.cutoff if day.past else None
+        paged = message_page(session=session, body=body, query=q, page=seite, until=until)
         names = recipient_names(session, body)
-        context = {"body": body, "year": year, "paged": paged, "names": names}
+        context = {"body": body, "year": year, "paged": paged, "names": names, "as_of": day}
         return page(request, "messages.html", {"viewer": viewer, **context})
 
 
@@ -87,5 +92,7 @@ def messages_csv(
     auth.require_role(viewer, Role.admin, Role.controlling)
     with body_session(request, viewer) as (session, body):
         require_cycle(session, body, year)
-        data = message_csv(session=session, body=body, query=q)
+        day = view_day(request, body)
+        until = day.cutoff if day.past else None
+        data = message_csv(session=session, body=body, query=q, until=until)
     return _csv(data, f"nachrichten-{year}.csv")

@@ -11,7 +11,7 @@ from models.cycle import Cycle, Task
 from models.organisation import Department
 from web import auth
 from web.render import page
-from web.routes.common import RowId, Year, body_session, now, require_cycle
+from web.routes.common import RowId, Year, body_session, now, require_cycle, view_day
 from web.views import (
     CELL_STATES,
     STATE_FILTERS,
@@ -46,11 +46,17 @@ def overview(
     task_filter = TaskFilter.parse(assignee, state, sort, direction)
     with body_session(request, viewer) as (session, body):
         require_cycle(session, body, year)
+        day = view_day(request, body)
         data = cycle_page(
-            session=session, body=body, year=year, today=body.local_date(now(request))
+            session=session,
+            body=body,
+            year=year,
+            today=day.today,
+            cutoff=day.cutoff if day.past else None,
         )
         rows = task_filter.apply(data.rows)
         context = {
+            "as_of": day,
             "body": body,
             "cycle": data,
             "rows": rows,
@@ -66,7 +72,7 @@ def overview(
             "states": STATE_FILTERS,
             "years": cycle_years(session=session, body=body),
             "strategy": strategy_view(session=session, body=body),
-            "evaluation": evaluate(session=session, body=body, year=year, now=now(request)),
+            "evaluation": evaluate(session=session, body=body, year=year, now=day.cutoff),
             "money": money_overview(session=session, body=body, year=year),
             "reports": [
                 ("Bericht zur Zielerreichung (.pdf)", f"/cycles/{year}/report.pdf"),

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from models.errors import KreislaufError
 from web import auth
 from web.render import page
-from web.routes.common import Year, body_session, decide, require_cycle, status_of
+from web.routes.common import Year, body_session, decide, require_cycle, status_of, view_day
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,10 +35,22 @@ def review_page_response(
     with body_session(request, viewer) as (session, body):
         department = get_department(session, body, key)
         require_cycle(session, body, year)
-        review = review_view(session=session, body=body, year=year, department=department)
+        day = view_day(request, body)
+        cutoff = day.cutoff if day.past else None
+        review = review_view(
+            session=session, body=body, year=year, department=department, cutoff=cutoff
+        )
+    if review is None and day.past:
+        from models.german import german_date
+
+        raise HTTPException(
+            404,
+            f"Von {department.name} wartete am {german_date(day.today)} keine Meldung auf Prüfung.",
+        )
     if review is None:
         raise HTTPException(404, f"Von {department.name} wartet {year} keine Meldung auf Prüfung.")
     context = {
+        "as_of": day,
         "viewer": viewer,
         "year": year,
         "review": review,
