@@ -102,7 +102,7 @@ def _lower(text: str | None) -> str | None:
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
-    dbapi_connection.create_function("kreislauf_lower", 1, _lower, deterministic=True)  # type: ignore[attr-defined]
+    dbapi_connection.create_function("kreislauf_lower", 1, _lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     # write-ahead log: readers do not wait for the writer, and a commit needs no fsync of

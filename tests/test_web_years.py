@@ -222,3 +222,18 @@ def test_the_figure_page_names_the_priority_where_it_now_stands(web: Web) -> Non
     assert "niedriger ist besser; knapp verfehlt bis 5 % über dem Soll" in lower
     # lower is better: 9.310 t against 9.200 t is 98,8 %, within the band
     assert "2025 9.200 t CO2e 9.310 t CO2e 98,8 % ▲ knapp verfehlt 2026" in lower
+
+
+def test_the_strategy_page_as_of_an_earlier_day_shows_the_version_then(web: Web) -> None:
+    """`?on=` before the resolution: one version, read only; links keep the day."""
+    resolve_changes(web)
+    client = web.login("controlling")
+    today = visible_text(client.get("/strategy").text)
+    before = client.get("/strategy", params={"on": "2027-03-01"})
+    assert before.status_code == 200
+    text = visible_text(before.text)
+    assert "Stand am 01.03.2027 – frühere Ansicht, nur zum Lesen." in text
+    assert "Version 2" in today and "Version 2" not in text and "Version 1" in text
+    assert 'href="/priorities/' in before.text and "on=2027-03-01" in before.text
+    bad = client.get("/strategy", params={"on": "2027-02-30"})
+    assert bad.status_code == 400 and "JJJJ-MM-TT" in visible_text(bad.text)

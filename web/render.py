@@ -85,9 +85,11 @@ def page(
 # the pages that show a past day; a link to any other page leads to today's state
 AS_OF_PAGES = re.compile(
     r"/cycles/\d{4}(?:/departments/[\w-]+(?:/review)?|/audit(?:\.csv)?|/messages(?:\.csv)?)?"
+    r"|/strategy|/priorities/[^/\"?#]+|/figures/[^/\"?#]+"
 )
 _LINK = re.compile(
-    r'(?P<keep>data-today )?href="(?P<path>/cycles/[^"?#]*|)(?P<query>\?[^"#]*)?(?P<hash>#[^"]*)?"'
+    r'(?P<keep>data-today )?href="(?P<path>/(?:cycles|strategy|priorities|figures)[^"?#]*|)'
+    r'(?P<query>\?[^"#]*)?(?P<hash>#[^"]*)?"'
 )
 _POST_FORM = re.compile(r'<form\b[^>]*method="post"[^>]*>.*?</form>', re.S | re.I)
 _GET_FORM = re.compile(r'<form\b[^>]*method="get"[^>]*>', re.I)

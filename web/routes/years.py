@@ -12,7 +12,7 @@ from markupsafe import Markup
 from models.accounts import Role
 from web import auth
 from web.render import page
-from web.routes.common import body_session, now
+from web.routes.common import body_session, view_day
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,12 +28,11 @@ def figure_page(
 
     auth.require_role(viewer, Role.admin, Role.controlling)
     with body_session(request, viewer) as (session, body):
-        figure = figure_history(
-            session=session, body=body, key=key, today=body.local_date(now(request))
-        )
+        day = view_day(request, body)
+        figure = figure_history(session=session, body=body, key=key, today=day.today)
         if figure is None:
             raise HTTPException(404, "Diese Kennzahl gibt es nicht.")
-        context = {"body": body, "figure": figure, "chart": Markup(figure.chart)}
+        context = {"body": body, "figure": figure, "chart": Markup(figure.chart), "as_of": day}
     return page(request, "figure.html", {"viewer": viewer, **context})
 
 
@@ -45,12 +44,11 @@ def priority_page(
 
     auth.require_role(viewer, Role.admin, Role.controlling)
     with body_session(request, viewer) as (session, body):
-        priority = priority_history(
-            session=session, body=body, code=code, today=body.local_date(now(request))
-        )
+        day = view_day(request, body)
+        priority = priority_history(session=session, body=body, code=code, today=day.today)
         if priority is None:
             raise HTTPException(404, "Diesen strategischen Schwerpunkt gibt es nicht.")
-        context = {"body": body, "p": priority}
+        context = {"body": body, "p": priority, "as_of": day}
     return page(request, "priority.html", {"viewer": viewer, **context})
 
 
@@ -60,8 +58,7 @@ def strategy_page(request: Request, viewer: auth.Viewer = Depends(auth.require_v
 
     auth.require_role(viewer, Role.admin, Role.controlling)
     with body_session(request, viewer) as (session, body):
-        timeline = strategy_timeline(
-            session=session, body=body, today=body.local_date(now(request))
-        )
-        context = {"body": body, "timeline": timeline}
+        day = view_day(request, body)
+        timeline = strategy_timeline(session=session, body=body, today=day.today)
+        context = {"body": body, "timeline": timeline, "as_of": day}
     return page(request, "strategy.html", {"viewer": viewer, **context})
