@@ -89,6 +89,7 @@ def test_the_overview_of_an_earlier_day_is_read_only_and_its_links_stay_on_that_
     assert "Stand am 16.03.2027 – frühere Ansicht, nur zum Lesen." in text
     assert 'href="/cycles/2027"' in html  # "Zum heutigen Stand"
     assert "Zum heutigen Stand" in text
+    assert "Stand: Dienstag, 16.03.2027" in text and "Heute:" not in text  # the timeline
     # the review queue of that day: Umwelt's figures waited
     queue = re.search(r'id="pruefen".*?</section>', html, re.S)
     assert queue and "Fachbereich Umwelt" in visible_text(queue.group(0))
