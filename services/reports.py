@@ -23,6 +23,7 @@ from models.errors import KreislaufError, NotFoundError
 from models.german import german_date, german_euro, german_number, german_percent
 from models.strategy import Direction, StrategyVersion
 from models.strategy_versions import load_content
+from models.word_diff import word_diff
 from services.evaluation import Evaluation, FigureStatus, evaluate
 from services.money import NO_MONEY, GroupProfile, MoneyOverview, money_overview
 from services.partial_report_views import AcceptedReport, accepted_reports
@@ -68,8 +69,13 @@ def render_version_diff(
     new_content = load_content(session=session, version=new)
     before, after = (PriorityNames.of_content(c) for c in (old_content, new_content))
     changes = [
-        # the number it has where it stands: in the new version, or in the old if removed
-        {**c, "number": (before if c["change"] == "removed" else after).number(c["priority"])}
+        {
+            **c,
+            # the number it has where it stands: in the new version, or in the old if removed
+            "number": (before if c["change"] == "removed" else after).number(c["priority"]),
+            # a changed wording is shown once, its struck and inserted words marked
+            "segments": word_diff(c["before"], c["after"]) if c["change"] == "changed" else (),
+        }
         for c in diff_strategies(old_content, new_content)
     ]
     if fmt == "xlsx":
