@@ -66,7 +66,11 @@ def create_app(
     app.state.engine = engine
     app.state.clock = clock
     app.state.flows = flows or PrefectFlowStarter(settings.database_url, settings.data_dir)
-    templates = Jinja2Templates(directory=HERE / "templates")
+    # the web's own templates first; the documents' (services/templates) lend their shared
+    # pieces, e.g. the word diff, so a page and a PDF mark text the same way
+    templates = Jinja2Templates(
+        directory=[HERE / "templates", HERE.parent / "services" / "templates"]
+    )
     install_filters(templates.env)
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
