@@ -52,6 +52,16 @@ class Submission(SQLModel, table=True):
     review_comment: str | None = Field(default=None, sa_type=sa.Text)
 
 
+class SubmissionFile(SQLModel, table=True):
+    """The uploaded workbook of a submission, as it came: the reviewer opens what the
+    department sent. A table of its own, so lists of submissions never load the bytes."""
+
+    __tablename__ = "submission_file"
+
+    submission_id: int = Field(foreign_key="submission.id", primary_key=True)
+    content: bytes = Field(sa_type=sa.LargeBinary)
+
+
 class SubmissionFigure(SQLModel, table=True):
     """One key figure's reported actual in a submission."""
 

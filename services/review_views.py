@@ -21,7 +21,13 @@ from models.db import id_of
 from models.german import german_percent
 from models.organisation import Department
 from models.strategy import Direction, KeyFigure, KeyFigureValue, Measure, MeasureStatus
-from models.submissions import Submission, SubmissionFigure, SubmissionMeasure, SubmissionStatus
+from models.submissions import (
+    Submission,
+    SubmissionFigure,
+    SubmissionFile,
+    SubmissionMeasure,
+    SubmissionStatus,
+)
 from services.cycles import get_cycle
 from services.journal_views import actor_label
 
@@ -71,7 +77,7 @@ class SubmissionReview:
     sha256: str
     submitted_at: dt.datetime
     submitted_by: str  # the user's display name for a web user, else the actor as recorded
-    # the upload itself is not kept (only its name and checksum): nothing to download
+    # the upload as it came (submissions before migration 0016 kept only name and checksum)
     file_stored: bool
     figures: list[FigureReview]
     measures: list[MeasureReview]
@@ -136,7 +142,12 @@ def review_view(
         sha256=submission.sha256,
         submitted_at=submission.submitted_at,
         submitted_by=_actor(session, body, submission.submitted_by),
-        file_stored=False,
+        file_stored=session.exec(
+            select(SubmissionFile.submission_id).where(
+                SubmissionFile.submission_id == submission.id
+            )
+        ).first()
+        is not None,
         figures=_figures(session, body, submission, report_year),
         measures=_measures(session, submission),
     )

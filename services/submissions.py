@@ -32,7 +32,13 @@ from models.errors import (
 )
 from models.organisation import Department
 from models.strategy import KeyFigure, KeyFigureValue, Measure, MeasureStatus
-from models.submissions import Submission, SubmissionFigure, SubmissionMeasure, SubmissionStatus
+from models.submissions import (
+    Submission,
+    SubmissionFigure,
+    SubmissionFile,
+    SubmissionMeasure,
+    SubmissionStatus,
+)
 from models.transitions import review_submission_status, review_task, submit_task
 from services.submission_list import list_submissions as list_submissions
 from services.submission_task import figures_deadline_key as figures_deadline_key
@@ -161,6 +167,7 @@ def _record(
             session.flush()
     except sa.exc.IntegrityError:
         raise ConflictError("Gleichzeitig wurde eine andere Meldung eingereicht.") from None
+    session.add(SubmissionFile(submission_id=id_of(submission), content=data))
     _add_reported(session=session, body=body, submission=submission, report=report)
     audit.record(
         session=session,
@@ -328,3 +335,21 @@ def _take_over(
             before={"status": old.value},
             after={"status": new.value, "submission": submission.id},
         )
+
+
+def submitted_file(
+    session: Session, body: Body, year: int, department: Department, attempt: int
+) -> tuple[str, bytes]:
+    """The workbook of attempt `attempt` of the department's figures for `year`, as it was
+    uploaded: (file name, bytes). NotFoundError when there is no such file on record."""
+    task = figures_task(session=session, body=body, year=year, department=department)
+    row = session.exec(
+        select(Submission.filename, SubmissionFile.content)
+        .join(SubmissionFile, col(SubmissionFile.submission_id) == col(Submission.id))
+        .where(Submission.task_id == task.id, Submission.attempt == attempt)
+    ).first()
+    if row is None:
+        raise NotFoundError(
+            f"{department.name}: von Versuch {attempt} der Meldung {year} liegt keine Datei vor."
+        )
+    return row[0], row[1]

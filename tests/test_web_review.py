@@ -75,10 +75,22 @@ def test_the_screen_shows_each_value_beside_target_and_last_year_with_its_light(
         "1.000 Anzahl 990 Anzahl +2,2 % ✓ erreicht – –"
     ) in text
     assert "1 Kennzahl hat einen Hinweis zur Plausibilität." in text
-    # who submitted when, and the file: not stored, said so
+    # who submitted when, and the file as it came, to download
     assert "am 16.03.2027 10:00 von umwelt" in text
-    assert "umwelt.xlsx Die Datei selbst wird nicht gespeichert" in text
-    assert "/review/file" not in html
+    assert "umwelt.xlsx herunterladen" in text
+    file_url = f"{UMWELT}/submissions/1/file"
+    assert f'href="{file_url}"' in html
+    download = controlling.get(file_url)
+    assert download.status_code == 200 and download.headers["content-type"] == XLSX
+    assert 'filename="umwelt.xlsx"' in download.headers["content-disposition"]
+    sent = openpyxl.load_workbook(io.BytesIO(download.content))
+    assert sent["Kennzahlen"].cell(row=FIRST_ROW, column=7).value == (
+        "Zwei große Dachanlagen in Betrieb genommen"
+    )
+    assert web.login("umwelt").get(file_url).status_code == 200  # the department's own
+    assert web.login("soziales").get(file_url).status_code == 403  # not another's
+    missing = controlling.get(f"{UMWELT}/submissions/2/file")
+    assert missing.status_code == 404 and "Versuch 2" in visible_text(missing.text)
     # the measure changed: old and new status
     assert re.search(r"(geplant|in Umsetzung|verschoben) umgesetzt \(geändert\)", text), text
     # accessible: caption, header cells with scope, numbers with units that do not wrap

@@ -118,3 +118,13 @@ def view_day(request: Request, body: Body) -> AsOf:
     or future day raises models.as_of.BadDay: a German 400 page (web.app), nothing read."""
     text = request.query_params.get("on", "").strip()
     return as_of(text, now=now(request), timezone=body.timezone)
+
+
+def attachment(content: bytes, filename: str, media_type: str) -> Response:
+    """A file to save under its own name: ASCII for old clients, the real name (umlauts
+    included) as RFC 5987 `filename*`."""
+    from urllib.parse import quote
+
+    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "_")
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})

@@ -7,9 +7,9 @@ may open any department's page.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import Response
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
@@ -25,6 +25,7 @@ from web import auth
 from web.render import page
 from web.routes.common import (
     Year,
+    attachment,
     body_session,
     decide,
     require_cycle,
@@ -49,6 +50,7 @@ def get_department(session: Session, body: Body, key: str) -> Department:
     return department
 
 
+Attempt = Annotated[int, Path(ge=1, le=10_000)]
 MAX_UPLOAD_BYTES = MAX_FILE_BYTES  # the reader's limit, checked again before parsing
 FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -154,6 +156,29 @@ def department_page(
     request: Request, year: Year, key: str, viewer: auth.Viewer = Depends(auth.require_viewer)
 ) -> Response:
     return department_page_response(request, viewer, year, key)
+
+
+@router.get("/cycles/{year}/departments/{key}/submissions/{attempt}/file")
+def submitted_workbook(
+    request: Request,
+    year: Year,
+    key: str,
+    attempt: Attempt,
+    viewer: auth.Viewer = Depends(auth.require_viewer),
+) -> Response:
+    """The workbook a department submitted, as it came: for its reviewer and for itself."""
+    from services.submissions import submitted_file
+
+    auth.require_department(viewer, key)
+    with body_session(request, viewer) as (session, body):
+        department = get_department(session, body, key)
+        require_cycle(session, body, year)
+        try:
+            filename, content = submitted_file(session, body, year, department, attempt)
+        except KreislaufError as error:
+            raise HTTPException(404, str(error)) from None
+    suffix = filename.rsplit(".", 1)[-1].lower()
+    return attachment(content, filename, FORMATS.get(suffix, "application/octet-stream"))
 
 
 @router.get("/cycles/{year}/departments/{key}/template.{fmt}")

@@ -23,7 +23,7 @@ from models.inputs import parse_day
 from models.organisation import Department
 from models.task_delivery import DOCUMENT_TYPES, MAX_DOCUMENT_BYTES
 from web import auth
-from web.routes.common import Year, body_session
+from web.routes.common import Year, attachment, body_session
 from web.routes.department import decide_for, may_review, may_upload
 
 if TYPE_CHECKING:
@@ -152,12 +152,7 @@ def download(
         except NotFoundError as error:
             raise HTTPException(404, str(error)) from None
     suffix = "." + filename.rsplit(".", 1)[-1].lower()
-    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "_")
-    return Response(
-        content,
-        media_type=DOCUMENT_TYPES.get(suffix, "application/octet-stream"),
-        headers={"Content-Disposition": f'attachment; filename="{ascii_name}"'},
-    )
+    return attachment(content, filename, DOCUMENT_TYPES.get(suffix, "application/octet-stream"))
 
 
 @router.post("/cycles/{year}/tasks/{task_id}/review", dependencies=[Depends(auth.check_csrf)])
