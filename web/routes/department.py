@@ -198,7 +198,10 @@ def template(
     with body_session(request, viewer) as (session, body):
         get_department(session, body, key)
         require_cycle(session, body, year)
-        data = write_template(session, body, year, key, cast("Format", fmt))  # one of FORMATS
+        try:  # a department without a figures task has no template (not a server error)
+            data = write_template(session, body, year, key, cast("Format", fmt))  # one of FORMATS
+        except KreislaufError as error:
+            raise HTTPException(404, error.message) from None
     return Response(
         data,
         media_type=FORMATS[fmt],
