@@ -36,6 +36,8 @@ NEVER_FOLLOW = ("/logout",)  # a link there would change state (it is a form; be
 URL_ATTRIBUTES = {"src", "href", "action", "formaction", "poster", "data", "xlink:href"}
 CSS_URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)|@import\s+(['"])(.*?)\3""", re.I | re.S)
 SAFE_SCHEMES = ("mailto:", "tel:", "data:")
+# downloads and static files (not pages: /groups/54.20 and /priorities/bildung.1 are pages)
+FILE_SUFFIXES = {"xlsx", "csv", "pdf", "ics", "json", "css", "js", "png", "svg", "ico", "txt"}
 
 
 def foreign(value: str, host: str) -> bool:
@@ -172,9 +174,10 @@ def check_content(crawl: Crawl, url: str, response: httpx.Response, host: str) -
     return []
 
 
-def crawl_site(client: httpx.Client, role: str, start: str = "/") -> Crawl:
+def crawl_site(client: httpx.Client, role: str, start: str = "/", *, files: bool = True) -> Crawl:
     """Follow every link and resource of this site from `start`, GET only, breadth first,
-    at most MAX_URLS URLs and MAX_QUERY_VARIANTS query strings per path."""
+    at most MAX_URLS URLs and MAX_QUERY_VARIANTS query strings per path; without `files`,
+    only the pages (no download or static file, by its FILE_SUFFIXES)."""
     base = str(client.base_url).rstrip("/")
     host = urlsplit(base).netloc.lower()
     crawl = Crawl(role)
@@ -205,6 +208,8 @@ def crawl_site(client: httpx.Client, role: str, start: str = "/") -> Crawl:
             parts = urlsplit(target)
             target = urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
             if target in queued or parts.path in NEVER_FOLLOW:
+                continue
+            if not files and parts.path.rsplit(".", 1)[-1] in FILE_SUFFIXES:
                 continue
             if parts.query:
                 if variants[parts.path] >= MAX_QUERY_VARIANTS:
@@ -293,7 +298,7 @@ def web(database_url: str, engine: sa.Engine, loerrach) -> Web:  # type: ignore[
 
 # the fewest pages each role must reach (what the crawl found on 28 November 2026, rounded
 # down): a crawl that stops early proves nothing
-AT_LEAST = {"admin": 15, "controlling": 15, "department": 3}
+AT_LEAST = {"admin": 60, "controlling": 60, "department": 3}
 
 
 def test_every_page_of_every_role_answers_and_loads_nothing_from_another_host(web: Web) -> None:
