@@ -315,6 +315,27 @@ def test_every_page_of_every_role_answers_and_loads_nothing_from_another_host(we
         problems += crawl.broken + crawl.foreign
         html = crawl.html_paths()
         assert len(html) >= AT_LEAST[role], (role, html)
+    # the pages no link leads to: login, and the error pages (403, 404, 405)
+    for username, path, status in (
+        (None, "/login", 200),
+        ("umwelt", "/admin", 403),
+        ("controlling", "/cycles/2031", 404),
+        ("controlling", "/gibt-es-nicht", 404),
+    ):
+        client = TestClient(web.app, raise_server_exceptions=False)  # type: ignore[arg-type]
+        if username:
+            log_in(client, username)
+        response = client.get(path)
+        assert response.status_code == status, path
+        assert response.headers["content-type"].startswith("text/html"), path
+        crawl = Crawl(username or "ohne Anmeldung")
+        for resource in check_content(crawl, str(response.url), response, "testserver"):
+            if not resource.startswith("/static/"):
+                continue
+            css = client.get(resource)
+            assert css.status_code == 200, resource
+            check_content(crawl, str(css.url), css, "testserver")
+        problems += crawl.foreign
     print("\n".join(problems))
     assert problems == [], "\n".join(problems)
     assert row_counts(web.engine) == before  # the crawl only looked
