@@ -333,3 +333,27 @@ def test_the_overview_queue_leads_to_the_new_screens(web: Web) -> None:
     _, controlling = report_world(web)
     html = controlling.get("/cycles/2027").text
     assert f'href="{REPORT}"' in html
+
+
+def test_an_earlier_day_shows_what_waited_then(web: Web) -> None:
+    _, controlling = report_world(web)  # typed in on 16 March 2027
+    before = controlling.get(f"{REPORT}?on=2027-03-15")
+    assert before.status_code == 404
+    assert "wartete am 15.03.2027 nicht auf Prüfung" in visible_text(before.text)
+    same_day = controlling.get(f"{REPORT}?on=2027-03-16")  # today
+    assert same_day.status_code == 200 and "Versuch 1" in visible_text(same_day.text)
+    web.clock.at = web.clock.at.add(days=2)  # 18 March: a colleague returns it
+    with session_scope(web.engine) as session:
+        body = session.exec(select(Body)).one()
+        handle(
+            ReviewPartialReport(2027, "umwelt", False, "Kurz ergänzen"),
+            session=session,
+            body=body,
+            now=web.clock.at,
+            actor="cli:kollegin",
+        )
+    controlling = web.login("controlling")  # the session of two days ago ran out
+    assert controlling.get(REPORT).status_code == 404  # nothing waits today
+    then = controlling.get(f"{REPORT}?on=2027-03-17")  # but it waited the day before
+    assert then.status_code == 200
+    assert "Stand am 17.03.2027 – frühere Ansicht" in visible_text(then.text)
