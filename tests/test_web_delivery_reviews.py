@@ -271,6 +271,7 @@ def test_the_plan_screen_shows_request_ceiling_goals_targets_and_hints(web: Web)
     assert queue.status_code == 303 and queue.headers["location"] == PLAN
 
 
+@pytest.mark.both_databases
 def test_the_plan_decision_needs_the_confirmation_and_refuses_an_old_attempt(web: Web) -> None:
     department, controlling = plan_world(web)
     before = row_counts(web.engine)
@@ -357,3 +358,15 @@ def test_an_earlier_day_shows_what_waited_then(web: Web) -> None:
     then = controlling.get(f"{REPORT}?on=2027-03-17")  # but it waited the day before
     assert then.status_code == 200
     assert "Stand am 17.03.2027 – frühere Ansicht" in visible_text(then.text)
+
+
+@pytest.mark.parametrize("command", [ReviewPartialReport, ReviewPlan])
+def test_the_attempt_a_reviewer_saw_is_a_sane_number_or_none(command) -> None:  # type: ignore[no-untyped-def]
+    from models.errors import KreislaufError
+
+    assert command(2027, "umwelt", True).attempt is None  # the command line names none
+    assert command(2027, "umwelt", True, None, 3).attempt == 3
+    for bad in (0, 10_001):
+        with pytest.raises(KreislaufError, match="Unbekannter Versuch") as raised:
+            command(2027, "umwelt", True, None, bad)
+        assert raised.value.field == "attempt"
