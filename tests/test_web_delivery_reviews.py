@@ -125,6 +125,18 @@ def test_the_report_decision_needs_the_confirmation_and_keeps_the_comment(web: W
     assert "Bitte bestätigen: „Ich habe den Bericht geprüft“." in text
     assert "Bitte die Abweichung genauer begründen.</textarea>" in refused.text  # kept
     assert 'value="return" checked' in refused.text or 'value="return"  checked' in refused.text
+    too_long = controlling.post(
+        f"{REPORT}/decision",
+        data={
+            "csrf_token": form_token(controlling, REPORT),
+            "decision": "return",
+            "comment": "x" * 2_001,
+            "checked": "yes",
+            "attempt": "1",
+        },
+    )
+    assert too_long.status_code == 400
+    assert "höchstens 2.000" in visible_text(too_long.text)
     assert row_counts(web.engine) == before
     assert report_status(web) == [(1, PartialReportStatus.submitted)]
     returned = controlling.post(

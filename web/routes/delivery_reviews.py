@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from models.body import Body
-from models.commands import ReviewPartialReport, ReviewPlan
+from models.commands import MAX_REVIEW_COMMENT, ReviewPartialReport, ReviewPlan
 from models.errors import KreislaufError
 from models.german import german_date
 from models.organisation import Department
@@ -23,7 +23,6 @@ from web.routes.common import Year, body_session, decide, require_cycle, status_
 
 router = APIRouter(include_in_schema=False)
 DEPARTMENT = "/cycles/{year}/departments/{key}"
-MAX_COMMENT = 5_000
 
 
 def _require_reviewer(viewer: auth.Viewer, what: str) -> None:
@@ -163,7 +162,6 @@ def partial_report_decision(
     from web.routes.department import get_department
 
     _require_reviewer(viewer, "Teilhaushaltsberichte")
-    comment = comment[:MAX_COMMENT]
 
     def command() -> ReviewPartialReport:
         accept, seen = _checked(decision, checked, attempt, "den Bericht")
@@ -173,7 +171,7 @@ def partial_report_decision(
         verb = "angenommen" if decision == "accept" else "zurückgegeben"
         return f"Teilhaushaltsbericht {year} (Versuch {outcome.record.attempt}) {verb}."
 
-    typed = {"decision": decision, "comment": comment}
+    typed = {"decision": decision, "comment": comment[:MAX_REVIEW_COMMENT]}
     return decide(
         request,
         viewer,
@@ -275,7 +273,6 @@ def plan_decision(
 ) -> Response:
     """The decision taken on the screen; a mistake shows the screen again with what was typed."""
     _require_reviewer(viewer, "Planungen")
-    comment = comment[:MAX_COMMENT]
     number = thh[:10]
 
     def command() -> ReviewPlan:
@@ -286,7 +283,7 @@ def plan_decision(
         verb = "angenommen" if decision == "accept" else "zurückgegeben"
         return f"Planung {year + 1} des Teilhaushalts {number} {verb}."
 
-    typed = {"decision": decision, "comment": comment}
+    typed = {"decision": decision, "comment": comment[:MAX_REVIEW_COMMENT]}
     return decide(
         request,
         viewer,
