@@ -342,15 +342,19 @@ class SubmitPartialReport:
 
 @dataclass(frozen=True)
 class ReviewPartialReport:
-    """The controlling office accepts a department's partial budget report or returns it."""
+    """The controlling office accepts a department's partial budget report or returns it;
+    `attempt`, when given, is the attempt the reviewer saw (a newer one is not decided
+    unseen)."""
 
     year: int
     department: str
     accept: bool
     comment: str | None = None
+    attempt: int | None = None
 
     def __post_init__(self) -> None:
         check_year(self.year)
+        _check_attempt(self.attempt, "Unbekannter Versuch des Teilhaushaltsberichts.")
         object.__setattr__(self, "comment", _review_comment(self.accept, self.comment))
 
 
@@ -374,17 +378,26 @@ class SubmitPlan:
 
 @dataclass(frozen=True)
 class ReviewPlan:
-    """The controlling office accepts a Teilhaushalt's submitted plan or returns it."""
+    """The controlling office accepts a Teilhaushalt's submitted plan or returns it;
+    `attempt`, when given, is the attempt the reviewer saw."""
 
     year: int
     thh: str
     accept: bool
     comment: str | None = None
+    attempt: int | None = None
 
     def __post_init__(self) -> None:
         check_year(self.year)
+        _check_attempt(self.attempt, "Unbekannter Versuch der Planung.")
         _required(self.thh, "thh", "Bitte den Teilhaushalt angeben.")
         object.__setattr__(self, "comment", _review_comment(self.accept, self.comment))
+
+
+def _check_attempt(attempt: int | None, message: str) -> None:
+    """An attempt the reviewer saw, if given: a sane number (attempts count from 1)."""
+    if attempt is not None and not 1 <= attempt <= 10_000:
+        raise KreislaufError(message, field="attempt")
 
 
 Command = (

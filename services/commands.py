@@ -403,6 +403,7 @@ def review_plan_(command: ReviewPlan, ctx: Context) -> Outcome:
         comment=command.comment,
         now=ctx.now,
         actor=ctx.actor,
+        attempt=command.attempt,
     )
     verb = "angenommen" if command.accept else "zurückgegeben"
     detail = f"{_thh_name(plan.partial_budget_id, ctx)}: Planung {plan.plan_year} {verb}"

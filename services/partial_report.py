@@ -202,6 +202,12 @@ def review_partial_report(
         raise ConflictError(
             f"{department.name}: für {command.year} gibt es keinen Teilhaushaltsbericht zu prüfen."
         )
+    if command.attempt is not None and command.attempt != report.attempt:
+        raise ConflictError(
+            f"{department.name} hat inzwischen Versuch {report.attempt} des "
+            "Teilhaushaltsberichts eingereicht; bitte den neuen Bericht prüfen.",
+            field="attempt",
+        )
     if not review_task(
         task, accept=command.accept, comment=command.comment, session=session, now=now, actor=actor
     ):

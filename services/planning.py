@@ -400,9 +400,11 @@ def review_plan(
     comment: str | None,
     now: dt.datetime,
     actor: str,
+    attempt: int | None = None,
 ) -> Plan:
     """Accept the Teilhaushalt's submitted plan or return it with a comment; the departments'
-    planning tasks follow (accepted when all their plans are, returned when one is)."""
+    planning tasks follow (accepted when all their plans are, returned when one is).
+    `attempt`: the one the reviewer looked at, if known (a newer one is refused)."""
     cycle = get_cycle(session=session, body=body, year=year)
     require_open_cycle(id_of(cycle), session=session)
     found = find_thh(session=session, body=body, number=thh)
@@ -415,6 +417,12 @@ def review_plan(
         )
         raise ConflictError(
             f"Teilhaushalt {found.number}: für {year + 1} gibt es nichts zu prüfen ({state})."
+        )
+    if attempt is not None and attempt != plan.attempt:
+        raise ConflictError(
+            f"Für den Teilhaushalt {found.number} ist inzwischen Versuch {plan.attempt} "
+            "der Planung eingegangen; bitte die neue Planung prüfen.",
+            field="attempt",
         )
     if not transition(
         plan,

@@ -338,11 +338,18 @@ def test_the_report_is_typed_into_the_web_form_and_accepted_there(web) -> None: 
     assert "Teilhaushaltsbericht 2027 eingereicht (Versuch 1)" in visible_text(done.text)
     controlling = web.login("controlling")
     assert RED in visible_text(controlling.get(page).text)  # the reviewer reads the texts
+    screen = f"{page}/partial-report/review"
+    assert f'href="{screen}"' in controlling.get(page).text  # the department page links there
     reviewed = controlling.post(
-        f"{page}/partial-report/review",
-        data={"csrf_token": form_token(controlling, page), "decision": "accept"},
+        f"{screen}/decision",
+        data={
+            "csrf_token": form_token(controlling, screen),
+            "decision": "accept",
+            "checked": "yes",
+            "attempt": "1",
+        },
     )
-    assert "Teilhaushaltsbericht 2027 angenommen" in visible_text(reviewed.text)
+    assert "Teilhaushaltsbericht 2027 (Versuch 1) angenommen" in visible_text(reviewed.text)
     with session_scope(web.engine) as session:
         report = session.exec(select(PartialReport)).one()
         assert (report.source, PartialReportStatus(report.status)) == (

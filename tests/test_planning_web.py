@@ -55,18 +55,19 @@ def test_a_department_submits_its_plan_and_the_controlling_office_returns_it(web
     assert "Planung 2028 eingereicht (Versuch 1)" in visible_text(good.text)
 
     controlling = web.login("controlling")
-    token = form_token(controlling, UMWELT)
-    refused = controlling.post(
-        f"{UMWELT}/plans/8/review", data={"csrf_token": token, "decision": "return"}
-    )
+    screen = f"{UMWELT}/plans/8/review"
+    assert f'href="{screen}"' in controlling.get(UMWELT).text  # the department page links there
+    token = form_token(controlling, screen)
+    seen = {"csrf_token": token, "checked": "yes", "attempt": "1"}
+    refused = controlling.post(f"{screen}/decision", data={**seen, "decision": "return"})
     assert refused.status_code == 400 and "Kommentar" in visible_text(refused.text)
     returned = controlling.post(
-        f"{UMWELT}/plans/8/review",
-        data={"csrf_token": token, "decision": "return", "comment": "Ziel messbar machen"},
+        f"{screen}/decision",
+        data={**seen, "decision": "return", "comment": "Ziel messbar machen"},
     )
     page = visible_text(returned.text)
     assert "Planung 2028 des Teilhaushalts 8 zurückgegeben" in page
     assert "zurückgegeben" in page and "Ziel messbar machen" in page
     assert department.post(
-        f"{UMWELT}/plans/8/review", data={"csrf_token": token, "decision": "accept"}
+        f"{screen}/decision", data={**seen, "decision": "accept"}
     ).status_code in (403, 400)

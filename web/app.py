@@ -79,6 +79,7 @@ def create_app(
         app.include_router(module.router)
     app.include_router(import_module("web.routes.journal").router)  # audit and messages pages
     app.include_router(import_module("web.routes.review").router)  # figures review screen
+    app.include_router(import_module("web.routes.delivery_reviews").router)  # report, plan
     app.include_router(import_module("web.routes.years").router)  # figures, priorities, strategy
     from web.limits import BodyLimit
 

@@ -293,11 +293,19 @@ def review_href(row: TaskRow, year: int) -> str | None:
 
 
 def queue_href(row: TaskRow, year: int) -> str | None:
-    """The queue leads to the review screen for submitted figures (issue 14), else to the
-    review section of the department page."""
+    """The queue leads to the review screen of submitted figures (issue 14), partial budget
+    reports and plans, else to the review section of the department page."""
     if row.department_key and row.delivers.value == "key_figures":
         return f"/cycles/{year}/departments/{row.department_key}/review"
+    screen = REVIEW_SCREENS.get(row.delivers.value)
+    if row.department_key and screen:
+        return f"/cycles/{year}/departments/{row.department_key}/{screen}"
     return review_href(row, year)
+
+
+# the review screens of the other deliveries with one (a department's planning leads to its
+# first waiting Teilhaushalt's plan)
+REVIEW_SCREENS = {"partial_budget_report": "partial-report/review", "planning": "plans/review"}
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """A department's partial budget report on the web: the draft to download, the upload of the
-filled workbook or the same texts typed into the form, and the controlling office's review.
+filled workbook or the same texts typed into the form. The controlling office reviews it on
+its own screen (web.routes.delivery_reviews).
 
 Shown on the department's page (web/templates/_partial_report.html); a refusal shows that
 page again with the problems, and the form keeps what was typed.
@@ -9,19 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from models.commands import Command, ReviewPartialReport, SubmitPartialReport
+from models.commands import Command, SubmitPartialReport
 from models.errors import KreislaufError
-from models.partial_report import PartialReportStatus
 from models.workbook_read import MAX_FILE_BYTES, too_large
 from services.commands import Outcome
 from web import auth
 from web.routes.common import Year, body_session, decide, require_cycle, status_of
-from web.routes.department import department_page_response, get_department, may_review, may_upload
+from web.routes.department import department_page_response, get_department, may_upload
 
 router = APIRouter(include_in_schema=False)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -90,27 +90,6 @@ async def form(
     )
 
 
-@router.post(BASE + "/review", dependencies=[Depends(auth.check_csrf)])
-def review(
-    request: Request,
-    year: Year,
-    key: str,
-    decision: str = Form(""),
-    comment: str = Form("", max_length=5_000),
-    viewer: auth.Viewer = Depends(auth.require_viewer),
-) -> Response:
-    """The controlling office accepts the waiting report or returns it with a comment."""
-    if not may_review(viewer):
-        raise auth.Forbidden("Teilhaushaltsberichte prüft das Controlling.")
-
-    def command() -> ReviewPartialReport:
-        if decision not in ("accept", "return"):
-            raise KreislaufError("Bitte „annehmen“ oder „zurückgeben“ wählen.", field="accept")
-        return ReviewPartialReport(year, key, decision == "accept", comment)
-
-    return _decide(request, viewer, year, key, "thh-review", command)
-
-
 def _require_uploader(viewer: auth.Viewer, key: str) -> None:
     auth.require_department(viewer, key)
     if not may_upload(viewer, key):
@@ -140,8 +119,6 @@ def _decide(
 
     def confirm(outcome: Outcome) -> str:
         report = outcome.record
-        if form == "thh-review":
-            return f"Teilhaushaltsbericht {year} {PartialReportStatus(report.status).label}."
         return (
             f"Teilhaushaltsbericht {year} eingereicht (Versuch {report.attempt}). "
             "Das Controlling prüft ihn."

@@ -1,24 +1,24 @@
-"""A department's planning on its page: the workbook per Teilhaushalt, its upload, the review.
+"""A department's planning on its page: the workbook per Teilhaushalt and its upload.
 
-The department uploads the plan of a Teilhaushalt it answers for; the controlling office
-accepts or returns it. Both build the commands the CLI builds (SubmitPlan, ReviewPlan).
+The department uploads the plan of a Teilhaushalt it answers for (SubmitPlan, as the CLI);
+the controlling office accepts or returns it on its review screen (web.routes.delivery_reviews).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from models.commands import ReviewPlan, SubmitPlan
+from models.commands import SubmitPlan
 from models.errors import KreislaufError
 from models.workbook_read import MAX_FILE_BYTES, too_large
 from web import auth
 from web.routes.common import Year, body_session, require_cycle
-from web.routes.department import FORMATS, decide_for, get_department, may_review, may_upload
+from web.routes.department import FORMATS, decide_for, get_department, may_upload
 
 if TYPE_CHECKING:
     from services.commands import Outcome
@@ -88,33 +88,3 @@ async def plan_upload(
         )
 
     return await run_in_threadpool(submit)
-
-
-@router.post(
-    "/cycles/{year}/departments/{key}/plans/{thh}/review", dependencies=[Depends(auth.check_csrf)]
-)
-def plan_review(
-    request: Request,
-    year: Year,
-    key: str,
-    thh: str,
-    decision: str = Form(""),
-    comment: str = Form(""),
-    viewer: auth.Viewer = Depends(auth.require_viewer),
-) -> Response:
-    """The controlling office accepts a Teilhaushalt's plan or returns it with a comment."""
-    if not may_review(viewer):
-        raise auth.Forbidden("Planungen prüft das Controlling.")
-
-    def command() -> ReviewPlan:
-        if decision not in ("accept", "return"):
-            raise KreislaufError("Bitte „annehmen“ oder „zurückgeben“ wählen.", field="accept")
-        return ReviewPlan(year, thh[:10], decision == "accept", comment)
-
-    def confirm(outcome: Outcome) -> str:
-        verb = "angenommen" if decision == "accept" else "zurückgegeben"
-        return f"Planung {year + 1} des Teilhaushalts {thh[:10]} {verb}."
-
-    return decide_for(
-        request, viewer, year, key, form=f"plan-review-{thh[:10]}", command=command, confirm=confirm
-    )

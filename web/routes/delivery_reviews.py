@@ -1,0 +1,297 @@
+"""The review screens of a partial budget report and of a Teilhaushalt's plan: what was
+delivered beside plan, result, ceiling and targets before the controlling office accepts or
+returns it, confirming that it was checked (as web.routes.review does for the figures)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from models.body import Body
+from models.commands import MAX_REVIEW_COMMENT, ReviewPartialReport, ReviewPlan
+from models.errors import KreislaufError
+from models.german import german_date
+from models.organisation import Department
+from models.product_plan import PartialBudget
+from services.commands import Outcome
+from web import auth
+from web.render import page
+from web.routes.common import Year, body_session, decide, require_cycle, status_of, view_day
+
+router = APIRouter(include_in_schema=False)
+DEPARTMENT = "/cycles/{year}/departments/{key}"
+
+
+def _require_reviewer(viewer: auth.Viewer, what: str) -> None:
+    from web.routes.department import may_review
+
+    if not may_review(viewer):
+        raise auth.Forbidden(f"{what} prüft das Controlling.")
+
+
+def _department_thh(
+    session: Session, body: Body, key: str, thh: str
+) -> tuple[Department, PartialBudget]:
+    """The department and its Teilhaushalt `thh` (404 when it is not the department's)."""
+    from services.planning import departments_of, find_thh
+    from web.routes.department import get_department
+
+    department = get_department(session, body, key)
+    try:
+        found = find_thh(session=session, body=body, number=thh[:10])
+    except KreislaufError as error:
+        raise HTTPException(404, error.message) from None
+    if key not in {d.key for d in departments_of(session=session, thh=found)}:
+        raise HTTPException(404, f"Der Teilhaushalt {thh[:10]} gehört nicht zu diesem Fachbereich.")
+    return department, found
+
+
+def _nothing_waits(what: str, name: str, year: int, day_text: str | None) -> HTTPException:
+    if day_text:
+        return HTTPException(404, f"{what} von {name} wartete am {day_text} nicht auf Prüfung.")
+    return HTTPException(404, f"{what} von {name} wartet {year} nicht auf Prüfung.")
+
+
+def _screen(
+    request: Request,
+    viewer: auth.Viewer,
+    year: int,
+    template: str,
+    build: Callable[[Session, Body, object], tuple[object | None, str, str]],
+    *,
+    error: KreislaufError | None = None,
+    typed: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    """A review screen: `build(session, body, cutoff)` gives the view (None: nothing waits),
+    what waits and whose it is, for the German 404."""
+    with body_session(request, viewer) as (session, body):
+        require_cycle(session, body, year)
+        day = view_day(request, body)
+        review, what, name = build(session, body, day.cutoff if day.past else None)
+    if review is None:
+        raise _nothing_waits(what, name, year, german_date(day.today) if day.past else None)
+    context = {
+        "as_of": day,
+        "viewer": viewer,
+        "year": year,
+        "review": review,
+        "error": str(error) if error else None,
+        "error_field": error.field if error else None,
+        "typed": typed or {},
+    }
+    return page(request, template, context, status=status)
+
+
+def _checked(decision: str, checked: str, attempt: str, what: str) -> tuple[bool, int]:
+    """The screen's decision, its confirmation and the attempt shown, checked in German."""
+    if decision not in ("accept", "return"):
+        raise KreislaufError("Bitte „annehmen“ oder „zurückgeben“ wählen.", field="accept")
+    if checked != "yes":
+        raise KreislaufError(f"Bitte bestätigen: „Ich habe {what} geprüft“.", field="checked")
+    if not attempt.isdigit() or len(attempt) > 5:
+        raise KreislaufError("Unbekannter Versuch.", field="attempt")
+    return decision == "accept", int(attempt)
+
+
+# -- the partial budget report ------------------------------------------------------------
+
+
+def partial_report_screen(
+    request: Request,
+    viewer: auth.Viewer,
+    year: int,
+    key: str,
+    *,
+    error: KreislaufError | None = None,
+    typed: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    from services.partial_report_review import partial_report_review
+    from web.routes.department import get_department
+
+    _require_reviewer(viewer, "Teilhaushaltsberichte")
+
+    def build(session: Session, body: Body, cutoff: object) -> tuple[object | None, str, str]:
+        department = get_department(session, body, key)
+        review = partial_report_review(
+            session=session,
+            body=body,
+            year=year,
+            department=department,
+            cutoff=cutoff,  # type: ignore[arg-type]
+        )
+        return review, "Ein Teilhaushaltsbericht", department.name
+
+    return _screen(
+        request,
+        viewer,
+        year,
+        "review_partial_report.html",
+        build,
+        error=error,
+        typed=typed,
+        status=status,
+    )
+
+
+@router.get(DEPARTMENT + "/partial-report/review")
+def partial_report_review_screen(
+    request: Request, year: Year, key: str, viewer: auth.Viewer = Depends(auth.require_viewer)
+) -> Response:
+    return partial_report_screen(request, viewer, year, key)
+
+
+@router.post(
+    DEPARTMENT + "/partial-report/review/decision", dependencies=[Depends(auth.check_csrf)]
+)
+def partial_report_decision(
+    request: Request,
+    year: Year,
+    key: str,
+    decision: str = Form(""),
+    comment: str = Form(""),
+    checked: str = Form(""),
+    attempt: str = Form(""),
+    viewer: auth.Viewer = Depends(auth.require_viewer),
+) -> Response:
+    """The decision taken on the screen; a mistake shows the screen again with what was typed."""
+    from web.routes.department import get_department
+
+    _require_reviewer(viewer, "Teilhaushaltsberichte")
+
+    def command() -> ReviewPartialReport:
+        accept, seen = _checked(decision, checked, attempt, "den Bericht")
+        return ReviewPartialReport(year, key, accept, comment, seen)
+
+    def confirm(outcome: Outcome) -> str:
+        verb = "angenommen" if decision == "accept" else "zurückgegeben"
+        return f"Teilhaushaltsbericht {year} (Versuch {outcome.record.attempt}) {verb}."
+
+    typed = {"decision": decision, "comment": comment[:MAX_REVIEW_COMMENT]}
+    return decide(
+        request,
+        viewer,
+        command=command,
+        confirm=confirm,
+        refused=lambda error: partial_report_screen(
+            request, viewer, year, key, error=error, typed=typed, status=status_of(error)
+        ),
+        redirect=f"/cycles/{year}/departments/{key}#teilhaushaltsbericht",
+        check=lambda session, body: get_department(session, body, key),
+    )
+
+
+# -- the plan of a Teilhaushalt ------------------------------------------------------------
+
+
+def plan_screen(
+    request: Request,
+    viewer: auth.Viewer,
+    year: int,
+    key: str,
+    thh: str,
+    *,
+    error: KreislaufError | None = None,
+    typed: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    from services.plan_review import plan_review
+
+    _require_reviewer(viewer, "Planungen")
+
+    def build(session: Session, body: Body, cutoff: object) -> tuple[object | None, str, str]:
+        department, found = _department_thh(session, body, key, thh)
+        review = plan_review(
+            session=session,
+            body=body,
+            year=year,
+            department=department,
+            thh=found,
+            cutoff=cutoff,  # type: ignore[arg-type]
+        )
+        return review, f"Eine Planung des Teilhaushalts {thh[:10]}", department.name
+
+    return _screen(
+        request, viewer, year, "review_plan.html", build, error=error, typed=typed, status=status
+    )
+
+
+@router.get(DEPARTMENT + "/plans/review")
+def first_waiting_plan(
+    request: Request, year: Year, key: str, viewer: auth.Viewer = Depends(auth.require_viewer)
+) -> Response:
+    """The review queue's link for a department's planning: its first waiting plan (none:
+    the planning section of the department page, where a planning task without
+    Teilhaushalte is reviewed)."""
+    from services.plan_review import waiting_thh
+    from web.routes.department import get_department
+
+    _require_reviewer(viewer, "Planungen")
+    with body_session(request, viewer) as (session, body):
+        department = get_department(session, body, key)
+        require_cycle(session, body, year)
+        day = view_day(request, body)
+        number = waiting_thh(
+            session=session,
+            body=body,
+            year=year,
+            department=department,
+            cutoff=day.cutoff if day.past else None,
+        )
+    query = f"?on={day.today.isoformat()}" if day.past else ""
+    if number is None:
+        return RedirectResponse(f"/cycles/{year}/departments/{key}{query}#planung", 303)
+    return RedirectResponse(f"/cycles/{year}/departments/{key}/plans/{number}/review{query}", 303)
+
+
+@router.get(DEPARTMENT + "/plans/{thh}/review")
+def plan_review_screen(
+    request: Request,
+    year: Year,
+    key: str,
+    thh: str,
+    viewer: auth.Viewer = Depends(auth.require_viewer),
+) -> Response:
+    return plan_screen(request, viewer, year, key, thh)
+
+
+@router.post(DEPARTMENT + "/plans/{thh}/review/decision", dependencies=[Depends(auth.check_csrf)])
+def plan_decision(
+    request: Request,
+    year: Year,
+    key: str,
+    thh: str,
+    decision: str = Form(""),
+    comment: str = Form(""),
+    checked: str = Form(""),
+    attempt: str = Form(""),
+    viewer: auth.Viewer = Depends(auth.require_viewer),
+) -> Response:
+    """The decision taken on the screen; a mistake shows the screen again with what was typed."""
+    _require_reviewer(viewer, "Planungen")
+    number = thh[:10]
+
+    def command() -> ReviewPlan:
+        accept, seen = _checked(decision, checked, attempt, "die Planung")
+        return ReviewPlan(year, number, accept, comment, seen)
+
+    def confirm(outcome: Outcome) -> str:
+        verb = "angenommen" if decision == "accept" else "zurückgegeben"
+        return f"Planung {year + 1} des Teilhaushalts {number} {verb}."
+
+    typed = {"decision": decision, "comment": comment[:MAX_REVIEW_COMMENT]}
+    return decide(
+        request,
+        viewer,
+        command=command,
+        confirm=confirm,
+        refused=lambda error: plan_screen(
+            request, viewer, year, key, thh, error=error, typed=typed, status=status_of(error)
+        ),
+        redirect=f"/cycles/{year}/departments/{key}#planung",
+        check=lambda session, body: _department_thh(session, body, key, thh),
+    )
