@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 import httpx
 import sqlalchemy as sa
@@ -22,7 +21,7 @@ from models import audit
 from models.body import Body
 from models.calendar_rules import CalendarSpec, RuleError
 from models.council import CouncilMeeting, CouncilSync
-from models.council_dates import DateMove, SessionDay, redate
+from models.council_dates import DateMove, redate
 from models.cycle import Cycle, CycleStatus, Deadline, Phase, PhaseStatus, Task, TaskStatus
 from models.db import id_of, session_scope
 from models.errors import KreislaufError
@@ -31,6 +30,7 @@ from models.oparl import OParlSettings, utc
 from models.organisation import Contact, ContactRole, Department, Faction
 from notifications.messages import deadline_moved
 from notifications.outbox import Message, enqueue
+from services.council_meetings import session_days
 from services.cycles import working_days_of
 from services.oparl_client import FetchedMeeting, read_meetings
 
@@ -167,20 +167,6 @@ def _store(
             for name, value in wanted.items():
                 setattr(row, name, value)
             row.synced_at = now
-
-
-def session_days(session: Session, body: Body) -> list[SessionDay]:
-    """The body's synced meetings as local days (the body's time zone)."""
-    zone = ZoneInfo(body.timezone)
-    rows = session.exec(
-        select(CouncilMeeting.role, CouncilMeeting.start, CouncilMeeting.cancelled).where(
-            CouncilMeeting.body_id == body.id
-        )
-    ).all()
-    return [
-        SessionDay(role=role, day=start.astimezone(zone).date(), cancelled=cancelled)
-        for role, start, cancelled in rows
-    ]
 
 
 def _redate_cycles(

@@ -401,3 +401,59 @@ def test_oparl_settings_are_checked_by_file_and_key(body_dir: Path) -> None:
     assert "body.toml, oparl.committees.nope: den Ausschuss 'nope' gibt es nicht" in (
         raised.value.text()
     )
+
+
+def test_a_cycle_created_after_a_sync_takes_the_synced_dates(
+    engine: sa.Engine, loerrach: Body, ris: OParlServer
+) -> None:
+    from services.cycles import create_cycle
+
+    with session_scope(engine) as session:
+        body = session.get(Body, loerrach.id)
+        assert body is not None
+        body.oparl = {"system": ris.system_url, "committees": {"vfa": "VFA"}}
+        session.add(body)
+    result = sync(engine, body)
+    assert (result.new, result.moves) == (2, [])  # no cycle yet: nothing to move
+    with session_scope(engine) as session:
+        create_cycle(session=session, body=body, year=2027, now=NOW, actor="cli:test")
+    assert due(engine, "thh_ausschuesse") == dt.date(2027, 4, 29)
+
+
+def test_session_dates_replace_the_file_month_by_month() -> None:
+    from config.loader import load_body_config
+    from models.council_dates import SessionDay, session_calendar, session_dependent
+    from tests.conftest import LOERRACH
+
+    spec = load_body_config(LOERRACH).calendar
+    merged = session_calendar(
+        spec,
+        [
+            SessionDay("council", dt.date(2027, 7, 28)),
+            SessionDay("council", dt.date(2027, 10, 6), cancelled=True),
+            SessionDay("vfa", dt.date(2027, 4, 29)),
+        ],
+    )
+    assert merged.council_sessions[2027] == [
+        dt.date(2027, 3, 24),
+        dt.date(2027, 5, 12),
+        dt.date(2027, 7, 28),  # synced, in place of the file's 21 July
+        dt.date(2027, 10, 6),  # cancelled in OParl: the file's date of October stays
+        dt.date(2027, 12, 15),
+    ]
+    assert merged.committee_sessions["vfa"][2027] == [dt.date(2027, 4, 29), dt.date(2027, 11, 16)]
+    assert merged.council_sessions[2028] == spec.council_sessions[2028]
+    dependent = session_dependent(spec, election_year=False)
+    assert {("beschlussvorlage", None), ("haushaltsrundschreiben", None)} <= dependent
+    assert ("planning", "opens") in dependent and ("planung", None) not in dependent
+    assert ("kennzahlen_ist", None) not in dependent
+
+
+def test_the_council_sync_is_a_daily_deployment() -> None:
+    from flows.deployments import deployments
+
+    by_name = {f"{d.flow_name}/{d.name}": d for d in deployments()}
+    council = by_name["council-sync/every-morning"]
+    schedule = council.schedules[0].schedule
+    assert (schedule.cron, schedule.timezone) == ("30 5 * * *", "Europe/Berlin")
+    assert council.entrypoint is not None and council.entrypoint.startswith("flows.council")
