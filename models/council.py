@@ -8,6 +8,7 @@ session date, and the next sync can see it come back.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -37,3 +38,6 @@ class CouncilSync(SQLModel, table=True):
 
     body_id: int = Field(foreign_key="body.id", primary_key=True)
     synced_at: dt.datetime = Field(sa_type=UTCDateTime)
+    # the [oparl] settings of that sync: changed settings (another council or committee) read
+    # everything again, not only what changed since
+    settings: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)

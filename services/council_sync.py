@@ -75,7 +75,8 @@ def sync_council(
         )
     with session_scope(engine) as session:
         last = session.get(CouncilSync, body.id)
-        since = last.synced_at if last is not None else None
+        wanted = settings.model_dump(mode="json")
+        since = last.synced_at if last is not None and last.settings == wanted else None
     snapshot = read_meetings(settings, modified_since=since, transport=transport)
     result = SyncResult(body=body.slug, read=len(snapshot.meetings), pages=snapshot.pages)
     result.since = since
@@ -86,9 +87,9 @@ def sync_council(
         _redate_cycles(session, body, now=now, actor=actor, result=result)
         state = session.get(CouncilSync, body.id)
         if state is None:
-            session.add(CouncilSync(body_id=id_of(body), synced_at=now))
+            session.add(CouncilSync(body_id=id_of(body), synced_at=now, settings=wanted))
         else:
-            state.synced_at = now
+            state.synced_at, state.settings = now, wanted
         audit.record(
             session=session,
             now=now,

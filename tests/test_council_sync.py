@@ -457,3 +457,32 @@ def test_the_council_sync_is_a_daily_deployment() -> None:
     schedule = council.schedules[0].schedule
     assert (schedule.cron, schedule.timezone) == ("30 5 * * *", "Europe/Berlin")
     assert council.entrypoint is not None and council.entrypoint.startswith("flows.council")
+
+
+def test_changed_settings_read_everything_again(
+    engine: sa.Engine, synced_body: Body, ris: OParlServer
+) -> None:
+    sync(engine, synced_body)
+    with session_scope(engine) as session:
+        body = session.get(Body, synced_body.id)
+        assert body is not None
+        body.oparl = {**body.oparl, "committees": {}}
+        session.add(body)
+    ris.requests.clear()
+    result = sync(engine, body, LATER)
+    assert not any("modified_since" in path for path in ris.requests)
+    assert result.read == 5  # the council's meetings, all of them again
+
+
+def test_the_committee_dates_shown_are_the_synced_ones(
+    engine: sa.Engine, synced_body: Body, ris: OParlServer
+) -> None:
+    from services.committees import committee_dates
+
+    sync(engine, synced_body)
+    with session_scope(engine) as session:
+        body = session.get(Body, synced_body.id)
+        assert body is not None
+        dates = {d.key: d.sessions for d in committee_dates(session=session, body=body, year=2027)}
+    assert dates["vfa"] == [dt.date(2027, 4, 29), dt.date(2027, 11, 16)]
+    assert dates["jha"] == [dt.date(2027, 4, 27), dt.date(2027, 11, 23)]  # from the file

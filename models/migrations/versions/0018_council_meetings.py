@@ -45,6 +45,7 @@ def upgrade() -> None:
         'council_sync',
         sa.Column('body_id', sa.Integer(), nullable=False),
         sa.Column('synced_at', models.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('settings', sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(['body_id'], ['body.id'], ),
         sa.PrimaryKeyConstraint('body_id'),
     )
