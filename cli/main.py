@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import cli.budget  # noqa: F401  (registers commands)
 import cli.budget_resolution  # noqa: F401
+import cli.council  # noqa: F401
 import cli.daily  # noqa: F401
 import cli.decisions  # noqa: F401
 import cli.figures  # noqa: F401

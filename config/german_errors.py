@@ -30,6 +30,10 @@ _MESSAGES = {
     "date_parsing": "Datum erwartet (JJJJ-MM-TT)",
     "date_from_datetime_parsing": "Datum erwartet (JJJJ-MM-TT)",
     "date_from_datetime_inexact": "Datum ohne Uhrzeit erwartet (JJJJ-MM-TT)",
+    "timezone_aware": "Zeitpunkt mit Zeitzone erwartet (z. B. 2027-07-21T17:00:00+02:00)",
+    "datetime_type": "Zeitpunkt erwartet (z. B. 2027-07-21T17:00:00+02:00)",
+    "datetime_parsing": "Zeitpunkt erwartet (z. B. 2027-07-21T17:00:00+02:00)",
+    "datetime_from_date_parsing": "Zeitpunkt erwartet (z. B. 2027-07-21T17:00:00+02:00)",
 }
 
 
@@ -87,4 +91,5 @@ _PATTERN_HINTS = {
     r"^\d{2}\.\d{2}\.\d{2}$": "Produktnummer wie 11.20.04",
     r"^\d{2}\.\d{2}$": "Produktgruppe wie 11.20",
     r"^[^@\s]+@[^@\s]+\.[^@\s]+$": "E-Mail-Adresse",
+    r"^https?://[^\s]+$": "Adresse mit http:// oder https://",
 }

@@ -242,6 +242,13 @@ def cross_check(config: BodyConfig) -> list[str]:
                 f"calendar.toml, committee_sessions.{key}: den Ausschuss {key!r} gibt es nicht "
                 f"(organisation.toml, committees: {', '.join(sorted(committees)) or 'keine'})."
             )
+    oparl = config.body.oparl
+    for key in oparl.committees if oparl is not None else ():
+        if key not in committees:
+            problems.append(
+                f"body.toml, oparl.committees.{key}: den Ausschuss {key!r} gibt es nicht "
+                f"(organisation.toml, committees: {', '.join(sorted(committees)) or 'keine'})."
+            )
     problems += _check_figures(config, departments)
     problems += _check_product_plan(config, departments)
     if not problems:

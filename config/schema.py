@@ -24,6 +24,7 @@ from pydantic import (
 
 from models.budget_layout import BudgetLayout
 from models.calendar_rules import CalendarSpec, ElectionRule
+from models.oparl import OParlSettings
 from models.organisation import ContactRole
 from models.partial_report_rules import PartialReportRules
 from models.strategy import Direction, MeasureStatus
@@ -78,6 +79,9 @@ class BodyFile(_Strict):
     # [partial_reports]: when a budget deviation needs an explanation in the partial budget
     # report (above both thresholds); absent: 10 % and 50.000 €
     partial_reports: PartialReportRules | None = None
+    # [oparl]: the council information system whose meetings give the session dates
+    # (`kreislauf council sync`); absent: the dates of calendar.toml only
+    oparl: OParlSettings | None = None
 
     @field_validator("timezone")
     @classmethod

@@ -18,6 +18,7 @@ from prefect.deployments.runner import EntrypointType
 from prefect.schedules import Cron
 
 from flows.annual_cycle import annual_cycle
+from flows.council import council_sync
 from flows.evaluation import evaluation
 from flows.forum import forum, retreat
 from flows.planning import budget_resolution, planning
@@ -34,6 +35,7 @@ TIMEZONE = "Europe/Berlin"
 DAILY_TICK = "0 6 * * *"
 REMINDER_SWEEP = "0 7 * * *"
 DISPATCH = "*/5 * * * *"
+COUNCIL_SYNC = "30 5 * * *"  # before the 06:00 tick, which then sees the moved deadlines
 TAGS = ["kreislauf"]
 # the deployments that send: one run at a time; a run due while one is still sending is
 # cancelled (the next one comes five minutes later) rather than queued behind it
@@ -64,6 +66,15 @@ def deployments() -> list[RunnerDeployment]:
             name="every-5-minutes",
             schedules=[Cron(DISPATCH, timezone=TIMEZONE)],
             description="Alle 5 Minuten: fällige Nachrichten und Wiederholungen versenden.",
+            concurrency_limit=ONE_AT_A_TIME,
+            tags=TAGS,
+            entrypoint_type=module,
+        ),
+        council_sync.to_deployment(
+            name="every-morning",
+            schedules=[Cron(COUNCIL_SYNC, timezone=TIMEZONE)],
+            description="Täglich 05:30 (Europe/Berlin): Sitzungstermine aus dem "
+            "Ratsinformationssystem (OParl) übernehmen, wo eine Schnittstelle eingerichtet ist.",
             concurrency_limit=ONE_AT_A_TIME,
             tags=TAGS,
             entrypoint_type=module,

@@ -44,6 +44,11 @@ class Body(SQLModel, table=True):
         default_factory=dict, sa_type=sa.JSON, sa_column_kwargs={"server_default": "{}"}
     )
 
+    # the council information system (models.oparl.OParlSettings) as validated JSON; {}: none
+    oparl: dict[str, Any] = Field(
+        default_factory=dict, sa_type=sa.JSON, sa_column_kwargs={"server_default": "{}"}
+    )
+
     def local_date(self, now: dt.datetime) -> dt.date:
         """The body's calendar day at the instant `now` (deadlines are days in its time zone)."""
         local = now.astimezone(ZoneInfo(self.timezone))

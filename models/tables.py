@@ -9,6 +9,7 @@ from models.audit import AuditEvent
 from models.body import Body
 from models.budget import BudgetImport, BudgetLine
 from models.budget_resolution import BudgetAmendment, BudgetResolution
+from models.council import CouncilMeeting, CouncilSync
 from models.cycle import Cycle, Deadline, Phase, Task
 from models.decisions import Resolution, StrategySession, SurveyAnswer
 from models.organisation import Absence, Committee, Contact, Department, Faction
@@ -53,6 +54,8 @@ __all__ = [
     "BudgetLine",
     "BudgetResolution",
     "Committee",
+    "CouncilMeeting",
+    "CouncilSync",
     "Contact",
     "Cycle",
     "Deadline",

@@ -81,3 +81,41 @@ def session_invitation(
         html=rendered.html,
         tags=(f"body:{body_slug}", f"faction:{body_slug}/{faction_key}"),
     )
+
+
+def deadline_moved(
+    *,
+    body_slug: str,
+    assignee: str,
+    name: str,
+    address: str,
+    tags: tuple[str, ...],
+    year: int,
+    deadline_key: str,
+    title: str,
+    before: dt.date,
+    after: dt.date,
+    reason: str,
+) -> Message:
+    """A deadline moved with a council or committee session; one per assignee and new date."""
+    rendered = render(
+        "deadline_moved",
+        {
+            "name": name,
+            "title": title,
+            "year": year,
+            "before": german_date(before),
+            "after": german_date(after),
+            "reason": reason,
+        },
+    )
+    return Message(
+        key=f"deadline_moved:{assignee}:{body_slug}/{year}/{deadline_key}:{after.isoformat()}",
+        kind="deadline_moved",
+        recipient=assignee,
+        address=address,
+        subject=rendered.subject[:300],
+        text=rendered.text,
+        html=rendered.html,
+        tags=(f"body:{body_slug}", *tags),
+    )

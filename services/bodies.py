@@ -56,6 +56,7 @@ def install_body(config: BodyConfig, *, session: Session, now: dt.datetime, acto
         product_plan_is_example=config.products is not None and config.products.example,
         budget_layout=budget_layout_json(config),
         partial_reports=partial_reports_json(config),
+        oparl=oparl_json(config),
         created_at=now,
     )
     session.add(body)
@@ -253,6 +254,7 @@ def update_body(
         "organisation_is_example": config.organisation.example,
         "budget_layout": budget_layout_json(config),
         "partial_reports": partial_reports_json(config),
+        "oparl": oparl_json(config),
     }
     if config.products is not None:  # without products.toml the stored plan stays as it is
         wanted["product_plan_is_example"] = config.products.example
@@ -267,6 +269,7 @@ def update_body(
         "budget_layout": "Aufbau des Haushaltsexports geändert (body.toml, [budget_import])",
         "partial_reports": "Schwellen der Teilhaushaltsberichte geändert (body.toml, "
         "[partial_reports])",
+        "oparl": "OParl-Schnittstelle geändert (body.toml, [oparl])",
     }
     changes = [described.get(name, f"Einstellung {name} geändert") for name in before]
     departments, organisation_changes = _sync_organisation(config, body, session=session)
@@ -300,6 +303,12 @@ def partial_reports_json(config: BodyConfig) -> dict[str, Any]:
     """The body's partial report thresholds as stored: {} for the defaults."""
     rules = config.body.partial_reports
     return rules.model_dump(mode="json") if rules is not None else {}
+
+
+def oparl_json(config: BodyConfig) -> dict[str, Any]:
+    """The body's OParl settings as stored: {} without [oparl]."""
+    settings = config.body.oparl
+    return settings.model_dump(mode="json") if settings is not None else {}
 
 
 def resolve_body(*, session: Session, slug: str | None) -> Body:

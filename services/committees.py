@@ -10,7 +10,9 @@ from sqlmodel import Session, col, select
 
 from models.body import Body
 from models.calendar_rules import CalendarSpec
+from models.council_dates import session_calendar
 from models.organisation import Committee, Department
+from services.council_meetings import session_days
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,8 @@ class CommitteeDates:
 
 def committee_dates(*, session: Session, body: Body, year: int) -> list[CommitteeDates]:
     """Every committee of the body with its departments and its sessions in `year`."""
-    spec = CalendarSpec.model_validate(body.calendar)
+    # the synced council information system's dates where present (services.council_sync)
+    spec = session_calendar(CalendarSpec.model_validate(body.calendar), session_days(session, body))
     names = dict(
         session.exec(
             select(Department.key, Department.name).where(Department.body_id == body.id)

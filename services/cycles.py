@@ -8,6 +8,7 @@ the cycle back for people is `services.cycle_views`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Literal, overload
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from models.calendar_rules import (
     WorkingDays,
     expand_calendar,
 )
+from models.council_dates import SessionDay, session_calendar
 from models.cycle import (
     Cycle,
     Deadline,
@@ -32,15 +34,17 @@ from models.db import id_of
 from models.errors import ConflictError, NotFoundError, Remedy
 from models.organisation import Department, Faction
 from services.bodies import current_strategy_version
+from services.council_meetings import session_days
 
 
 def working_days_of(body: Body) -> WorkingDays:
     return WorkingDays(body.holiday_country, body.holiday_subdivision)
 
 
-def plan_cycle(body: Body, year: int) -> CyclePlan:
-    """The body's calendar expanded for `year` (raises RuleError when a rule cannot be met)."""
-    spec = CalendarSpec.model_validate(body.calendar)
+def plan_cycle(body: Body, year: int, meetings: Iterable[SessionDay] = ()) -> CyclePlan:
+    """The body's calendar expanded for `year` (raises RuleError when a rule cannot be met);
+    `meetings`: session dates synced from the council information system, where present."""
+    spec = session_calendar(CalendarSpec.model_validate(body.calendar), meetings)
     election_year = ElectionRule.model_validate(body.elections).is_election_year(year)
     return expand_calendar(
         spec,
@@ -55,7 +59,7 @@ def create_cycle(*, session: Session, body: Body, year: int, now: dt.datetime, a
     """Expand the calendar into the cycle's phases, deadlines and tasks, once per body and year."""
     if get_cycle(session=session, body=body, year=year, required=False) is not None:
         raise ConflictError(f"Der Steuerungskreislauf {year} für {body.name} existiert bereits.")
-    plan = plan_cycle(body, year)
+    plan = plan_cycle(body, year, session_days(session, body))
     version = current_strategy_version(session=session, body=body)
     body_id = id_of(body)
     cycle = Cycle(
