@@ -4,7 +4,7 @@
 system (OParl), one per OParl id and body; `council_sync`: each body's last successful sync
 (the next asks with `modified_since`); `body.oparl`: the body's OParl settings (body.toml).
 
-Revision ID: 0018
+Revision ID: 0017
 Revises: 0016
 Create Date: 2026-11-28 17:00:00.000000
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import models.types
 
 
-revision: str = '0018'
+revision: str = '0017'
 down_revision: Union[str, None] = '0016'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
