@@ -87,3 +87,13 @@ class PartialReportEntry(SQLModel, table=True):
     group_number: str = Field(max_length=20)
     subject: str = Field(default="", max_length=64)
     text: str = Field(sa_type=sa.Text)
+
+
+class PartialReportFile(SQLModel, table=True):
+    """The uploaded workbook of a partial budget report, as it came (a report filled in on
+    the web has none); a table of its own, so lists of reports never load the bytes."""
+
+    __tablename__ = "partial_report_file"
+
+    partial_report_id: int = Field(foreign_key="partial_report.id", primary_key=True)
+    content: bytes = Field(sa_type=sa.LargeBinary)

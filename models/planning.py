@@ -71,6 +71,16 @@ class Plan(SQLModel, table=True):
     review_comment: str | None = Field(default=None, sa_type=sa.Text)
 
 
+class PlanFile(SQLModel, table=True):
+    """The uploaded planning workbook of a plan attempt, as it came; a table of its own, so
+    lists of plans never load the bytes."""
+
+    __tablename__ = "plan_file"
+
+    plan_id: int = Field(foreign_key="plan.id", primary_key=True)
+    content: bytes = Field(sa_type=sa.LargeBinary)
+
+
 class PlanGoal(SQLModel, table=True):
     """A planned operational goal (Leistungsziel) of a product group."""
 

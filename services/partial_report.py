@@ -32,6 +32,7 @@ from models.partial_report import (
     EntryKind,
     PartialReport,
     PartialReportEntry,
+    PartialReportFile,
     PartialReportStatus,
 )
 from models.partial_report_rules import Answers, Draft, check_answers
@@ -150,6 +151,8 @@ def _record(
             session.flush()
     except sa.exc.IntegrityError:
         raise ConflictError("Gleichzeitig wurde ein anderer Bericht eingereicht.") from None
+    if source == "xlsx":
+        session.add(PartialReportFile(partial_report_id=id_of(report), content=command.content))
     for wanted in draft.fields():
         if wanted.name in texts:
             session.add(

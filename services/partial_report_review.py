@@ -16,10 +16,12 @@ from sqlmodel import Session, col, select
 
 from models.achievement import Light
 from models.body import Body
+from models.db import id_of
 from models.errors import NotFoundError
 from models.organisation import Department
 from models.partial_report import PartialReport, PartialReportStatus
 from models.partial_report_rules import PartialReportRules
+from services.delivery_files import FileKind, has_file
 from services.journal_views import person
 from services.partial_report import entries_of, waiting_report
 from services.partial_report_draft import build_draft, partial_report_task
@@ -79,7 +81,8 @@ class PartialReportReview:
     sha256: str | None
     submitted_at: dt.datetime
     submitted_by: str  # as people read it (a user's display name)
-    # the uploaded workbook itself is not kept (only its texts, name and checksum)
+    report_id: int
+    # the uploaded workbook as it came (none for the web form, nor before migration 0016)
     file_stored: bool
     rules: PartialReportRules
     groups: list[GroupReview]
@@ -178,7 +181,8 @@ def partial_report_review(
         sha256=report.sha256,
         submitted_at=report.submitted_at,
         submitted_by=person(session, body, report.submitted_by),
-        file_stored=False,
+        report_id=id_of(report),
+        file_stored=has_file(session, FileKind.partial_report, report.id),
         rules=draft.rules,
         groups=groups,
     )

@@ -31,6 +31,7 @@ from models.planning import (
 from models.product_plan import PartialBudget, ProductGroup
 from models.strategy import KeyFigure, KeyFigureValue, MeasureStatus
 from services.cycles import get_cycle
+from services.delivery_files import FileKind, has_file
 from services.journal_views import person
 from services.money import money_overview
 from services.plan_workbook import latest_plan
@@ -110,7 +111,8 @@ class PlanReview:
     sha256: str
     submitted_at: dt.datetime
     submitted_by: str  # as people read it (a user's display name)
-    file_stored: bool  # the workbook itself is not kept: its rows, name and checksum are
+    plan_id: int
+    file_stored: bool  # the workbook as it came (none for attempts before migration 0016)
     ceiling: Decimal | None
     groups: list[PlanGroupMoney]
     goals: list[PlannedGoal]
@@ -240,7 +242,8 @@ def plan_review(
         sha256=plan.sha256,
         submitted_at=plan.submitted_at,
         submitted_by=person(session, body, plan.submitted_by),
-        file_stored=False,
+        plan_id=id_of(plan),
+        file_stored=has_file(session, FileKind.plan, plan.id),
         ceiling=ceiling,
         groups=_money(session, body, year, plan, groups),
         goals=_goals(session, plan, groups),

@@ -29,6 +29,7 @@ from models.planning import (
     BudgetCeiling,
     Plan,
     PlanBudget,
+    PlanFile,
     PlanGoal,
     PlanMeasure,
     PlanStatus,
@@ -291,6 +292,7 @@ def _record(
             session.flush()
     except sa.exc.IntegrityError:
         raise ConflictError("Gleichzeitig wurde eine andere Planung eingereicht.") from None
+    session.add(PlanFile(plan_id=id_of(plan), content=data))
     _add_rows(session=session, body=body, plan=plan, thh=thh, report=report)
     audit.record(
         session=session,

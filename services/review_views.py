@@ -24,11 +24,11 @@ from models.strategy import Direction, KeyFigure, KeyFigureValue, Measure, Measu
 from models.submissions import (
     Submission,
     SubmissionFigure,
-    SubmissionFile,
     SubmissionMeasure,
     SubmissionStatus,
 )
 from services.cycles import get_cycle
+from services.delivery_files import FileKind, has_file
 from services.journal_views import actor_label
 
 # a change against last year's actual beyond this share is worth a second look
@@ -77,6 +77,7 @@ class SubmissionReview:
     sha256: str
     submitted_at: dt.datetime
     submitted_by: str  # the user's display name for a web user, else the actor as recorded
+    submission_id: int
     # the upload as it came (submissions before migration 0016 kept only name and checksum)
     file_stored: bool
     figures: list[FigureReview]
@@ -142,12 +143,8 @@ def review_view(
         sha256=submission.sha256,
         submitted_at=submission.submitted_at,
         submitted_by=_actor(session, body, submission.submitted_by),
-        file_stored=session.exec(
-            select(SubmissionFile.submission_id).where(
-                SubmissionFile.submission_id == submission.id
-            )
-        ).first()
-        is not None,
+        submission_id=id_of(submission),
+        file_stored=has_file(session, FileKind.figures, submission.id),
         figures=_figures(session, body, submission, report_year),
         measures=_measures(session, submission),
     )

@@ -335,21 +335,3 @@ def _take_over(
             before={"status": old.value},
             after={"status": new.value, "submission": submission.id},
         )
-
-
-def submitted_file(
-    session: Session, body: Body, year: int, department: Department, attempt: int
-) -> tuple[str, bytes]:
-    """The workbook of attempt `attempt` of the department's figures for `year`, as it was
-    uploaded: (file name, bytes). NotFoundError when there is no such file on record."""
-    task = figures_task(session=session, body=body, year=year, department=department)
-    row = session.exec(
-        select(Submission.filename, SubmissionFile.content)
-        .join(SubmissionFile, col(SubmissionFile.submission_id) == col(Submission.id))
-        .where(Submission.task_id == task.id, Submission.attempt == attempt)
-    ).first()
-    if row is None:
-        raise NotFoundError(
-            f"{department.name}: von Versuch {attempt} der Meldung {year} liegt keine Datei vor."
-        )
-    return row[0], row[1]

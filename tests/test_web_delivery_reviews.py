@@ -9,6 +9,7 @@ for the plan's workbook.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -263,7 +264,7 @@ def test_the_plan_screen_shows_request_ceiling_goals_targets_and_hints(web: Web)
     assert "Planung prüfen: Teilhaushalt 8 Umwelt" in text
     assert "Planung 2028 von Fachbereich Umwelt · Versuch 1" in text
     assert "von Erika Grün (Versuch 1)" in text
-    assert "planung-thh8.xlsx" in text and "Die Datei selbst wird nicht gespeichert" in text
+    assert "planung-thh8.xlsx herunterladen" in text
     # two groups of 100.000 € income and 900.000 € expenses: 1.600.000 € over 1.000.000 €
     assert "Eckwert 2028 1.000.000 € Zuschussbedarf" in text
     assert "Angemeldet 2028 1.600.000 € Zuschussbedarf ⚠ über dem Eckwert" in text
@@ -382,3 +383,39 @@ def test_the_attempt_a_reviewer_saw_is_a_sane_number_or_none(command) -> None:  
         with pytest.raises(KreislaufError, match="Unbekannter Versuch") as raised:
             command(2027, "umwelt", True, None, bad)
         assert raised.value.field == "attempt"
+
+
+def test_the_screens_offer_the_uploaded_workbooks_as_they_came(web: Web) -> None:
+    """A plan and a partial budget report uploaded as workbooks: the review screens link to
+    the files, which come back byte for byte; another department may not fetch them."""
+    from tests.test_partial_report import fill as fill_report
+
+    department, controlling = plan_world(web)
+    screen = controlling.get(PLAN).text
+    link = re.search(r'href="(/cycles/2027/departments/umwelt/files/plan/\d+)"', screen)
+    assert link, screen
+    sent = controlling.get(link.group(1))
+    assert sent.status_code == 200 and sent.headers["content-type"] == XLSX
+    assert 'filename="planung-thh8.xlsx"' in sent.headers["content-disposition"]
+    assert department.get(link.group(1)).content == sent.content  # the department's own
+    assert web.login("soziales").get(link.group(1)).status_code == 403
+    # the same id under another department, or as another kind: not found
+    other = link.group(1).replace("/umwelt/", "/soziales/")
+    assert controlling.get(other).status_code == 404
+    assert controlling.get(link.group(1).replace("/plan/", "/figures/")).status_code == 404
+
+    workbook = department.get(f"{UMWELT}/partial-report.xlsx").content
+    data = fill_report(workbook)
+    uploaded = department.post(
+        f"{UMWELT}/partial-report/upload",
+        data={"csrf_token": form_token(department, UMWELT)},
+        files={"report": ("bericht-umwelt.xlsx", data, XLSX)},
+    )
+    assert "eingereicht" in visible_text(uploaded.text), visible_text(uploaded.text)
+    report = controlling.get(REPORT).text
+    found = re.search(r'href="(/cycles/2027/departments/umwelt/files/partial-report/\d+)"', report)
+    assert found, visible_text(report)
+    back = controlling.get(found.group(1))
+    assert back.status_code == 200
+    assert 'filename="bericht-umwelt.xlsx"' in back.headers["content-disposition"]
+    assert back.content == data

@@ -78,8 +78,9 @@ def test_the_screen_shows_each_value_beside_target_and_last_year_with_its_light(
     # who submitted when, and the file as it came, to download
     assert "am 16.03.2027 10:00 von umwelt" in text
     assert "umwelt.xlsx herunterladen" in text
-    file_url = f"{UMWELT}/submissions/1/file"
-    assert f'href="{file_url}"' in html
+    found = re.search(r'href="(/cycles/2027/departments/umwelt/files/figures/\d+)"', html)
+    assert found, html
+    file_url = found.group(1)
     download = controlling.get(file_url)
     assert download.status_code == 200 and download.headers["content-type"] == XLSX
     assert 'filename="umwelt.xlsx"' in download.headers["content-disposition"]
@@ -89,8 +90,11 @@ def test_the_screen_shows_each_value_beside_target_and_last_year_with_its_light(
     )
     assert web.login("umwelt").get(file_url).status_code == 200  # the department's own
     assert web.login("soziales").get(file_url).status_code == 403  # not another's
-    missing = controlling.get(f"{UMWELT}/submissions/2/file")
-    assert missing.status_code == 404 and "Versuch 2" in visible_text(missing.text)
+    missing = controlling.get(f"{UMWELT}/files/figures/999")
+    assert missing.status_code == 404
+    assert "Diese Datei gibt es bei Fachbereich Umwelt für 2027 nicht." in visible_text(
+        missing.text
+    )
     # the measure changed: old and new status
     assert re.search(r"(geplant|in Umsetzung|verschoben) umgesetzt \(geändert\)", text), text
     # accessible: caption, header cells with scope, numbers with units that do not wrap

@@ -7,9 +7,9 @@ may open any department's page.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, cast
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
@@ -21,9 +21,11 @@ from models.commands import Command, ReviewFigures, SubmitFigures
 from models.errors import KreislaufError
 from models.organisation import Department
 from models.workbook_read import MAX_FILE_BYTES, too_large
+from services.delivery_files import FileKind
 from web import auth
 from web.render import page
 from web.routes.common import (
+    RowId,
     Year,
     attachment,
     body_session,
@@ -50,7 +52,6 @@ def get_department(session: Session, body: Body, key: str) -> Department:
     return department
 
 
-Attempt = Annotated[int, Path(ge=1, le=10_000)]
 MAX_UPLOAD_BYTES = MAX_FILE_BYTES  # the reader's limit, checked again before parsing
 FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -158,23 +159,25 @@ def department_page(
     return department_page_response(request, viewer, year, key)
 
 
-@router.get("/cycles/{year}/departments/{key}/submissions/{attempt}/file")
-def submitted_workbook(
+@router.get("/cycles/{year}/departments/{key}/files/{kind}/{delivery_id}")
+def delivered_workbook(
     request: Request,
     year: Year,
     key: str,
-    attempt: Attempt,
+    kind: FileKind,
+    delivery_id: RowId,
     viewer: auth.Viewer = Depends(auth.require_viewer),
 ) -> Response:
-    """The workbook a department submitted, as it came: for its reviewer and for itself."""
-    from services.submissions import submitted_file
+    """A workbook the department uploaded (figures, partial budget report, plan), as it
+    came: for its reviewer and for the department itself."""
+    from services.delivery_files import stored_file
 
     auth.require_department(viewer, key)
     with body_session(request, viewer) as (session, body):
         department = get_department(session, body, key)
         require_cycle(session, body, year)
         try:
-            filename, content = submitted_file(session, body, year, department, attempt)
+            filename, content = stored_file(session, body, year, department, kind, delivery_id)
         except KreislaufError as error:
             raise HTTPException(404, str(error)) from None
     suffix = filename.rsplit(".", 1)[-1].lower()
