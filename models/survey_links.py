@@ -25,6 +25,7 @@ from models.german import german_date
 from models.types import UTCDateTime
 
 SALT = "kreislauf-survey-link"
+LINK_PATH = "/umfrage/"  # the web's route of the link page
 MAX_TOKEN = 400  # characters: a real link's token has about 120
 MAX_KEY = 64  # a faction's key (models.organisation.Faction.key)
 

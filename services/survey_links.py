@@ -23,6 +23,7 @@ from models.db import id_of
 from models.decisions import SurveyAnswer
 from models.organisation import Faction
 from models.survey_links import (
+    LINK_PATH,
     LinkClaim,
     Refusal,
     SurveyLink,
@@ -35,8 +36,6 @@ from models.survey_links import (
 from models.transitions import Event, get_phase
 from services.cycles import get_cycle
 from services.decisions import find_faction
-
-LINK_PATH = "/umfrage/"
 
 
 def link_actor(faction_key: str) -> str:

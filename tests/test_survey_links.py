@@ -281,3 +281,35 @@ def test_the_survey_invitation_carries_the_personal_link(web: Web, monkeypatch) 
         ).one()
     assert f"https://kreislauf.example.de{paths['cdu']}" in message.text
     assert "Ihr persönlicher Link" in message.text
+
+
+def test_a_reminder_of_the_survey_task_carries_the_link_while_it_stands(web: Web) -> None:
+    from models.body import Body
+    from models.commands import ReissueSurveyLink
+    from models.cycle import Deadline, Phase
+    from models.organisation import Faction
+    from notifications.digests import _survey_link
+    from services.commands import handle
+
+    paths = _links(web)
+    base = "https://kreislauf.example.de/"
+    with session_scope(web.engine) as session:
+        body = session.exec(select(Body)).one()
+        cdu = session.exec(select(Faction).where(Faction.key == "cdu")).one()
+        deadline = session.exec(
+            select(Deadline)
+            .join(Phase, Phase.id == Deadline.phase_id)  # type: ignore[arg-type]
+            .where(Phase.kind == "survey")
+        ).first()
+        assert deadline is not None
+        url = _survey_link(session, deadline, cdu, body, base)
+        assert url == f"https://kreislauf.example.de{paths['cdu']}"
+        assert _survey_link(session, deadline, cdu, body, None) is None
+        handle(
+            ReissueSurveyLink(2027, "cdu", revoke_only=True),
+            session=session,
+            body=body,
+            now=_at(4, 10),
+            actor="test",
+        )
+        assert _survey_link(session, deadline, cdu, body, base) is None
