@@ -172,12 +172,13 @@ def _refused(web: Web, path: str, status: int, heading: str) -> None:
     page = client.get(path)
     assert page.status_code == status
     text = visible_text(page.text)
-    assert heading in text and "Es wurde nichts gespeichert." in text
+    assert heading in text and "nicht gespeichert" not in text
     token = csrf_of(page.text) if 'name="csrf_token"' in page.text else ""
     if not token:  # the refusal page has no form: take a session's token from the login page
         token = form_token(client, "/login")
     posted = client.post(path, data={"need": "ja", "comment": "", "csrf_token": token})
     assert posted.status_code == status and heading in visible_text(posted.text)
+    assert "Ihre Antwort wurde nicht gespeichert." in visible_text(posted.text)
     after = row_counts(web.engine)
     assert after["audit_event"] == before["audit_event"] + 2
     assert {k: v for k, v in after.items() if k != "audit_event"} == {

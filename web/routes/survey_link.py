@@ -61,6 +61,7 @@ def _refused_page(request: Request, session: Session, token: str, refused: Refus
         "title": refused.reason.heading,
         "message": explanation(refused.reason, refused.window),
         "body": refused.body,
+        "posted": request.method == "POST",
     }
     return page(request, "survey_link_refused.html", context, status=refused.reason.status)
 
