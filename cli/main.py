@@ -22,6 +22,7 @@ import cli.planning  # noqa: F401
 import cli.reminders  # noqa: F401
 import cli.report  # noqa: F401
 import cli.setup  # noqa: F401
+import cli.survey_links  # noqa: F401  (after cli.decisions: its survey commands)
 import cli.tasks  # noqa: F401
 import cli.web  # noqa: F401
 from cli.app import app, german_help

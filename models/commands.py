@@ -60,17 +60,43 @@ class CreateCycle:
 
 @dataclass(frozen=True)
 class AnswerSurvey:
-    """A faction leader's answer: is the strategy to be updated? Once per faction."""
+    """A faction leader's answer: is the strategy to be updated? Once per faction; with
+    `change` (the personal link) a given answer is changed while the survey runs."""
 
     year: int
     faction: str  # key or name, as people type it
     need: bool
     comment: str | None = None
+    change: bool = False
 
     def __post_init__(self) -> None:
         check_year(self.year)
         _required(self.faction, "faction", "Bitte die Fraktion angeben.")
-        object.__setattr__(self, "comment", _optional(self.comment))
+        comment = _optional(self.comment)
+        if comment is not None and len(comment) > MAX_SURVEY_COMMENT:
+            raise KreislaufError(
+                f"Die Begründung hat {len(comment):_} Zeichen; erlaubt sind höchstens "
+                f"{MAX_SURVEY_COMMENT:_}.".replace("_", "."),
+                field="comment",
+            )
+        object.__setattr__(self, "comment", comment)
+
+
+MAX_SURVEY_COMMENT = 2_000  # characters: a faction's reasons, shown whole
+
+
+@dataclass(frozen=True)
+class ReissueSurveyLink:
+    """The administration revokes a faction's personal survey link and, unless `revoke_only`,
+    issues a new one (the old link then fails)."""
+
+    year: int
+    faction: str
+    revoke_only: bool = False
+
+    def __post_init__(self) -> None:
+        check_year(self.year)
+        _required(self.faction, "faction", "Bitte die Fraktion angeben.")
 
 
 @dataclass(frozen=True)
@@ -416,4 +442,5 @@ Command = (
     | ReviewPartialReport
     | SubmitPlan
     | ReviewPlan
+    | ReissueSurveyLink
 )

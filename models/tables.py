@@ -39,6 +39,7 @@ from models.strategy import (
     StrategyVersion,
 )
 from models.submissions import Submission, SubmissionFigure, SubmissionMeasure
+from models.survey_links import SurveyLink
 from models.task_delivery import TaskDelivery
 
 metadata = SQLModel.metadata
@@ -81,6 +82,7 @@ __all__ = [
     "ProductGroup",
     "Reminder",
     "Resolution",
+    "SurveyLink",
     "StrategySession",
     "Submission",
     "SubmissionFigure",

@@ -197,7 +197,8 @@ def _render_digest(
                 "due": german_date(deadline.due_on),
                 "weekday": weekday_name(deadline.due_on),
                 "assignee": _assignee(department, faction),
-                "url": f"{base_url.rstrip('/')}/tasks/{task.id}" if base_url else None,
+                "url": _survey_link(session, deadline, faction, body, base_url)
+                or (f"{base_url.rstrip('/')}/tasks/{task.id}" if base_url else None),
                 "days": offset if reminder.kind.startswith("advance:") else None,
                 "overdue_days": offsets.get(reminder.kind),
             }
@@ -221,6 +222,37 @@ def _render_digest(
     if role:
         tags.add(f"role:{body.slug}/{role}")
     row.tags = sorted(tags)
+
+
+def _survey_link(
+    session: Session,
+    deadline: Deadline,
+    faction: Faction | None,
+    body: Body,
+    base_url: str | None,
+) -> str | None:
+    """A faction's survey task: its leader has no login, the reminder carries their personal
+    link (models.survey_links) while it is issued and not revoked; else None."""
+    from models.survey_links import LINK_PATH, LinkClaim, SurveyLink, sign
+
+    if faction is None or not base_url:
+        return None
+    found = session.exec(
+        select(SurveyLink, Cycle.year)
+        .join(Phase, col(Phase.cycle_id) == SurveyLink.cycle_id)
+        .join(Cycle, col(Cycle.id) == SurveyLink.cycle_id)
+        .where(
+            Phase.id == deadline.phase_id,
+            Phase.kind == "survey",
+            SurveyLink.faction_id == faction.id,
+            col(SurveyLink.revoked_at).is_(None),
+        )
+    ).first()
+    if found is None:
+        return None
+    link, year = found
+    token = sign(LinkClaim(body.slug, year, faction.key, link.version), link.secret)
+    return f"{base_url.rstrip('/')}{LINK_PATH}{token}"
 
 
 def _template_for(kinds: list[str]) -> str:

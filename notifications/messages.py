@@ -23,7 +23,9 @@ def survey_invitation(
     year: int,
     due: dt.date,
     council: str,
+    link: str | None = None,
 ) -> Message:
+    """`link`: the faction's personal survey link (None: no base URL is configured)."""
     rendered = render(
         "survey_invitation",
         {
@@ -32,6 +34,7 @@ def survey_invitation(
             "council": council,
             "year": year,
             "due": german_date(due),
+            "link": link,
         },
     )
     return Message(

@@ -29,6 +29,7 @@ from models.commands import (
     RecordBudgetResolution,
     RecordResolution,
     RecordSession,
+    ReissueSurveyLink,
     ReviewFigures,
     ReviewPartialReport,
     ReviewPlan,
@@ -125,6 +126,7 @@ def answer_survey_(command: AnswerSurvey, ctx: Context) -> Outcome:
         now=ctx.now,
         actor=ctx.actor,
         today=ctx.today,
+        change=command.change,
     )
     return Outcome(events, command.year, PHASE_FLOWS[PhaseKind.survey])
 
@@ -452,3 +454,15 @@ def _review_waiting_plans(
 
 HANDLERS[SubmitPlan] = submit_plan_
 HANDLERS[ReviewPlan] = review_plan_
+
+
+def reissue_survey_link_(command: ReissueSurveyLink, ctx: Context) -> Outcome:
+    from services.survey_links import events_of_reissue, reissue_link
+
+    link, faction = reissue_link(
+        command, session=ctx.session, body=ctx.body, now=ctx.now, actor=ctx.actor
+    )
+    return Outcome(events_of_reissue(link, faction, ctx.today), command.year, None, link)
+
+
+HANDLERS[ReissueSurveyLink] = reissue_survey_link_

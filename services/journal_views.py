@@ -67,6 +67,11 @@ ACTIONS = {
     "budget_resolution.recorded": "Haushaltsbeschluss festgehalten",
     "resolution.recorded": "Strategiebeschluss festgehalten",
     "survey.answered": "Befragung beantwortet",
+    "survey.answer_changed": "Antwort in der Befragung geändert",
+    "survey_link.issued": "Persönlicher Link ausgestellt",
+    "survey_link.reissued": "Persönlicher Link neu ausgestellt",
+    "survey_link.revoked": "Persönlicher Link gesperrt",
+    "survey_link.refused": "Persönlicher Link abgewiesen",
     "forum.convened": "Forum einberufen",
     "forum.held": "Forum durchgeführt",
     "forum.not_needed": "Forum nicht erforderlich",
@@ -94,6 +99,8 @@ ENTITIES = {
     "strategy_session": "Forum/Klausur",
     "resolution": "Beschluss",
     "outbox_message": "Nachricht",
+    "survey_answer": "Antwort in der Befragung",
+    "survey_link": "Persönlicher Link",
 }
 # the status words of each entity that has a status
 STATUS_WORDS: dict[str, type[StrEnum]] = {
@@ -130,6 +137,12 @@ FIELDS = {
     "factions": "Fraktionen",
     "strategy_version": "Strategieversion",
     "rows": "Zeilen",
+    "need": "Bedarf",
+    "faction": "Fraktion",
+    "version": "Fassung",
+    "revoked": "gesperrt",
+    "grund": "Grund",
+    "refusal": "Code",
 }
 HIDDEN_FIELDS = {"sha256", "digest", "password_hash"}  # technical: neither on the page nor CSV
 OUTBOX_STATES = {"pending": "wartet", "sent": "gesendet", "failed": "fehlgeschlagen"}
@@ -230,7 +243,10 @@ def _actor_names(session: Session, body: Body) -> dict[str, str]:
     users = session.exec(
         select(UserAccount.username, UserAccount.display_name).where(UserAccount.body_id == body.id)
     ).all()
-    return {f"web:{username}": name or username for username, name in users}
+    names = {f"web:{username}": name or username for username, name in users}
+    factions = session.exec(select(Faction.key, Faction.name).where(Faction.body_id == body.id))
+    names.update({f"link:{key}": f"{name} über den persönlichen Link" for key, name in factions})
+    return names
 
 
 def person(session: Session, body: Body, actor: str) -> str:
@@ -246,6 +262,8 @@ def actor_label(actor: str, names: dict[str, str]) -> str:
         return f"{who} (Web)"
     if kind == "cli" and who:
         return f"{who} (Kommandozeile)"
+    if kind == "link":  # a faction leader's personal survey link (who: the faction's key)
+        return f"{who} über den persönlichen Link" if who else "über einen persönlichen Link"
     automatic = {
         "flow": "Automatik (Flow)",
         "tick": "Automatik (täglicher Lauf)",

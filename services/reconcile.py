@@ -215,7 +215,7 @@ def _open_phase(step: Step, c: StepContext) -> list[Event]:
     events = open_phase(phase, session=c.session, now=c.now, actor=c.actor, today=c.today)
     if step.phase == PhaseKind.survey:
         events += _invite_to_survey(
-            session=c.session, body=c.body, cycle=c.cycle, phase=phase, now=c.now
+            session=c.session, body=c.body, cycle=c.cycle, phase=phase, now=c.now, actor=c.actor
         )
     return events
 
@@ -294,8 +294,14 @@ STEPS: dict[StepKind, Callable[[Step, StepContext], list[Event]]] = {
 
 
 def _invite_to_survey(
-    *, session: Session, body: Body, cycle: Cycle, phase: Phase, now: dt.datetime
+    *, session: Session, body: Body, cycle: Cycle, phase: Phase, now: dt.datetime, actor: str
 ) -> list[Event]:
+    """Each faction leader's invitation, with their personal link (issued here) when
+    KREISLAUF_BASE_URL says where the site is."""
+    from config.settings import Settings
+    from services.survey_links import ensure_link, link_url, token_of
+
+    base_url = Settings().base_url
     due = (
         session.exec(
             select(col(Deadline.due_on))
@@ -307,19 +313,23 @@ def _invite_to_survey(
     factions = session.exec(
         select(Faction).where(Faction.body_id == body.id).order_by(Faction.name)
     ).all()
-    messages = [
-        survey_invitation(
-            body_slug=body.slug,
-            faction_key=f.key,
-            faction_name=f.name,
-            leader=f.leader,
-            address=f.email,
-            year=cycle.year,
-            due=due,
-            council=body.council,
+    messages = []
+    for f in factions:
+        link = ensure_link(session=session, body=body, cycle=cycle, faction=f, now=now, actor=actor)
+        token = token_of(link, body=body, cycle=cycle, faction=f)
+        messages.append(
+            survey_invitation(
+                body_slug=body.slug,
+                faction_key=f.key,
+                faction_name=f.name,
+                leader=f.leader,
+                address=f.email,
+                year=cycle.year,
+                due=due,
+                council=body.council,
+                link=link_url(base_url, token) if base_url else None,
+            )
         )
-        for f in factions
-    ]
     return queued(messages, session=session, body=body, now=now, phase=PhaseKind.survey)
 
 

@@ -81,6 +81,7 @@ def create_app(
     app.include_router(import_module("web.routes.review").router)  # figures review screen
     app.include_router(import_module("web.routes.delivery_reviews").router)  # report, plan
     app.include_router(import_module("web.routes.years").router)  # figures, priorities, strategy
+    app.include_router(import_module("web.routes.survey_link").router)  # personal survey links
     from web.limits import BodyLimit
 
     app.add_middleware(BodyLimit)  # inside the session middleware: its page has the session

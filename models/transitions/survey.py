@@ -34,8 +34,10 @@ def answer_survey(
     now: dt.datetime,
     actor: str,
     today: dt.date,
+    change: bool = False,
 ) -> list[Event]:
-    """Record a faction leader's answer; once per faction, only while the survey runs."""
+    """Record a faction leader's answer; once per faction, only while the survey runs. With
+    `change` a given answer is changed instead (audited with before and after)."""
     require_open_cycle(id_of(cycle), session=session)
     phase = get_phase(cycle, PhaseKind.survey, session=session)
     if phase is None:
@@ -50,6 +52,14 @@ def answer_survey(
         )
     if today > phase.closes_on:
         raise ConflictError(f"Die Befragung {cycle.year} endete am {german_date(phase.closes_on)}.")
+    if change:
+        given = session.exec(
+            select(SurveyAnswer).where(
+                SurveyAnswer.cycle_id == cycle.id, SurveyAnswer.faction_id == faction.id
+            )
+        ).first()
+        if given is not None:
+            return _change(given, faction, cycle, need, comment, session, now, actor, today)
     answer = SurveyAnswer(
         body_id=cycle.body_id,
         cycle_id=id_of(cycle),
@@ -102,3 +112,40 @@ def answer_survey(
             detail={"by": "Antwort in der Befragung"},
         )
     return events
+
+
+def _change(
+    answer: SurveyAnswer,
+    faction: Faction,
+    cycle: Cycle,
+    need: bool,
+    comment: str | None,
+    session: Session,
+    now: dt.datetime,
+    actor: str,
+    today: dt.date,
+) -> list[Event]:
+    before = {"faction": faction.name, "need": answer.need, "comment": answer.comment}
+    answer.need, answer.comment, answer.answered_at, answer.actor = need, comment, now, actor
+    session.add(answer)
+    session.flush()
+    audit.record(
+        session=session,
+        now=now,
+        actor=actor,
+        action="survey.answer_changed",
+        entity="survey_answer",
+        entity_id=answer.id,
+        body_id=cycle.body_id,
+        before=before,
+        after={"faction": faction.name, "need": need, "comment": comment},
+    )
+    return [
+        Event(
+            today,
+            PhaseKind.survey,
+            "survey_answer_changed",
+            f"{faction.name}: Antwort geändert – {'Bedarf' if need else 'kein Bedarf'}"
+            + (f" – {comment}" if comment else ""),
+        )
+    ]
