@@ -3,8 +3,8 @@
 `survey_link`: each faction's personal link for a cycle's survey (its version and signing
 key), so the administration can revoke and reissue it.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-11-28 17:20:00.000000
 """
 from typing import Sequence, Union
@@ -15,8 +15,8 @@ import sqlmodel
 import models.types
 
 
-revision: str = '0017'
-down_revision: Union[str, None] = '0016'
+revision: str = '0018'
+down_revision: Union[str, None] = '0017'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
