@@ -239,6 +239,9 @@ def test_a_department_uploads_a_workbook_with_an_error_then_a_good_one(
     log_in(controlling, site, "controlling")
     controlling.goto(f"{site.url}/cycles/2027/departments/umwelt")
     controlling.get_by_role("link", name="Gemeldete Werte prüfen").click()  # the review screen
+    for width in (1366, 390):  # the values in view at both sizes; screenshots to look at
+        controlling.set_viewport_size({"width": width, "height": 900})
+        fits(controlling, site, width, "review-figures")
     controlling.get_by_label("zurückgeben").check()
     controlling.get_by_label("Kommentar (bei Rückgabe: was ist zu ändern?)").fill(
         "Die Ausgleichsflächen bitte mit Quelle belegen."
