@@ -8,11 +8,16 @@ diffing are pure functions over a snapshot of the strategy's content.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.errors import KreislaufError
+
+# the bounds of a change set, whatever entered it (TOML file, web form, simulation)
+MAX_TEXT = 2_000  # characters of a priority's text or a session's summary
+MAX_PARTICIPANTS = 100
+MAX_PARTICIPANT = 200  # characters of one participant
 
 
 class Change(BaseModel):
@@ -21,9 +26,9 @@ class Change(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
     action: Literal["add_priority", "change_priority", "remove_priority"]
-    field: str | None = None
-    priority: str | None = None
-    text: str | None = None
+    field: str | None = Field(default=None, max_length=64)
+    priority: str | None = Field(default=None, max_length=80)
+    text: str | None = Field(default=None, max_length=MAX_TEXT)
 
     @model_validator(mode="after")
     def _complete(self) -> Change:
@@ -43,9 +48,11 @@ class ChangeSet(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    summary: str | None = None
-    participants: list[str] = Field(default_factory=list)
-    changes: list[Change] = Field(min_length=1)
+    summary: str | None = Field(default=None, max_length=MAX_TEXT)
+    participants: list[Annotated[str, Field(max_length=MAX_PARTICIPANT)]] = Field(
+        default_factory=list, max_length=MAX_PARTICIPANTS
+    )
+    changes: list[Change] = Field(min_length=1, max_length=200)
 
 
 @dataclass(frozen=True)

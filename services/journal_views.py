@@ -230,12 +230,13 @@ def _contains(column: Any, query: str) -> Any:
 
 def _json_contains(column: Any, query: str) -> Any:
     """A JSON column contains `query`; rows written before JSON kept umlauts as they are
-    hold them escaped ("\\u00e4"), so that spelling matches too."""
-    plain = _contains(sa.cast(column, sa.Text), query)
-    escaped = json.dumps(query.lower())[1:-1]
-    if escaped == query.lower():
-        return plain
-    return sa.or_(plain, _contains(sa.cast(column, sa.Text), escaped))
+    hold them escaped ("\\u00e4"), so those spellings match too."""
+    text = sa.cast(column, sa.Text)
+    # the escapes of lower- and of upper-case umlauts ("\\u00fc", "\\u00dc"), folded as
+    # the column is: a capital Ä at a word's start is found by "ä" too
+    spellings = {json.dumps(query.lower())[1:-1], json.dumps(query.upper())[1:-1].lower()}
+    spellings.discard(query.lower())
+    return sa.or_(_contains(text, query), *(_contains(text, spelling) for spelling in spellings))
 
 
 def _actor_names(session: Session, body: Body) -> dict[str, str]:

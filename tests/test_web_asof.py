@@ -170,3 +170,33 @@ def test_read_only_drops_deciding_forms_and_keeps_the_day_on_links() -> None:
     assert 'href="#inhalt"' in out
     assert 'data-today href="/cycles/2027"' in out
     assert '<input type="hidden" name="on" value="2027-03-01"><input name="q">' in out
+
+
+def test_every_review_screen_of_the_queue_keeps_the_day() -> None:
+    """The past overview's queue leads to the review screens of figures, partial budget
+    reports and plans: each keeps `on=`, so it shows what waited that day."""
+    from web.render import read_only
+
+    screens = [
+        "/cycles/2027/departments/umwelt/review",
+        "/cycles/2027/departments/umwelt/partial-report/review",
+        "/cycles/2027/departments/umwelt/plans/review",
+        "/cycles/2027/departments/umwelt/plans/8/review",
+    ]
+    out = read_only("".join(f'<a href="{path}">x</a>' for path in screens), "on=2027-03-01")
+    for path in screens:
+        assert f'href="{path}?on=2027-03-01"' in out
+
+
+def test_every_form_of_every_template_says_its_method_as_read_only_expects() -> None:
+    """web.render.read_only drops the forms written `method="post"`; a form spelled another
+    way would survive on a past view and offer a decision there."""
+    import re
+    from pathlib import Path
+
+    templates = Path(__file__).parent.parent / "web" / "templates"
+    for template in templates.glob("*.html"):
+        text = template.read_text()
+        for form in re.findall(r"<form\b[^>]*>", text, flags=re.I):
+            assert re.search(r'\bmethod="(post|get)"', form), (template.name, form)
+        assert "formmethod" not in text.lower(), template.name

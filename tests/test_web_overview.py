@@ -216,7 +216,7 @@ def test_searches_find_umlauts_in_any_case_and_messages_name_their_recipients(we
             sa.text(
                 "update audit_event set after = :old where id = (select max(id) from audit_event)"
             ),
-            {"old": '{"comment": "Gr\\u00fcnfl\\u00e4che 1"}'},
+            {"old": '{"comment": "Gr\\u00fcnfl\\u00e4che 1 \\u00c4rger"}'},
         )
         contact = (
             session.exec(sa.select(Contact).where(Contact.body_id == body_id)).scalars().first()
@@ -242,6 +242,9 @@ def test_searches_find_umlauts_in_any_case_and_messages_name_their_recipients(we
     client = web.login("controlling")
     found = visible_text(client.get("/cycles/2027/audit", params={"q": "GRÜNFLÄCHE"}).text)
     assert "2 Einträge zu „GRÜNFLÄCHE“" in found, found
+    # a capital umlaut in the older spelling ("\u00c4rger") is found by a small one too
+    angry = visible_text(client.get("/cycles/2027/audit", params={"q": "ärger"}).text)
+    assert "1 Eintrag zu „ärger“" in angry, angry
     messages = visible_text(client.get("/cycles/2027/messages", params={"q": "übersicht"}).text)
     assert "2 Nachrichten zu „übersicht“" in messages
     assert contact_name in messages and faction_leader in messages

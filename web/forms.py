@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from config.german_errors import _message
-from models.change_set import ChangeSet
+from models.change_set import MAX_PARTICIPANT, MAX_PARTICIPANTS, MAX_TEXT, ChangeSet
 from models.errors import KreislaufError
 
 if TYPE_CHECKING:
@@ -163,10 +163,7 @@ ACTION_LABELS = {
 ROW_KEYS = ("action", "field", "priority", "text")
 CHANGE_ROWS = 3  # empty rows the form offers
 MAX_CHANGE_ROWS = 30  # "Weitere Zeile" stops here; more rows posted are refused
-MAX_TEXT = 2000
-MAX_SUMMARY = 2000
-MAX_PARTICIPANTS = 100
-MAX_PARTICIPANT = 200
+MAX_SUMMARY = MAX_TEXT  # the model's bounds (models.change_set), said per field here
 EXCERPT = 70  # characters of a priority's text in its option
 
 

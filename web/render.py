@@ -84,7 +84,9 @@ def page(
 
 # the pages that show a past day; a link to any other page leads to today's state
 AS_OF_PAGES = re.compile(
-    r"/cycles/\d{4}(?:/departments/[\w-]+(?:/review)?|/audit(?:\.csv)?|/messages(?:\.csv)?)?"
+    r"/cycles/\d{4}(?:/departments/[\w-]+"
+    r"(?:/review|/partial-report/review|/plans(?:/[^/\"?#]+)?/review)?"
+    r"|/audit(?:\.csv)?|/messages(?:\.csv)?)?"
     r"|/strategy|/priorities/[^/\"?#]+|/figures/[^/\"?#]+"
 )
 _LINK = re.compile(

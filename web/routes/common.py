@@ -122,9 +122,10 @@ def view_day(request: Request, body: Body) -> AsOf:
 
 def attachment(content: bytes, filename: str, media_type: str) -> Response:
     """A file to save under its own name: ASCII for old clients, the real name (umlauts
-    included) as RFC 5987 `filename*`."""
+    included) as RFC 5987 `filename*`; no control character or quote reaches the header."""
     from urllib.parse import quote
 
-    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "_")
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    name = "".join(c if c.isprintable() else "_" for c in filename)[-200:] or "datei"
+    ascii_name = "".join(c if " " <= c <= "~" and c not in '"\\;' else "_" for c in name)
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
