@@ -22,6 +22,7 @@ from models.calendar_rules import (
     WorkingDays,
     expand_calendar,
 )
+from models.calendar_rules.working_days import body_working_days
 from models.cycle import (
     Cycle,
     Deadline,
@@ -35,7 +36,7 @@ from services.bodies import current_strategy_version
 
 
 def working_days_of(body: Body) -> WorkingDays:
-    return WorkingDays(body.holiday_country, body.holiday_subdivision)
+    return body_working_days(body.holiday_country, body.holiday_subdivision, body.calendar)
 
 
 def plan_cycle(body: Body, year: int) -> CyclePlan:
