@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from cli.app import app, body_session, console, user_errors
+from cli.app import app, body_session, console, now, user_errors
 from models.german import os_error
 
 SUFFIXES = {".docx": "docx", ".pdf": "pdf"}
@@ -76,6 +76,6 @@ def paper(
     check_year(year)
     kind = paper_format(output)
     with body_session() as (session, body):
-        data = render_council_paper(session, body, year, kind)
+        data = render_council_paper(session, body, year, kind, now(body.timezone))
     write_atomically(output, data)
     console().print(f"Beschlussvorlage {year} gespeichert: {output}", markup=False)

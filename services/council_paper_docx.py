@@ -7,6 +7,7 @@ and its styles say German (de-DE) so that spelling and hyphenation work.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 from docx import Document
@@ -21,9 +22,14 @@ from services.council_paper import CouncilPaper, session_line
 LANGUAGE = "de-DE"
 
 
-def word_document(paper: CouncilPaper) -> bytes:
+def word_document(paper: CouncilPaper, now: dt.datetime | None = None) -> bytes:
+    """`now`: the document's creation time (else python-docx's template's)."""
     document = Document()
     properties = document.core_properties
+    properties.comments = "Entwurf aus kreislauf (Steuerungskreislauf)"
+    if now is not None:
+        instant = now.astimezone(dt.UTC).replace(tzinfo=None)
+        properties.created = properties.modified = instant
     properties.title = paper.title
     properties.subject = paper.subject
     properties.language = LANGUAGE

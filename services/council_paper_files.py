@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlmodel import Session
 
 from models.body import Body
@@ -11,13 +13,15 @@ from services.council_paper import CouncilPaper, council_paper, session_line
 PAPER_FORMATS: tuple[str, ...] = ("docx", "pdf")
 
 
-def render_council_paper(session: Session, body: Body, year: int, fmt: str) -> bytes:
+def render_council_paper(
+    session: Session, body: Body, year: int, fmt: str, now: dt.datetime | None = None
+) -> bytes:
     if fmt not in PAPER_FORMATS:
         raise KreislaufError(
             f"{fmt!r} ist unbekannt (möglich: {', '.join(PAPER_FORMATS)}).", field="format"
         )
     paper = council_paper(session=session, body=body, year=year)
-    return paper_docx(paper) if fmt == "docx" else paper_pdf(paper)
+    return paper_docx(paper, now) if fmt == "docx" else paper_pdf(paper)
 
 
 def paper_pdf(paper: CouncilPaper) -> bytes:
@@ -31,7 +35,7 @@ def paper_pdf(paper: CouncilPaper) -> bytes:
     return html_to_pdf(html)
 
 
-def paper_docx(paper: CouncilPaper) -> bytes:
+def paper_docx(paper: CouncilPaper, now: dt.datetime | None = None) -> bytes:
     from services.council_paper_docx import word_document
 
-    return word_document(paper)
+    return word_document(paper, now)

@@ -105,7 +105,7 @@ def forum_2027(engine: sa.Engine, loerrach: Body) -> Body:
 
 def render(engine: sa.Engine, body: Body, fmt: str) -> bytes:
     with session_scope(engine) as session:
-        return render_council_paper(session, body, 2027, fmt)
+        return render_council_paper(session, body, 2027, fmt, at(2027, 5, 22, 10))
 
 
 def test_the_word_paper_has_headings_a_repeated_header_and_the_synopsis_by_name(
@@ -116,6 +116,7 @@ def test_the_word_paper_has_headings_a_repeated_header_and_the_synopsis_by_name(
     document = Document(io.BytesIO(data))
     assert document.core_properties.title.startswith("Beschlussvorlage 2027")
     assert document.core_properties.language == "de-DE"
+    assert document.core_properties.created == dt.datetime(2027, 5, 22, 8, 0, tzinfo=dt.UTC)
     headings = [
         (p.style.name, p.text)
         for p in document.paragraphs

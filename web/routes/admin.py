@@ -238,7 +238,7 @@ def council_paper(
         raise HTTPException(status_code=404)
     try:
         with body_session(request, viewer) as (session, body):
-            content = render_council_paper(session, body, parse_year(year), fmt)
+            content = render_council_paper(session, body, parse_year(year), fmt, now(request))
     except KreislaufError as error:
         return admin_page(request, viewer, form="resolution", error=error, status=status_of(error))
     return attachment(content, f"beschlussvorlage-{year}.{fmt}", PAPER_TYPES[fmt])
