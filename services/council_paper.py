@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from models.body import Body
+from models.calendar_rules.spec import PhaseKind
 from models.change_set import DIFF_LABELS, ChangeSet, StrategyContent, apply_change_set
 from models.change_set import diff_strategies as diff_contents
 from models.decisions import (
@@ -31,11 +32,16 @@ from models.german import german_date
 from models.organisation import Faction
 from models.strategy import StrategyVersion
 from models.strategy_versions import current_version, load_content, used_priority_codes
+from models.transitions.cycle import get_phase
 from services.cycles import get_cycle
 from services.report_format import PriorityNames
 
 SUBJECT = "Fortschreibung der Zukunftsstrategie – Beschluss"
 NONE = "–"
+NO_SURVEY = (
+    "In diesem Kreislauf gab es keine Befragung: nach der Wahl tritt die Klausurtagung an die "
+    "Stelle des Forums."
+)
 
 
 @dataclass(frozen=True)
@@ -95,9 +101,11 @@ def compose_paper(
     new: StrategyContent,
     resolution: str | None = None,
     paper_reference: str | None = None,
+    survey_held: bool = True,
 ) -> CouncilPaper:
     """The paper from plain facts. `answers`: (faction, leader, need or None when unanswered,
-    comment) per faction; `old`/`new`: the strategy before and after the change set."""
+    comment) per faction; `old`/`new`: the strategy before and after the change set;
+    `survey_held` False: the cycle had no survey (an election year's retreat)."""
     survey = tuple(
         SurveyLine(
             faction,
@@ -106,6 +114,7 @@ def compose_paper(
             comment,
         )
         for faction, leader, need, comment in answers
+        if survey_held
     )
     synopsis = synopsis_rows(old, new)
     return CouncilPaper(
@@ -114,7 +123,7 @@ def compose_paper(
         council=council,
         year=year,
         survey=survey,
-        survey_total=_survey_total(survey),
+        survey_total=_survey_total(survey) if survey_held else NO_SURVEY,
         session=session,
         proposal=(
             f"Der {council} beschließt die Fortschreibung der Zukunftsstrategie wie in der "
@@ -228,6 +237,7 @@ def council_paper(*, session: Session, body: Body, year: int) -> CouncilPaper:
         new=new,
         resolution=adopted,
         paper_reference=resolution.paper_reference if resolution else None,
+        survey_held=get_phase(cycle, PhaseKind.survey, session=session) is not None,
     )
 
 

@@ -85,6 +85,17 @@ def test_the_paper_is_composed_from_survey_session_and_changes() -> None:
         "1 von 2 Fraktionen sehen Bedarf für eine Aktualisierung; 1 ohne Antwort."
     )
     assert [line.answer for line in paper.survey] == ["Bedarf", "keine Antwort"]
+    retreat = compose_paper(
+        body_name="Musterstadt",
+        council="Gemeinderat",
+        year=2029,
+        answers=[("Liste A", "A. Alpha", None, None)],
+        session=session,
+        old=old,
+        new=new,
+        survey_held=False,
+    )
+    assert retreat.survey == () and "keine Befragung" in retreat.survey_total
     rows = [(r.field, r.priority, r.change, r.before, r.after) for r in paper.synopsis]
     assert rows == [
         ("Mobilität", "Schwerpunkt 1", "entfällt", "Mehr Busse.", "–"),
