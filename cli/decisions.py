@@ -108,7 +108,7 @@ def forum_record(
 
 
 @resolution_app.command("record")
-@user_errors(options={"adopted_on": "--date"})
+@user_errors(options={"adopted_on": "--date", "paper_reference": "--paper"})
 def resolution_record(
     year: YEAR,
     date: Annotated[
@@ -118,17 +118,26 @@ def resolution_record(
         str, typer.Option("--number", metavar="NUMMER", help="Beschlussnummer, z. B. KT/2027/045.")
     ],
     on: ON = None,
+    paper: Annotated[
+        str | None,
+        typer.Option(
+            "--paper",
+            metavar="AKTENZEICHEN",
+            help="Aktenzeichen der Beschlussvorlage im Ratsinformationssystem, z. B. 2027/0123.",
+        ),
+    ] = None,
 ) -> None:
     """Beschluss festhalten: die vereinbarten Änderungen werden eine neue Strategieversion.
 
     Beispiel: kreislauf resolution record 2027 --date 2027-07-21 --number "KT/2027/045"
+    --paper 2027/0123
     """
     from models.commands import RecordResolution
     from models.inputs import check_year, parse_day
 
     check_year(year)
     day = parse_day(date, "adopted_on")
-    outcome = decide(RecordResolution(year, number, day), on)
+    outcome = decide(RecordResolution(year, number, day, paper), on)
     console().print(f"Beschluss {outcome.record.number} festgehalten:")
     print_events(outcome.events)
     print_diff(outcome.record.diff)

@@ -17,6 +17,7 @@ import cli.daily  # noqa: F401
 import cli.decisions  # noqa: F401
 import cli.figures  # noqa: F401
 import cli.orchestration  # noqa: F401
+import cli.paper  # noqa: F401
 import cli.partial_report  # noqa: F401
 import cli.planning  # noqa: F401
 import cli.reminders  # noqa: F401

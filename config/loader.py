@@ -50,7 +50,11 @@ class BodyConfig:
 
     @property
     def working_days(self) -> WorkingDays:
-        return WorkingDays(self.body.holidays.country, self.body.holidays.subdivision)
+        return WorkingDays(
+            self.body.holidays.country,
+            self.body.holidays.subdivision,
+            self.calendar.closure_days_all(),
+        )
 
 
 def load_body_config(directory: Path) -> BodyConfig:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from models.change_set import ChangeSet
+from models.decisions import MAX_PAPER_REFERENCE
 from models.errors import KreislaufError
 from models.inputs import check_year
 
@@ -131,6 +132,8 @@ class RecordResolution:
     year: int
     number: str
     adopted_on: dt.date
+    # the council paper's reference (OParl Paper.reference), optional
+    paper_reference: str | None = None
 
     def __post_init__(self) -> None:
         check_year(self.year)
@@ -138,6 +141,22 @@ class RecordResolution:
             self.number, "number", "Bitte die Beschlussnummer angeben.", "Zum Beispiel KT/2027/045."
         )
         object.__setattr__(self, "number", number)
+        object.__setattr__(self, "paper_reference", _paper_reference(self.paper_reference))
+
+
+def _paper_reference(value: str | None) -> str | None:
+    """The council paper's reference, stripped; None when empty; bounded and one line."""
+    text = _optional(value)
+    if text is None:
+        return None
+    if len(text) > MAX_PAPER_REFERENCE or any(not ch.isprintable() for ch in text):
+        raise KreislaufError(
+            f"Das Aktenzeichen der Vorlage darf höchstens {MAX_PAPER_REFERENCE} Zeichen "
+            "in einer Zeile haben.",
+            field="paper_reference",
+            hint="Zum Beispiel 2027/0123.",
+        )
+    return text
 
 
 @dataclass(frozen=True)

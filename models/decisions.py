@@ -15,6 +15,8 @@ from sqlmodel import Field, SQLModel
 
 from models.types import UTCDateTime
 
+MAX_PAPER_REFERENCE = 40  # characters: "2027/0123", "KT-DS/2027/0123-1"
+
 
 class SurveyAnswer(SQLModel, table=True):
     """A faction leader's answer to the April survey: is an update of the priorities needed?"""
@@ -107,3 +109,6 @@ class Resolution(SQLModel, table=True):
     new_version_id: int = Field(foreign_key="strategy_version.id")
     diff: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
     recorded_at: dt.datetime = Field(sa_type=UTCDateTime)
+    # the council paper's reference in the council information system (OParl Paper.reference,
+    # e.g. "2027/0123"); optional, None before it is known (migration 0019)
+    paper_reference: str | None = Field(default=None, max_length=MAX_PAPER_REFERENCE)

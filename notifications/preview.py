@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from models.body import Body
-from models.calendar_rules import WorkingDays
+from models.calendar_rules.working_days import body_working_days
 from models.cycle import Cycle, Deadline, Task
 from models.db import id_of
 from models.organisation import Contact, Department, Faction
@@ -40,7 +40,7 @@ class Preview:
 
 def preview_day(*, session: Session, body: Body, year: int, day: dt.date) -> Preview:
     policy = ReminderPolicy.model_validate(body.reminder_policy or {})
-    working_days = WorkingDays(body.holiday_country, body.holiday_subdivision)
+    working_days = body_working_days(body.holiday_country, body.holiday_subdivision, body.calendar)
     dates = trigger_dates(policy, working_days, day)
     if not dates:
         return Preview(closed_day=True)

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from models.body import Body
-from models.calendar_rules import WorkingDays
+from models.calendar_rules.working_days import WorkingDays, closure_days_of
 from models.cycle import Deadline, Task, TaskStatus
 from models.db import table_of, upsert_insert
 from models.organisation import Absence, Contact, ContactRole, Department
@@ -56,19 +56,22 @@ def plan_sweep(
         col(Body.holiday_subdivision),
         col(Body.timezone),
         col(Body.reminder_policy),
+        col(Body.calendar),
     )
     if body_ids is not None:
         query = query.where(col(Body.id).in_(body_ids))
-    settings: dict[tuple[str, str | None, str, str], list[int]] = defaultdict(list)
-    for body_id, country, subdivision, timezone, policy in session.execute(query):
-        settings[(country, subdivision, timezone, json.dumps(policy or {}, sort_keys=True))].append(
-            body_id
-        )
+    settings: dict[tuple[str, str | None, str, str, frozenset[dt.date]], list[int]] = defaultdict(
+        list
+    )
+    for body_id, country, subdivision, timezone, policy, calendar in session.execute(query):
+        policy_json = json.dumps(policy or {}, sort_keys=True)
+        closed = closure_days_of(calendar)  # the body's own closure days: no reminder on them
+        settings[(country, subdivision, timezone, policy_json, closed)].append(body_id)
     by_dates: dict[tuple[dt.date, tuple[Any, ...]], tuple[dict[str, list[dt.date]], list[int]]] = {}
-    for (country, subdivision, timezone, policy_json), ids in settings.items():
+    for (country, subdivision, timezone, policy_json, closed), ids in settings.items():
         today = _local_date(now, timezone)
         policy = ReminderPolicy.model_validate_json(policy_json)
-        dates = trigger_dates(policy, WorkingDays(country, subdivision), today)
+        dates = trigger_dates(policy, WorkingDays(country, subdivision, closed), today)
         if not dates:
             continue
         key = (today, tuple(sorted((kind, tuple(days)) for kind, days in dates.items())))

@@ -165,6 +165,7 @@ def record_resolution_(command: RecordResolution, ctx: Context) -> Outcome:
         cycle,
         number=command.number,
         adopted_on=command.adopted_on,
+        paper_reference=command.paper_reference,
         session=ctx.session,
         now=ctx.now,
         actor=ctx.actor,

@@ -213,8 +213,9 @@ def decision_lines(*, session: Session, cycle: Cycle) -> list[str]:
     resolution = session.exec(select(Resolution).where(Resolution.cycle_id == cycle.id)).first()
     if resolution is not None:
         lines.append(
-            f"Beschluss {resolution.number} vom {german_date(resolution.adopted_on)}: "
-            f"{plural(len(resolution.diff), 'Änderung', 'Änderungen')}"
+            f"Beschluss {resolution.number} vom {german_date(resolution.adopted_on)}"
+            + (f" (Vorlage {resolution.paper_reference})" if resolution.paper_reference else "")
+            + f": {plural(len(resolution.diff), 'Änderung', 'Änderungen')}"
         )
     return lines
 

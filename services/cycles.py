@@ -23,6 +23,7 @@ from models.calendar_rules import (
     WorkingDays,
     expand_calendar,
 )
+from models.calendar_rules.working_days import body_working_days
 from models.council_dates import SessionDay, session_calendar
 from models.cycle import (
     Cycle,
@@ -38,7 +39,7 @@ from services.council_meetings import session_days
 
 
 def working_days_of(body: Body) -> WorkingDays:
-    return WorkingDays(body.holiday_country, body.holiday_subdivision)
+    return body_working_days(body.holiday_country, body.holiday_subdivision, body.calendar)
 
 
 def plan_cycle(body: Body, year: int, meetings: Iterable[SessionDay] = ()) -> CyclePlan:

@@ -318,6 +318,7 @@ class ResolutionInfo:
     council: str
     session: str | None  # "Forum Zukunftsstrategie am 20.05.2027"
     summary: str | None  # what the session agreed, in its own words
+    paper_reference: str | None = None  # the council paper's reference (OParl), if recorded
 
 
 @dataclass(frozen=True)
@@ -437,4 +438,11 @@ def _resolution_info(
         if held.held_on:
             where += f" am {german_date(held.held_on)}"
         summary = (held.change_set or {}).get("summary") or None
-    return ResolutionInfo(resolution.number, resolution.adopted_on, body.council, where, summary)
+    return ResolutionInfo(
+        resolution.number,
+        resolution.adopted_on,
+        body.council,
+        where,
+        summary,
+        resolution.paper_reference,
+    )

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from models.calendar_rules.rules import parse_rule
+from models.german import german_date
 
 
 class PhaseKind(StrEnum):
@@ -202,6 +203,31 @@ class CalendarSpec(_Strict):
         Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=64)],
         dict[SessionYear, Annotated[list[dt.date], Field(max_length=60)]],
     ] = Field(default_factory=dict, max_length=100)
+    # the body's own closure days per year (Schließtage: 24.12., 31.12., bridge days); working
+    # days skip them like public holidays, so no deadline or reminder falls on them
+    closure_days: dict[SessionYear, Annotated[list[dt.date], Field(max_length=60)]] = Field(
+        default_factory=dict, max_length=200
+    )
+
+    @field_validator("closure_days")
+    @classmethod
+    def _closure_days_in_year(cls, value: dict[int, list[dt.date]]) -> dict[int, list[dt.date]]:
+        for year, days in value.items():
+            for day in days:
+                if day.year != year:
+                    raise ValueError(
+                        f"Schließtag {german_date(day)} liegt nicht im Jahr {year} "
+                        f"(closure_days.{year})"
+                    )
+                if days.count(day) > 1:
+                    raise ValueError(
+                        f"Schließtag {german_date(day)} ist mehrfach angegeben "
+                        f"(closure_days.{year})"
+                    )
+        return value
+
+    def closure_days_all(self) -> frozenset[dt.date]:
+        return frozenset(day for days in self.closure_days.values() for day in days)
 
     @model_validator(mode="after")
     def _unique(self) -> CalendarSpec:

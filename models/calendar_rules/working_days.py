@@ -7,8 +7,10 @@ holiday lookup (cached per country, state and year).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from models.errors import KreislaufError
 from models.german import MONTH_NAMES
@@ -33,10 +35,12 @@ def _holidays(country: str, subdivision: str | None, year: int) -> dict[dt.date,
 
 @dataclass(frozen=True)
 class WorkingDays:
-    """Working-day arithmetic for one state: weekends and public holidays are skipped."""
+    """Working-day arithmetic for one state: weekends, public holidays and the body's own
+    closure days (Schließtage, e.g. 24.12., 31.12., bridge days) are skipped."""
 
     country: str = "DE"
     subdivision: str | None = "BW"
+    closure_days: frozenset[dt.date] = frozenset()
 
     def holidays(self, year: int) -> dict[dt.date, str]:
         return _holidays(self.country, self.subdivision, year)
@@ -45,7 +49,11 @@ class WorkingDays:
         return self.holidays(day.year).get(day)
 
     def is_working_day(self, day: dt.date) -> bool:
-        return day.weekday() < 5 and day not in self.holidays(day.year)
+        return (
+            day.weekday() < 5
+            and day not in self.holidays(day.year)
+            and day not in self.closure_days
+        )
 
     def shift(self, day: dt.date, count: int) -> dt.date:
         """The `count`-th working day after `day` (before it when negative); 0 is `day`."""
@@ -77,6 +85,19 @@ class WorkingDays:
             if self.is_working_day(low + dt.timedelta(days=offset))
         )
         return sign * count
+
+
+def closure_days_of(calendar: Mapping[str, Any] | None) -> frozenset[dt.date]:
+    """The closure days of a stored calendar (the validated spec as JSON), every year's."""
+    years = (calendar or {}).get("closure_days") or {}
+    return frozenset(dt.date.fromisoformat(str(day)) for days in years.values() for day in days)
+
+
+def body_working_days(
+    country: str, subdivision: str | None, calendar: Mapping[str, Any] | None
+) -> WorkingDays:
+    """A body's working days from its stored settings: holidays and its closure days."""
+    return WorkingDays(country, subdivision, closure_days_of(calendar))
 
 
 def days_of_month(year: int, month: int) -> list[dt.date]:

@@ -43,6 +43,7 @@ def record_resolution(
     now: dt.datetime,
     actor: str,
     today: dt.date,
+    paper_reference: str | None = None,
 ) -> list[Event]:
     """The council adopts the session's change set: a new strategy version, with its diff."""
     require_open_cycle(id_of(cycle), session=session)
@@ -102,6 +103,7 @@ def record_resolution(
                 new_version_id=id_of(version),
                 diff=diff,
                 recorded_at=now,
+                paper_reference=paper_reference,
             )
             session.add(resolution)
             session.flush()
@@ -121,6 +123,7 @@ def record_resolution(
             "adopted_on": adopted_on.isoformat(),
             "strategy_version": version.number,
             "diff": diff,
+            "paper_reference": paper_reference,
         },
     )
     events = [
@@ -128,8 +131,9 @@ def record_resolution(
             today,
             PhaseKind.resolution,
             "resolution_adopted",
-            f"Beschluss {number} vom {german_date(adopted_on)}: "
-            f"{plural(len(diff), 'Änderung', 'Änderungen')}",
+            f"Beschluss {number} vom {german_date(adopted_on)}"
+            + (f" (Vorlage {paper_reference})" if paper_reference else "")
+            + f": {plural(len(diff), 'Änderung', 'Änderungen')}",
         ),
         Event(
             today,

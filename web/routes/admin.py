@@ -16,7 +16,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import Response
 
 from models.accounts import Role
@@ -117,7 +117,12 @@ FORM_FIELDS = {
         "summary": "summary",
         "participants": "participants",
     },
-    "resolution": {"year": "year", "adopted_on": "date", "number": "number"},
+    "resolution": {
+        "year": "year",
+        "adopted_on": "date",
+        "number": "number",
+        "paper_reference": "paper",
+    },
     "budget": {"year": "year", "adopted_on": "date", "on": "date", "number": "number"},
 }
 # an amendment's field (amendments[2].expenses_change) -> the input of its row (expenses-2)
@@ -198,7 +203,45 @@ def _cycle_state(session: Any, body: Any, year: int, today: Any) -> dict[str, An
         ).first()
         is not None,
     )
-    return {"year": year, "rows": rows, "survey": survey, "next": next_step(state)}
+    # the council paper can be drafted once the session with its agreed changes is recorded
+    paper = bool(
+        strategy_session
+        and SessionStatus(strategy_session.status) == SessionStatus.held
+        and strategy_session.change_set
+    )
+    return {
+        "year": year,
+        "rows": rows,
+        "survey": survey,
+        "next": next_step(state),
+        "paper": paper,
+    }
+
+
+PAPER_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+}
+
+
+@router.get("/admin/paper/{year}.{fmt}")
+def council_paper(
+    request: Request, year: str, fmt: str, viewer: auth.Viewer = Depends(require_admin)
+) -> Response:
+    """The council paper (Beschlussvorlage) of the strategy resolution, as `kreislauf paper`:
+    Word to edit further, or the tagged PDF. A year without a recorded session: the admin
+    page with the German reason."""
+    from services.council_paper_files import render_council_paper
+    from web.routes.common import attachment
+
+    if fmt not in PAPER_TYPES:
+        raise HTTPException(status_code=404)
+    try:
+        with body_session(request, viewer) as (session, body):
+            content = render_council_paper(session, body, parse_year(year), fmt, now(request))
+    except KreislaufError as error:
+        return admin_page(request, viewer, form="resolution", error=error, status=status_of(error))
+    return attachment(content, f"beschlussvorlage-{year}.{fmt}", PAPER_TYPES[fmt])
 
 
 def run_action(
@@ -389,6 +432,7 @@ def resolution_preview(
     date: str = Form(""),
     number: str = Form(""),
     edit: str = Form(""),
+    paper: str = Form(""),
     viewer: auth.Viewer = Depends(require_admin),
 ) -> Response:
     """Step one: the whole decision is run and rolled back; the page lists the changes the new
@@ -396,11 +440,11 @@ def resolution_preview(
     field; `edit`: back to the form with what was typed."""
     from models.change_set import DIFF_LABELS
 
-    values = {"year": year, "date": date, "number": number}
+    values = {"year": year, "date": date, "number": number, "paper": paper}
     if edit:
         return admin_page(request, viewer, form="resolution", values=values)
     try:
-        command = RecordResolution(parse_year(year), number, parse_day(date, "adopted_on"))
+        command = RecordResolution(parse_year(year), number, parse_day(date, "adopted_on"), paper)
         diff, events = dry_run(
             request,
             viewer,
@@ -486,18 +530,19 @@ def resolution_record(
     year: str = Form(""),
     date: str = Form(""),
     number: str = Form(""),
+    paper: str = Form(""),
     viewer: auth.Viewer = Depends(require_admin),
 ) -> Response:
     """Step two, after "Bitte prüfen": the resolution and the new strategy version are
     recorded."""
 
     def command() -> RecordResolution:
-        return RecordResolution(parse_year(year), number, parse_day(date, "adopted_on"))
+        return RecordResolution(parse_year(year), number, parse_day(date, "adopted_on"), paper)
 
     def confirm(outcome: Outcome) -> str:
         return _confirm(f"Beschluss {outcome.record.number} festgehalten", outcome.events)
 
-    values = {"year": year, "date": date, "number": number}
+    values = {"year": year, "date": date, "number": number, "paper": paper}
     return run_action(
         request, viewer, form="resolution", values=values, command=command, confirm=confirm
     )
