@@ -99,8 +99,10 @@ def deadline_moved(
     before: dt.date,
     after: dt.date,
     reason: str,
+    moved_at: dt.datetime,
 ) -> Message:
-    """A deadline moved with a council or committee session; one per assignee and new date."""
+    """A deadline moved with a council or committee session; one per assignee and move (a
+    deadline moved back and forth is told each time)."""
     rendered = render(
         "deadline_moved",
         {
@@ -113,7 +115,10 @@ def deadline_moved(
         },
     )
     return Message(
-        key=f"deadline_moved:{assignee}:{body_slug}/{year}/{deadline_key}:{after.isoformat()}",
+        key=(
+            f"deadline_moved:{assignee}:{body_slug}/{year}/{deadline_key}:{after.isoformat()}"
+            f"@{moved_at.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
+        ),
         kind="deadline_moved",
         recipient=assignee,
         address=address,

@@ -82,7 +82,7 @@ def sync_council(
     result.since = since
     with session_scope(engine) as session:
         body = session.get(Body, id_of(body)) or body
-        _store(session, body, snapshot.meetings, now, result)
+        _store(session, body, snapshot.meetings, now, result, full=since is None)
         session.flush()
         _redate_cycles(session, body, now=now, actor=actor, result=result)
         state = session.get(CouncilSync, body.id)
@@ -117,20 +117,16 @@ def _store(
     fetched: list[FetchedMeeting],
     now: dt.datetime,
     result: SyncResult,
+    *,
+    full: bool,
 ) -> None:
-    stored = (
-        {
-            row.oparl_id: row
-            for row in session.exec(
-                select(CouncilMeeting).where(
-                    CouncilMeeting.body_id == body.id,
-                    col(CouncilMeeting.oparl_id).in_([f.oparl_id for f in fetched]),
-                )
-            ).all()
-        }
-        if fetched
-        else {}
-    )
+    """Take the fetched meetings over. A full read (no `modified_since`) is the whole
+    truth: a stored meeting it no longer lists (dropped by the system, or of an organization
+    no longer configured) counts as cancelled."""
+    stored = {
+        row.oparl_id: row
+        for row in session.exec(select(CouncilMeeting).where(CouncilMeeting.body_id == body.id))
+    }
     for item in fetched:
         row = stored.get(item.oparl_id)
         meeting = item.meeting
@@ -168,6 +164,12 @@ def _store(
             for name, value in wanted.items():
                 setattr(row, name, value)
             row.synced_at = now
+    if full:
+        listed = {item.oparl_id for item in fetched}
+        for oparl_id, row in stored.items():
+            if oparl_id not in listed and not row.cancelled:
+                row.cancelled, row.synced_at = True, now
+                result.cancelled += 1
 
 
 def _redate_cycles(
@@ -255,7 +257,13 @@ def _move_deadline(
         f"{cycle.year}: Frist „{deadline.title}“ ({deadline.key}) von "
         f"{german_date(move.before)} auf {german_date(move.after)}"
     )
-    messages = list(_tell(session, body, cycle, deadline, tasks, move))
+    if move.after < body.local_date(now):
+        result.warnings.append(
+            f"{cycle.year}: Die Frist „{deadline.title}“ liegt nach der Verschiebung auf den "
+            f"{german_date(move.after)} schon in der Vergangenheit; bitte mit den Zuständigen "
+            "klären."
+        )
+    messages = list(_tell(session, body, cycle, deadline, tasks, move, now))
     result.messages += enqueue(messages, session=session, body_id=id_of(body), now=now)
 
 
@@ -297,6 +305,7 @@ def _tell(
     deadline: Deadline,
     tasks: Iterable[Task],
     move: DateMove,
+    now: dt.datetime,
 ) -> Iterable[Message]:
     """One message per task still open: to the department's controlling contact (else its
     head, else any contact) or to the faction's leader."""
@@ -338,6 +347,7 @@ def _tell(
             before=move.before,
             after=move.after,
             reason=reason,
+            moved_at=now,
         )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -59,6 +60,7 @@ class OParlClient:
     def __init__(self, settings: OParlSettings, *, transport: httpx.BaseTransport | None = None):
         self.settings = settings
         self.pages = 0
+        self.host = urlsplit(settings.system).hostname  # every address must stay on it
         self._client = httpx.Client(
             timeout=httpx.Timeout(settings.timeout_seconds),
             follow_redirects=True,
@@ -77,8 +79,11 @@ class OParlClient:
         """The JSON document at `url`; OParlError for anything but a bounded JSON answer."""
         if urlsplit(url).scheme not in ("http", "https"):
             raise OParlError(f"OParl: {url}: nur http- und https-Adressen werden gelesen.")
+        self._same_host(url)
+        deadline = time.monotonic() + self.settings.timeout_seconds  # the whole answer
         try:
             with self._client.stream("GET", url) as response:
+                self._same_host(str(response.url))  # also after a redirect
                 if response.status_code != 200:
                     raise OParlError(
                         f"OParl: {url} antwortet mit Status {response.status_code}; "
@@ -87,6 +92,8 @@ class OParlClient:
                 raw = bytearray()
                 for chunk in response.iter_bytes():
                     raw += chunk
+                    if time.monotonic() > deadline:
+                        raise httpx.ReadTimeout("the answer takes too long", request=None)
                     if len(raw) > MAX_RESPONSE_BYTES:
                         raise OParlError(
                             f"OParl: {url}: die Antwort ist größer als "
@@ -106,6 +113,15 @@ class OParlClient:
             return json.loads(bytes(raw).decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             raise OParlError(f"OParl: {url}: kein gültiges JSON; nichts wurde geändert.") from None
+
+    def _same_host(self, url: str) -> None:
+        """The system's links lead to its own host only: the sync never fetches from
+        wherever a remote answer points (e.g. an internal address)."""
+        if urlsplit(url).hostname != self.host:
+            raise OParlError(
+                f"OParl: {url} liegt nicht auf dem Server der Schnittstelle ({self.host}); "
+                "nichts wurde geändert."
+            )
 
     def object(self, url: str, model: type[M], data: Any = None) -> M:
         data = self.get(url) if data is None else data

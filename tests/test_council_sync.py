@@ -19,6 +19,7 @@ from models.council import CouncilMeeting
 from models.cycle import Deadline, Phase, Task, TaskStatus
 from models.db import session_scope
 from models.outbox import OutboxMessage
+from services.council_meetings import session_days
 from tests.conftest import NOW, Cli, row_counts
 from tests.oparl_server import OParlServer, Override, oparl_server
 
@@ -119,7 +120,7 @@ def test_a_first_sync_takes_the_sessions_and_a_moved_meeting_moves_its_deadlines
     # not dependent on sessions: untouched
     assert due(engine, "planung") == dt.date(2027, 9, 21)
 
-    messages = {m.key: m for m in moved_messages(engine)}
+    messages = {m.key.split("@")[0]: m for m in moved_messages(engine)}  # without the instant
     key = "deadline_moved:department:controlling:loerrach/2027/beschlussvorlage:2027-07-14"
     assert key in messages
     message = messages[key]
@@ -176,7 +177,7 @@ def test_a_cancelled_meeting_falls_back_to_the_calendar_file(
             select(CouncilMeeting).where(CouncilMeeting.oparl_id.endswith("/kt-3"))  # type: ignore[union-attr]
         ).one()
     assert july.cancelled
-    keys = [m.key for m in moved_messages(engine)]
+    keys = [m.key.split("@")[0] for m in moved_messages(engine)]  # without the instant
     assert "deadline_moved:department:controlling:loerrach/2027/beschlussvorlage:2027-07-07" in keys
 
 
@@ -258,6 +259,7 @@ BAD_MEETING = {
         ("timeout", "antwortet nicht innerhalb von 1 s"),
         ("wrong_type", "type: Meeting erwartet"),
         ("unreachable", "ist nicht erreichbar"),
+        ("other_host", "liegt nicht auf dem Server der Schnittstelle (127.0.0.1)"),
     ],
 )
 def test_a_bad_answer_is_reported_with_its_url_and_changes_nothing(
@@ -287,6 +289,10 @@ def test_a_bad_answer_is_reported_with_its_url_and_changes_nothing(
         ris.meetings["kt"].append(meeting)
     elif case == "loop":
         page = {"data": [], "links": {"next": url + "?page=2"}}
+        ris.overrides[meetings_path] = Override(body=json.dumps(page).encode())
+    elif case == "other_host":  # a page pointing elsewhere, e.g. at an internal address
+        url = "http://169.254.169.254/latest/meta-data?page=2"
+        page = {"data": [], "links": {"next": url}}
         ris.overrides[meetings_path] = Override(body=json.dumps(page).encode())
     elif case == "status_500":
         ris.overrides[meetings_path] = Override(status=500, body=b"Internal Server Error")
@@ -472,6 +478,13 @@ def test_changed_settings_read_everything_again(
     result = sync(engine, body, LATER)
     assert not any("modified_since" in path for path in ris.requests)
     assert result.read == 5  # the council's meetings, all of them again
+    # the committee no longer configured: its stored meetings no longer count
+    with session_scope(engine) as session:
+        vfa = session.exec(select(CouncilMeeting).where(CouncilMeeting.role == "vfa")).all()
+        assert vfa and all(meeting.cancelled for meeting in vfa)
+        taking_place = {day.role for day in session_days(session, body) if not day.cancelled}
+        assert taking_place <= {"council"}
+    assert result.cancelled >= len(vfa)
 
 
 def test_the_committee_dates_shown_are_the_synced_ones(
@@ -486,3 +499,30 @@ def test_the_committee_dates_shown_are_the_synced_ones(
         dates = {d.key: d.sessions for d in committee_dates(session=session, body=body, year=2027)}
     assert dates["vfa"] == [dt.date(2027, 4, 29), dt.date(2027, 11, 16)]
     assert dates["jha"] == [dt.date(2027, 4, 27), dt.date(2027, 11, 23)]  # from the file
+
+
+def test_a_deadline_moved_back_and_forth_is_told_each_time() -> None:
+    """The message of a move names its instant: moved to B, back to A and to B again, the
+    people hear of the second move to B too (the outbox sends each key once)."""
+    from notifications.messages import deadline_moved
+
+    def told(at: dt.datetime) -> str:
+        return deadline_moved(
+            body_slug="loerrach",
+            assignee="department:umwelt",
+            name="Fachbereich Umwelt",
+            address="umwelt@example.org",
+            tags=(),
+            year=2027,
+            deadline_key="beschlussvorlage",
+            title="Beschlussvorlage einbringen",
+            before=dt.date(2027, 7, 7),
+            after=dt.date(2027, 7, 14),
+            reason="Sitzung verlegt",
+            moved_at=at,
+        ).key
+
+    first = told(dt.datetime(2027, 3, 1, 5, 30, tzinfo=dt.UTC))
+    again = told(dt.datetime(2027, 4, 1, 5, 30, tzinfo=dt.UTC))
+    assert first != again
+    assert first == told(dt.datetime(2027, 3, 1, 5, 30, tzinfo=dt.UTC))  # a re-run: once
