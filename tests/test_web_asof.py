@@ -90,6 +90,9 @@ def test_the_overview_of_an_earlier_day_is_read_only_and_its_links_stay_on_that_
     assert 'href="/cycles/2027"' in html  # "Zum heutigen Stand"
     assert "Zum heutigen Stand" in text
     assert "Stand: Dienstag, 16.03.2027" in text and "Heute:" not in text  # the timeline
+    # what has no history says so where it is shown
+    assert text.count("Dieser Abschnitt zeigt den heutigen Stand") == 3
+    assert "Bericht zur Zielerreichung (.pdf) (heutiger Stand)" in text
     # the review queue of that day: Umwelt's figures waited
     queue = re.search(r'id="pruefen".*?</section>', html, re.S)
     assert queue and "Fachbereich Umwelt" in visible_text(queue.group(0))
