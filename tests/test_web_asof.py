@@ -74,7 +74,10 @@ def test_a_task_accepted_on_a_day_shows_submitted_the_day_before_and_accepted_th
     assert controlling.get(REVIEW).status_code == 404
     gone = controlling.get(f"{REVIEW}?on=2027-03-15")
     assert gone.status_code == 404
-    assert "wartete am 15.03.2027 keine Meldung" in visible_text(gone.text)
+    assert (
+        "Eine Meldung von Fachbereich Umwelt wartete am 15.03.2027 nicht auf Prüfung"
+        in visible_text(gone.text)
+    )
 
 
 @pytest.mark.both_databases

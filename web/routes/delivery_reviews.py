@@ -25,7 +25,7 @@ router = APIRouter(include_in_schema=False)
 DEPARTMENT = "/cycles/{year}/departments/{key}"
 
 
-def _require_reviewer(viewer: auth.Viewer, what: str) -> None:
+def require_reviewer(viewer: auth.Viewer, what: str) -> None:
     from web.routes.department import may_review
 
     if not may_review(viewer):
@@ -55,7 +55,7 @@ def _nothing_waits(what: str, name: str, year: int, day_text: str | None) -> HTT
     return HTTPException(404, f"{what} von {name} wartet {year} nicht auf Prüfung.")
 
 
-def _screen(
+def review_page(
     request: Request,
     viewer: auth.Viewer,
     year: int,
@@ -82,11 +82,12 @@ def _screen(
         "error": str(error) if error else None,
         "error_field": error.field if error else None,
         "typed": typed or {},
+        "max_comment": MAX_REVIEW_COMMENT,
     }
     return page(request, template, context, status=status)
 
 
-def _checked(decision: str, checked: str, attempt: str, what: str) -> tuple[bool, int]:
+def checked_decision(decision: str, checked: str, attempt: str, what: str) -> tuple[bool, int]:
     """The screen's decision, its confirmation and the attempt shown, checked in German."""
     if decision not in ("accept", "return"):
         raise KreislaufError("Bitte „annehmen“ oder „zurückgeben“ wählen.", field="accept")
@@ -113,7 +114,7 @@ def partial_report_screen(
     from services.partial_report_review import partial_report_review
     from web.routes.department import get_department
 
-    _require_reviewer(viewer, "Teilhaushaltsberichte")
+    require_reviewer(viewer, "Teilhaushaltsberichte")
 
     def build(session: Session, body: Body, cutoff: object) -> tuple[object | None, str, str]:
         department = get_department(session, body, key)
@@ -126,7 +127,7 @@ def partial_report_screen(
         )
         return review, "Ein Teilhaushaltsbericht", department.name
 
-    return _screen(
+    return review_page(
         request,
         viewer,
         year,
@@ -161,10 +162,10 @@ def partial_report_decision(
     """The decision taken on the screen; a mistake shows the screen again with what was typed."""
     from web.routes.department import get_department
 
-    _require_reviewer(viewer, "Teilhaushaltsberichte")
+    require_reviewer(viewer, "Teilhaushaltsberichte")
 
     def command() -> ReviewPartialReport:
-        accept, seen = _checked(decision, checked, attempt, "den Bericht")
+        accept, seen = checked_decision(decision, checked, attempt, "den Bericht")
         return ReviewPartialReport(year, key, accept, comment, seen)
 
     def confirm(outcome: Outcome) -> str:
@@ -201,7 +202,7 @@ def plan_screen(
 ) -> Response:
     from services.plan_review import plan_review
 
-    _require_reviewer(viewer, "Planungen")
+    require_reviewer(viewer, "Planungen")
 
     def build(session: Session, body: Body, cutoff: object) -> tuple[object | None, str, str]:
         department, found = _department_thh(session, body, key, thh)
@@ -215,7 +216,7 @@ def plan_screen(
         )
         return review, f"Eine Planung des Teilhaushalts {thh[:10]}", department.name
 
-    return _screen(
+    return review_page(
         request, viewer, year, "review_plan.html", build, error=error, typed=typed, status=status
     )
 
@@ -230,7 +231,7 @@ def first_waiting_plan(
     from services.plan_review import waiting_thh
     from web.routes.department import get_department
 
-    _require_reviewer(viewer, "Planungen")
+    require_reviewer(viewer, "Planungen")
     with body_session(request, viewer) as (session, body):
         department = get_department(session, body, key)
         require_cycle(session, body, year)
@@ -272,11 +273,11 @@ def plan_decision(
     viewer: auth.Viewer = Depends(auth.require_viewer),
 ) -> Response:
     """The decision taken on the screen; a mistake shows the screen again with what was typed."""
-    _require_reviewer(viewer, "Planungen")
+    require_reviewer(viewer, "Planungen")
     number = thh[:10]
 
     def command() -> ReviewPlan:
-        accept, seen = _checked(decision, checked, attempt, "die Planung")
+        accept, seen = checked_decision(decision, checked, attempt, "die Planung")
         return ReviewPlan(year, number, accept, comment, seen)
 
     def confirm(outcome: Outcome) -> str:

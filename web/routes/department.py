@@ -17,7 +17,7 @@ from starlette.datastructures import UploadFile
 
 from models.accounts import Role
 from models.body import Body
-from models.commands import Command, ReviewFigures, SubmitFigures
+from models.commands import Command, SubmitFigures
 from models.errors import KreislaufError
 from models.organisation import Department
 from models.workbook_read import MAX_FILE_BYTES, too_large
@@ -247,27 +247,6 @@ def submit_upload(
         return f"Meldung {year} eingereicht (Versuch {attempt}). Das Controlling prüft sie."
 
     return decide_for(request, viewer, year, key, form="upload", command=command, confirm=confirm)
-
-
-def review_decision(
-    year: int, key: str, decision: str, comment: str, checked: str, attempt: str
-) -> tuple[Callable[[], ReviewFigures], Callable[[Outcome], str]]:
-    """The figures' review as a command, taken on the review screen after confirming the
-    values were checked (`attempt`: the one shown there), and the words for its outcome."""
-
-    def command() -> ReviewFigures:
-        if decision not in ("accept", "return"):
-            raise KreislaufError("Bitte „annehmen“ oder „zurückgeben“ wählen.", field="accept")
-        if checked != "yes":
-            raise KreislaufError("Bitte bestätigen: „Ich habe die Werte geprüft“.", field="checked")
-        if not attempt.isdigit() or len(attempt) > 5:
-            raise KreislaufError("Unbekannter Versuch der Meldung.", field="attempt")
-        return ReviewFigures(year, key, decision == "accept", comment, int(attempt))
-
-    def confirm(outcome: Outcome) -> str:
-        return f"Meldung {year} {'angenommen' if decision == 'accept' else 'zurückgegeben'}."
-
-    return command, confirm
 
 
 def decide_for(

@@ -1,21 +1,25 @@
 """The review screen of a submitted figures workbook: the values beside target and last
 year before the controlling office accepts or returns them, confirming that the values
-were checked."""
+were checked. It is built like the other review screens (web.routes.delivery_reviews)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
+from sqlmodel import Session
 
+from models.body import Body
+from models.commands import MAX_REVIEW_COMMENT, ReviewFigures
 from models.errors import KreislaufError
+from services.commands import Outcome
 from web import auth
-from web.render import page
-from web.routes.common import Year, body_session, decide, require_cycle, status_of, view_day
+from web.routes.common import Year, decide, status_of
+from web.routes.delivery_reviews import DEPARTMENT, checked_decision, require_reviewer, review_page
 
 router = APIRouter(include_in_schema=False)
 
 
-def review_page_response(
+def figures_screen(
     request: Request,
     viewer: auth.Viewer,
     year: int,
@@ -25,52 +29,36 @@ def review_page_response(
     typed: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    """The screen, or 404 when nothing of the department waits for review; after a mistake
-    it keeps what the reviewer `typed`."""
+    """The screen, or 404 when nothing of the department waits for review."""
     from services.review_views import review_view
-    from web.routes.department import get_department, may_review
+    from web.routes.department import get_department
 
-    if not may_review(viewer):
-        raise auth.Forbidden("Meldungen prüft das Controlling.")
-    with body_session(request, viewer) as (session, body):
+    require_reviewer(viewer, "Meldungen")
+
+    def build(session: Session, body: Body, cutoff: object) -> tuple[object | None, str, str]:
         department = get_department(session, body, key)
-        require_cycle(session, body, year)
-        day = view_day(request, body)
-        cutoff = day.cutoff if day.past else None
         review = review_view(
-            session=session, body=body, year=year, department=department, cutoff=cutoff
+            session=session,
+            body=body,
+            year=year,
+            department=department,
+            cutoff=cutoff,  # type: ignore[arg-type]
         )
-    if review is None and day.past:
-        from models.german import german_date
+        return review, "Eine Meldung", department.name
 
-        raise HTTPException(
-            404,
-            f"Von {department.name} wartete am {german_date(day.today)} keine Meldung auf Prüfung.",
-        )
-    if review is None:
-        raise HTTPException(404, f"Von {department.name} wartet {year} keine Meldung auf Prüfung.")
-    context = {
-        "as_of": day,
-        "viewer": viewer,
-        "year": year,
-        "review": review,
-        "error": str(error) if error else None,
-        "error_field": error.field if error else None,
-        "typed": typed or {},
-    }
-    return page(request, "review.html", context, status=status)
+    return review_page(
+        request, viewer, year, "review.html", build, error=error, typed=typed, status=status
+    )
 
 
-@router.get("/cycles/{year}/departments/{key}/review")
+@router.get(DEPARTMENT + "/review")
 def review_screen(
     request: Request, year: Year, key: str, viewer: auth.Viewer = Depends(auth.require_viewer)
 ) -> Response:
-    return review_page_response(request, viewer, year, key)
+    return figures_screen(request, viewer, year, key)
 
 
-@router.post(
-    "/cycles/{year}/departments/{key}/review/decision", dependencies=[Depends(auth.check_csrf)]
-)
+@router.post(DEPARTMENT + "/review/decision", dependencies=[Depends(auth.check_csrf)])
 def review_screen_decision(
     request: Request,
     year: Year,
@@ -82,19 +70,25 @@ def review_screen_decision(
     viewer: auth.Viewer = Depends(auth.require_viewer),
 ) -> Response:
     """The decision taken on the screen, after confirming the values were checked; a mistake
-    shows the screen again beside its field."""
-    from web.routes.department import get_department, may_review, review_decision
+    shows the screen again with what was typed."""
+    from web.routes.department import get_department
 
-    if not may_review(viewer):
-        raise auth.Forbidden("Meldungen prüft das Controlling.")
-    command, confirm = review_decision(year, key, decision, comment, checked, attempt)
-    typed = {"decision": decision, "comment": comment[:2_000]}
+    require_reviewer(viewer, "Meldungen")
+
+    def command() -> ReviewFigures:
+        accept, seen = checked_decision(decision, checked, attempt, "die Werte")
+        return ReviewFigures(year, key, accept, comment, seen)
+
+    def confirm(outcome: Outcome) -> str:
+        return f"Meldung {year} {'angenommen' if decision == 'accept' else 'zurückgegeben'}."
+
+    typed = {"decision": decision, "comment": comment[:MAX_REVIEW_COMMENT]}
     return decide(
         request,
         viewer,
         command=command,
         confirm=confirm,
-        refused=lambda error: review_page_response(
+        refused=lambda error: figures_screen(
             request, viewer, year, key, error=error, typed=typed, status=status_of(error)
         ),
         redirect=f"/cycles/{year}/departments/{key}",
