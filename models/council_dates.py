@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from models.calendar_rules.expansion import _substitute, expand_calendar
+from models.calendar_rules.expansion import expand_calendar, substitute
 from models.calendar_rules.rules import (
     CommitteeRound,
     CouncilSession,
@@ -99,7 +99,7 @@ def session_dependent(spec: CalendarSpec, election_year: bool) -> set[tuple[str,
             phase = owners[name]
             override = phase.election_year.due if election_year and phase.election_year else {}
             return override.get(name) or next(d.due for d in phase.deadlines if d.key == name)
-        found: PhaseRule | None = by_kind.get(_substitute(name, by_kind))
+        found: PhaseRule | None = by_kind.get(substitute(name, by_kind))
         if found is None:
             return None
         edge = edge or "closes"

@@ -49,7 +49,7 @@ class CyclePlan:
             if deadline.key == name:
                 return deadline.due
         phases = {phase.kind.value: phase for phase in self.phases}
-        phase = phases.get(_substitute(name, phases))
+        phase = phases.get(substitute(name, phases))
         if phase is None:
             raise RuleError(f"Verweis auf {name!r}: das gibt es {self.year} nicht.")
         return phase.opens if edge == "opens" else phase.closes
@@ -90,7 +90,7 @@ def expand_calendar(
             if election_year and owner.election_year and name in owner.election_year.due:
                 text = owner.election_year.due[name]
             return text, f"Frist {name!r}"
-        phase = by_kind.get(_substitute(name, by_kind))
+        phase = by_kind.get(substitute(name, by_kind))
         if phase is None:
             raise RuleError(f"Verweis auf {name!r}: diese Phase findet {year} nicht statt.")
         edge = edge or "closes"
@@ -132,7 +132,7 @@ def expand_calendar(
     return CyclePlan(year=year, election_year=election_year, phases=tuple(phases))
 
 
-def _substitute(name: str, present: Container[str]) -> str:
+def substitute(name: str, present: Container[str]) -> str:
     """A reference to the forum means the retreat in a retreat year, and vice versa."""
     swap = {"forum": "retreat", "retreat": "forum"}
     if name not in present and name in swap and swap[name] in present:

@@ -40,12 +40,14 @@ def _department_thh(
     from web.routes.department import get_department
 
     department = get_department(session, body, key)
+    if len(thh) > 10:  # no Teilhaushalt has a longer number
+        raise HTTPException(404, "Diesen Teilhaushalt gibt es nicht.")
     try:
-        found = find_thh(session=session, body=body, number=thh[:10])
+        found = find_thh(session=session, body=body, number=thh)
     except KreislaufError as error:
         raise HTTPException(404, error.message) from None
     if key not in {d.key for d in departments_of(session=session, thh=found)}:
-        raise HTTPException(404, f"Der Teilhaushalt {thh[:10]} gehört nicht zu diesem Fachbereich.")
+        raise HTTPException(404, f"Der Teilhaushalt {thh} gehört nicht zu diesem Fachbereich.")
     return department, found
 
 
@@ -214,7 +216,7 @@ def plan_screen(
             thh=found,
             cutoff=cutoff,  # type: ignore[arg-type]
         )
-        return review, f"Eine Planung des Teilhaushalts {thh[:10]}", department.name
+        return review, f"Eine Planung des Teilhaushalts {thh}", department.name
 
     return review_page(
         request, viewer, year, "review_plan.html", build, error=error, typed=typed, status=status
@@ -274,7 +276,9 @@ def plan_decision(
 ) -> Response:
     """The decision taken on the screen; a mistake shows the screen again with what was typed."""
     require_reviewer(viewer, "Planungen")
-    number = thh[:10]
+    if len(thh) > 10:  # no Teilhaushalt has a longer number
+        raise HTTPException(404, "Diesen Teilhaushalt gibt es nicht.")
+    number = thh
 
     def command() -> ReviewPlan:
         accept, seen = checked_decision(decision, checked, attempt, "die Planung")
