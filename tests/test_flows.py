@@ -160,9 +160,10 @@ def test_deploy_registers_the_same_deployments_with_a_work_pool() -> None:
             WorkPoolCreate(name="kreislauf-test", type="process"), overwrite=True
         )
     ids = deploy_to_pool("kreislauf-test")
-    assert len(ids) == 10
+    assert len(ids) == 11
     with get_client(sync_client=True) as client:
         tick = client.read_deployment_by_name("annual-cycle/daily")
+        council = client.read_deployment_by_name("council-sync/every-morning")
         form = client.read_deployment_by_name("forum/convene").parameter_openapi_schema
         dispatch = client.read_deployment_by_name("dispatch/every-5-minutes")
     assert dispatch.global_concurrency_limit is not None
@@ -171,6 +172,7 @@ def test_deploy_registers_the_same_deployments_with_a_work_pool() -> None:
     assert tick.work_pool_name == "kreislauf-test"
     assert tick.schedules[0].schedule.cron == "0 6 * * *"
     assert tick.schedules[0].schedule.timezone == "Europe/Berlin"
+    assert council.schedules[0].schedule.cron == "30 5 * * *"  # before the daily tick
 
 
 # --------------------------------------------------------------------------- simulation
