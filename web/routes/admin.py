@@ -156,10 +156,10 @@ def _cycle_state(session: Any, body: Any, year: int, today: Any) -> dict[str, An
     from models.budget_resolution import BudgetResolution
     from models.calendar_rules.spec import PhaseKind
     from models.cycle import Cycle, CycleStatus, PhaseStatus
-    from models.decisions import Resolution, SessionStatus, SurveyAnswer
+    from models.decisions import Resolution, SurveyAnswer
     from models.next_step import CycleState, next_step
     from models.transitions.cycle import get_phase
-    from models.transitions.sessions import get_strategy_session
+    from models.transitions.sessions import sessions_status
 
     cycle = session.exec(select(Cycle).where(Cycle.body_id == body.id, Cycle.year == year)).one()
     survey = get_phase(cycle, PhaseKind.survey, session=session)
@@ -167,7 +167,6 @@ def _cycle_state(session: Any, body: Any, year: int, today: Any) -> dict[str, An
         answer.faction_id: answer
         for answer in session.exec(select(SurveyAnswer).where(SurveyAnswer.cycle_id == cycle.id))
     }
-    strategy_session = get_strategy_session(cycle, session=session)
     rows = [
         {
             "faction": faction,
@@ -188,7 +187,7 @@ def _cycle_state(session: Any, body: Any, year: int, today: Any) -> dict[str, An
         survey_closed=bool(survey and PhaseStatus(survey.status) == PhaseStatus.closed),
         factions=len(rows),
         answered=len(answers),
-        session=SessionStatus(strategy_session.status) if strategy_session else None,
+        session=sessions_status(cycle, session=session),
         resolution=session.exec(
             select(Resolution.id).where(Resolution.cycle_id == cycle.id)
         ).first()
