@@ -17,7 +17,7 @@ from models.calendar_rules.spec import PhaseKind
 from models.change_set import ChangeSet, apply_change_set, combine_change_sets, diff_strategies
 from models.cycle import Cycle, PhaseStatus
 from models.db import id_of
-from models.decisions import Resolution
+from models.decisions import Resolution, SessionStatus
 from models.errors import ConflictError, KreislaufError, Remedy
 from models.german import german_date, plural
 from models.strategy_versions import (
@@ -27,7 +27,12 @@ from models.strategy_versions import (
     used_priority_codes,
 )
 from models.transitions.cycle import complete_phase_tasks, get_phase, require_open_cycle
-from models.transitions.sessions import field_names, session_name, unresolved_held
+from models.transitions.sessions import (
+    cycle_sessions,
+    field_names,
+    session_name,
+    unresolved_held,
+)
 from models.transitions.status import Event
 
 
@@ -46,6 +51,17 @@ def record_resolution(
     require_open_cycle(id_of(cycle), session=session)
     if session.exec(select(Resolution.id).where(Resolution.cycle_id == cycle.id)).first():
         raise ConflictError(f"Für {cycle.year} ist bereits ein Beschluss festgehalten.")
+    open_rows = [
+        r for r in cycle_sessions(cycle, session=session) if r.status == SessionStatus.convened
+    ]
+    if open_rows:  # adopted later, its changes would wait for a resolution that never comes
+        names = field_names(session=session, body_id=cycle.body_id)
+        raise ConflictError(
+            f"{session_name(open_rows[0], names)} {cycle.year} ist einberufen, aber noch nicht "
+            "festgehalten; der Beschluss umfasst alle Sitzungen des Kreislaufs.",
+            hint="Bitte zuerst die Sitzung festhalten.",
+            remedy=Remedy.record_session,
+        )
     rows = unresolved_held(cycle, session=session)
     if not rows:
         raise ConflictError(

@@ -30,6 +30,7 @@ from models.commands import (
     RecordResolution,
     RecordSession,
 )
+from models.decisions import SessionKind
 from models.errors import KreislaufError
 from models.german import german_euro
 from models.inputs import parse_day, parse_year, parse_yes_no
@@ -109,13 +110,14 @@ def admin_page(
 FORM_FIELDS = {
     "cycle": {"year": "year"},
     "survey": {"year": "year", "faction": "faction", "need": "need", "comment": "comment"},
-    "convene": {"year": "year", "reason": "reason"},
+    "convene": {"year": "year", "reason": "reason", "kind": "kind", "field": "topic"},
     "session": {
         "year": "year",
         "held_on": "held_on",
         "change_set": "changes",
         "summary": "summary",
         "participants": "participants",
+        "session": "session_number",
     },
     "resolution": {"year": "year", "adopted_on": "date", "number": "number"},
     "budget": {"year": "year", "adopted_on": "date", "on": "date", "number": "number"},
@@ -266,16 +268,37 @@ def convene(
     request: Request,
     year: str = Form(""),
     reason: str = Form(""),
+    kind: str = Form(""),
+    topic: str = Form(""),
     viewer: auth.Viewer = Depends(require_admin),
 ) -> Response:
+    """`kind` empty: the year's default; `topic`: a thematic retreat's field of action."""
     return run_action(
         request,
         viewer,
         form="convene",
-        values={"year": year, "reason": reason},
-        command=lambda: Convene(parse_year(year), reason),
+        values={"year": year, "reason": reason, "kind": kind[:20], "topic": topic[:64]},
+        command=lambda: Convene(parse_year(year), reason, _session_kind(kind), topic or None),
         confirm=lambda outcome: _confirm("Einberufen", outcome.events),
     )
+
+
+def _session_kind(text: str) -> SessionKind | None:
+    if not text.strip():
+        return None
+    try:
+        return SessionKind(text.strip())
+    except ValueError:
+        raise KreislaufError("Bitte Forum oder Klausurtagung wählen.", field="kind") from None
+
+
+def _session_number(text: str) -> int | None:
+    """The optional "Sitzung Nr." of the session form."""
+    if not text.strip():
+        return None
+    if not text.strip().isdigit() or len(text.strip()) > 3:
+        raise KreislaufError("Bitte die Nummer der Sitzung als Zahl angeben.", field="session")
+    return int(text.strip())
 
 
 @router.post("/admin/session", dependencies=[Depends(auth.check_csrf)])
@@ -290,6 +313,7 @@ def session_record(
     priority: list[str] = Form([]),
     text: list[str] = Form([]),
     changes: str = Form(""),
+    session_number: str = Form(""),
     viewer: auth.Viewer = Depends(require_admin),
 ) -> Response:
     """The session and its change set: from the structured rows or, as an alternative, from
@@ -297,6 +321,7 @@ def session_record(
     from web.forms import change_rows, is_blank, parse_change_set, structured_change_set
 
     values = _session_values(year, held_on, summary, participants, changes, [])
+    values["session_number"] = session_number[:10]
 
     def command() -> RecordSession:
         rows = change_rows(action, field, priority, text)
@@ -313,7 +338,12 @@ def session_record(
             change_set = structured_change_set(
                 summary, participants, rows, _strategy_choices(request, viewer)
             )
-        return RecordSession(parse_year(year), parse_day(held_on, "held_on"), change_set)
+        return RecordSession(
+            parse_year(year),
+            parse_day(held_on, "held_on"),
+            change_set,
+            _session_number(session_number),
+        )
 
     note = "Festgehalten; die Änderungen gelten erst mit dem Beschluss"
     return run_action(
@@ -338,6 +368,7 @@ def session_more_rows(
     priority: list[str] = Form([]),
     text: list[str] = Form([]),
     changes: str = Form(""),
+    session_number: str = Form(""),
     viewer: auth.Viewer = Depends(require_admin),
 ) -> Response:
     """ "Weitere Zeile": the form again with what was typed and one empty row more; nothing
@@ -345,6 +376,7 @@ def session_more_rows(
     from web.forms import MAX_CHANGE_ROWS, change_rows
 
     values = _session_values(year, held_on, summary, participants, changes, [])
+    values["session_number"] = session_number[:10]
     try:
         values["rows"] = change_rows(action, field, priority, text, extra=1)
     except KreislaufError as error:
