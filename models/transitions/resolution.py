@@ -51,6 +51,14 @@ def record_resolution(
     require_open_cycle(id_of(cycle), session=session)
     if session.exec(select(Resolution.id).where(Resolution.cycle_id == cycle.id)).first():
         raise ConflictError(f"Für {cycle.year} ist bereits ein Beschluss festgehalten.")
+    rows = unresolved_held(cycle, session=session)
+    if not rows:
+        raise ConflictError(
+            f"Für {cycle.year} ist noch kein Forum und keine Klausurtagung mit vereinbarten "
+            "Änderungen festgehalten; ohne sie gibt es nichts zu beschließen.",
+            hint="Bitte zuerst die Sitzung festhalten.",
+            remedy=Remedy.record_session,
+        )
     open_rows = [
         r for r in cycle_sessions(cycle, session=session) if r.status == SessionStatus.convened
     ]
@@ -62,14 +70,6 @@ def record_resolution(
             hint="Bitte zuerst die Sitzung festhalten.",
             remedy=Remedy.record_session,
         )
-    rows = unresolved_held(cycle, session=session)
-    if not rows:
-        raise ConflictError(
-            f"Für {cycle.year} ist noch kein Forum und keine Klausurtagung mit vereinbarten "
-            "Änderungen festgehalten; ohne sie gibt es nichts zu beschließen.",
-            hint="Bitte zuerst die Sitzung festhalten.",
-            remedy=Remedy.record_session,
-        )
     phase = get_phase(cycle, PhaseKind.resolution, session=session)
     if phase is not None and PhaseStatus(phase.status) == PhaseStatus.closed:
         raise ConflictError(
@@ -77,8 +77,6 @@ def record_resolution(
             f"({phase.outcome}); ein Beschluss wird im nächsten Kreislauf "
             "festgehalten."
         )
-    if session.exec(select(Resolution.id).where(Resolution.cycle_id == cycle.id)).first():
-        raise ConflictError(f"Für {cycle.year} ist bereits ein Beschluss festgehalten.")
     last_held = max((r.held_on for r in rows if r.held_on), default=None)
     if last_held is not None and adopted_on < last_held:
         raise KreislaufError(
