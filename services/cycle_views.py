@@ -203,8 +203,10 @@ def decision_lines(*, session: Session, cycle: Cycle) -> list[str]:
 
     rows = cycle_sessions(cycle, session=session)
     names = field_names(session=session, body_id=cycle.body_id) if len(rows) > 1 else {}
-    for row in rows:
+    for number, row in enumerate(rows, 1):
         text = f"{session_name(row, names)}: {SessionStatus(row.status).label}"
+        if len(rows) > 1:  # the number `forum record --session` takes
+            text = f"Sitzung {number}: {text}"
         if row.trigger:
             text += f" ({SessionTrigger(row.trigger).label}"
             text += f": {row.reason})" if row.reason else ")"

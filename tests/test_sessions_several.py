@@ -100,9 +100,12 @@ def test_two_sessions_in_one_cycle_are_adopted_by_one_resolution(
     with session_scope(engine) as session:
         cycle = get_cycle(session=session, body=cycle_2027, year=2027)
         lines = decision_lines(session=session, cycle=cycle)
-    assert any(line.startswith("Forum Zukunftsstrategie: durchgeführt") for line in lines)
     assert any(
-        line.startswith("Klausurtagung zum Handlungsfeld Mobilität: durchgeführt") for line in lines
+        line.startswith("Sitzung 1: Forum Zukunftsstrategie: durchgeführt") for line in lines
+    )
+    assert any(
+        line.startswith("Sitzung 2: Klausurtagung zum Handlungsfeld Mobilität: durchgeführt")
+        for line in lines
     )
     # after the resolution no further session is convened in this cycle
     late = Convene(2027, "Noch ein Thema", field="gesundheit")
