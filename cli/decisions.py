@@ -77,7 +77,7 @@ def survey_answer(
 
 
 @forum_app.command("record")
-@user_errors(options={"change_set": "--changes"})
+@user_errors(options={"change_set": "--changes", "session": "--session"})
 def forum_record(
     year: YEAR,
     held_on: Annotated[
@@ -89,6 +89,12 @@ def forum_record(
             "--changes", metavar="DATEI", help="Vereinbarte Änderungen (TOML, siehe README)."
         ),
     ],
+    number: Annotated[
+        int | None,
+        typer.Option(
+            "--session", metavar="NR", help="Nummer der Sitzung, wenn mehrere einberufen sind."
+        ),
+    ] = None,
     on: ON = None,
 ) -> None:
     """Forum bzw. Klausurtagung festhalten: Tag, Teilnehmende, vereinbarte Änderungen.
@@ -102,7 +108,7 @@ def forum_record(
 
     check_year(year)
     day = parse_day(held_on, "held_on")
-    outcome = decide(RecordSession(year, day, load_change_set(changes)), on)
+    outcome = decide(RecordSession(year, day, load_change_set(changes), number), on)
     console().print("Festgehalten; die Änderungen gelten erst mit dem Beschluss:")
     print_events(outcome.events)
 

@@ -155,18 +155,37 @@ def forum_convene(
     reason: Annotated[
         str, typer.Option("--reason", metavar="TEXT", help="Anlass der Einberufung.")
     ],
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind", metavar="forum|retreat", help="Forum oder Klausurtagung (in jedem Jahr)."
+        ),
+    ] = None,
+    field: Annotated[
+        str | None,
+        typer.Option(
+            "--field", metavar="HANDLUNGSFELD", help="Thematische Klausurtagung zu diesem Feld."
+        ),
+    ] = None,
     on: ON = None,
 ) -> None:
     """Forum Zukunftsstrategie einberufen (im Wahljahr: die Klausurtagung).
 
+    --kind wählt die Art in jedem Jahr; --field beruft eine thematische Klausurtagung zu
+    einem Handlungsfeld neben der Hauptsitzung ein.
     Hält die Entscheidung sofort fest und führt sie weiter: auf dem laufenden Prefect-Server
     mit dessen Flow, sonst hier mit dem Abgleich des Kreislaufs (wie kreislauf tick).
     Beispiel: kreislauf forum convene 2027 --reason "..."
     """
     from models.commands import Convene
+    from models.decisions import SessionKind
+    from models.errors import KreislaufError
     from services.commands import handle
 
-    command = Convene(year, reason)
+    kinds = {"forum": SessionKind.forum, "retreat": SessionKind.retreat}
+    if kind is not None and kind.strip().casefold() not in kinds:
+        raise KreislaufError("Bitte als Art forum oder retreat angeben.", field="kind")
+    command = Convene(year, reason, kinds[kind.strip().casefold()] if kind else None, field)
     with body_session() as (session, body):
         at = now(body.timezone, on)
         outcome = handle(command, session=session, body=body, now=at, actor=actor())

@@ -128,6 +128,37 @@ def apply_change_set(
     return StrategyContent(tuple(fields[f.key] for f in content.fields))
 
 
+def combine_change_sets(named: list[tuple[str, ChangeSet]]) -> ChangeSet:
+    """The change sets of several sessions as one, in order, to be applied together.
+
+    `named` pairs a session's German name with its change set. The same change agreed twice
+    counts once; two sessions changing one priority differently is refused naming both.
+    """
+    seen: dict[str, tuple[str, Change]] = {}
+    changes: list[Change] = []
+    problems = []
+    for name, change_set in named:
+        for change in change_set.changes:
+            if change in changes:
+                continue
+            earlier = seen.get(change.priority or "")
+            if earlier is not None and earlier[0] != name:
+                problems.append(
+                    f"Schwerpunkt {change.priority}: {earlier[0]} und {name} vereinbaren "
+                    "Unterschiedliches."
+                )
+                continue
+            if change.priority:
+                seen.setdefault(change.priority, (name, change))
+            changes.append(change)
+    if problems:
+        raise KreislaufError(
+            "Die vereinbarten Änderungen der Sitzungen widersprechen sich:", problems=problems
+        )
+    # no re-validation: together they may exceed one session's bounds, each was checked
+    return ChangeSet.model_construct(summary=None, participants=[], changes=changes)
+
+
 def _next_code(field_key: str, taken: set[str]) -> str:
     numbers = [
         int(code.rsplit(".", 1)[1])

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from models.change_set import ChangeSet
-from models.decisions import MAX_PAPER_REFERENCE
+from models.decisions import MAX_FIELD_KEY, MAX_PAPER_REFERENCE, SessionKind, SessionTrigger
 from models.errors import KreislaufError
 from models.inputs import check_year
+from models.transitions.sessions import check_convening
 
 
 def _required(value: str, field: str, message: str, hint: str | None = None) -> str:
@@ -26,6 +27,7 @@ def _required(value: str, field: str, message: str, hint: str | None = None) -> 
     return value.strip()
 
 
+MAX_SESSIONS = 50  # sessions of one cycle: a number beyond is a typing error
 MAX_REVIEW_COMMENT = 2_000  # characters: what the reviewer asks to change, printed whole
 
 
@@ -102,27 +104,53 @@ class ReissueSurveyLink:
 
 @dataclass(frozen=True)
 class Convene:
-    """An administrator convenes the forum (the retreat in an election year), with a reason."""
+    """An administrator convenes a session, with a reason: by default the forum (the retreat
+    in an election year); `kind` either in any year; `field` a thematic retreat on that field
+    of action (key or name) beside the main session."""
 
     year: int
     reason: str
+    kind: SessionKind | None = None
+    field: str | None = None
 
     def __post_init__(self) -> None:
         check_year(self.year)
         reason = _required(self.reason, "reason", "Bitte den Anlass der Einberufung angeben.")
+        field = _optional(self.field)
+        if field is not None and len(field) > MAX_FIELD_KEY:
+            raise KreislaufError(
+                f"Das Handlungsfeld ist länger als {MAX_FIELD_KEY} Zeichen.", field="field"
+            )
+        kind = self.kind or (SessionKind.retreat if field else None)
+        check_convening(
+            kind or SessionKind.forum,
+            trigger=SessionTrigger.administration,
+            reason=reason,
+            thematic=field is not None,
+            election_year=False,  # the year's default is checked with the cycle
+        )
         object.__setattr__(self, "reason", reason)
+        object.__setattr__(self, "field", field)
+        object.__setattr__(self, "kind", kind)
 
 
 @dataclass(frozen=True)
 class RecordSession:
-    """The forum or retreat was held on `held_on` and agreed on `change_set`."""
+    """A forum or retreat was held on `held_on` and agreed on `change_set`; `session` is its
+    number in the cycle (needed only when several are convened)."""
 
     year: int
     held_on: dt.date
     change_set: ChangeSet
+    session: int | None = None
 
     def __post_init__(self) -> None:
         check_year(self.year)
+        if self.session is not None and not 1 <= self.session <= MAX_SESSIONS:
+            raise KreislaufError(
+                f"Die Nummer der Sitzung muss zwischen 1 und {MAX_SESSIONS} liegen.",
+                field="session",
+            )
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Decisions people take during a cycle: survey answers, forum or retreat, the resolution.
 
 Each is a recorded fact with who and when; "only once" is a unique key (one answer per faction
-and cycle, one forum or retreat per cycle, one resolution per cycle).
+and cycle, one open main session and one open thematic session per field of action and cycle,
+one resolution per cycle).
 """
 
 from __future__ import annotations
@@ -73,15 +74,33 @@ class SessionTrigger(StrEnum):
         }[self.value]
 
 
+MAX_FIELD_KEY = 64  # characters of a field of action's key (a thematic session's topic)
+
+
 class StrategySession(SQLModel, table=True):
-    """The cycle's Forum Zukunftsstrategie or Klausurtagung: why, when, who, what was agreed."""
+    """A Forum Zukunftsstrategie or Klausurtagung of the cycle: why, when, who, what was agreed.
+
+    `field_key` is "" for the cycle's main session, else the field of action a thematic retreat
+    is about. At most one of each is open (not held) at a time: a partial unique index, so a
+    cycle can hold several sessions one after another and thematic ones beside the main one.
+    """
 
     __tablename__ = "strategy_session"
-    __table_args__ = (sa.UniqueConstraint("cycle_id"),)
+    __table_args__ = (
+        sa.Index(
+            "uq_strategy_session_open",
+            "cycle_id",
+            "field_key",
+            unique=True,
+            sqlite_where=sa.text("status <> 'held'"),
+            postgresql_where=sa.text("status <> 'held'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     body_id: int = Field(foreign_key="body.id", index=True)
     cycle_id: int = Field(foreign_key="cycle.id")
+    field_key: str = Field(default="", max_length=MAX_FIELD_KEY)
     kind: SessionKind = Field(sa_type=sa.String(20))
     status: SessionStatus = Field(sa_type=sa.String(20))
     trigger: SessionTrigger | None = Field(default=None, sa_type=sa.String(20))
@@ -94,7 +113,9 @@ class StrategySession(SQLModel, table=True):
 
 
 class Resolution(SQLModel, table=True):
-    """The council's resolution adopting a change set as a new strategy version."""
+    """The council's resolution adopting the cycle's change sets as a new strategy version.
+
+    `session_id` is the first session resolved; `session_ids` all of them, in order."""
 
     __tablename__ = "resolution"
     __table_args__ = (sa.UniqueConstraint("cycle_id"), sa.UniqueConstraint("body_id", "number"))
@@ -103,6 +124,7 @@ class Resolution(SQLModel, table=True):
     body_id: int = Field(foreign_key="body.id", index=True)
     cycle_id: int = Field(foreign_key="cycle.id")
     session_id: int = Field(foreign_key="strategy_session.id")
+    session_ids: list[int] = Field(default_factory=list, sa_type=sa.JSON)
     number: str = Field(max_length=80)
     adopted_on: dt.date
     previous_version_id: int = Field(foreign_key="strategy_version.id")

@@ -60,6 +60,7 @@ def session_invitation(
     kind_label: str,
     window: tuple[dt.date, dt.date],
     reason: str,
+    session_key: str = "",
 ) -> Message:
     rendered = render(
         "forum_invitation",
@@ -75,7 +76,7 @@ def session_invitation(
         },
     )
     return Message(
-        key=f"forum_invitation:faction:{body_slug}/{faction_key}:{year}",
+        key=f"forum_invitation:faction:{body_slug}/{faction_key}:{year}{session_key}",
         kind="forum_invitation",
         recipient=f"faction:{faction_key}",
         address=address,

@@ -139,6 +139,8 @@ def convene_(command: Convene, ctx: Context) -> Outcome:
         cycle=cycle,
         trigger=SessionTrigger.administration,
         reason=command.reason,
+        kind=command.kind,
+        field=command.field,
         now=ctx.now,
         actor=ctx.actor,
     )
@@ -151,6 +153,7 @@ def record_session_(command: RecordSession, ctx: Context) -> Outcome:
         cycle,
         held_on=command.held_on,
         change_set=command.change_set,
+        number=command.session,
         session=ctx.session,
         now=ctx.now,
         actor=ctx.actor,

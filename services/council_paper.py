@@ -17,12 +17,17 @@ from sqlmodel import Session, col, select
 
 from models.body import Body
 from models.calendar_rules.spec import PhaseKind
-from models.change_set import DIFF_LABELS, ChangeSet, StrategyContent, apply_change_set
+from models.change_set import (
+    DIFF_LABELS,
+    ChangeSet,
+    StrategyContent,
+    apply_change_set,
+    combine_change_sets,
+)
 from models.change_set import diff_strategies as diff_contents
 from models.decisions import (
     Resolution,
     SessionKind,
-    SessionStatus,
     SessionTrigger,
     StrategySession,
     SurveyAnswer,
@@ -33,6 +38,7 @@ from models.organisation import Faction
 from models.strategy import StrategyVersion
 from models.strategy_versions import current_version, load_content, used_priority_codes
 from models.transitions.cycle import get_phase
+from models.transitions.sessions import field_names, session_name, unresolved_held
 from services.cycles import get_cycle
 from services.report_format import PriorityNames
 
@@ -176,8 +182,16 @@ def council_paper(*, session: Session, body: Body, year: int) -> CouncilPaper:
     """The paper of cycle `year`; refused (German, saying what to record first) while no
     forum or retreat with its agreed changes is recorded."""
     cycle = get_cycle(session=session, body=body, year=year)
-    row = session.exec(select(StrategySession).where(StrategySession.cycle_id == cycle.id)).first()
-    if row is None or SessionStatus(row.status) != SessionStatus.held or not row.change_set:
+    resolution = session.exec(select(Resolution).where(Resolution.cycle_id == cycle.id)).first()
+    if resolution is None:  # what a resolution would adopt now: every held session's changes
+        held = unresolved_held(cycle, session=session)
+    else:
+        held = [
+            session.get_one(StrategySession, session_id)
+            for session_id in resolution.session_ids or [resolution.session_id]
+            if session_id is not None
+        ]
+    if not held:
         raise ConflictError(
             f"Für {year} ist noch kein Forum und keine Klausurtagung mit vereinbarten "
             "Änderungen festgehalten; ohne sie gibt es keine Beschlussvorlage.",
@@ -185,8 +199,8 @@ def council_paper(*, session: Session, body: Body, year: int) -> CouncilPaper:
             "--held-on JJJJ-MM-TT --changes changes.toml",
             remedy=Remedy.record_session,
         )
+    row = held[0]  # the main session's facts; the synopsis covers every session's changes
     change_set = ChangeSet.model_validate(row.change_set)
-    resolution = session.exec(select(Resolution).where(Resolution.cycle_id == cycle.id)).first()
     if resolution is not None:
         old = load_content(
             session=session,
@@ -200,8 +214,12 @@ def council_paper(*, session: Session, body: Body, year: int) -> CouncilPaper:
         old = load_content(
             session=session, version=current_version(session=session, body_id=cycle.body_id)
         )
+        names = field_names(session=session, body_id=cycle.body_id)
+        combined = combine_change_sets(
+            [(session_name(r, names), ChangeSet.model_validate(r.change_set)) for r in held]
+        )
         new = apply_change_set(
-            old, change_set, used_codes=used_priority_codes(session=session, body_id=cycle.body_id)
+            old, combined, used_codes=used_priority_codes(session=session, body_id=cycle.body_id)
         )
         adopted = None
     answers = {

@@ -181,10 +181,8 @@ def decision_lines(*, session: Session, cycle: Cycle) -> list[str]:
     """The cycle's recorded decisions, one German line each: survey, forum, resolution."""
     from models.decisions import (
         Resolution,
-        SessionKind,
         SessionStatus,
         SessionTrigger,
-        StrategySession,
         SurveyAnswer,
     )
 
@@ -201,9 +199,14 @@ def decision_lines(*, session: Session, cycle: Cycle) -> list[str]:
             f"Befragung: {len(answers)} Antworten"
             + (f"; Bedarf: {', '.join(wanted)}" if wanted else "; kein Bedarf gemeldet")
         )
-    row = session.exec(select(StrategySession).where(StrategySession.cycle_id == cycle.id)).first()
-    if row is not None:
-        text = f"{SessionKind(row.kind).label}: {SessionStatus(row.status).label}"
+    from models.transitions.sessions import cycle_sessions, field_names, session_name
+
+    rows = cycle_sessions(cycle, session=session)
+    names = field_names(session=session, body_id=cycle.body_id) if len(rows) > 1 else {}
+    for number, row in enumerate(rows, 1):
+        text = f"{session_name(row, names)}: {SessionStatus(row.status).label}"
+        if len(rows) > 1:  # the number `forum record --session` takes
+            text = f"Sitzung {number}: {text}"
         if row.trigger:
             text += f" ({SessionTrigger(row.trigger).label}"
             text += f": {row.reason})" if row.reason else ")"

@@ -16,13 +16,16 @@ from models.calendar_rules import PhaseKind
 from models.change_set import ChangeSet
 from models.cycle import Cycle
 from models.db import id_of
-from models.decisions import SessionKind, SessionTrigger, StrategySession
+from models.decisions import SessionKind, SessionTrigger
 from models.errors import NotFoundError
 from models.organisation import Faction
-from models.transitions import (
-    Event,
-    convene,
-    get_phase,
+from models.transitions import Event, convene
+from models.transitions.sessions import (
+    cycle_sessions,
+    default_kind,
+    field_names,
+    session_name,
+    session_phase,
 )
 from notifications.messages import session_invitation
 from notifications.outbox import Message, enqueue
@@ -49,12 +52,14 @@ def convene_session(
     trigger: SessionTrigger,
     reason: str | None,
     requested_by: tuple[str, ...] = (),
+    kind: SessionKind | None = None,
+    field: str | None = None,
     now: dt.datetime,
     actor: str,
 ) -> list[Event]:
-    """Convene the forum (the retreat in an election year) and invite the faction leaders.
-    An administrator's convening is checked for its reason when the command is built."""
-    kind = SessionKind.retreat if cycle.election_year else SessionKind.forum
+    """Convene a session (by default the forum, the retreat in an election year) and invite
+    the faction leaders."""
+    kind = kind or default_kind(cycle.election_year)
     today = body.local_date(now)
     events = convene(
         cycle,
@@ -62,6 +67,7 @@ def convene_session(
         trigger=trigger,
         reason=reason,
         requested_by=requested_by,
+        field=field,
         session=session,
         now=now,
         actor=actor,
@@ -73,11 +79,14 @@ def convene_session(
 
 
 def invite_factions(*, session: Session, body: Body, cycle: Cycle, now: dt.datetime) -> list[Event]:
-    row = session.exec(select(StrategySession).where(StrategySession.cycle_id == cycle.id)).one()
+    """Invite to the session convened last (the first session's invitations keep their key)."""
+    rows = cycle_sessions(cycle, session=session)
+    row = rows[-1]
     kind = SessionKind(row.kind)
-    phase = get_phase(cycle, PhaseKind(kind.value), session=session)
+    phase = session_phase(cycle, kind, session=session)
     if phase is None:  # convene() refuses a session without its phase
         return []
+    names = field_names(session=session, body_id=id_of(body)) if row.field_key else {}
     reason = row.reason or (SessionTrigger(row.trigger).label if row.trigger else "")
     factions = session.exec(
         select(Faction).where(Faction.body_id == body.id).order_by(Faction.name)
@@ -90,13 +99,14 @@ def invite_factions(*, session: Session, body: Body, cycle: Cycle, now: dt.datet
             leader=f.leader,
             address=f.email,
             year=cycle.year,
-            kind_label=kind.label,
+            kind_label=session_name(row, names),
             window=(phase.opens_on, phase.closes_on),
             reason=reason,
+            session_key="" if len(rows) == 1 else f":{len(rows)}",
         )
         for f in factions
     ]
-    return queued(messages, session=session, body=body, now=now, phase=PhaseKind(kind.value))
+    return queued(messages, session=session, body=body, now=now, phase=PhaseKind(phase.kind))
 
 
 def queued(

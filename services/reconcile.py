@@ -24,7 +24,6 @@ from models.decisions import (
     SessionKind,
     SessionStatus,
     SessionTrigger,
-    StrategySession,
     SurveyAnswer,
 )
 from models.errors import KreislaufError
@@ -49,6 +48,7 @@ from models.transitions import (
     record_not_needed,
     start_cycle,
 )
+from models.transitions.sessions import get_strategy_session, unresolved_held
 from notifications.messages import survey_invitation
 from services.cycles import create_cycle, get_cycle
 from services.decisions import convene_session, queued
@@ -77,9 +77,8 @@ def load_state(*, session: Session, cycle: Cycle) -> CycleState:
         .where(SurveyAnswer.cycle_id == cycle.id)
         .order_by(col(SurveyAnswer.answered_at), col(Faction.name))
     ).all()
-    strategy_session = session.exec(
-        select(StrategySession).where(StrategySession.cycle_id == cycle.id)
-    ).first()
+    strategy_session = get_strategy_session(cycle, session=session)  # the main session
+    agreed = bool(unresolved_held(cycle, session=session))  # changes await the resolution
     resolution = session.exec(select(Resolution.id).where(Resolution.cycle_id == cycle.id)).first()
     next_cycle = session.exec(
         select(Cycle.id).where(Cycle.body_id == cycle.body_id, Cycle.year == cycle.year + 1)
@@ -115,7 +114,8 @@ def load_state(*, session: Session, cycle: Cycle) -> CycleState:
         else SessionState(
             SessionKind(strategy_session.kind),
             SessionStatus(strategy_session.status),
-            bool(strategy_session.change_set and strategy_session.change_set.get("changes")),
+            agreed
+            or bool(strategy_session.change_set and strategy_session.change_set.get("changes")),
         ),
         resolution_recorded=resolution is not None,
         next_cycle_exists=next_cycle is not None,

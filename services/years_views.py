@@ -427,17 +427,18 @@ def _resolution_info(
 ) -> ResolutionInfo | None:
     if resolution is None:
         return None
-    from models.decisions import SessionKind
     from models.german import german_date
+    from models.transitions.sessions import session_name
 
-    held = sessions.get(resolution.session_id)
     where = None
     summary = None
-    if held is not None:
-        where = SessionKind(held.kind).label
+    for held in filter(None, map(sessions.get, resolution.session_ids or [resolution.session_id])):
+        # every session the resolution adopted, in order (one in most cycles)
+        text = session_name(held)
         if held.held_on:
-            where += f" am {german_date(held.held_on)}"
-        summary = (held.change_set or {}).get("summary") or None
+            text += f" am {german_date(held.held_on)}"
+        where = text if where is None else f"{where}; {text}"
+        summary = summary or (held.change_set or {}).get("summary") or None
     return ResolutionInfo(
         resolution.number,
         resolution.adopted_on,

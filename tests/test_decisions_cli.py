@@ -238,3 +238,46 @@ def test_a_session_held_after_the_decision_day_names_the_option(
     )
     assert result.exit_code == 2
     assert "--held-on: 02.03.2027 liegt in der Zukunft." in result.stderr
+
+
+def test_a_retreat_and_a_thematic_retreat_from_the_command_line(
+    town: Cli, tmp_path: Path, engine
+) -> None:
+    retreat = town(
+        "forum", "convene", str(YEAR), "--kind", "retreat", "--reason", "Neue Mehrheiten", *ON
+    )
+    assert retreat.exit_code == 0, retreat.output
+    assert "Klausurtagung einberufen: Neue Mehrheiten" in retreat.stdout
+    before = row_counts(engine)
+    unknown = town("forum", "convene", str(YEAR), "--field", "raumfahrt", "--reason", "x", *ON)
+    assert unknown.exit_code != 0
+    assert "Das Handlungsfeld 'raumfahrt' gibt es in der geltenden Strategie nicht" in " ".join(
+        unknown.output.split()
+    )
+    bad_kind = town("forum", "convene", str(YEAR), "--kind", "party", "--reason", "x", *ON)
+    assert bad_kind.exit_code != 0 and "forum oder retreat" in bad_kind.output
+    assert row_counts(engine) == before
+    thematic = town("forum", "convene", str(YEAR), "--field", "wohnen", "--reason", "Mieten", *ON)
+    assert thematic.exit_code == 0, thematic.output
+    assert "Klausurtagung zum Handlungsfeld" in thematic.stdout
+    changes = str(tmp_path / "changes.toml")
+    record = ("forum", "record", str(YEAR), "--held-on", f"{YEAR}-01-01", "--changes", changes)
+    unclear = town(*record, *ON)
+    assert unclear.exit_code != 0 and "--session" in unclear.output
+    assert town(*record, "--session", "1", *ON).exit_code == 0
+    early = town(
+        "resolution", "record", str(YEAR), "--date", f"{YEAR}-01-02", "--number", "R/1", *ON
+    )
+    assert early.exit_code != 0 and "noch nicht festgehalten" in early.output
+    (tmp_path / "wohnen.toml").write_text(
+        '[[changes]]\naction = "add_priority"\nfield = "wohnen"\n'
+        'text = "Mieten bleiben bezahlbar."\n',
+        encoding="utf-8",
+    )
+    second = ("--changes", str(tmp_path / "wohnen.toml"), "--session", "2")
+    assert town(*record[:5], *second, *ON).exit_code == 0
+    resolved = town(
+        "resolution", "record", str(YEAR), "--date", f"{YEAR}-01-02", "--number", "R/1", *ON
+    )
+    assert resolved.exit_code == 0, resolved.output
+    assert "Strategie Version 2 gilt" in resolved.stdout

@@ -404,26 +404,23 @@ def test_answering_after_the_survey_window_is_refused_even_before_the_flow_close
     assert phase_status(engine)["survey"] == "open"  # only the flow closes it
 
 
-def test_a_forum_cannot_be_convened_in_an_election_year(engine, year_2029) -> None:
-    def convene_forum() -> None:
-        with session_scope(engine) as session:
-            convene(
-                get_cycle(session=session, body=year_2029, year=2029),
-                SessionKind.forum,
-                trigger=SessionTrigger.administration,
-                reason="Aktuelle Entwicklungen",
-                session=session,
-                now=at(2029, 5, 4),
-                actor=ERIKA,
-                today=dt.date(2029, 5, 4),
-            )
-
-    refused(
-        engine,
-        convene_forum,
-        ConflictError,
-        "Für 2029 ist kein Forum Zukunftsstrategie vorgesehen; im Wahljahr tagt die Klausurtagung.",
-    )
+def test_a_forum_can_be_convened_in_an_election_year(engine, year_2029) -> None:
+    with session_scope(engine) as session:
+        events = convene(
+            get_cycle(session=session, body=year_2029, year=2029),
+            SessionKind.forum,
+            trigger=SessionTrigger.administration,
+            reason="Aktuelle Entwicklungen",
+            session=session,
+            now=at(2029, 5, 4),
+            actor=ERIKA,
+            today=dt.date(2029, 5, 4),
+        )
+    assert [e.detail for e in events] == [
+        "Forum Zukunftsstrategie einberufen: Aktuelle Entwicklungen"
+    ]
+    row = strategy_session(engine, 2029)
+    assert row is not None and (row.kind, row.status) == ("forum", "convened")
 
 
 def test_convening_in_an_election_year_convenes_the_retreat(engine, year_2029) -> None:
@@ -432,21 +429,25 @@ def test_convening_in_an_election_year_convenes_the_retreat(engine, year_2029) -
     assert (row.kind, row.status, row.trigger) == ("retreat", "convened", "administration")
 
 
-def test_a_retreat_cannot_be_convened_in_a_regular_year(engine, year_2027) -> None:
-    def convene_retreat() -> None:
+def test_a_retreat_outside_an_election_year_needs_a_reason(engine, year_2027) -> None:
+    def convene_retreat(reason: str | None) -> list[Event]:
         with session_scope(engine) as session:
-            convene(
+            return convene(
                 get_cycle(session=session, body=year_2027, year=2027),
                 SessionKind.retreat,
-                trigger=SessionTrigger.administration,
-                reason="Größere Änderungen",
+                trigger=SessionTrigger.survey,
+                reason=reason,
                 session=session,
                 now=at(2027, 5, 4),
                 actor=ERIKA,
                 today=dt.date(2027, 5, 4),
             )
 
-    refused(engine, convene_retreat, ConflictError, "keine Klausurtagung vorgesehen")
+    error = refused(engine, lambda: convene_retreat(None), KreislaufError, "bitte den Anlass")
+    assert error.field == "reason"
+    convene_retreat("Größere Änderungen")
+    row = strategy_session(engine, 2027)
+    assert row is not None and (row.kind, row.reason) == ("retreat", "Größere Änderungen")
 
 
 def test_the_administration_cannot_convene_the_forum_twice(engine, year_2027) -> None:

@@ -1,5 +1,5 @@
-"""The council's strategy resolution: recorded once, after the session, as a new strategy
-version.
+"""The council's strategy resolution: recorded once, after the sessions, as a new strategy
+version adopting every held session's change set not yet resolved.
 
 Apart from the sessions because it changes the strategy itself, not only the cycle.
 """
@@ -14,13 +14,10 @@ from sqlmodel import Session, select
 from models import audit
 from models.body import Body
 from models.calendar_rules.spec import PhaseKind
-from models.change_set import ChangeSet, apply_change_set, diff_strategies
+from models.change_set import ChangeSet, apply_change_set, combine_change_sets, diff_strategies
 from models.cycle import Cycle, PhaseStatus
 from models.db import id_of
-from models.decisions import (
-    Resolution,
-    SessionStatus,
-)
+from models.decisions import Resolution, SessionStatus
 from models.errors import ConflictError, KreislaufError, Remedy
 from models.german import german_date, plural
 from models.strategy_versions import (
@@ -30,7 +27,12 @@ from models.strategy_versions import (
     used_priority_codes,
 )
 from models.transitions.cycle import complete_phase_tasks, get_phase, require_open_cycle
-from models.transitions.sessions import get_strategy_session
+from models.transitions.sessions import (
+    cycle_sessions,
+    field_names,
+    session_name,
+    unresolved_held,
+)
 from models.transitions.status import Event
 
 
@@ -45,13 +47,27 @@ def record_resolution(
     today: dt.date,
     paper_reference: str | None = None,
 ) -> list[Event]:
-    """The council adopts the session's change set: a new strategy version, with its diff."""
+    """The council adopts the sessions' change sets, checked as a whole before anything is
+    written: a new strategy version, with its diff and the sessions it resolved."""
     require_open_cycle(id_of(cycle), session=session)
-    row = get_strategy_session(cycle, session=session)
-    if row is None or SessionStatus(row.status) != SessionStatus.held or not row.change_set:
+    if session.exec(select(Resolution.id).where(Resolution.cycle_id == cycle.id)).first():
+        raise ConflictError(f"Für {cycle.year} ist bereits ein Beschluss festgehalten.")
+    rows = unresolved_held(cycle, session=session)
+    if not rows:
         raise ConflictError(
             f"Für {cycle.year} ist noch kein Forum und keine Klausurtagung mit vereinbarten "
             "Änderungen festgehalten; ohne sie gibt es nichts zu beschließen.",
+            hint="Bitte zuerst die Sitzung festhalten.",
+            remedy=Remedy.record_session,
+        )
+    open_rows = [
+        r for r in cycle_sessions(cycle, session=session) if r.status == SessionStatus.convened
+    ]
+    if open_rows:  # adopted later, its changes would wait for a resolution that never comes
+        names = field_names(session=session, body_id=cycle.body_id)
+        raise ConflictError(
+            f"{session_name(open_rows[0], names)} {cycle.year} ist einberufen, aber noch nicht "
+            "festgehalten; der Beschluss umfasst alle Sitzungen des Kreislaufs.",
             hint="Bitte zuerst die Sitzung festhalten.",
             remedy=Remedy.record_session,
         )
@@ -62,12 +78,11 @@ def record_resolution(
             f"({phase.outcome}); ein Beschluss wird im nächsten Kreislauf "
             "festgehalten."
         )
-    if session.exec(select(Resolution.id).where(Resolution.cycle_id == cycle.id)).first():
-        raise ConflictError(f"Für {cycle.year} ist bereits ein Beschluss festgehalten.")
-    if row.held_on is not None and adopted_on < row.held_on:
+    last_held = max((r.held_on for r in rows if r.held_on), default=None)
+    if last_held is not None and adopted_on < last_held:
         raise KreislaufError(
             f"Der Beschluss ({german_date(adopted_on)}) kann nicht vor "
-            f"der Sitzung ({german_date(row.held_on)}) liegen.",
+            f"der Sitzung ({german_date(last_held)}) liegen.",
             field="adopted_on",
         )
     if adopted_on > today:
@@ -75,9 +90,13 @@ def record_resolution(
     body = session.get_one(Body, cycle.body_id)  # the cycle's foreign key
     previous = current_version(session=session, body_id=cycle.body_id)
     old = load_content(session=session, version=previous)
+    names = field_names(session=session, body_id=cycle.body_id)
+    combined = combine_change_sets(
+        [(session_name(r, names), ChangeSet.model_validate(r.change_set)) for r in rows]
+    )
     new = apply_change_set(
         old,
-        ChangeSet.model_validate(row.change_set),
+        combined,
         used_codes=used_priority_codes(session=session, body_id=cycle.body_id),
     )
     try:
@@ -96,7 +115,8 @@ def record_resolution(
             resolution = Resolution(
                 body_id=cycle.body_id,
                 cycle_id=id_of(cycle),
-                session_id=id_of(row),
+                session_id=id_of(rows[0]),
+                session_ids=[id_of(r) for r in rows],
                 number=number,
                 adopted_on=adopted_on,
                 previous_version_id=id_of(previous),
@@ -122,6 +142,7 @@ def record_resolution(
             "number": number,
             "adopted_on": adopted_on.isoformat(),
             "strategy_version": version.number,
+            "sessions": [id_of(r) for r in rows],
             "diff": diff,
             "paper_reference": paper_reference,
         },
@@ -133,7 +154,10 @@ def record_resolution(
             "resolution_adopted",
             f"Beschluss {number} vom {german_date(adopted_on)}"
             + (f" (Vorlage {paper_reference})" if paper_reference else "")
-            + f": {plural(len(diff), 'Änderung', 'Änderungen')}",
+            + f": {plural(len(diff), 'Änderung', 'Änderungen')}"
+            + (
+                f" (aus {', '.join(session_name(r, names) for r in rows)})" if len(rows) > 1 else ""
+            ),
         ),
         Event(
             today,

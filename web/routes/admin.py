@@ -30,6 +30,7 @@ from models.commands import (
     RecordResolution,
     RecordSession,
 )
+from models.decisions import SessionKind, SessionStatus
 from models.errors import KreislaufError
 from models.german import german_euro
 from models.inputs import parse_day, parse_year, parse_yes_no
@@ -109,13 +110,14 @@ def admin_page(
 FORM_FIELDS = {
     "cycle": {"year": "year"},
     "survey": {"year": "year", "faction": "faction", "need": "need", "comment": "comment"},
-    "convene": {"year": "year", "reason": "reason"},
+    "convene": {"year": "year", "reason": "reason", "kind": "kind", "field": "topic"},
     "session": {
         "year": "year",
         "held_on": "held_on",
         "change_set": "changes",
         "summary": "summary",
         "participants": "participants",
+        "session": "session_number",
     },
     "resolution": {
         "year": "year",
@@ -161,10 +163,10 @@ def _cycle_state(session: Any, body: Any, year: int, today: Any) -> dict[str, An
     from models.budget_resolution import BudgetResolution
     from models.calendar_rules.spec import PhaseKind
     from models.cycle import Cycle, CycleStatus, PhaseStatus
-    from models.decisions import Resolution, SessionStatus, SurveyAnswer
+    from models.decisions import Resolution, SurveyAnswer
     from models.next_step import CycleState, next_step
     from models.transitions.cycle import get_phase
-    from models.transitions.sessions import get_strategy_session
+    from models.transitions.sessions import cycle_sessions, sessions_status
 
     cycle = session.exec(select(Cycle).where(Cycle.body_id == body.id, Cycle.year == year)).one()
     survey = get_phase(cycle, PhaseKind.survey, session=session)
@@ -172,7 +174,6 @@ def _cycle_state(session: Any, body: Any, year: int, today: Any) -> dict[str, An
         answer.faction_id: answer
         for answer in session.exec(select(SurveyAnswer).where(SurveyAnswer.cycle_id == cycle.id))
     }
-    strategy_session = get_strategy_session(cycle, session=session)
     rows = [
         {
             "faction": faction,
@@ -193,7 +194,7 @@ def _cycle_state(session: Any, body: Any, year: int, today: Any) -> dict[str, An
         survey_closed=bool(survey and PhaseStatus(survey.status) == PhaseStatus.closed),
         factions=len(rows),
         answered=len(answers),
-        session=SessionStatus(strategy_session.status) if strategy_session else None,
+        session=sessions_status(cycle, session=session),
         resolution=session.exec(
             select(Resolution.id).where(Resolution.cycle_id == cycle.id)
         ).first()
@@ -204,10 +205,9 @@ def _cycle_state(session: Any, body: Any, year: int, today: Any) -> dict[str, An
         is not None,
     )
     # the council paper can be drafted once the session with its agreed changes is recorded
-    paper = bool(
-        strategy_session
-        and SessionStatus(strategy_session.status) == SessionStatus.held
-        and strategy_session.change_set
+    paper = any(
+        SessionStatus(held.status) == SessionStatus.held and held.change_set
+        for held in cycle_sessions(cycle, session=session)
     )
     return {
         "year": year,
@@ -310,16 +310,37 @@ def convene(
     request: Request,
     year: str = Form(""),
     reason: str = Form(""),
+    kind: str = Form(""),
+    topic: str = Form(""),
     viewer: auth.Viewer = Depends(require_admin),
 ) -> Response:
+    """`kind` empty: the year's default; `topic`: a thematic retreat's field of action."""
     return run_action(
         request,
         viewer,
         form="convene",
-        values={"year": year, "reason": reason},
-        command=lambda: Convene(parse_year(year), reason),
+        values={"year": year, "reason": reason, "kind": kind[:20], "topic": topic[:64]},
+        command=lambda: Convene(parse_year(year), reason, _session_kind(kind), topic or None),
         confirm=lambda outcome: _confirm("Einberufen", outcome.events),
     )
+
+
+def _session_kind(text: str) -> SessionKind | None:
+    if not text.strip():
+        return None
+    try:
+        return SessionKind(text.strip())
+    except ValueError:
+        raise KreislaufError("Bitte Forum oder Klausurtagung wählen.", field="kind") from None
+
+
+def _session_number(text: str) -> int | None:
+    """The optional "Sitzung Nr." of the session form."""
+    if not text.strip():
+        return None
+    if not text.strip().isdigit() or len(text.strip()) > 3:
+        raise KreislaufError("Bitte die Nummer der Sitzung als Zahl angeben.", field="session")
+    return int(text.strip())
 
 
 @router.post("/admin/session", dependencies=[Depends(auth.check_csrf)])
@@ -334,6 +355,7 @@ def session_record(
     priority: list[str] = Form([]),
     text: list[str] = Form([]),
     changes: str = Form(""),
+    session_number: str = Form(""),
     viewer: auth.Viewer = Depends(require_admin),
 ) -> Response:
     """The session and its change set: from the structured rows or, as an alternative, from
@@ -341,6 +363,7 @@ def session_record(
     from web.forms import change_rows, is_blank, parse_change_set, structured_change_set
 
     values = _session_values(year, held_on, summary, participants, changes, [])
+    values["session_number"] = session_number[:10]
 
     def command() -> RecordSession:
         rows = change_rows(action, field, priority, text)
@@ -357,7 +380,12 @@ def session_record(
             change_set = structured_change_set(
                 summary, participants, rows, _strategy_choices(request, viewer)
             )
-        return RecordSession(parse_year(year), parse_day(held_on, "held_on"), change_set)
+        return RecordSession(
+            parse_year(year),
+            parse_day(held_on, "held_on"),
+            change_set,
+            _session_number(session_number),
+        )
 
     note = "Festgehalten; die Änderungen gelten erst mit dem Beschluss"
     return run_action(
@@ -382,6 +410,7 @@ def session_more_rows(
     priority: list[str] = Form([]),
     text: list[str] = Form([]),
     changes: str = Form(""),
+    session_number: str = Form(""),
     viewer: auth.Viewer = Depends(require_admin),
 ) -> Response:
     """ "Weitere Zeile": the form again with what was typed and one empty row more; nothing
@@ -389,6 +418,7 @@ def session_more_rows(
     from web.forms import MAX_CHANGE_ROWS, change_rows
 
     values = _session_values(year, held_on, summary, participants, changes, [])
+    values["session_number"] = session_number[:10]
     try:
         values["rows"] = change_rows(action, field, priority, text, extra=1)
     except KreislaufError as error:
