@@ -162,3 +162,22 @@ def test_bad_input_is_refused_in_german_and_nothing_is_written(
     assert row_counts(engine) == before
     with session_scope(engine) as session:
         assert session.exec(select(Resolution.id)).first() is None
+
+
+def test_the_council_paper_shows_the_changes_of_every_session(
+    engine: sa.Engine, cycle_2027: Body
+) -> None:
+    """Before the resolution the paper's synopsis is what the resolution would adopt: the
+    main forum's changes and the thematic retreat's."""
+    from services.council_paper import council_paper
+
+    decide(engine, cycle_2027, Convene(2027, "Klimaschutz"), at(5, 4))
+    decide(engine, cycle_2027, Convene(2027, "ÖPNV", field="Mobilität"), at(5, 5))
+    decide(engine, cycle_2027, RecordSession(2027, at(5, 20).date(), CHANGES, 1), at(5, 21))
+    bus = "Der Landkreis baut den Busverkehr im ländlichen Raum aus."
+    decide(engine, cycle_2027, RecordSession(2027, at(6, 10).date(), mobility(bus), 2), at(6, 11))
+    with session_scope(engine) as session:
+        paper = council_paper(session=session, body=cycle_2027, year=2027)
+    news = [row.after for row in paper.synopsis]
+    assert bus in news
+    assert CHANGES.changes[0].text in news
