@@ -11,20 +11,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from models.achievement import Rollup
 from models.body import Body
-from models.cycle import Cycle, Deadline, Task
-from models.db import id_of
+from models.cycle import Cycle
 from models.errors import NotFoundError
 from models.german import german_date
 from models.money import Deviation
-from models.organisation import Department
-from models.submissions import Submission, SubmissionStatus
+from models.submissions import SubmissionStatus
 from services.evaluation import Evaluation, rollup_of
 from services.money import MoneyOverview
-from services.submission_task import figures_deadline_key
+from services.submission_list import figures_tasks
 
 LARGEST_DEVIATIONS = 3  # the product groups named on page 1
 
@@ -191,24 +189,11 @@ def deliveries(*, session: Session, body: Body, year: int) -> list[Delivery]:
     if cycle is None:
         return []
     try:
-        key = figures_deadline_key(body)
-    except NotFoundError:
+        tasks = figures_tasks(session=session, body=body, cycle=cycle)
+    except NotFoundError:  # no figures deadline in the calendar
         return []
-    rows = session.exec(
-        select(Task, Department, col(Deadline.due_on))
-        .join(Deadline, col(Task.deadline_id) == Deadline.id)
-        .join(Department, col(Task.department_id) == Department.id)
-        .where(Deadline.cycle_id == cycle.id, Deadline.key == key)
-        .order_by(col(Department.name))
-    ).all()
-    latest: dict[int, Submission] = {}
-    for submission in session.exec(
-        select(Submission).where(Submission.cycle_id == cycle.id).order_by(col(Submission.attempt))
-    ).all():
-        latest[submission.task_id] = submission
     result = []
-    for task, department, due in rows:
-        found = latest.get(id_of(task))
+    for _, department, due, found in tasks:
         if found is None:
             result.append(Delivery(department.name, DeliveryState.missing, None, None, due))
             continue

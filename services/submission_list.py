@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from models.body import Body
-from models.cycle import Deadline, Task, TaskStatus
+from models.cycle import Cycle, Deadline, Task, TaskStatus
 from models.db import id_of
 from models.organisation import Department
 from models.submissions import Submission, SubmissionStatus
@@ -45,12 +45,14 @@ class SubmissionView:
         }
 
 
-def list_submissions(*, session: Session, body: Body, year: int) -> list[SubmissionView]:
-    """Each department's figures task with its latest submission (if any)."""
-    cycle = get_cycle(session=session, body=body, year=year)
+def figures_tasks(
+    *, session: Session, body: Body, cycle: Cycle
+) -> list[tuple[Task, Department, dt.date, Submission | None]]:
+    """Each department's figures task of `cycle` (by department name) with its due day and
+    its latest submission (None before the first)."""
     key = figures_deadline_key(body)
     rows = session.exec(
-        select(Task, Department)
+        select(Task, Department, col(Deadline.due_on))
         .join(Deadline, col(Task.deadline_id) == Deadline.id)
         .join(Department, col(Task.department_id) == Department.id)
         .where(Deadline.cycle_id == cycle.id, Deadline.key == key)
@@ -61,9 +63,14 @@ def list_submissions(*, session: Session, body: Body, year: int) -> list[Submiss
         select(Submission).where(Submission.cycle_id == cycle.id).order_by(col(Submission.attempt))
     ).all():
         latest[submission.task_id] = submission
+    return [(task, department, due, latest.get(id_of(task))) for task, department, due in rows]
+
+
+def list_submissions(*, session: Session, body: Body, year: int) -> list[SubmissionView]:
+    """Each department's figures task with its latest submission (if any)."""
+    cycle = get_cycle(session=session, body=body, year=year)
     views = []
-    for task, department in rows:
-        s = latest.get(id_of(task))
+    for task, department, _, s in figures_tasks(session=session, body=body, cycle=cycle):
         views.append(
             SubmissionView(
                 department=department.name,
