@@ -273,13 +273,29 @@ def read_workbook(file: Path) -> bytes:
 
 
 def write_file(target: Path, data: bytes) -> None:
-    """Write a generated file; a place that cannot be written is a German error naming it."""
+    """Write a generated file whole or not at all (a temporary file beside it, renamed into
+    place): an interrupted run never leaves half a workbook. A place that cannot be written
+    is a German error naming it."""
+    import errno
+    import os
+    import tempfile
+
     from models.errors import KreislaufError
     from models.german import os_error
 
+    temporary: str | None = None
     try:
-        target.write_bytes(data)
+        if target.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "Is a directory", str(target))
+        handle, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+        )
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, target)
     except OSError as error:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
         raise KreislaufError(
             f"{target}: kann nicht geschrieben werden ({os_error(error)})."
         ) from None

@@ -7,15 +7,12 @@ so that an open or earlier version is never left half written.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cli.app import app, body_session, console, now, user_errors
-from models.german import os_error
+from cli.app import app, body_session, console, now, user_errors, write_file
 
 SUFFIXES = {".docx": "docx", ".pdf": "pdf"}
 
@@ -30,29 +27,6 @@ def paper_format(output: Path) -> str:
             "bitte .docx (Word, zum Weiterbearbeiten) oder .pdf verwenden."
         )
     return SUFFIXES[suffix]
-
-
-def write_atomically(output: Path, data: bytes) -> None:
-    from models.errors import KreislaufError
-
-    directory = output.parent if str(output.parent) else Path(".")
-    try:
-        handle, temporary = tempfile.mkstemp(
-            dir=directory, prefix=f".{output.name}.", suffix=".tmp"
-        )
-    except OSError as error:
-        raise KreislaufError(
-            f"--output: {output} kann nicht geschrieben werden: {os_error(error)}."
-        ) from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, output)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise KreislaufError(
-            f"--output: {output} kann nicht geschrieben werden: {os_error(error)}."
-        ) from None
 
 
 @app.command("paper")
@@ -77,5 +51,5 @@ def paper(
     kind = paper_format(output)
     with body_session() as (session, body):
         data = render_council_paper(session, body, year, kind, now(body.timezone))
-    write_atomically(output, data)
+    write_file(output, data)
     console().print(f"Beschlussvorlage {year} gespeichert: {output}", markup=False)

@@ -14,9 +14,8 @@ from typing import Annotated
 
 import typer
 
-from cli.app import app, body_session, console, now, user_errors
+from cli.app import app, body_session, console, now, user_errors, write_file
 from cli.setup import strategy_app
-from models.german import os_error
 
 SUFFIXES = {".xlsx": "xlsx", ".html": "html", ".htm": "html", ".pdf": "pdf"}
 
@@ -46,24 +45,6 @@ def output_format(output: Path, fmt: str | None) -> str:
             "bitte .xlsx, .html oder .pdf verwenden oder --format angeben."
         )
     return SUFFIXES[suffix]
-
-
-def write(output: Path, data: bytes) -> None:
-    from models.errors import KreislaufError
-
-    try:
-        output.write_bytes(data)
-    except OSError as error:
-        reason = os_error(error)
-        if isinstance(error, FileNotFoundError):
-            reason = "das Verzeichnis gibt es nicht"
-        elif isinstance(error, PermissionError):
-            reason = "keine Schreibberechtigung"
-        elif isinstance(error, IsADirectoryError):
-            reason = "das ist ein Verzeichnis"
-        raise KreislaufError(
-            f"--output: {output} kann nicht geschrieben werden: {reason}."
-        ) from None
 
 
 def instant(day: dt.date | None, timezone: str) -> dt.datetime:
@@ -106,7 +87,7 @@ def report(
     day = parse_day(on, "on") if on else None
     with body_session() as (session, body):
         data = render_report(session, body, year, kind, instant(day, body.timezone))
-    write(output, data)
+    write_file(output, data)
     console().print(f"Bericht {year} (Berichtsjahr {year - 1}) gespeichert: {output}", markup=False)
 
 
@@ -142,7 +123,7 @@ def strategy_diff(
                 "geändert, also nichts zu vergleichen."
             )
         data = render_version_diff(session, body, older, newer, kind)
-    write(output, data)
+    write_file(output, data)
     console().print(
         f"Änderungen von Version {older} zu {newer} gespeichert: {output}", markup=False
     )
