@@ -38,7 +38,7 @@ from web.render import page
 from web.routes.admin import require_admin, run_action
 from web.routes.common import now, start_flow, status_of
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages, not the API
 
 
 def _fallback_body(session: Session, request: Request) -> Any:
