@@ -221,7 +221,7 @@ def test_simulated_2027_runs_the_regular_cycle(tmp_path: Path) -> None:
     # 15 working days after Mon 03.05.2027, skipping Ascension (06.05.) and Whit Monday (17.05.)
     assert only(events, "session_held")["date"] == "2027-05-26"
     assert only(events, "resolution_adopted")["date"] == "2027-07-21"
-    assert "Version 2" in only(events, "strategy_version_created")["detail"]
+    assert "Version 4" in only(events, "strategy_version_created")["detail"]
     late = [e["detail"] for e in events if e["event"] == "task_late"]
     assert any("Jugend und Familie" in detail for detail in late)
     assert any("FDP-Fraktion" in detail for detail in late)  # never answered
