@@ -280,8 +280,9 @@ def test_simulated_2027_runs_the_regular_cycle(tmp_path: Path) -> None:
         for key, (actual, source) in reported.items()
         if key != "hze-ambulant-quote"
     )
-    assert [v.number for v in versions] == [1, 2]
-    assert versions[1].previous_id == versions[0].id
+    # 1 and 2 are Lörrach's earlier versions on record (2009, 2012); 3 the file's, 4 new
+    assert [v.number for v in versions] == [1, 2, 3, 4]
+    assert versions[3].previous_id == versions[2].id
     assert added.text.startswith("Der Landkreis setzt die Klimaschutzvorgaben")
     assert len(evaluation_tasks) == 30  # 10 reporting departments x 3 deadlines
     assert {TaskStatus(t.status) for t in evaluation_tasks} == {TaskStatus.planned}
