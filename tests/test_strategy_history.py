@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
 
+from models.audit import AuditEvent
 from models.db import session_scope
 from models.strategy import FieldOfAction, StrategyVersion
 from models.strategy_versions import current_version, load_content
@@ -143,6 +144,14 @@ def test_history_added_to_an_installed_body_renumbers_its_versions(
         current = current_version(session=session, body_id=1)
         assert (current.id, current.number) == (ids[1], 4)
         assert session.get_one(StrategyVersion, ids[0]).number == 3
+        # the journal keeps the numbers its entries were written with; this entry says how
+        # they moved
+        updated_event = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "body.updated")
+        ).one()
+        assert any(
+            "Version 1 → 3, Version 2 → 4" in line for line in updated_event.after["changes"]
+        )
 
     before = row_counts(engine)
     again = cli("init", "--body-dir", str(body_dir))
@@ -202,3 +211,25 @@ def test_bad_history_gets_a_german_message_and_changes_nothing(
     assert words in problem_about(result.output, "strategy.toml", key)
     assert f"strategy.toml, {key}" in result.output
     assert numbered(engine) == before
+
+
+def test_history_after_the_first_version_on_record_is_refused(
+    cli: Cli, engine: sa.Engine, body_dir: Path
+) -> None:
+    """The file's date moved on after `init` (the strategy itself is not taken over): an
+    earlier version must still lie before the first version in the database."""
+    history = without_history(body_dir)
+    assert cli("init", "--body-dir", str(body_dir)).exit_code == 0
+    before = row_counts(engine)
+    path = body_dir / "strategy.toml"
+    text = path.read_text(encoding="utf-8").replace(
+        "adopted_on = 2021-07-21", "adopted_on = 2031-07-21", 1
+    )
+    later = history.replace("adopted_in_year = 2012", "adopted_in_year = 2025")
+    path.write_text(text + later, encoding="utf-8")
+    refused = cli("init", "--body-dir", str(body_dir), env=WIDE)
+    assert refused.exit_code == 2, refused.output
+    assert "strategy.toml, history[1]: die frühere Version muss vor der ersten erfassten" in (
+        refused.output
+    )
+    assert row_counts(engine) == before
