@@ -20,6 +20,7 @@ from config.schema import (
     BodyFile,
     FiguresFile,
     GoalSpec,
+    HistorySpec,
     KeyFigureSpec,
     OrganisationFile,
     ProductsFile,
@@ -253,10 +254,41 @@ def cross_check(config: BodyConfig) -> list[str]:
                 f"body.toml, oparl.committees.{key}: den Ausschuss {key!r} gibt es nicht "
                 f"(organisation.toml, committees: {', '.join(sorted(committees)) or 'keine'})."
             )
+    problems += _check_history(config.strategy)
     problems += _check_figures(config, departments)
     problems += _check_product_plan(config, departments)
     if not problems:
         problems += _check_planned_years(config)
+    return problems
+
+
+def _check_history(strategy: StrategyFile) -> list[str]:
+    """Earlier versions: each dated by day or by year, oldest first, all before this one."""
+    from models.german import german_date
+
+    problems: list[str] = []
+    previous: HistorySpec | None = None
+    for index, entry in enumerate(strategy.history):
+        key = "adopted_in_year" if entry.adopted_in_year is not None else "adopted_on"
+        where = f"strategy.toml, history[{index}].{key}"
+        if (entry.adopted_on is None) == (entry.adopted_in_year is None):
+            problems.append(
+                f"strategy.toml, history[{index}].adopted_on: bitte genau eines angeben, "
+                "adopted_on (der Tag des Beschlusses) oder adopted_in_year (nur das Jahr)."
+            )
+            continue
+        first, last = entry.span
+        if last >= strategy.adopted_on:
+            problems.append(
+                f"{where}: eine frühere Version muss vor der Version dieser Datei beschlossen "
+                f"sein (adopted_on = {german_date(strategy.adopted_on)})."
+            )
+        if previous is not None and first <= previous.span[1]:
+            problems.append(
+                f"{where}: muss nach history[{index - 1}] liegen (die älteste Version zuerst, "
+                "jeder Tag und jedes nur mit dem Jahr genannte Jahr einmal)."
+            )
+        previous = entry
     return problems
 
 

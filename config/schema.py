@@ -108,6 +108,31 @@ class KeyPositionSpec(_Strict):
     department: str | None = Field(default=None, max_length=64)
 
 
+class HistorySpec(_Strict):
+    """An earlier version of the strategy, on record without its content ([[history]]).
+
+    Exactly one of `adopted_on` (the day) and `adopted_in_year` (only the year is known);
+    `config.loader` checks that and the order of the entries.
+    """
+
+    label: str = Field(min_length=1, max_length=200)
+    adopted_on: dt.date | None = None
+    adopted_in_year: StrictInt | None = Field(default=None, ge=1900, le=2199)
+    resolution: str = Field(min_length=1, max_length=200)
+    summary: str | None = Field(default=None, min_length=1, max_length=1000)
+
+    @property
+    def span(self) -> tuple[dt.date, dt.date]:
+        """The first and last day the adoption may have been on."""
+        if self.adopted_on is not None:
+            return self.adopted_on, self.adopted_on
+        year = self.adopted_in_year or dt.MINYEAR
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
+MAX_HISTORY = 50  # earlier versions on record
+
+
 class StrategyFile(_Strict):
     label: str = Field(min_length=1, max_length=200)
     motto: str | None = Field(default=None, max_length=200)
@@ -121,6 +146,8 @@ class StrategyFile(_Strict):
     principles: list[str] = Field(min_length=1)
     fields: list[FieldSpec] = Field(min_length=1)
     key_positions: list[KeyPositionSpec] = Field(default_factory=list)
+    # earlier versions, oldest first: numbered 1..k, this file's version gets k + 1
+    history: list[HistorySpec] = Field(default_factory=list, max_length=MAX_HISTORY)
 
 
 class ContactSpec(_Strict):

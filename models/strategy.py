@@ -13,6 +13,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from models.german import german_date
 from models.types import UTCDateTime
 
 
@@ -33,6 +34,19 @@ class StrategyVersion(SQLModel, table=True):
     key_positions_year: int | None = None
     previous_id: int | None = Field(default=None, foreign_key="strategy_version.id")
     created_at: dt.datetime = Field(sa_type=UTCDateTime)
+    # An earlier version known only from the record (strategy.toml, [[history]]): its number,
+    # date, resolution and summary, but no content (no principles, fields, priorities).
+    history_only: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # Only the year of adoption is known; `adopted_on` is then 1 January of that year.
+    adopted_year_only: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    summary: str | None = Field(default=None, max_length=1000)
+
+
+def adopted_text(version: StrategyVersion) -> str:
+    """When the version was adopted, as exactly as it is known: '21.07.2021' or '2009'."""
+    if version.adopted_year_only:
+        return str(version.adopted_on.year)
+    return german_date(version.adopted_on)
 
 
 class Principle(SQLModel, table=True):

@@ -55,7 +55,7 @@ def current_version(*, session: Session, body_id: int) -> StrategyVersion:
     """The strategy in force: the body's newest version (versions are never overwritten)."""
     version = session.exec(
         select(StrategyVersion)
-        .where(StrategyVersion.body_id == body_id)
+        .where(StrategyVersion.body_id == body_id, col(StrategyVersion.history_only).is_(False))
         .order_by(col(StrategyVersion.number).desc())
     ).first()
     if version is None:

@@ -26,6 +26,7 @@ from models.strategy_versions import current_version
 from services.figures import sync_figures
 from services.keyed_rows import upsert_by_key
 from services.product_plan import sync_product_plan
+from services.strategy_history import sync_history
 
 if TYPE_CHECKING:
     from config.loader import BodyConfig
@@ -67,6 +68,7 @@ def install_body(config: BodyConfig, *, session: Session, now: dt.datetime, acto
     departments, _ = _sync_organisation(config, body, session=session)
     sync_product_plan(config, body, departments, session=session)
     version = _add_strategy(config, body, departments, session=session, now=now)
+    sync_history(config.strategy.history, body, session=session, now=now)  # renumbers version
     sync_figures(config, body, departments, session=session)
     audit.record(
         session=session,
@@ -236,7 +238,8 @@ def update_body(
     """Take over a changed configuration of an installed body: settings, calendar, organisation,
     product plan, figures.
 
-    The strategy is not touched (it changes only by a council resolution); cycles created
+    The strategy is not touched (it changes only by a council resolution), except for the
+    earlier versions on record ([[history]]: added, versions renumbered); cycles created
     before keep their dates. Returns the body and a German line per change (empty: no change).
     """
     body = session.exec(select(Body).where(Body.slug == config.body.slug)).one()
@@ -276,6 +279,7 @@ def update_body(
     changes += organisation_changes
     changes += sync_product_plan(config, body, departments, session=session)
     changes += sync_figures(config, body, departments, session=session)
+    changes += sync_history(config.strategy.history, body, session=session, now=now)
     if changes:
         session.flush()
         audit.record(

@@ -121,6 +121,19 @@ def strategy_version(*, session: Session, body: Body, number: int, field: str) -
             f"(vorhanden: {', '.join(map(str, known)) or 'keine'}).",
             field=field,
         )
+    if version.history_only:  # on record without content: nothing to compare
+        comparable = session.exec(
+            select(StrategyVersion.number)
+            .where(StrategyVersion.body_id == body.id)
+            .where(col(StrategyVersion.history_only).is_(False))
+            .order_by(col(StrategyVersion.number))
+        ).all()
+        raise KreislaufError(
+            f"Strategieversion {number} ({version.label}) ist nur mit Datum und Beschluss "
+            "erfasst, ihr Inhalt nicht: sie lässt sich nicht vergleichen (vergleichbar: "
+            f"{', '.join(map(str, comparable))}).",
+            field=field,
+        )
     return version
 
 

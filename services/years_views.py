@@ -20,7 +20,7 @@ from models.cycle import Cycle
 from models.db import id_of
 from models.decisions import Resolution, StrategySession
 from models.organisation import Department
-from models.strategy import Direction, KeyFigure, KeyFigureValue, StrategyVersion
+from models.strategy import Direction, KeyFigure, KeyFigureValue, StrategyVersion, adopted_text
 from models.strategy_versions import load_content
 from models.word_diff import Segment, word_diff
 from services.report_format import DIRECTION_LABELS, PriorityNames, sparkline_svg
@@ -49,13 +49,28 @@ class Version:
 
 
 def versions_as_of(*, session: Session, body: Body, today: dt.date) -> list[Version]:
-    """The body's strategy versions adopted on or before `today`, oldest first."""
+    """The body's strategy versions adopted on or before `today`, oldest first; without the
+    earlier versions on record only (no content to show or compare: `earlier_versions`)."""
     rows = session.exec(
         select(StrategyVersion)
         .where(StrategyVersion.body_id == body.id, col(StrategyVersion.adopted_on) <= today)
+        .where(col(StrategyVersion.history_only).is_(False))
         .order_by(col(StrategyVersion.number))
     ).all()
     return [Version(row, load_content(session=session, version=row)) for row in rows]
+
+
+def earlier_versions(*, session: Session, body: Body, today: dt.date) -> list[StrategyVersion]:
+    """The earlier versions on record only (number, date, resolution, summary), adopted on or
+    before `today`, oldest first."""
+    return list(
+        session.exec(
+            select(StrategyVersion)
+            .where(StrategyVersion.body_id == body.id, col(StrategyVersion.adopted_on) <= today)
+            .where(col(StrategyVersion.history_only).is_(True))
+            .order_by(col(StrategyVersion.number))
+        ).all()
+    )
 
 
 @dataclass(frozen=True)
@@ -218,6 +233,7 @@ class PriorityHistory:
     figures: list[FigureLights]
     years: list[int]
     today: dt.date
+    earlier: int = 0  # earlier versions on record without content, before `versions`
 
 
 def priority_history(
@@ -229,6 +245,7 @@ def priority_history(
     ref = priority_ref(versions, code)
     if ref is None:
         return None
+    earlier = len(earlier_versions(session=session, body=body, today=today))
     resolutions = _resolutions(session=session, body=body)
     history: list[PriorityInVersion] = []
     previous: str | None = None
@@ -244,7 +261,7 @@ def priority_history(
         if found:
             field_name = found[0]
         change = (
-            "neu"
+            ("erstmals erfasst" if earlier and version is versions[0] else "neu")
             if not seen
             else "entfällt"
             if text is None
@@ -265,7 +282,7 @@ def priority_history(
         )
         seen, previous = True, text
     figures, years = _figure_lights(session=session, body=body, code=code)
-    return PriorityHistory(ref, field_name, history, figures, years, today)
+    return PriorityHistory(ref, field_name, history, figures, years, today, earlier)
 
 
 def _figure_lights(
@@ -340,6 +357,9 @@ class TimelineVersion:
     resolution: ResolutionInfo | None  # None for the first version recorded
     changes: list[VersionChange] | None  # None: no earlier version to compare with
     in_force: bool
+    adopted: str = ""  # "21.07.2021", or "2009" where only the year is known
+    history_only: bool = False  # an earlier version on record only: no content, no changes
+    summary: str | None = None  # what an earlier version on record was or changed
 
 
 @dataclass(frozen=True)
@@ -360,7 +380,21 @@ def strategy_timeline(*, session: Session, body: Body, today: dt.date) -> Strate
             select(StrategySession).where(StrategySession.body_id == body.id)
         ).all()
     }
-    entries = []
+    entries = [
+        TimelineVersion(
+            number=row.number,
+            label=row.label,
+            valid_from=row.adopted_on,
+            resolution_text=row.resolution,
+            resolution=None,
+            changes=None,
+            in_force=False,
+            adopted=adopted_text(row),
+            history_only=True,
+            summary=row.summary,
+        )
+        for row in earlier_versions(session=session, body=body, today=today)
+    ]
     for index, version in enumerate(versions):
         resolution = resolutions.get(id_of(version.row))
         changes = None
@@ -375,6 +409,7 @@ def strategy_timeline(*, session: Session, body: Body, today: dt.date) -> Strate
                 resolution=_resolution_info(body, resolution, sessions),
                 changes=changes,
                 in_force=index == len(versions) - 1,
+                adopted=adopted_text(version.row),
             )
         )
     fields = []

@@ -83,7 +83,7 @@ def test_strategy_diff_pdf_is_tagged_german_and_titled(engine, loerrach) -> None
     create(engine, loerrach, 2027)
     resolution_adopted(engine, loerrach)
     with session_scope(engine) as session:
-        pdf = render_version_diff(session, loerrach, 1, 2, "pdf")
+        pdf = render_version_diff(session, loerrach, 3, 4, "pdf")
     keep("aenderungen.pdf", pdf)
     assert_tagged(pdf, "Änderungen der Strategie")
 
@@ -146,8 +146,8 @@ def test_strategy_diff_names_each_date_once_and_no_keys(engine, loerrach) -> Non
     create(engine, loerrach, 2027)
     resolution_adopted(engine, loerrach)
     with session_scope(engine) as session:
-        html = render_version_diff(session, loerrach, 1, 2, "html").decode()
-    assert "Von Version 1 (Beschluss des Kreistags vom 21.07.2021)" in html
+        html = render_version_diff(session, loerrach, 3, 4, "html").decode()
+    assert "Von Version 3 (Beschluss des Kreistags vom 21.07.2021)" in html
     assert html.count("21.07.2027") == 1 and "bildung.2" not in html
     assert ">Schwerpunkt 2</td>" in html  # the removed priority, numbered as it stood
 
@@ -184,7 +184,7 @@ def test_every_workbook_prints_landscape_fit_to_width_with_its_header(engine, lo
     resolution_adopted(engine, loerrach)
     with session_scope(engine) as session:
         report = render_report(session, loerrach, 2027, "xlsx", NOW)
-        diff = render_version_diff(session, loerrach, 1, 2, "xlsx")
+        diff = render_version_diff(session, loerrach, 3, 4, "xlsx")
     assert_prints_well(report, "Bericht")
     assert_prints_well(diff, "Strategieänderungen")
     assert (

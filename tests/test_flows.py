@@ -221,7 +221,7 @@ def test_simulated_2027_runs_the_regular_cycle(tmp_path: Path) -> None:
     # 15 working days after Mon 03.05.2027, skipping Ascension (06.05.) and Whit Monday (17.05.)
     assert only(events, "session_held")["date"] == "2027-05-26"
     assert only(events, "resolution_adopted")["date"] == "2027-07-21"
-    assert "Version 2" in only(events, "strategy_version_created")["detail"]
+    assert "Version 4" in only(events, "strategy_version_created")["detail"]
     late = [e["detail"] for e in events if e["event"] == "task_late"]
     assert any("Jugend und Familie" in detail for detail in late)
     assert any("FDP-Fraktion" in detail for detail in late)  # never answered
@@ -280,8 +280,9 @@ def test_simulated_2027_runs_the_regular_cycle(tmp_path: Path) -> None:
         for key, (actual, source) in reported.items()
         if key != "hze-ambulant-quote"
     )
-    assert [v.number for v in versions] == [1, 2]
-    assert versions[1].previous_id == versions[0].id
+    # 1 and 2 are Lörrach's earlier versions on record (2009, 2012); 3 the file's, 4 new
+    assert [v.number for v in versions] == [1, 2, 3, 4]
+    assert versions[3].previous_id == versions[2].id
     assert added.text.startswith("Der Landkreis setzt die Klimaschutzvorgaben")
     assert len(evaluation_tasks) == 30  # 10 reporting departments x 3 deadlines
     assert {TaskStatus(t.status) for t in evaluation_tasks} == {TaskStatus.planned}

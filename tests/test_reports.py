@@ -208,17 +208,17 @@ def test_version_diff_shows_what_the_resolution_changed(
     create(engine, loerrach, 2027)
     resolution_adopted(engine, loerrach)
     with session_scope(engine) as session:
-        html = render_version_diff(session, loerrach, 1, 2, "html").decode()
-        pdf = render_version_diff(session, loerrach, 1, 2, "pdf")
-        xlsx = render_version_diff(session, loerrach, 1, 2, "xlsx")
+        html = render_version_diff(session, loerrach, 3, 4, "html").decode()
+        pdf = render_version_diff(session, loerrach, 3, 4, "pdf")
+        xlsx = render_version_diff(session, loerrach, 3, 4, "xlsx")
     assert "KT/2027/045" in html and "3 Änderungen" in html
     text = pdf_text(pdf)
     # the changed wording (HITZE) is marked word by word: tests/test_reports_word_diff.py
     shown = ("neu", "geändert", "entfällt", MOORE, "Infektionen", "vor Hitze.")
-    for words in (*shown, "Schwerpunkt 2", "Version 2"):
+    for words in (*shown, "Schwerpunkt 2", "Version 4"):
         assert words in text
     assert "bildung.2" not in text and "21.07.2027, 21.07.2027" not in text
-    for words in ("Von Version 1 (Beschluss des Kreistags vom 21.07.2021) zu Version 2",):
+    for words in ("Von Version 3 (Beschluss des Kreistags vom 21.07.2021) zu Version 4",):
         assert words in text
     book = load_workbook(io.BytesIO(xlsx))
     changes = [row for row in book.active.iter_rows(min_row=4, values_only=True)]
@@ -230,7 +230,7 @@ def test_version_diff_shows_what_the_resolution_changed(
     target = tmp_path / "aenderungen.pdf"
     result = cli("strategy", "diff", "-o", str(target))
     assert result.exit_code == 0, result.output
-    assert "Version 1 zu 2" in result.output and MOORE in pdf_text(target.read_bytes())
+    assert "Version 3 zu 4" in result.output and MOORE in pdf_text(target.read_bytes())
     missing = cli("strategy", "diff", "--from", "7", "-o", str(target))
     assert missing.exit_code == 1 and "Strategieversion 7" in missing.output
 

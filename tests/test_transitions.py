@@ -211,7 +211,9 @@ def strategy_session(engine: sa.Engine, year: int = 2027) -> StrategySession | N
 
 
 def versions(session: Session) -> dict[int, StrategyVersion]:
-    return {v.number: v for v in session.exec(select(StrategyVersion)).all()}
+    """The versions with content by number (Lörrach's 1 and 2 are on record only, 2009, 2012)."""
+    rows = session.exec(select(StrategyVersion)).all()
+    return {v.number: v for v in rows if not v.history_only}
 
 
 def priorities_of(session: Session, version: StrategyVersion) -> dict[str, str]:
@@ -634,7 +636,7 @@ def test_every_change_is_audited_with_the_actor_who_made_it(engine, year_2027) -
         ),
     )
     assert [e.action for e in adopted] == ["resolution.recorded", "task.accepted"]
-    assert adopted[0].after["strategy_version"] == 2
+    assert adopted[0].after["strategy_version"] == 4
     assert adopted[0].at == at(2027, 7, 21, 18)
 
 
@@ -737,7 +739,7 @@ def test_a_year_without_need_for_a_forum_runs_to_its_end(engine, year_2027) -> N
     run(engine, body, at(2027, 7, 22))
     assert phase_status(engine)["planning"] == "open"
     with session_scope(engine) as session:
-        assert set(versions(session)) == {1}
+        assert set(versions(session)) == {3}
 
 
 def test_evaluation_closes_the_day_after_its_window_naming_the_late_department(
@@ -845,18 +847,18 @@ def test_a_resolution_not_taken_leaves_the_agreed_changes_without_effect(engine,
     assert resolution.status == "closed"
     assert resolution.outcome.startswith("kein Beschluss gefasst: Änderungen nicht wirksam")
     with session_scope(engine) as session:
-        assert set(versions(session)) == {1}
+        assert set(versions(session)) == {3}
 
 
 @pytest.mark.both_databases
 def test_the_resolution_creates_version_2_and_never_overwrites_version_1(engine, year_2027) -> None:
     with session_scope(engine) as session:
-        before = priorities_of(session, versions(session)[1])
+        before = priorities_of(session, versions(session)[3])
     resolution_adopted(engine, year_2027)
     with session_scope(engine) as session:
         by_number = versions(session)
-        first, second = by_number[1], by_number[2]
-        assert set(by_number) == {1, 2}
+        first, second = by_number[3], by_number[4]
+        assert set(by_number) == {3, 4}
         assert second.previous_id == first.id
         assert second.adopted_on == dt.date(2027, 7, 21)
         assert second.resolution == "Beschluss KT/2027/045 (Kreistag) vom 21.07.2027"
@@ -874,14 +876,14 @@ def test_the_resolution_lists_added_changed_and_removed_with_before_and_after(
     engine, year_2027
 ) -> None:
     with session_scope(engine) as session:
-        before = priorities_of(session, versions(session)[1])
+        before = priorities_of(session, versions(session)[3])
     resolution_adopted(engine, year_2027)
     with session_scope(engine) as session:
         resolution = session.exec(select(Resolution)).one()
         by_number = versions(session)
         assert resolution.number == "KT/2027/045"
-        assert resolution.previous_version_id == by_number[1].id
-        assert resolution.new_version_id == by_number[2].id
+        assert resolution.previous_version_id == by_number[3].id
+        assert resolution.new_version_id == by_number[4].id
     assert resolution.diff == [
         {
             "change": "removed",
@@ -933,7 +935,7 @@ def test_the_budget_resolution_closes_the_cycle_and_creates_the_next(engine, yea
                 select(Deadline.key, Deadline.due_on).where(Deadline.cycle_id == next_cycle.id)
             ).all()
         )
-        assert next_cycle.strategy_version_id == versions(session)[2].id
+        assert next_cycle.strategy_version_id == versions(session)[4].id
     # Feb 2028: 1-4 (4), 7-11 (9), 14-18 (14), 21 (15) -> Monday 21.02.2028
     assert due["kennzahlen_ist"] == dt.date(2028, 2, 21)
     assert set(task_status(engine, "kennzahlen_ist", 2028).values()) == {"planned"}
@@ -1036,7 +1038,7 @@ def test_a_removed_priority_code_is_never_reused_by_a_later_resolution(engine, y
         engine, body, dt.date(2028, 7, 19), at(2028, 7, 19, 18), number="KT/2028/031", year=2028
     )
     with session_scope(engine) as session:
-        third = versions(session)[3]
+        third = versions(session)[5]
         codes = priorities_of(session, third)
         resolution = session.exec(
             select(Resolution).where(Resolution.number == "KT/2028/031")
@@ -1048,7 +1050,7 @@ def test_a_removed_priority_code_is_never_reused_by_a_later_resolution(engine, y
     assert klima == ["klima-biodiversitaet.1", "klima-biodiversitaet.2", "klima-biodiversitaet.4"]
     assert codes["klima-biodiversitaet.4"] == MOORE
     assert [entry["priority"] for entry in resolution.diff] == ["klima-biodiversitaet.4"]
-    assert "klima-biodiversitaet.3" in set(all_codes)  # still in version 1, never reused
+    assert "klima-biodiversitaet.3" in set(all_codes)  # still in version 3, never reused
 
 
 def test_apply_change_set_skips_every_code_used_before() -> None:

@@ -49,7 +49,7 @@ def test_the_resolution_is_recorded_only_after_confirming(web: Web) -> None:
     assert preview.status_code == 200
     text = visible_text(preview.text)
     assert "Bitte prüfen: Beschluss Nr. KT/2027/045 vom 21.07.2027" in text
-    assert "Danach: Strategie Version 2 gilt (vorher Version 1)." in text
+    assert "Danach: Strategie Version 4 gilt (vorher Version 3)." in text
     assert (
         "neu Klima & Biodiversität Schwerpunkt 4 – "
         "Der Landkreis wird bis 2035 klimaneutral." in text

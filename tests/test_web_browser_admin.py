@@ -145,4 +145,4 @@ def _record_and_resolve(site: Site, page) -> None:  # type: ignore[no-untyped-de
     fits(page, site, 390, "admin-resolution-preview")
     page.get_by_role("button", name="Bestätigen und festhalten").click()
     assert "Beschluss KT/2027/045 festgehalten" in page.get_by_role("status").inner_text()
-    assert "Strategie Version 2" in page.get_by_role("status").inner_text()
+    assert "Strategie Version 4" in page.get_by_role("status").inner_text()

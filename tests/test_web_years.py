@@ -144,19 +144,19 @@ def test_a_department_clerk_may_not_see_the_workbench(web: Web, path: str) -> No
 @pytest.mark.both_databases  # versions as of a day: a date comparison on both databases
 def test_the_timeline_shows_each_resolution_and_its_word_diff(web: Web) -> None:
     before = visible_text(web.login("controlling").get("/strategy").text)
-    assert "Version 1, gültig ab 21.07.2021 geltend" in before
+    assert "Version 3, gültig ab 21.07.2021 geltend" in before
     assert "Beschluss des Kreistags vom 21.07.2021" in before
-    assert "Erste erfasste Version (Zukunftsstrategie 2021)" in before
+    assert "Erste Version, deren Inhalt erfasst ist (Zukunftsstrategie 2021)" in before
 
     resolve_changes(web)
     html = web.login("controlling").get("/strategy").text
     text = visible_text(html)
-    assert text.index("Version 2, gültig ab 21.07.2027 geltend") < text.index("Version 1,")
+    assert text.index("Version 4, gültig ab 21.07.2027 geltend") < text.index("Version 3,")
     assert "Beschluss Kreistag, KT/2027/045 vom 21.07.2027" in text
     assert (
         "Sitzung Forum Zukunftsstrategie am 20.05.2027: Klimaschutz und Radverkehr stärken" in text
     )
-    assert "3 Änderungen gegenüber Version 1" in text
+    assert "3 Änderungen gegenüber Version 3" in text
     # the word diff: struck and inserted runs, said in words too (not colour alone)
     assert (
         'Der Landkreis senkt die kreisweiten <del><span class="vh">gestrichen: </span>'
@@ -171,7 +171,7 @@ def test_the_timeline_shows_each_resolution_and_its_word_diff(web: Web) -> None:
     # as of a day before the resolution, the timeline has only the first version
     web.clock.at = pendulum.datetime(2027, 7, 20, 10, tz="Europe/Berlin")
     earlier = visible_text(web.login("controlling").get("/strategy").text)
-    assert "Version 2" not in earlier and "Version 1, gültig ab 21.07.2021 geltend" in earlier
+    assert "Version 4" not in earlier and "Version 3, gültig ab 21.07.2021 geltend" in earlier
 
 
 def test_a_priority_page_follows_its_text_through_the_versions(web: Web) -> None:
@@ -184,8 +184,8 @@ def test_a_priority_page_follows_its_text_through_the_versions(web: Web) -> None
         "Klima & Biodiversität · Stand 01.08.2027"
     ) in text
     assert CHANGED in text
-    newest = text.index("Version 2, gültig ab 21.07.2027: geändert")
-    first = text.index("Version 1, gültig ab 21.07.2021: neu")
+    newest = text.index("Version 4, gültig ab 21.07.2027: geändert")
+    first = text.index("Version 3, gültig ab 21.07.2021: erstmals erfasst")
     assert newest < first
     assert "Beschluss KT/2027/045 vom 21.07.2027" in text
     assert OLD_TEXT in text  # the first version's wording
@@ -198,11 +198,11 @@ def test_a_priority_page_follows_its_text_through_the_versions(web: Web) -> None
     assert '<a href="/figures/pv-leistung">' in html
 
     removed = visible_text(client.get("/priorities/bildung.2").text)
-    assert "Bildung, Schwerpunkt 2 (bis Version 1)" in removed
+    assert "Bildung, Schwerpunkt 2 (bis Version 3)" in removed
     assert "in der geltenden Strategie nicht mehr enthalten" in removed
-    assert "Version 2, gültig ab 21.07.2027: entfällt" in removed
+    assert "Version 4, gültig ab 21.07.2027: entfällt" in removed
     added = visible_text(client.get("/priorities/mobilitaet.6").text)
-    assert "Version 2, gültig ab 21.07.2027: neu" in added and "Version 1" not in added
+    assert "Version 4, gültig ab 21.07.2027: neu" in added and "Version 3" not in added
     assert "Diesem Schwerpunkt ist keine Kennzahl zugeordnet." in added
 
 
@@ -217,7 +217,7 @@ def test_the_figure_page_names_the_priority_where_it_now_stands(web: Web) -> Non
         )
     client = web.login("controlling")
     text = visible_text(client.get("/figures/pv-leistung").text)
-    assert "Bildung, Schwerpunkt 2 (bis Version 1)" in text
+    assert "Bildung, Schwerpunkt 2 (bis Version 3)" in text
     lower = visible_text(client.get("/figures/thg-kreisliegenschaften").text)
     assert "niedriger ist besser; knapp verfehlt bis 5 % über dem Soll" in lower
     # lower is better: 9.310 t against 9.200 t is 98,8 %, within the band
@@ -233,7 +233,7 @@ def test_the_strategy_page_as_of_an_earlier_day_shows_the_version_then(web: Web)
     assert before.status_code == 200
     text = visible_text(before.text)
     assert "Stand am 01.03.2027 – frühere Ansicht, nur zum Lesen." in text
-    assert "Version 2" in today and "Version 2" not in text and "Version 1" in text
+    assert "Version 4" in today and "Version 4" not in text and "Version 3" in text
     assert 'href="/priorities/' in before.text and "on=2027-03-01" in before.text
     bad = client.get("/strategy", params={"on": "2027-02-30"})
     assert bad.status_code == 400 and "JJJJ-MM-TT" in visible_text(bad.text)
