@@ -6,7 +6,7 @@ Versions without any field of action can only be such records (a version from th
 resolution has at least one field), so they are marked as history on the way up: a database
 taken down and up again keeps its earlier versions as what they are.
 
-Revision ID: 0022
+Revision ID: 0021
 Revises: 0020
 Create Date: 2026-11-28 20:30:00.000000
 """
@@ -16,7 +16,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = '0022'
+revision: str = '0021'
 down_revision: Union[str, None] = '0020'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
