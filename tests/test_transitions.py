@@ -886,6 +886,8 @@ def test_the_resolution_lists_added_changed_and_removed_with_before_and_after(
         {
             "change": "removed",
             "field": "Bildung",
+            "kind": "priority",
+            "item": None,
             "priority": "bildung.2",
             "before": before["bildung.2"],
             "after": None,
@@ -893,6 +895,8 @@ def test_the_resolution_lists_added_changed_and_removed_with_before_and_after(
         {
             "change": "changed",
             "field": "Gesundheit",
+            "kind": "priority",
+            "item": None,
             "priority": "gesundheit.1",
             "before": before["gesundheit.1"],
             "after": HITZE,
@@ -900,6 +904,8 @@ def test_the_resolution_lists_added_changed_and_removed_with_before_and_after(
         {
             "change": "added",
             "field": "Klima & Biodiversität",
+            "kind": "priority",
+            "item": None,
             "priority": "klima-biodiversitaet.4",
             "before": None,
             "after": MOORE,

@@ -529,7 +529,7 @@ def _named(session: Session, body: Body, diff: list[dict[str, Any]]) -> list[dic
 
     from models.strategy import StrategyVersion
     from models.strategy_versions import load_content
-    from services.report_format import PriorityNames
+    from services.report_format import PriorityNames, diff_element_name
 
     new = session.exec(
         select(StrategyVersion)
@@ -546,9 +546,7 @@ def _named(session: Session, body: Body, diff: list[dict[str, Any]]) -> list[dic
     return [
         {
             **entry,
-            "priority": (before if entry["change"] == "removed" else after).number(
-                entry.get("priority")
-            ),
+            "priority": diff_element_name(entry, before, after),
         }
         for entry in diff
     ]
