@@ -847,3 +847,28 @@ def _priority_diff(old: StrategyContent, new: StrategyContent) -> list[DiffEntry
                     )
                 )
     return result
+
+
+# the actions as people read them (the web form's choices, the README)
+ACTION_LABELS = {
+    "change_vision": "Vision ändern",
+    "change_motto": "Motto ändern",
+    "add_principle": "Leitsatz hinzufügen",
+    "change_principle": "Leitsatz ändern",
+    "remove_principle": "Leitsatz streichen",
+    "add_field": "Handlungsfeld hinzufügen",
+    "rename_field": "Handlungsfeld umbenennen",
+    "retire_field": "Handlungsfeld aufheben",
+    "add_guiding_thought": "Leitgedanke hinzufügen",
+    "change_guiding_thought": "Leitgedanke ändern",
+    "remove_guiding_thought": "Leitgedanke streichen",
+    "add_priority": "Schwerpunkt hinzufügen",
+    "change_priority": "Schwerpunkt ändern",
+    "move_priority": "Schwerpunkt verschieben",
+    "rank_priority": "Schwerpunkt neu einreihen",
+    "remove_priority": "Schwerpunkt streichen",
+    "add_key_position": "Schlüsselposition hinzufügen",
+    "change_key_position": "Schlüsselposition ändern",
+    "remove_key_position": "Schlüsselposition streichen",
+    "set_key_positions_year": "Jahr der Schlüsselpositionen festlegen",
+}

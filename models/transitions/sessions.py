@@ -429,7 +429,7 @@ def record_session(
         "status": SessionStatus.held.value,
         "held_on": held_on,
         "participants": list(change_set.participants),
-        "change_set": change_set.model_dump(mode="json"),
+        "change_set": change_set.model_dump(mode="json", exclude_none=True),
     }
     if not _claim(row, SessionStatus.convened, held, session=session):
         raise _already_held(cycle, row, names)  # recorded concurrently
