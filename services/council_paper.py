@@ -138,8 +138,7 @@ def compose_paper(
         session=session,
         proposal=(
             f"Der {council} beschließt die Fortschreibung der Zukunftsstrategie wie in der "
-            f"Anlage (Synopse) dargestellt ({_changes(len(synopsis))} an den strategischen "
-            "Schwerpunkten).",
+            f"Anlage (Synopse) dargestellt ({_changes(len(synopsis))} an der Strategie).",
             "Die Verwaltung wird beauftragt, die fortgeschriebenen strategischen Schwerpunkte "
             "der operativen Planung und dem Haushaltsplan zugrunde zu legen.",
         ),
