@@ -438,9 +438,7 @@ def session_more_rows(
     try:
         values["rows"] = change_rows(columns, extra=1)
     except KreislaufError as error:
-        values["rows"] = change_rows(
-            {key: each[:MAX_CHANGE_ROWS] for key, each in columns.items()}
-        )
+        values["rows"] = change_rows({key: each[:MAX_CHANGE_ROWS] for key, each in columns.items()})
         return admin_page(request, viewer, form="session", error=error, values=values, status=400)
     return admin_page(request, viewer, form="session", values=values)
 
