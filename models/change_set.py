@@ -14,7 +14,7 @@ import difflib
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -55,7 +55,7 @@ Action = Literal[
     "remove_key_position",
     "set_key_positions_year",
 ]
-ACTIONS: tuple[str, ...] = Action.__args__  # type: ignore[attr-defined]
+ACTIONS: tuple[str, ...] = get_args(Action)
 
 # per action: the keys it needs, and those it may have besides
 NEEDS: dict[str, tuple[str, ...]] = {
