@@ -4,6 +4,7 @@ and their budget year; checked as a whole, combined across sessions, shown in th
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,11 @@ from models.strategy import Product, StrategyVersion
 from models.strategy_versions import current_version, load_content
 from services.decisions import load_change_set
 from services.report_format import PriorityNames
+from tests.conftest import row_counts
 from tests.test_commands import at, cycle_2027, decide, refused
+from tests.test_web_access import Web, form_token
+from tests.test_web_access import web as web  # noqa: F401  (the fixture)
+from tests.webworld import visible_text
 from web.forms import (
     StrategyChoices,
     field_key,
@@ -534,7 +539,7 @@ def test_every_kind_goes_through_a_resolution_into_the_new_version(
 
     # each kind is told with its German label on /strategy, in the diff report and the paper
     from services.council_paper import synopsis_rows
-    from services.reports import render_version_diff
+    from services.reports import render_report, render_version_diff
     from services.years_views import strategy_timeline
 
     with session_scope(engine) as session:
@@ -543,6 +548,9 @@ def test_every_kind_goes_through_a_resolution_into_the_new_version(
         html = render_version_diff(
             session, body, old_version.number, version.number, "html"
         ).decode()
+        report = render_report(session, body, 2027, "html", at(7, 22)).decode()
+    # the evaluation report heads the key positions with the year of the version in force
+    assert "<h2>Schlüsselpositionen (ab Haushaltsjahr 2028)</h2>" in report
     changes = timeline.versions[0].changes or []
     told = {(c.label, c.priority) for c in changes}
     assert ("geändert", "Vision") in told and ("neu", "Handlungsfeld") in told
@@ -589,3 +597,31 @@ def test_a_session_whose_changes_do_not_fit_is_refused_and_nothing_is_written(
     assert problems[1].startswith("changes[1].field: Handlungsfeld Bildung hat noch")
     with session_scope(engine) as session:
         assert session.exec(select(StrategyVersion.id)).all()
+
+
+def test_the_form_and_the_pasted_toml_are_refused_alike_by_the_strategy(web: Web) -> None:
+    """What does not fit the strategy in force is told in the same words both ways, the
+    change and its key in words; what was typed stays."""
+    web.clock.at = web.clock.at.replace(month=5, day=21)
+    client = web.login("verwaltung")
+    token = form_token(client, "/admin")
+    client.post("/admin/convene", data={"year": "2027", "reason": "Ziele", "csrf_token": token})
+    before = row_counts(web.engine)
+    said = (
+        "Änderung 1, „Handlungsfeld“: Handlungsfeld Bildung hat noch die Schwerpunkte "
+        "bildung.1, bildung.2"
+    )
+    base = {"year": "2027", "held_on": "2027-05-20", "csrf_token": token}
+    rows = client.post(
+        "/admin/session",
+        data={**base, "action": ["retire_field"], "field": ["bildung"], "name": ["x"]},
+    )
+    pasted = client.post(
+        "/admin/session",
+        data={**base, "changes": '[[changes]]\naction = "retire_field"\nfield = "bildung"\n'},
+    )
+    for response in (rows, pasted):
+        assert response.status_code == 400
+        assert said in visible_text(response.text)
+    assert re.search(r'<option value="retire_field" selected>', rows.text)
+    assert row_counts(web.engine) == before
