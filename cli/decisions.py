@@ -152,16 +152,16 @@ def resolution_record(
 def print_diff(diff: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
-    from models.change_set import DIFF_LABELS
+    from models.change_set import DIFF_LABELS, diff_element
 
     table = Table(title="Änderungen gegenüber der vorigen Version", show_lines=True)
-    for column in ("Änderung", "Handlungsfeld", "Schwerpunkt", "bisher", "neu"):
+    for column in ("Änderung", "Handlungsfeld", "Gegenstand", "bisher", "neu"):
         table.add_column(column, overflow="fold")
     for change in diff:
         table.add_row(
             DIFF_LABELS[change["change"]],
-            change["field"],
-            change["priority"],
+            change["field"] or "–",
+            change["priority"] or diff_element(change),
             change["before"] or "–",
             change["after"] or "–",
         )

@@ -1,45 +1,188 @@
-"""Change sets: what a forum or retreat agreed to change in the strategic priorities.
+"""Change sets: what a forum or retreat agreed to change in the goal system.
 
 A change set is recorded with the session and takes effect only through a council
-resolution, which applies it to the strategy in force and makes a new version. Applying and
-diffing are pure functions over a snapshot of the strategy's content.
+resolution, which applies it to the strategy in force and makes a new version. Every part of
+the goal system can change: vision and motto, principles, fields of action with their
+guiding thoughts and priorities (added, reworded, moved, ranked, removed), key positions and
+the budget year they apply from. Applying and diffing are pure functions over a snapshot of
+the strategy's content.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Annotated, Literal
+import difflib
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.errors import KreislaufError
 
 # the bounds of a change set, whatever entered it (TOML file, web form, simulation)
-MAX_TEXT = 2_000  # characters of a priority's text or a session's summary
+MAX_TEXT = 2_000  # characters of a priority's, principle's, reason's text or a summary
+MAX_VISION = 10_000  # characters of the vision
+MAX_NAME = 200  # characters of a field's name or the motto
+MAX_NUMBER = 1_000  # a principle's or guiding thought's number, a priority's rank
+MAX_PAGE = 100_000
+MIN_YEAR, MAX_YEAR = 2000, 2199
 MAX_PARTICIPANTS = 100
 MAX_PARTICIPANT = 200  # characters of one participant
+MAX_CHANGES = 200
+FIELD_KEY = r"^[a-z][a-z0-9_-]*$"
+PRODUCT_NUMBER = r"^\d{2}\.\d{2}\.\d{2}$"
+
+Action = Literal[
+    "change_vision",
+    "change_motto",
+    "add_principle",
+    "change_principle",
+    "remove_principle",
+    "add_field",
+    "rename_field",
+    "retire_field",
+    "add_guiding_thought",
+    "change_guiding_thought",
+    "remove_guiding_thought",
+    "add_priority",
+    "change_priority",
+    "move_priority",
+    "rank_priority",
+    "remove_priority",
+    "add_key_position",
+    "change_key_position",
+    "remove_key_position",
+    "set_key_positions_year",
+]
+ACTIONS: tuple[str, ...] = get_args(Action)
+
+# per action: the keys it needs, and those it may have besides
+NEEDS: dict[str, tuple[str, ...]] = {
+    "change_vision": ("text",),
+    "change_motto": ("text",),
+    "add_principle": ("text",),
+    "change_principle": ("number", "text"),
+    "remove_principle": ("number",),
+    "add_field": ("field", "name"),
+    "rename_field": ("field", "name"),
+    "retire_field": ("field",),
+    "add_guiding_thought": ("field", "text"),
+    "change_guiding_thought": ("field", "number", "text"),
+    "remove_guiding_thought": ("field", "number"),
+    "add_priority": ("field", "text"),
+    "change_priority": ("priority", "text"),
+    "move_priority": ("priority", "field"),
+    "rank_priority": ("priority", "rank"),
+    "remove_priority": ("priority",),
+    "add_key_position": ("product", "text"),
+    "change_key_position": ("product",),
+    "remove_key_position": ("product",),
+    "set_key_positions_year": ("year",),
+}
+OPTIONAL: dict[str, tuple[str, ...]] = {
+    "add_priority": ("rank",),
+    "change_priority": ("field", "rank"),
+    "move_priority": ("rank",),
+    "add_key_position": ("page",),
+    "change_key_position": ("text", "new_product", "page"),
+}
+CHANGE_KEYS = (
+    "action",
+    "field",
+    "priority",
+    "number",
+    "name",
+    "rank",
+    "product",
+    "new_product",
+    "page",
+    "year",
+    "text",
+)
+# the keys as people read them (the form's hints, the messages of every way in)
+KEY_LABELS = {
+    "action": "Aktion",
+    "field": "Handlungsfeld",
+    "priority": "Schwerpunkt",
+    "number": "Nummer",
+    "name": "Name",
+    "rank": "Stelle",
+    "product": "Produkt",
+    "new_product": "neues Produkt",
+    "page": "Seite",
+    "year": "Jahr",
+    "text": "Text",
+}
+
+
+def _said(keys: Collection[str]) -> str:
+    return " und ".join(f"„{KEY_LABELS[k]}“" for k in keys)
 
 
 class Change(BaseModel):
-    """One agreed change: add a priority to a field, change or remove a priority by its code."""
+    """One agreed change; `action` says what it changes, the other keys what it needs.
+
+    `text` is the wording of whatever the action adds or changes (vision, motto, principle,
+    guiding thought, priority, a key position's reason); `number` names a principle or a
+    guiding thought by its number in the strategy in force; `field` names a field of action
+    (for a priority: the field it goes to); `rank` is a priority's new place in its field.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    action: Literal["add_priority", "change_priority", "remove_priority"]
+    action: Action
     field: str | None = Field(default=None, max_length=64)
     priority: str | None = Field(default=None, max_length=80)
-    text: str | None = Field(default=None, max_length=MAX_TEXT)
+    number: int | None = Field(default=None, ge=1, le=MAX_NUMBER, strict=True)
+    name: str | None = Field(default=None, max_length=MAX_NAME)
+    rank: int | None = Field(default=None, ge=1, le=MAX_NUMBER, strict=True)
+    product: str | None = Field(default=None, max_length=20, pattern=PRODUCT_NUMBER)
+    new_product: str | None = Field(default=None, max_length=20, pattern=PRODUCT_NUMBER)
+    page: int | None = Field(default=None, ge=1, le=MAX_PAGE, strict=True)
+    year: int | None = Field(default=None, ge=MIN_YEAR, le=MAX_YEAR, strict=True)
+    text: str | None = Field(default=None, max_length=MAX_VISION)
 
     @model_validator(mode="after")
     def _complete(self) -> Change:
-        needs = {
-            "add_priority": ("field", "text"),
-            "change_priority": ("priority", "text"),
-            "remove_priority": ("priority",),
-        }[self.action]
-        missing = [name for name in needs if not getattr(self, name)]
+        needs = NEEDS[self.action]
+        missing = [key for key in needs if getattr(self, key) in (None, "")]
         if missing:
-            raise ValueError(f"{self.action} braucht {', '.join(missing)}")
+            verb = "fehlt" if len(missing) == 1 else "fehlen"
+            raise ValueError(
+                f"{_said(missing)} {verb} (die Aktion {self.action} braucht {_said(needs)})"
+            )
+        allowed = {"action", *needs, *OPTIONAL.get(self.action, ())}
+        unused = [key for key in CHANGE_KEYS if key not in allowed and getattr(self, key)]
+        if unused:
+            raise ValueError(
+                f"{_said(unused)} gehört nicht zur Aktion {self.action} "
+                f"(sie braucht {_said(needs)}"
+                + (
+                    f", möglich auch {_said(OPTIONAL[self.action])}"
+                    if self.action in OPTIONAL
+                    else ""
+                )
+                + ")"
+            )
+        limit = MAX_VISION if self.action == "change_vision" else MAX_TEXT
+        if self.action == "change_motto":
+            limit = MAX_NAME
+        if self.text is not None and len(self.text) > limit:
+            raise ValueError(f"„Text“: höchstens {limit} Zeichen erlaubt")
+        if self.action == "change_key_position" and not (
+            self.text or self.new_product or self.page
+        ):
+            raise ValueError(
+                "die Aktion change_key_position braucht „Text“ (die Begründung), "
+                "„neues Produkt“ oder „Seite“"
+            )
+        if self.action == "add_field":
+            if not re.match(FIELD_KEY, self.field or ""):
+                raise ValueError(
+                    "„Handlungsfeld“: der Schlüssel eines neuen Handlungsfelds besteht aus "
+                    "Kleinbuchstaben, Ziffern, - und _, beginnend mit einem Buchstaben"
+                )
         return self
 
 
@@ -52,7 +195,7 @@ class ChangeSet(BaseModel):
     participants: list[Annotated[str, Field(max_length=MAX_PARTICIPANT)]] = Field(
         default_factory=list, max_length=MAX_PARTICIPANTS
     )
-    changes: list[Change] = Field(min_length=1, max_length=200)
+    changes: list[Change] = Field(min_length=1, max_length=MAX_CHANGES)
 
 
 @dataclass(frozen=True)
@@ -64,92 +207,413 @@ class FieldContent:
 
 
 @dataclass(frozen=True)
+class KeyPositionContent:
+    """A key position by its product's number (products outlive versions)."""
+
+    product: str
+    reason: str
+    page: int | None = None
+
+
+@dataclass(frozen=True)
 class StrategyContent:
     """What a strategy version says; codes of priorities stay stable across versions."""
 
     fields: tuple[FieldContent, ...] = field(default=())
+    vision: str = ""
+    motto: str | None = None
+    principles: tuple[str, ...] = ()
+    key_positions: tuple[KeyPositionContent, ...] = ()
+    key_positions_year: int | None = None
 
     def priority_codes(self) -> set[str]:
         return {code for f in self.fields for code, _ in f.priorities}
 
 
-def apply_change_set(
-    content: StrategyContent, change_set: ChangeSet, *, used_codes: set[str]
-) -> StrategyContent:
-    """The content after the changes; `used_codes` are every code ever given (never reused).
+@dataclass
+class _Field:
+    """A field of action while a change set is applied (mutable, never leaves the module)."""
 
-    Raises KreislaufError naming the change (changes[i]) that does not fit the content.
-    """
-    fields = {f.key: f for f in content.fields}
-    taken = set(used_codes) | content.priority_codes()
-    problems = []
-    for index, change in enumerate(change_set.changes):
-        where = f"changes[{index}]"
-        if change.action == "add_priority":
-            target = fields.get(change.field or "")
-            if target is None:
-                problems.append(
-                    f"{where}.field: Handlungsfeld {change.field!r} gibt es nicht "
-                    f"(vorhanden: {', '.join(fields)})."
-                )
-                continue
-            code = _next_code(target.key, taken)
-            taken.add(code)
-            fields[target.key] = replace(
-                target, priorities=target.priorities + ((code, change.text or ""),)
+    key: str
+    name: str
+    thoughts: list[tuple[int | None, str | None]]  # (number in force, text; None: removed)
+    codes: list[str]
+    added: bool = False
+    retired_by: int | None = None  # the index of the change that retires it
+
+
+@dataclass
+class _KeyPosition:
+    product: str
+    reason: str
+    page: int | None
+
+
+class _Applying:
+    """The working copy of a strategy's content and the problems found so far."""
+
+    def __init__(
+        self, content: StrategyContent, used_codes: set[str], products: Collection[str]
+    ) -> None:
+        self.fields = {
+            f.key: _Field(
+                f.key,
+                f.name,
+                [(n, t) for n, t in enumerate(f.guiding_thoughts, start=1)],
+                [code for code, _ in f.priorities],
             )
-            continue
-        owner = next(
-            (
-                f
-                for f in fields.values()
-                if any(code == change.priority for code, _ in f.priorities)
-            ),
-            None,
+            for f in content.fields
+        }
+        self.texts = {code: text for f in content.fields for code, text in f.priorities}
+        self.placed_by: dict[str, int] = {}  # a priority added or moved: by which change
+        self.taken = set(used_codes) | content.priority_codes()
+        self.vision, self.motto = content.vision, content.motto
+        self.principles: list[tuple[int | None, str | None]] = [
+            (n, t) for n, t in enumerate(content.principles, start=1)
+        ]
+        self.key_positions = [
+            _KeyPosition(k.product, k.reason, k.page) for k in content.key_positions
+        ]
+        self.key_positions_year = content.key_positions_year
+        self.products = set(products)
+        self.problems: list[str] = []
+
+    def problem(self, index: int, key: str, message: str) -> None:
+        self.problems.append(f"changes[{index}].{key}: {message}")
+
+    # ------------------------------------------------------------------ lookups
+
+    def field_of(self, index: int, key: str | None, *, what: str = "field") -> _Field | None:
+        found = self.fields.get(key or "")
+        if found is None:
+            names = ", ".join(f.key for f in self.fields.values() if f.retired_by is None)
+            self.problem(index, what, f"Handlungsfeld {key!r} gibt es nicht (vorhanden: {names}).")
+        return found
+
+    def owner(self, index: int, code: str | None) -> _Field | None:
+        found = next((f for f in self.fields.values() if code in f.codes), None)
+        if found is None:
+            self.problem(
+                index,
+                "priority",
+                f"Schwerpunkt {code!r} gibt es in der geltenden Strategie nicht"
+                + (" (mehr)." if code in self.texts else "."),
+            )
+        return found
+
+    def numbered(
+        self,
+        index: int,
+        items: list[tuple[int | None, str | None]],
+        number: int | None,
+        what: str,
+        plural_what: str,
+    ) -> int | None:
+        """The place in `items` of the one numbered `number` in the strategy in force."""
+        in_force = sum(1 for n, _ in items if n is not None)
+        for place, (n, text) in enumerate(items):
+            if n == number:
+                if text is None:
+                    self.problem(
+                        index,
+                        "number",
+                        f"{what} {number} wird in diesen Änderungen schon gestrichen.",
+                    )
+                    return None
+                return place
+        self.problem(
+            index,
+            "number",
+            f"{what} {number} gibt es nicht (die geltende Strategie hat {in_force} {plural_what}).",
         )
-        if owner is None:
-            problems.append(
-                f"{where}.priority: Schwerpunkt {change.priority!r} gibt es in der "
-                "geltenden Strategie nicht."
+        return None
+
+    def name_taken(self, name: str, but: str | None = None) -> bool:
+        wanted = name.casefold()
+        return any(
+            f.name.casefold() == wanted and f.key != but and f.retired_by is None
+            for f in self.fields.values()
+        )
+
+    def key_position(self, index: int, product: str | None) -> _KeyPosition | None:
+        found = next((k for k in self.key_positions if k.product == product), None)
+        if found is None:
+            self.problem(
+                index,
+                "product",
+                f"Produkt {product} ist keine Schlüsselposition der geltenden Strategie.",
             )
-            continue
-        if change.action == "remove_priority":
-            kept = tuple(p for p in owner.priorities if p[0] != change.priority)
+        return found
+
+    def known_product(self, index: int, product: str | None, key: str) -> bool:
+        if product not in self.products:
+            self.problem(index, key, f"Produkt {product} gibt es im Haushalt nicht.")
+            return False
+        if any(k.product == product for k in self.key_positions):
+            self.problem(index, key, f"Produkt {product} ist bereits Schlüsselposition.")
+            return False
+        return True
+
+    def place(self, index: int, code: str, target: _Field, rank: int | None) -> None:
+        """Put a priority into `target` at `rank` (at the end without one)."""
+        if code in target.codes:
+            target.codes.remove(code)
+        if rank is not None and rank > len(target.codes) + 1:
+            self.problem(
+                index,
+                "rank",
+                f"Stelle {rank} gibt es im Handlungsfeld {target.name} nicht "
+                f"(möglich: 1 bis {len(target.codes) + 1}).",
+            )
+            rank = None
+        target.codes.insert(len(target.codes) if rank is None else rank - 1, code)
+
+    # ------------------------------------------------------------------ the changes
+
+    def apply(self, index: int, change: Change) -> None:
+        action = change.action
+        if action == "change_vision":
+            self.vision = change.text or ""
+        elif action == "change_motto":
+            self.motto = change.text
+        elif action == "add_principle":
+            self.principles.append((None, change.text))
+        elif action in ("change_principle", "remove_principle"):
+            place = self.numbered(index, self.principles, change.number, "Leitsatz", "Leitsätze")
+            if place is not None:
+                text = change.text if action == "change_principle" else None
+                self.principles[place] = (change.number, text)
+        elif action == "add_field":
+            self.add_field(index, change)
+        elif action == "rename_field":
+            target = self.field_of(index, change.field)
+            if target is not None:
+                if self.name_taken(change.name or "", but=target.key):
+                    self.problem(index, "name", f"Ein Handlungsfeld heißt bereits {change.name!r}.")
+                else:
+                    target.name = change.name or ""
+        elif action == "retire_field":
+            target = self.field_of(index, change.field)
+            if target is not None:
+                if target.retired_by is not None:
+                    self.problem(
+                        index, "field", f"Handlungsfeld {target.key!r} wird schon aufgehoben."
+                    )
+                else:
+                    target.retired_by = index
+        elif action.endswith("_guiding_thought"):
+            self.guiding_thought(index, change)
+        elif action.endswith("_priority"):
+            self.priority(index, change)
         else:
-            kept = tuple(
-                (code, (change.text or "") if code == change.priority else text)
-                for code, text in owner.priorities
-            )
-        fields[owner.key] = replace(owner, priorities=kept)
-    if problems:
-        raise KreislaufError(
-            "Die Änderungen passen nicht zur geltenden Strategie:", problems=problems
+            self.key_positions_change(index, change)
+
+    def add_field(self, index: int, change: Change) -> None:
+        key, name = change.field or "", change.name or ""
+        if key in self.fields:
+            self.problem(index, "field", f"Handlungsfeld {key!r} gibt es bereits.")
+        elif self.name_taken(name):
+            self.problem(index, "name", f"Ein Handlungsfeld heißt bereits {name!r}.")
+        else:
+            self.fields[key] = _Field(key, name, [], [], added=True)
+
+    def guiding_thought(self, index: int, change: Change) -> None:
+        target = self.field_of(index, change.field)
+        if target is None:
+            return
+        if change.action == "add_guiding_thought":
+            target.thoughts.append((None, change.text))
+            return
+        place = self.numbered(
+            index, target.thoughts, change.number, "Leitgedanke", "Leitgedanken in diesem Feld"
         )
-    return StrategyContent(tuple(fields[f.key] for f in content.fields))
+        if place is not None:
+            text = change.text if change.action == "change_guiding_thought" else None
+            target.thoughts[place] = (change.number, text)
+
+    def priority(self, index: int, change: Change) -> None:
+        if change.action == "add_priority":
+            target = self.field_of(index, change.field)
+            if target is None:
+                return
+            code = _next_code(target.key, self.taken)
+            self.taken.add(code)
+            self.texts[code] = change.text or ""
+            self.placed_by[code] = index
+            self.place(index, code, target, change.rank)
+            return
+        owner = self.owner(index, change.priority)
+        code = change.priority or ""
+        if owner is None:
+            return
+        if change.action == "remove_priority":
+            owner.codes.remove(code)
+            return
+        if change.text:
+            self.texts[code] = change.text
+        target = owner
+        if change.field:
+            found = self.field_of(index, change.field)
+            if found is None:
+                return
+            target = found
+            if target is not owner:
+                self.placed_by[code] = index
+        if target is not owner:
+            owner.codes.remove(code)
+        if target is not owner or change.rank is not None:
+            self.place(index, code, target, change.rank)
+
+    def key_positions_change(self, index: int, change: Change) -> None:
+        if change.action == "set_key_positions_year":
+            self.key_positions_year = change.year
+        elif change.action == "add_key_position":
+            if self.known_product(index, change.product, "product"):
+                self.key_positions.append(
+                    _KeyPosition(change.product or "", change.text or "", change.page)
+                )
+        else:
+            found = self.key_position(index, change.product)
+            if found is None:
+                return
+            if change.action == "remove_key_position":
+                self.key_positions.remove(found)
+                return
+            if change.new_product and self.known_product(index, change.new_product, "new_product"):
+                found.product = change.new_product
+            if change.text:
+                found.reason = change.text
+            if change.page:
+                found.page = change.page
+
+    def result(self) -> StrategyContent:
+        for f in self.fields.values():
+            if f.retired_by is None:
+                continue
+            kept = [code for code in f.codes if code not in self.placed_by]
+            if kept:
+                self.problem(
+                    f.retired_by,
+                    "field",
+                    f"Handlungsfeld {f.name} hat noch die Schwerpunkte {', '.join(kept)}; "
+                    "bitte sie in denselben Änderungen in ein anderes Handlungsfeld verschieben "
+                    "(move_priority) oder streichen (remove_priority).",
+                )
+            for code in f.codes:
+                if code in self.placed_by:
+                    self.problem(
+                        self.placed_by[code],
+                        "field",
+                        f"Schwerpunkt {code} bliebe ohne Handlungsfeld: Handlungsfeld {f.name} "
+                        f"wird aufgehoben (changes[{f.retired_by}]).",
+                    )
+        if self.problems:
+            raise KreislaufError(
+                "Die Änderungen passen nicht zur geltenden Strategie:", problems=self.problems
+            )
+        return StrategyContent(
+            fields=tuple(
+                FieldContent(
+                    key=f.key,
+                    name=f.name,
+                    guiding_thoughts=tuple(t for _, t in f.thoughts if t is not None),
+                    priorities=tuple((code, self.texts[code]) for code in f.codes),
+                )
+                for f in self.fields.values()
+                if f.retired_by is None
+            ),
+            vision=self.vision,
+            motto=self.motto,
+            principles=tuple(t for _, t in self.principles if t is not None),
+            key_positions=tuple(
+                KeyPositionContent(k.product, k.reason, k.page) for k in self.key_positions
+            ),
+            key_positions_year=self.key_positions_year,
+        )
+
+
+def apply_change_set(
+    content: StrategyContent,
+    change_set: ChangeSet,
+    *,
+    used_codes: set[str],
+    products: Collection[str] = (),
+) -> StrategyContent:
+    """The content after the changes; `used_codes` are every code ever given (never reused),
+    `products` the numbers of the body's products (a key position names one).
+
+    Checked as a whole: raises KreislaufError with one problem per change (changes[i].key)
+    that does not fit the content; principles and guiding thoughts are named by their number
+    in the strategy in force, whatever the changes before did to them.
+    """
+    applying = _Applying(content, used_codes, products)
+    for index, change in enumerate(change_set.changes):
+        applying.apply(index, change)
+    return applying.result()
+
+
+def _target(change: Change) -> tuple[str, ...] | None:
+    """What a change changes, to tell two sessions changing one thing differently; None for
+    additions (two sessions may each add something)."""
+    action = change.action
+    if action in ("change_vision", "change_motto", "set_key_positions_year"):
+        return (action,)
+    if action in ("change_principle", "remove_principle"):
+        return ("principle", str(change.number))
+    if action in ("add_field", "rename_field", "retire_field"):
+        return ("field", change.field or "")
+    if action in ("change_guiding_thought", "remove_guiding_thought"):
+        return ("guiding_thought", change.field or "", str(change.number))
+    if change.priority:
+        return ("priority", change.priority)
+    if action in ("change_key_position", "remove_key_position", "add_key_position"):
+        return ("key_position", change.product or "")
+    return None
+
+
+TARGET_LABELS = {
+    "change_vision": "Die Vision",
+    "change_motto": "Das Motto",
+    "set_key_positions_year": "Das Jahr der Schlüsselpositionen",
+    "principle": "Leitsatz",
+    "field": "Handlungsfeld",
+    "guiding_thought": "Leitgedanke",
+    "priority": "Schwerpunkt",
+    "key_position": "Schlüsselposition",
+}
+
+
+def _target_name(target: tuple[str, ...]) -> str:
+    label = TARGET_LABELS[target[0]]
+    if target[0] == "guiding_thought":
+        return f"{label} {target[2]} im Handlungsfeld {target[1]}"
+    return " ".join([label, *target[1:]])
 
 
 def combine_change_sets(named: list[tuple[str, ChangeSet]]) -> ChangeSet:
     """The change sets of several sessions as one, in order, to be applied together.
 
     `named` pairs a session's German name with its change set. The same change agreed twice
-    counts once; two sessions changing one priority differently is refused naming both.
+    counts once; two sessions changing one thing (a priority, principle, field, key
+    position, the vision ...) differently is refused naming both.
     """
-    seen: dict[str, tuple[str, Change]] = {}
+    seen: dict[tuple[str, ...], str] = {}
     changes: list[Change] = []
     problems = []
     for name, change_set in named:
         for change in change_set.changes:
             if change in changes:
                 continue
-            earlier = seen.get(change.priority or "")
-            if earlier is not None and earlier[0] != name:
+            target = _target(change)
+            earlier = seen.get(target) if target else None
+            if earlier is not None and earlier != name:
+                assert target is not None
                 problems.append(
-                    f"Schwerpunkt {change.priority}: {earlier[0]} und {name} vereinbaren "
-                    "Unterschiedliches."
+                    f"{_target_name(target)}: {earlier} und {name} vereinbaren Unterschiedliches."
                 )
                 continue
-            if change.priority:
-                seen.setdefault(change.priority, (name, change))
+            if target:
+                seen.setdefault(target, name)
             changes.append(change)
     if problems:
         raise KreislaufError(
@@ -168,27 +632,243 @@ def _next_code(field_key: str, taken: set[str]) -> str:
     return f"{field_key}.{max(numbers, default=0) + 1}"
 
 
-def diff_strategies(old: StrategyContent, new: StrategyContent) -> list[dict[str, str | None]]:
-    """Priority by priority: added, changed, removed, with field, code, before and after."""
-    before = {code: (f.name, text) for f in old.fields for code, text in f.priorities}
-    after = {code: (f.name, text) for f in new.fields for code, text in f.priorities}
-    result: list[dict[str, str | None]] = []
-    for code in [*before, *[c for c in after if c not in before]]:
-        old_entry, new_entry = before.get(code), after.get(code)
-        shown = new_entry or old_entry
-        if shown is None or old_entry == new_entry:
+DiffEntry = dict[str, str | None]
+
+# what happened to an element, and which element, as people read them
+DIFF_LABELS = {
+    "added": "neu",
+    "changed": "geändert",
+    "removed": "entfällt",
+    "renamed": "umbenannt",
+    "moved": "verschoben",
+    "ranked": "neu eingereiht",
+}
+DIFF_KINDS = {
+    "vision": "Vision",
+    "motto": "Motto",
+    "principle": "Leitsatz",
+    "field": "Handlungsfeld",
+    "guiding_thought": "Leitgedanke",
+    "priority": "Schwerpunkt",
+    "key_position": "Schlüsselposition",
+    "key_positions_year": "Jahr der Schlüsselpositionen",
+}
+
+
+def diff_element(entry: DiffEntry) -> str:
+    """The element a diff entry is about, in German ("Leitsatz 3", "Schlüsselposition
+    11.20.04"); a priority is named by its caller, who knows its number in the version."""
+    kind = entry.get("kind") or "priority"  # diffs stored before kinds were priorities
+    label = DIFF_KINDS.get(str(kind), str(kind))
+    item = entry.get("item")
+    return f"{label} {item}" if item else label
+
+
+def _entry(
+    change: str,
+    kind: str,
+    *,
+    field: str | None = None,
+    priority: str | None = None,
+    item: str | None = None,
+    before: str | None = None,
+    after: str | None = None,
+) -> DiffEntry:
+    return {
+        "change": change,
+        "kind": kind,
+        "field": field,
+        "priority": priority,
+        "item": item,
+        "before": before,
+        "after": after,
+    }
+
+
+def _list_diff(
+    old: tuple[str, ...], new: tuple[str, ...]
+) -> list[tuple[str, int, str | None, str | None]]:
+    """A numbered list's changes: (change, number where it stands, before, after); a
+    removed one by its old number, others by the new."""
+    result: list[tuple[str, int, str | None, str | None]] = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
             continue
-        kind = "added" if old_entry is None else "removed" if new_entry is None else "changed"
+        pairs = min(i2 - i1, j2 - j1)
+        result += [("changed", j1 + k + 1, old[i1 + k], new[j1 + k]) for k in range(pairs)]
+        result += [("removed", i + 1, old[i], None) for i in range(i1 + pairs, i2)]
+        result += [("added", j + 1, None, new[j]) for j in range(j1 + pairs, j2)]
+    return result
+
+
+def _key_position_text(key_position: KeyPositionContent) -> str:
+    page = f" (Haushaltsplan S. {key_position.page})" if key_position.page else ""
+    return key_position.reason + page
+
+
+def diff_strategies(old: StrategyContent, new: StrategyContent) -> list[DiffEntry]:
+    """Element by element what changed: each entry names the change ("added", "changed",
+    "removed", "renamed", "moved", "ranked"), the element's kind (DIFF_KINDS), its field,
+    priority code or item (a number, a product) and the text before and after."""
+    result: list[DiffEntry] = []
+    if old.vision != new.vision:
+        result.append(_entry("changed", "vision", before=old.vision, after=new.vision))
+    if old.motto != new.motto:
+        result.append(_entry("changed", "motto", before=old.motto, after=new.motto))
+    for change, number, before, after in _list_diff(old.principles, new.principles):
+        result.append(_entry(change, "principle", item=str(number), before=before, after=after))
+    old_fields = {f.key: f for f in old.fields}
+    new_fields = {f.key: f for f in new.fields}
+    for key, f in old_fields.items():
+        if key not in new_fields:
+            result.append(_entry("removed", "field", field=f.name, before=f.name))
+        elif new_fields[key].name != f.name:
+            result.append(
+                _entry(
+                    "renamed",
+                    "field",
+                    field=new_fields[key].name,
+                    before=f.name,
+                    after=new_fields[key].name,
+                )
+            )
+    for key, f in new_fields.items():
+        if key not in old_fields:
+            result.append(_entry("added", "field", field=f.name, after=f.name))
+    for key, f in new_fields.items():
+        thoughts = old_fields[key].guiding_thoughts if key in old_fields else ()
+        for change, number, before, after in _list_diff(thoughts, f.guiding_thoughts):
+            result.append(
+                _entry(
+                    change,
+                    "guiding_thought",
+                    field=f.name,
+                    item=str(number),
+                    before=before,
+                    after=after,
+                )
+            )
+    result += _priority_diff(old, new)
+    before_kp = {k.product: k for k in old.key_positions}
+    after_kp = {k.product: k for k in new.key_positions}
+    for product in [*before_kp, *[p for p in after_kp if p not in before_kp]]:
+        was, now = before_kp.get(product), after_kp.get(product)
+        if was == now:
+            continue
+        change = "added" if was is None else "removed" if now is None else "changed"
         result.append(
-            {
-                "change": kind,
-                "field": shown[0],
-                "priority": code,
-                "before": old_entry[1] if old_entry else None,
-                "after": new_entry[1] if new_entry else None,
-            }
+            _entry(
+                change,
+                "key_position",
+                item=product,
+                before=_key_position_text(was) if was else None,
+                after=_key_position_text(now) if now else None,
+            )
+        )
+    if old.key_positions_year != new.key_positions_year:
+        result.append(
+            _entry(
+                "changed",
+                "key_positions_year",
+                before=str(old.key_positions_year) if old.key_positions_year else None,
+                after=str(new.key_positions_year) if new.key_positions_year else None,
+            )
         )
     return result
 
 
-DIFF_LABELS = {"added": "neu", "changed": "geändert", "removed": "entfällt"}
+def _priority_diff(old: StrategyContent, new: StrategyContent) -> list[DiffEntry]:
+    """Priority by priority: added, changed (its text), moved (to another field), ranked
+    (another place among the priorities that stayed in its field), removed."""
+    before = {code: (f, text) for f in old.fields for code, text in f.priorities}
+    after = {code: (f, text) for f in new.fields for code, text in f.priorities}
+    result: list[DiffEntry] = []
+    for code in [*before, *[c for c in after if c not in before]]:
+        was, now = before.get(code), after.get(code)
+        if now is None and was is not None:
+            result.append(
+                _entry("removed", "priority", field=was[0].name, priority=code, before=was[1])
+            )
+            continue
+        assert now is not None
+        if was is None:
+            result.append(
+                _entry("added", "priority", field=now[0].name, priority=code, after=now[1])
+            )
+            continue
+        if was[0].key != now[0].key:
+            result.append(
+                _entry(
+                    "moved",
+                    "priority",
+                    field=now[0].name,
+                    priority=code,
+                    before=was[0].name,
+                    after=now[0].name,
+                )
+            )
+        if was[1] != now[1]:
+            result.append(
+                _entry(
+                    "changed",
+                    "priority",
+                    field=now[0].name,
+                    priority=code,
+                    before=was[1],
+                    after=now[1],
+                )
+            )
+    new_fields = {f.key: f for f in new.fields}
+    for f in old.fields:
+        if f.key not in new_fields:
+            continue
+        old_codes = [code for code, _ in f.priorities]
+        new_codes = [code for code, _ in new_fields[f.key].priorities]
+        stayed = set(old_codes) & set(new_codes)
+        old_order = [c for c in old_codes if c in stayed]
+        new_order = [c for c in new_codes if c in stayed]
+        matcher = difflib.SequenceMatcher(a=old_order, b=new_order, autojunk=False)
+        kept = {
+            c
+            for block in matcher.get_matching_blocks()
+            for c in old_order[block.a : block.a + block.size]
+        }
+        for code in new_order:
+            if code not in kept:
+                result.append(
+                    _entry(
+                        "ranked",
+                        "priority",
+                        field=new_fields[f.key].name,
+                        priority=code,
+                        before=f"Stelle {old_codes.index(code) + 1}",
+                        after=f"Stelle {new_codes.index(code) + 1}",
+                    )
+                )
+    return result
+
+
+# the actions as people read them (the web form's choices, the README)
+ACTION_LABELS = {
+    "change_vision": "Vision ändern",
+    "change_motto": "Motto ändern",
+    "add_principle": "Leitsatz hinzufügen",
+    "change_principle": "Leitsatz ändern",
+    "remove_principle": "Leitsatz streichen",
+    "add_field": "Handlungsfeld hinzufügen",
+    "rename_field": "Handlungsfeld umbenennen",
+    "retire_field": "Handlungsfeld aufheben",
+    "add_guiding_thought": "Leitgedanke hinzufügen",
+    "change_guiding_thought": "Leitgedanke ändern",
+    "remove_guiding_thought": "Leitgedanke streichen",
+    "add_priority": "Schwerpunkt hinzufügen",
+    "change_priority": "Schwerpunkt ändern",
+    "move_priority": "Schwerpunkt verschieben",
+    "rank_priority": "Schwerpunkt neu einreihen",
+    "remove_priority": "Schwerpunkt streichen",
+    "add_key_position": "Schlüsselposition hinzufügen",
+    "change_key_position": "Schlüsselposition ändern",
+    "remove_key_position": "Schlüsselposition streichen",
+    "set_key_positions_year": "Jahr der Schlüsselpositionen festlegen",
+}

@@ -1,7 +1,8 @@
 """Reading a strategy version's content and writing the next version from it.
 
-Versions are never updated in place: `create_next_version` copies the previous version's
-principles, fields, guiding thoughts and key positions and writes the new priorities.
+Versions are never updated in place: `create_next_version` writes the whole new version
+(vision, principles, fields with guiding thoughts and priorities, key positions and their
+year) from the content a change set made.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import datetime as dt
 
 from sqlmodel import Session, col, select
 
-from models.change_set import FieldContent, StrategyContent
+from models.change_set import FieldContent, KeyPositionContent, StrategyContent
 from models.db import id_of
 from models.strategy import (
     FieldOfAction,
@@ -18,6 +19,7 @@ from models.strategy import (
     KeyPosition,
     Principle,
     Priority,
+    Product,
     StrategyVersion,
 )
 
@@ -38,8 +40,19 @@ def load_content(*, session: Session, version: StrategyVersion) -> StrategyConte
         .where(col(Priority.field_id).in_([f.id for f in fields]))
         .order_by(col(Priority.position))
     ).all()
+    principles = session.exec(
+        select(Principle.text)
+        .where(Principle.version_id == version.id)
+        .order_by(col(Principle.position))
+    ).all()
+    key_positions = session.exec(
+        select(KeyPosition, Product.number)
+        .join(Product, col(Product.id) == KeyPosition.product_id)
+        .where(KeyPosition.version_id == version.id)
+        .order_by(col(KeyPosition.position))
+    ).all()
     return StrategyContent(
-        tuple(
+        fields=tuple(
             FieldContent(
                 key=f.key,
                 name=f.name,
@@ -47,8 +60,20 @@ def load_content(*, session: Session, version: StrategyVersion) -> StrategyConte
                 priorities=tuple((p.code, p.text) for p in priorities if p.field_id == f.id),
             )
             for f in fields
-        )
+        ),
+        vision=version.vision,
+        motto=version.motto,
+        principles=tuple(principles),
+        key_positions=tuple(
+            KeyPositionContent(number, k.reason, k.page) for k, number in key_positions
+        ),
+        key_positions_year=version.key_positions_year,
     )
+
+
+def product_numbers(*, session: Session, body_id: int) -> set[str]:
+    """The numbers of the body's products: a key position names one of them."""
+    return set(session.exec(select(Product.number).where(Product.body_id == body_id)).all())
 
 
 def current_version(*, session: Session, body_id: int) -> StrategyVersion:
@@ -83,29 +108,22 @@ def create_next_version(
         body_id=previous.body_id,
         number=previous.number + 1,
         label=previous.label,
-        motto=previous.motto,
-        vision=previous.vision,
+        motto=content.motto,
+        vision=content.vision,
         guiding_thoughts_intro=previous.guiding_thoughts_intro,
         adopted_on=adopted_on,
         resolution=resolution,
         horizon_year=previous.horizon_year,
-        key_positions_year=previous.key_positions_year,
+        key_positions_year=content.key_positions_year,
         previous_id=previous.id,
         created_at=now,
     )
     session.add(version)
     session.flush()
     body_id = previous.body_id
-    for principle in session.exec(
-        select(Principle).where(Principle.version_id == previous.id)
-    ).all():
+    for position, text in enumerate(content.principles, start=1):
         session.add(
-            Principle(
-                body_id=body_id,
-                version_id=id_of(version),
-                position=principle.position,
-                text=principle.text,
-            )
+            Principle(body_id=body_id, version_id=id_of(version), position=position, text=text)
         )
     for position, field_content in enumerate(content.fields, start=1):
         field = FieldOfAction(
@@ -127,15 +145,20 @@ def create_next_version(
                     body_id=body_id, field_id=id_of(field), position=index, code=code, text=text
                 )
             )
-    for key_position in session.exec(
-        select(KeyPosition).where(KeyPosition.version_id == previous.id)
-    ).all():
+    products = {
+        number: product_id
+        for number, product_id in session.exec(
+            select(Product.number, Product.id).where(Product.body_id == body_id)
+        ).all()
+        if product_id is not None
+    }
+    for position, key_position in enumerate(content.key_positions, start=1):
         session.add(
             KeyPosition(
                 body_id=body_id,
                 version_id=id_of(version),
-                product_id=key_position.product_id,
-                position=key_position.position,
+                product_id=products[key_position.product],  # apply_change_set checked it
+                position=position,
                 reason=key_position.reason,
                 page=key_position.page,
             )

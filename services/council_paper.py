@@ -36,11 +36,16 @@ from models.errors import ConflictError, Remedy
 from models.german import german_date
 from models.organisation import Faction
 from models.strategy import StrategyVersion
-from models.strategy_versions import current_version, load_content, used_priority_codes
+from models.strategy_versions import (
+    current_version,
+    load_content,
+    product_numbers,
+    used_priority_codes,
+)
 from models.transitions.cycle import get_phase
 from models.transitions.sessions import field_names, session_name, unresolved_held
 from services.cycles import get_cycle
-from services.report_format import PriorityNames
+from services.report_format import PriorityNames, diff_element_name
 
 SUBJECT = "Fortschreibung der Zukunftsstrategie – Beschluss"
 NONE = "–"
@@ -60,9 +65,9 @@ class SurveyLine:
 
 @dataclass(frozen=True)
 class SynopsisRow:
-    change: str  # "neu", "geändert", "entfällt"
-    field: str  # the field of action's name
-    priority: str  # "Schwerpunkt 2": its place where it stands (old place when removed)
+    change: str  # "neu", "geändert", "entfällt", "umbenannt", "verschoben", "neu eingereiht"
+    field: str  # the field of action's name ("–" for the vision, principles, key positions)
+    priority: str  # "Schwerpunkt 2" (its place where it stands), "Leitsatz 3", "Vision" ...
     before: str
     after: str
 
@@ -133,8 +138,7 @@ def compose_paper(
         session=session,
         proposal=(
             f"Der {council} beschließt die Fortschreibung der Zukunftsstrategie wie in der "
-            f"Anlage (Synopse) dargestellt ({_changes(len(synopsis))} an den strategischen "
-            "Schwerpunkten).",
+            f"Anlage (Synopse) dargestellt ({_changes(len(synopsis))} an der Strategie).",
             "Die Verwaltung wird beauftragt, die fortgeschriebenen strategischen Schwerpunkte "
             "der operativen Planung und dem Haushaltsplan zugrunde zu legen.",
         ),
@@ -149,8 +153,8 @@ def synopsis_rows(old: StrategyContent, new: StrategyContent) -> tuple[SynopsisR
     return tuple(
         SynopsisRow(
             change=DIFF_LABELS[str(c["change"])],
-            field=str(c["field"]),
-            priority=(before if c["change"] == "removed" else after).number(c["priority"]),
+            field=c["field"] or NONE,
+            priority=diff_element_name(c, before, after),
             before=c["before"] or NONE,
             after=c["after"] or NONE,
         )
@@ -219,7 +223,10 @@ def council_paper(*, session: Session, body: Body, year: int) -> CouncilPaper:
             [(session_name(r, names), ChangeSet.model_validate(r.change_set)) for r in held]
         )
         new = apply_change_set(
-            old, combined, used_codes=used_priority_codes(session=session, body_id=cycle.body_id)
+            old,
+            combined,
+            used_codes=used_priority_codes(session=session, body_id=cycle.body_id),
+            products=product_numbers(session=session, body_id=cycle.body_id),
         )
         adopted = None
     answers = {

@@ -75,7 +75,7 @@ def word_document(paper: CouncilPaper, now: dt.datetime | None = None) -> bytes:
     )
     synopsis = document.add_table(rows=1, cols=5)
     synopsis.style = "Table Grid"
-    _header(synopsis, ("Handlungsfeld", "Schwerpunkt", "Änderung", "bisher", "neu"))
+    _header(synopsis, ("Handlungsfeld", "Gegenstand", "Änderung", "bisher", "neu"))
     for entry in paper.synopsis:
         _row(synopsis, (entry.field, entry.priority, entry.change, entry.before, entry.after))
 

@@ -146,6 +146,8 @@ class Evaluation:
     departments: list[DepartmentReport]
     open_tasks: list[OpenTask]
     has_cycle: bool
+    # the budget year from which the key positions of the version in force apply
+    key_positions_year: int | None = None
 
     @property
     def figures(self) -> list[FigureStatus]:
@@ -183,6 +185,7 @@ def evaluate(*, session: Session, body: Body, year: int, now: dt.datetime) -> Ev
         as_of=today,
         strategy_label=f"{version.label} (Version {version.number}, {version.resolution})",
         key_positions=_key_positions(session=session, version_id=version.id, figures=figures),
+        key_positions_year=version.key_positions_year,
         fields=fields,
         other_figures=other,
         departments=_departments(

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from html import escape
 
-from models.change_set import StrategyContent
+from models.change_set import DiffEntry, StrategyContent, diff_element
 from models.german import german_date, german_euro, german_number
 from models.strategy import Direction, MeasureStatus, StrategyVersion
 
@@ -177,6 +177,16 @@ class PriorityNames:
             return OUTSIDE_STRATEGY
         field_name, number = self._places[code]
         return f"{field_name}, Schwerpunkt {number}"
+
+
+def diff_element_name(entry: DiffEntry, before: PriorityNames, after: PriorityNames) -> str:
+    """What a diff entry changed as people read it: a priority by its number where it
+    stands (in the old version if removed), anything else by its kind ("Leitsatz 3",
+    "Vision", "Schlüsselposition 11.20.04")."""
+    if (entry.get("kind") or "priority") == "priority":
+        names = before if entry["change"] == "removed" else after
+        return names.number(entry.get("priority"))
+    return diff_element(entry)
 
 
 def version_label(version: StrategyVersion) -> str:

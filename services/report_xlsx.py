@@ -439,7 +439,7 @@ def diff_workbook(
     sheet.title = f"Version {old.number} zu {new.number}"
     _rows(
         sheet,
-        ["Änderung", "Handlungsfeld", "Schwerpunkt", "bisher", "neu"],
+        ["Änderung", "Handlungsfeld", "Gegenstand", "bisher", "neu"],
         [
             [DIFF_LABELS[c["change"]], c["field"], c["number"], c["before"], c["after"]]
             for c in changes

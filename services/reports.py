@@ -30,6 +30,7 @@ from services.partial_report_views import AcceptedReport, accepted_reports
 from services.report_format import (
     DIRECTION_LABELS,
     PriorityNames,
+    diff_element_name,
     measures_text,
     money_chart_svg,
     sparkline_svg,
@@ -72,7 +73,7 @@ def render_version_diff(
         {
             **c,
             # the number it has where it stands: in the new version, or in the old if removed
-            "number": (before if c["change"] == "removed" else after).number(c["priority"]),
+            "number": diff_element_name(c, before, after),
             # a changed wording is shown once, its struck and inserted words marked
             "segments": word_diff(c["before"], c["after"]) if c["change"] == "changed" else (),
         }

@@ -23,7 +23,12 @@ from models.organisation import Department
 from models.strategy import Direction, KeyFigure, KeyFigureValue, StrategyVersion, adopted_text
 from models.strategy_versions import load_content
 from models.word_diff import Segment, word_diff
-from services.report_format import DIRECTION_LABELS, PriorityNames, sparkline_svg
+from services.report_format import (
+    DIRECTION_LABELS,
+    PriorityNames,
+    diff_element_name,
+    sparkline_svg,
+)
 
 # ---------------------------------------------------------------- strategy versions
 
@@ -343,8 +348,8 @@ class VersionChange:
     label: str  # "neu", "geändert", "entfällt"
     kind: str  # added, changed, removed
     field: str
-    priority: str  # "Schwerpunkt 3" where it stands
-    code: str  # for the link only
+    priority: str  # "Schwerpunkt 3" where it stands, "Leitsatz 2", "Vision" ...
+    code: str  # for the link only (a priority's; empty for other elements)
     segments: tuple[Segment, ...]
 
 
@@ -426,15 +431,14 @@ def _changes(old: Version, new: Version) -> list[VersionChange]:
     before, after = old.names, new.names
     result = []
     for change in diff_strategies(old.content, new.content):
-        kind, code = str(change["change"]), str(change["priority"])
-        names = before if kind == "removed" else after
+        kind = str(change["change"])
         result.append(
             VersionChange(
                 label=DIFF_LABELS[kind],
                 kind=kind,
-                field=str(change["field"]),
-                priority=names.number(code),
-                code=code,
+                field=change["field"] or "",
+                priority=diff_element_name(change, before, after),
+                code=change["priority"] or "",
                 segments=word_diff(change["before"], change["after"]),
             )
         )

@@ -151,7 +151,7 @@ def test_the_word_paper_has_headings_a_repeated_header_and_the_synopsis_by_name(
     survey, synopsis = document.tables
     assert len(survey.rows) == 7  # header and six factions
     rows = [[cell.text for cell in row.cells] for row in synopsis.rows]
-    assert rows[0] == ["Handlungsfeld", "Schwerpunkt", "Änderung", "bisher", "neu"]
+    assert rows[0] == ["Handlungsfeld", "Gegenstand", "Änderung", "bisher", "neu"]
     body_rows = {row[2]: row for row in rows[1:]}
     assert set(body_rows) == {"neu", "geändert", "entfällt"}
     assert body_rows["neu"][0] == "Klima & Biodiversität" and body_rows["neu"][4] == MOORE

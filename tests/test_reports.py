@@ -130,7 +130,7 @@ def test_html_is_accessible_and_puts_strategy_and_money_first(engine, year_2026)
     order = [
         '<h2 class="first">Strategie und Geld</h2>',
         '<h2 class="flow">Teilhaushalte: Geld und Zielerreichung</h2>',
-        "<h2>Schlüsselpositionen</h2>",
+        "<h2>Schlüsselpositionen (ab Haushaltsjahr 2022)</h2>",
         "<h2>Handlungsfelder</h2>",
         "<h2>Produktgruppen-Steckbriefe</h2>",
         "<h2>Meldungen der Fachbereiche</h2>",

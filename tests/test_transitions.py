@@ -888,6 +888,8 @@ def test_the_resolution_lists_added_changed_and_removed_with_before_and_after(
         {
             "change": "removed",
             "field": "Bildung",
+            "kind": "priority",
+            "item": None,
             "priority": "bildung.2",
             "before": before["bildung.2"],
             "after": None,
@@ -895,6 +897,8 @@ def test_the_resolution_lists_added_changed_and_removed_with_before_and_after(
         {
             "change": "changed",
             "field": "Gesundheit",
+            "kind": "priority",
+            "item": None,
             "priority": "gesundheit.1",
             "before": before["gesundheit.1"],
             "after": HITZE,
@@ -902,6 +906,8 @@ def test_the_resolution_lists_added_changed_and_removed_with_before_and_after(
         {
             "change": "added",
             "field": "Klima & Biodiversität",
+            "kind": "priority",
+            "item": None,
             "priority": "klima-biodiversitaet.4",
             "before": None,
             "after": MOORE,

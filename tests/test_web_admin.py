@@ -126,9 +126,8 @@ def test_a_bad_change_set_is_told_in_words(web: Web) -> None:
     )
     assert response.status_code == 400
     text = visible_text(response.text)
-    assert (
-        "Änderung 1: „Aktion“ muss add_priority, change_priority oder remove_priority sein" in text
-    )
+    assert "Änderung 1: „Aktion“ muss eine dieser Aktionen sein: change_vision," in text
+    assert "add_priority, change_priority, move_priority, rank_priority, remove_priority" in text
     assert "Änderung 2: „Schwerpunkt“ fehlt" in text
     assert "changes[0]" not in text and "erlaubt: 'add_priority'" not in text
     assert row_counts(web.engine) == before

@@ -90,19 +90,13 @@ def test_a_structured_change_set_is_recorded(web: Web) -> None:
         "summary": "Klimaschutz stärken",
         "participants": ["Landrätin", "Fraktionsvorsitzende"],
         "changes": [
-            {
-                "action": "add_priority",
-                "field": "klima-biodiversitaet",
-                "priority": None,
-                "text": NEW_TEXT,
-            },
+            {"action": "add_priority", "field": "klima-biodiversitaet", "text": NEW_TEXT},
             {
                 "action": "change_priority",
-                "field": None,
                 "priority": "mobilitaet.1",
                 "text": "Der ÖPNV wird dichter.",
             },
-            {"action": "remove_priority", "field": None, "priority": "mobilitaet.3", "text": None},
+            {"action": "remove_priority", "priority": "mobilitaet.3"},
         ],
     }
     # the confirmation before the resolution lists the three changes by name

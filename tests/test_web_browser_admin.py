@@ -26,7 +26,10 @@ def test_the_admin_page_fits_and_passes_axe(site: Site, page, width: int) -> Non
     assert response.status == 200
     form = page.get_by_role("region", name=SESSION_FORM)
     assert form.get_by_label("Art der Änderung").count() == 3
-    for name in ("Art der Änderung", "Schwerpunkt (beim Ändern oder Streichen)"):
+    for name in (
+        "Art der Änderung",
+        "Schwerpunkt (beim Ändern, Verschieben, Einreihen oder Streichen)",
+    ):
         box = form.get_by_label(name).first.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, name
     fits(page, site, width, "admin")
@@ -85,9 +88,9 @@ def _record_and_resolve(site: Site, page) -> None:  # type: ignore[no-untyped-de
     form.get_by_label("Zusammenfassung (freiwillig)").fill("Klimaschutz stärken")
     form.get_by_label("Teilnehmende", exact=False).fill("Landrätin\nFraktionsvorsitzende")
     kind = form.get_by_label("Art der Änderung")
-    field = form.get_by_label("Handlungsfeld (beim Hinzufügen)")
-    priority = form.get_by_label("Schwerpunkt (beim Ändern oder Streichen)")
-    text = form.get_by_label("Text (neuer Wortlaut des Schwerpunkts)")
+    field = form.get_by_label("Handlungsfeld (beim Hinzufügen, Verschieben, bei Leitgedanken)")
+    priority = form.get_by_label("Schwerpunkt (beim Ändern, Verschieben, Einreihen oder Streichen)")
+    text = form.get_by_label("Text (neuer Wortlaut; bei Schlüsselpositionen die Begründung)")
     kind.nth(0).select_option(label="Schwerpunkt hinzufügen")
     field.nth(0).select_option(label="Klima & Biodiversität")
     text.nth(0).fill(NEW_TEXT)
@@ -104,16 +107,18 @@ def _record_and_resolve(site: Site, page) -> None:  # type: ignore[no-untyped-de
     assert form.get_by_label("Art der Änderung").count() == 4
     assert page.url.endswith("#session-row-3")
     assert form.get_by_label("Sitzungstag").input_value() == "2027-05-20"
-    assert form.get_by_label("Text (neuer Wortlaut des Schwerpunkts)").nth(0).input_value() == (
-        NEW_TEXT
-    )
+    assert form.get_by_label("Text (neuer Wortlaut; bei Schlüsselpositionen die Begründung)").nth(
+        0
+    ).input_value() == (NEW_TEXT)
     assert row_counts(site.engine) == before
 
     form.get_by_role("button", name="Sitzung festhalten").click()
     alert = page.get_by_role("alert")
     assert "Zeile 3: Bitte einen Schwerpunkt wählen." in alert.inner_text()
     form = page.get_by_role("region", name=SESSION_FORM)
-    missing = form.get_by_label("Schwerpunkt (beim Ändern oder Streichen)").nth(2)
+    missing = form.get_by_label(
+        "Schwerpunkt (beim Ändern, Verschieben, Einreihen oder Streichen)"
+    ).nth(2)
     assert missing.get_attribute("aria-invalid") == "true"
     described = missing.get_attribute("aria-describedby")
     assert page.locator(f"#{described}").inner_text() == "Zeile 3: Bitte einen Schwerpunkt wählen."

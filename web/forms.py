@@ -16,7 +16,26 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from config.german_errors import _message
-from models.change_set import MAX_PARTICIPANT, MAX_PARTICIPANTS, MAX_TEXT, ChangeSet
+from models.change_set import (
+    ACTION_LABELS,
+    ACTIONS,
+    CHANGE_KEYS,
+    FIELD_KEY,
+    KEY_LABELS,
+    MAX_NAME,
+    MAX_NUMBER,
+    MAX_PAGE,
+    MAX_PARTICIPANT,
+    MAX_PARTICIPANTS,
+    MAX_TEXT,
+    MAX_VISION,
+    MAX_YEAR,
+    MIN_YEAR,
+    NEEDS,
+    OPTIONAL,
+    PRODUCT_NUMBER,
+    ChangeSet,
+)
 from models.errors import KreislaufError
 
 if TYPE_CHECKING:
@@ -26,21 +45,11 @@ if TYPE_CHECKING:
 
 # the keys of a change set as the form's hint names them
 LABELS = {
-    "action": "Aktion",
-    "field": "Handlungsfeld",
-    "priority": "Schwerpunkt",
-    "text": "Text",
+    **KEY_LABELS,
     "summary": "Zusammenfassung",
     "participants": "Teilnehmende",
     "changes": "Änderungen",
 }
-ACTIONS = ("add_priority", "change_priority", "remove_priority")
-NEEDS = {
-    "add_priority": ("field", "text"),
-    "change_priority": ("priority", "text"),
-    "remove_priority": ("priority",),
-}
-CHANGE_KEYS = ("action", "field", "priority", "text")
 MAX_LENGTH = 1_000_000
 
 
@@ -113,7 +122,7 @@ def change_problem(item: Any) -> str:
 
 def _field_problem(key: object, kind: str, item: Any, *, allowed: tuple[str, ...]) -> str:
     if key == "action" and kind == "literal_error":
-        return f"{_label(key)} muss add_priority, change_priority oder remove_priority sein"
+        return f"{_label(key)} muss eine dieser Aktionen sein: {', '.join(ACTIONS)}"
     if kind == "missing":
         return f"{_label(key)} fehlt"
     if kind == "extra_forbidden":
@@ -131,14 +140,6 @@ def _field_problem(key: object, kind: str, item: Any, *, allowed: tuple[str, ...
 def _whole_change(kind: str, item: Any) -> str:
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         return "muss ein Abschnitt „[[changes]]“ mit Schlüssel = Wert sein"
-    given = item.get("input")
-    if kind == "value_error" and isinstance(given, dict) and given.get("action") in NEEDS:
-        action = given["action"]
-        missing = [name for name in NEEDS[action] if not str(given.get(name) or "").strip()]
-        if missing:
-            words = " und ".join(_label(name) for name in missing)
-            verb = "fehlt" if len(missing) == 1 else "fehlen"
-            return f"{words} {verb} (die Aktion {action} braucht {words})"
     return str(_message(item))
 
 
@@ -155,35 +156,54 @@ def plain_change_paths(text: str) -> str:
 
 # ------------------------------------------------------------ the structured change-set form
 
-ACTION_LABELS = {
-    "add_priority": "Schwerpunkt hinzufügen",
-    "change_priority": "Schwerpunkt ändern",
-    "remove_priority": "Schwerpunkt streichen",
-}
-ROW_KEYS = ("action", "field", "priority", "text")
+# a row's inputs, in the order the browser posts them
+ROW_KEYS: tuple[str, ...] = (
+    "action",
+    "field",
+    "priority",
+    "number",
+    "rank",
+    "name",
+    "product",
+    "new_product",
+    "page",
+    "text",
+)
+# the optional keys the form takes from a row (a change of wording never moves a priority)
+FORM_OPTIONAL = {**OPTIONAL, "change_priority": ()}
 CHANGE_ROWS = 3  # empty rows the form offers
 MAX_CHANGE_ROWS = 30  # "Weitere Zeile" stops here; more rows posted are refused
 MAX_SUMMARY = MAX_TEXT  # the model's bounds (models.change_set), said per field here
 EXCERPT = 70  # characters of a priority's text in its option
+UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 
 @dataclass(frozen=True)
 class StrategyChoices:
     """What the selects of the form offer: the fields of action of the strategy in force
-    (key, name) and its priorities per field (code, readable name with an excerpt)."""
+    (key, name), its priorities per field (code, readable name with an excerpt) and the
+    body's products (number, name) with those that are key positions."""
 
     fields: tuple[tuple[str, str], ...] = ()
     priorities: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
     codes: frozenset[str] = field(default_factory=frozenset)
+    products: tuple[tuple[str, str], ...] = ()
 
     @property
     def field_keys(self) -> frozenset[str]:
         return frozenset(key for key, _ in self.fields)
 
+    @property
+    def product_numbers(self) -> frozenset[str]:
+        return frozenset(number for number, _ in self.products)
+
 
 def strategy_choices(*, session: Session, body: Body) -> StrategyChoices:
     """The choices from the body's strategy in force; none if it has no strategy."""
+    from sqlmodel import col, select
+
     from models.errors import NotFoundError
+    from models.strategy import Product
     from models.strategy_versions import current_version, load_content
     from services.report_format import PriorityNames
 
@@ -199,6 +219,11 @@ def strategy_choices(*, session: Session, body: Body) -> StrategyChoices:
         short = text if len(text) <= EXCERPT else text[: EXCERPT - 1].rstrip() + "…"
         return f"{names.number(code)}: {short}"
 
+    products = session.exec(
+        select(Product.number, Product.name)
+        .where(Product.body_id == body.id)
+        .order_by(col(Product.number))
+    ).all()
     return StrategyChoices(
         fields=tuple((f.key, f.name) for f in content.fields),
         priorities=tuple(
@@ -206,6 +231,7 @@ def strategy_choices(*, session: Session, body: Body) -> StrategyChoices:
             for f in content.fields
         ),
         codes=frozenset(content.priority_codes()),
+        products=tuple((number, name) for number, name in products),
     )
 
 
@@ -221,12 +247,11 @@ class RowErrors(KreislaufError):
         self.inputs = inputs
 
 
-def change_rows(
-    action: list[str], field: list[str], priority: list[str], text: list[str], *, extra: int = 0
-) -> list[dict[str, str]]:
-    """The form's change rows as typed (to show them again), at least CHANGE_ROWS, with
-    `extra` empty rows more; more than MAX_CHANGE_ROWS is refused."""
-    count = max(len(action), len(field), len(priority), len(text))
+def change_rows(columns: dict[str, list[str]], *, extra: int = 0) -> list[dict[str, str]]:
+    """The form's change rows as typed (to show them again; `columns`: input name -> the
+    values of every row), at least CHANGE_ROWS, with `extra` empty rows more; more than
+    MAX_CHANGE_ROWS is refused."""
+    count = max((len(columns.get(key, [])) for key in ROW_KEYS), default=0)
     if count + extra > MAX_CHANGE_ROWS:
         raise KreislaufError(
             f"Höchstens {MAX_CHANGE_ROWS} Zeilen für Änderungen; bitte weitere Änderungen "
@@ -234,17 +259,11 @@ def change_rows(
             field="rows",
         )
 
-    def at(values: list[str], index: int) -> str:
+    def at(key: str, index: int) -> str:
+        values = columns.get(key, [])
         return values[index] if index < len(values) else ""
 
-    rows = [
-        dict(
-            zip(
-                ROW_KEYS, [at(values, i) for values in (action, field, priority, text)], strict=True
-            )
-        )
-        for i in range(count)
-    ]
+    rows = [{key: at(key, i) for key in ROW_KEYS} for i in range(count)]
     blank = dict.fromkeys(ROW_KEYS, "")
     rows += [dict(blank) for _ in range(max(CHANGE_ROWS - len(rows), 0) + extra)]
     return rows
@@ -270,16 +289,18 @@ def structured_change_set(
             f"Teilnehmende: höchstens {MAX_PARTICIPANTS} Zeilen mit je höchstens "
             f"{MAX_PARTICIPANT} Zeichen."
         )
-    changes: list[dict[str, str]] = []
+    changes: list[dict[str, object]] = []
+    lines: list[int] = []  # the row of each change
     for index, row in enumerate(rows):
         if is_blank(row):
             continue
         change, mistakes = _row_change(
-            index, {key: value.strip() for key, value in row.items()}, choices
+            index, {key: row.get(key, "").strip() for key in ROW_KEYS}, choices
         )
         problems.update(mistakes)
         if change:
             changes.append(change)
+            lines.append(index)
     if not changes and not problems:
         problems["action-0"] = (
             "Bitte mindestens eine Änderung angeben: eine Zeile ausfüllen (oder die "
@@ -287,14 +308,30 @@ def structured_change_set(
         )
     if problems:
         raise RowErrors(problems)
-    return ChangeSet.model_validate(
-        {"summary": summary.strip() or None, "participants": people, "changes": changes}
-    )
+    data = {"summary": summary.strip() or None, "participants": people, "changes": changes}
+    try:
+        return ChangeSet.model_validate(data)
+    except ValidationError as error:  # what the rows' own checks left: the model's words
+        for item in error.errors():
+            loc = tuple(item["loc"])
+            index = lines[loc[1]] if len(loc) >= 2 and isinstance(loc[1], int) else 0
+            key = str(loc[2]) if len(loc) >= 3 and loc[2] in ROW_KEYS else "action"
+            problems[f"{key}-{index}"] = (
+                f"Zeile {index + 1}: {change_problem(item).split(': ', 1)[-1]}"
+            )
+        raise RowErrors(problems) from None
+
+
+def field_key(name: str) -> str:
+    """The key of a new field of action, made from its name ("Digitale Verwaltung" ->
+    "digitale-verwaltung"): the form asks for the name only."""
+    key = re.sub(r"[^a-z0-9]+", "-", name.casefold().translate(UMLAUTS)).strip("-")[:64]
+    return key if re.match(FIELD_KEY, key) else f"feld-{key}"[:64].rstrip("-")
 
 
 def _row_change(
     index: int, row: dict[str, str], choices: StrategyChoices
-) -> tuple[dict[str, str], dict[str, str]]:
+) -> tuple[dict[str, object], dict[str, str]]:
     """One row as a change (the keys its kind needs; the others are not used), or its
     mistakes (input -> message)."""
     line = f"Zeile {index + 1}:"
@@ -304,31 +341,78 @@ def _row_change(
     if action not in ACTION_LABELS:
         message = f"{line} Diese Art der Änderung gibt es nicht; bitte aus der Liste wählen."
         return {}, {f"action-{index}": message}
+    needs = NEEDS[action]
+    keys = (*needs, *FORM_OPTIONAL.get(action, ()))
+    if action == "add_field":  # the key is made from the name
+        needs, keys = ("name",), ("name",)
     problems: dict[str, str] = {}
-    if action == "add_priority":
-        if not row["field"]:
-            problems[f"field-{index}"] = f"{line} Bitte ein Handlungsfeld wählen."
-        elif row["field"] not in choices.field_keys:
-            problems[f"field-{index}"] = (
-                f"{line} Dieses Handlungsfeld gibt es in der geltenden Strategie nicht; bitte "
-                "aus der Liste wählen."
+    change: dict[str, object] = {"action": action}
+    for key in keys:
+        value = row.get("number" if key == "year" else key, "")
+        problem = _row_value(key, value, action, choices, required=key in needs)
+        if problem:
+            problems[f"{'number' if key == 'year' else key}-{index}"] = f"{line} {problem}"
+        elif value:
+            change[key] = int(value) if key in ("number", "rank", "page", "year") else value
+    if action == "add_field" and not problems:
+        change["field"] = field_key(row["name"])
+    return ({}, problems) if problems else (change, {})
+
+
+NEEDED = {
+    "field": "Bitte ein Handlungsfeld wählen.",
+    "priority": "Bitte einen Schwerpunkt wählen.",
+    "number": "Bitte die Nummer angeben.",
+    "year": "Bitte das Haushaltsjahr (im Feld Nummer) angeben.",
+    "rank": "Bitte die neue Stelle angeben.",
+    "name": "Bitte den Namen des Handlungsfelds angeben.",
+    "product": "Bitte das Produkt angeben (Nummer wie 11.20.04).",
+    "text": "Bitte den Text angeben.",
+}
+
+
+def _row_value(
+    key: str, value: str, action: str, choices: StrategyChoices, *, required: bool
+) -> str | None:
+    """What is wrong with one input of a row, or None."""
+    if not value:
+        if not required:
+            return None
+        if key == "text" and action == "change_priority":
+            return "Bitte den neuen Wortlaut des Schwerpunkts angeben."
+        if key == "text" and action == "add_priority":
+            return "Bitte den Text des neuen Schwerpunkts angeben."
+        if key == "text" and action == "add_key_position":
+            return "Bitte die Begründung der Schlüsselposition (Text) angeben."
+        return NEEDED[key]
+    if key == "field" and value not in choices.field_keys:
+        return (
+            "Dieses Handlungsfeld gibt es in der geltenden Strategie nicht; bitte aus der "
+            "Liste wählen."
+        )
+    if key == "priority" and value not in choices.codes:
+        return (
+            "Diesen Schwerpunkt gibt es in der geltenden Strategie nicht; bitte aus der "
+            "Liste wählen."
+        )
+    if key in ("product", "new_product"):
+        if not re.match(PRODUCT_NUMBER, value):
+            return "Bitte das Produkt mit seiner Nummer angeben, etwa 11.20.04."
+        if value not in choices.product_numbers:
+            return f"Produkt {value} gibt es im Haushalt nicht."
+    if key in ("number", "rank", "page", "year"):
+        low, high = {
+            "page": (1, MAX_PAGE),
+            "year": (MIN_YEAR, MAX_YEAR),
+        }.get(key, (1, MAX_NUMBER))
+        if not value.isdigit() or not low <= int(value) <= high:
+            what = {"page": "Die Seite", "year": "Das Jahr", "rank": "Die Stelle"}.get(
+                key, "Die Nummer"
             )
-    elif not row["priority"]:
-        problems[f"priority-{index}"] = f"{line} Bitte einen Schwerpunkt wählen."
-    elif row["priority"] not in choices.codes:
-        problems[f"priority-{index}"] = (
-            f"{line} Diesen Schwerpunkt gibt es in der geltenden Strategie nicht; bitte aus "
-            "der Liste wählen."
-        )
-    if action == "add_priority" and not row["text"]:
-        problems[f"text-{index}"] = f"{line} Bitte den Text des neuen Schwerpunkts angeben."
-    elif action == "change_priority" and not row["text"]:
-        problems[f"text-{index}"] = f"{line} Bitte den neuen Wortlaut des Schwerpunkts angeben."
-    elif len(row["text"]) > MAX_TEXT:
-        problems[f"text-{index}"] = f"{line} Der Text ist länger als {MAX_TEXT:_} Zeichen.".replace(
-            "_", "."
-        )
-    if problems:
-        return {}, problems
-    keys = {"add_priority": ("field", "text"), "change_priority": ("priority", "text")}
-    return {"action": action, **{key: row[key] for key in keys.get(action, ("priority",))}}, {}
+            return f"{what} muss eine ganze Zahl von {low} bis {high} sein."
+    limit = {"name": MAX_NAME, "text": MAX_VISION if action == "change_vision" else MAX_TEXT}
+    if action == "change_motto":
+        limit["text"] = MAX_NAME
+    if key in limit and len(value) > limit[key]:
+        return f"Der Text ist länger als {limit[key]:_} Zeichen.".replace("_", ".")
+    return None

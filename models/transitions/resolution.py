@@ -24,6 +24,7 @@ from models.strategy_versions import (
     create_next_version,
     current_version,
     load_content,
+    product_numbers,
     used_priority_codes,
 )
 from models.transitions.cycle import complete_phase_tasks, get_phase, require_open_cycle
@@ -98,6 +99,7 @@ def record_resolution(
         old,
         combined,
         used_codes=used_priority_codes(session=session, body_id=cycle.body_id),
+        products=product_numbers(session=session, body_id=cycle.body_id),
     )
     try:
         # the version and the resolution together: a concurrent resolution of the cycle

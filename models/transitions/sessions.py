@@ -33,6 +33,7 @@ from models.german import german_date, plural
 from models.strategy_versions import (
     current_version,
     load_content,
+    product_numbers,
     used_priority_codes,
 )
 from models.transitions.cycle import complete_phase_tasks, get_phase, require_open_cycle
@@ -417,15 +418,18 @@ def record_session(
     ]
     content = load_content(session=session, version=version)
     used = used_priority_codes(session=session, body_id=cycle.body_id)
-    apply_change_set(content, change_set, used_codes=used)  # its own errors name its changes
+    products = product_numbers(session=session, body_id=cycle.body_id)
+    # its own errors name its changes
+    apply_change_set(content, change_set, used_codes=used, products=products)
     if pending:  # and together with the others awaiting the resolution
         ours = (session_name(row, names), change_set)
-        apply_change_set(content, combine_change_sets([*pending, ours]), used_codes=used)
+        combined = combine_change_sets([*pending, ours])
+        apply_change_set(content, combined, used_codes=used, products=products)
     held = {
         "status": SessionStatus.held.value,
         "held_on": held_on,
         "participants": list(change_set.participants),
-        "change_set": change_set.model_dump(mode="json"),
+        "change_set": change_set.model_dump(mode="json", exclude_none=True),
     }
     if not _claim(row, SessionStatus.convened, held, session=session):
         raise _already_held(cycle, row, names)  # recorded concurrently

@@ -353,6 +353,12 @@ def session_record(
     action: list[str] = Form([]),
     field: list[str] = Form([]),
     priority: list[str] = Form([]),
+    number: list[str] = Form([]),
+    rank: list[str] = Form([]),
+    name: list[str] = Form([]),
+    product: list[str] = Form([]),
+    new_product: list[str] = Form([]),
+    page: list[str] = Form([]),
     text: list[str] = Form([]),
     changes: str = Form(""),
     session_number: str = Form(""),
@@ -364,9 +370,11 @@ def session_record(
 
     values = _session_values(year, held_on, summary, participants, changes, [])
     values["session_number"] = session_number[:10]
+    columns = _row_columns(action, field, priority, number, rank, name, product, new_product)
+    columns.update(page=page, text=text)
 
     def command() -> RecordSession:
-        rows = change_rows(action, field, priority, text)
+        rows = change_rows(columns)
         values["rows"] = rows
         structured = summary.strip() or participants.strip() or not all(map(is_blank, rows))
         if changes.strip() and structured:
@@ -408,6 +416,12 @@ def session_more_rows(
     action: list[str] = Form([]),
     field: list[str] = Form([]),
     priority: list[str] = Form([]),
+    number: list[str] = Form([]),
+    rank: list[str] = Form([]),
+    name: list[str] = Form([]),
+    product: list[str] = Form([]),
+    new_product: list[str] = Form([]),
+    page: list[str] = Form([]),
     text: list[str] = Form([]),
     changes: str = Form(""),
     session_number: str = Form(""),
@@ -419,14 +433,21 @@ def session_more_rows(
 
     values = _session_values(year, held_on, summary, participants, changes, [])
     values["session_number"] = session_number[:10]
+    columns = _row_columns(action, field, priority, number, rank, name, product, new_product)
+    columns.update(page=page, text=text)
     try:
-        values["rows"] = change_rows(action, field, priority, text, extra=1)
+        values["rows"] = change_rows(columns, extra=1)
     except KreislaufError as error:
-        values["rows"] = change_rows(
-            *(each[:MAX_CHANGE_ROWS] for each in (action, field, priority, text))
-        )
+        values["rows"] = change_rows({key: each[:MAX_CHANGE_ROWS] for key, each in columns.items()})
         return admin_page(request, viewer, form="session", error=error, values=values, status=400)
     return admin_page(request, viewer, form="session", values=values)
+
+
+def _row_columns(*values: list[str]) -> dict[str, list[str]]:
+    """The structured form's row inputs by name (web.forms.ROW_KEYS), as posted."""
+    from web.forms import ROW_KEYS
+
+    return dict(zip(ROW_KEYS, values, strict=False))
 
 
 def _session_values(
@@ -529,7 +550,7 @@ def _named(session: Session, body: Body, diff: list[dict[str, Any]]) -> list[dic
 
     from models.strategy import StrategyVersion
     from models.strategy_versions import load_content
-    from services.report_format import PriorityNames
+    from services.report_format import PriorityNames, diff_element_name
 
     new = session.exec(
         select(StrategyVersion)
@@ -546,9 +567,7 @@ def _named(session: Session, body: Body, diff: list[dict[str, Any]]) -> list[dic
     return [
         {
             **entry,
-            "priority": (before if entry["change"] == "removed" else after).number(
-                entry.get("priority")
-            ),
+            "priority": diff_element_name(entry, before, after),
         }
         for entry in diff
     ]
