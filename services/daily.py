@@ -10,6 +10,7 @@ so a day ticked by hand and a day run by the deployments do the same.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -18,11 +19,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from models.body import Body
+from models.body import Body, local_day
 from models.calendar_rules import PhaseKind
 from models.cycle import Cycle, CycleStatus
 from models.db import id_of, session_scope
-from services.reconcile import pending_phases, reconcile, settle
+from models.reconcile import next_steps
+from services.reconcile import load_states, reconcile, settle
 
 RECONCILE_HOUR = 6  # the `annual-cycle/daily` deployment (flows/deployments.py)
 REMINDER_HOUR = 7  # the `reminder-sweep/daily` deployment
@@ -42,32 +44,53 @@ def day_instants(day: dt.date, timezone: str) -> tuple[dt.datetime, dt.datetime]
 def in_motion(body_id: int) -> SelectOfScalar[int]:
     """Years of the body's cycles that can still have a step: not closed, or closed with
     next year's cycle still to be created. Old closed cycles are not read every day."""
+    return (
+        select(Cycle.year).where(col(Cycle.body_id) == body_id, moving()).order_by(col(Cycle.year))
+    )
+
+
+@functools.cache
+def moving() -> sa.ColumnElement[bool]:
+    """The condition of a cycle in motion (see `in_motion`), for a query over all cycles."""
     following = sa.orm.aliased(Cycle)
     successor = sa.exists().where(
         col(following.body_id) == col(Cycle.body_id), col(following.year) == col(Cycle.year) + 1
     )
-    return (
-        select(Cycle.year)
-        .where(
-            col(Cycle.body_id) == body_id,
-            sa.or_(col(Cycle.status) != CycleStatus.closed.value, ~successor),
-        )
-        .order_by(col(Cycle.year))
-    )
+    return sa.or_(col(Cycle.status) != CycleStatus.closed.value, ~successor)
 
 
 def pending(session: Session, *, body: str | None, year: int | None, now: dt.datetime) -> list[Due]:
     """(body, year, phase) with steps due at `now`, in order: bodies by slug, cycles by year,
-    phases as the rules list them. `body`/`year` narrow it to one body or one cycle."""
-    result = []
-    query = select(Body).order_by(Body.slug)
+    phases as the rules list them. `body`/`year` narrow it to one body or one cycle.
+
+    Set-based: the bodies, their cycles and the cycles' states are read in a constant number
+    of queries for all bodies (services.reconcile.load_states); the pure rules decide per cycle
+    on the body's own calendar day."""
+    bodies = sa.select(col(Body.id), col(Body.slug), col(Body.timezone)).order_by(col(Body.slug))
     if body:
-        query = query.where(Body.slug == body)
-    for row in session.exec(query).all():
-        years = [year] if year else list(session.exec(in_motion(id_of(row))).all())
-        for cycle_year in years:
-            for kind in pending_phases(session=session, body=row, year=cycle_year, now=now):
-                result.append((row.slug, cycle_year, kind))
+        bodies = bodies.where(col(Body.slug) == body)
+    rows = session.execute(bodies).all()
+    if not rows:
+        return []
+    cycles = sa.select(col(Cycle.id), col(Cycle.body_id), col(Cycle.year)).order_by(col(Cycle.year))
+    cycles = cycles.where(col(Cycle.year) == year) if year else cycles.where(moving())
+    if body:
+        cycles = cycles.where(col(Cycle.body_id) == rows[0][0])
+    by_body: dict[int, list[tuple[int, int]]] = {}
+    for cycle_id, body_id, cycle_year in session.execute(cycles).all():
+        by_body.setdefault(body_id, []).append((cycle_id, cycle_year))
+    states = load_states(
+        session=session, cycle_ids=[cycle_id for found in by_body.values() for cycle_id, _ in found]
+    )
+    result: list[Due] = []
+    days: dict[str, dt.date] = {}  # time zone -> its calendar day at `now`
+    for body_id, slug, timezone in rows:
+        if body_id not in by_body:
+            continue
+        today = days.get(timezone) or days.setdefault(timezone, local_day(now, timezone))
+        for cycle_id, cycle_year in by_body[body_id]:
+            steps = next_steps(states[cycle_id], today)
+            result += [(slug, cycle_year, kind) for kind in dict.fromkeys(s.phase for s in steps)]
     return result
 
 
