@@ -22,11 +22,23 @@ from sqlmodel.sql.expression import SelectOfScalar
 from models.body import Body, local_day
 from models.calendar_rules import PhaseKind
 from models.cycle import Cycle, CycleStatus
-from models.db import id_of, session_scope
+from models.db import analyze, id_of, session_scope
 from models.reconcile import next_steps
 from services.reconcile import load_states, reconcile, settle
 
 RECONCILE_HOUR = 6  # the `annual-cycle/daily` deployment (flows/deployments.py)
+# A morning that wrote this many timeline events (a phase opening for many bodies) refreshes
+# the statistics of the tables the reconcile writes, so the next queries plan for them.
+ANALYZE_AFTER_EVENTS = 1000
+RECONCILED_TABLES = (
+    "audit_event",
+    "cycle",
+    "deadline",
+    "outbox_message",
+    "phase",
+    "strategy_session",
+    "task",
+)
 REMINDER_HOUR = 7  # the `reminder-sweep/daily` deployment
 
 Due = tuple[str, int, PhaseKind]  # (body slug, cycle year, phase)
@@ -124,7 +136,11 @@ def reconcile_day(
             )
             return [event.as_dict() for event in events]
 
-    return run_due(find, run_phase)
+    events = run_due(find, run_phase)
+    if len(events) >= ANALYZE_AFTER_EVENTS:
+        with session_scope(engine) as session:
+            analyze(session, RECONCILED_TABLES)
+    return events
 
 
 @dataclass(frozen=True)

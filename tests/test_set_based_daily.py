@@ -287,3 +287,82 @@ def test_every_day_the_set_based_decisions_equal_the_per_body_rules(
     assert {(slug, kind) for slug, cycle_year, kind in due_seen if cycle_year == year} == {
         (slug, kind) for slug, kind, _ in phases
     }
+
+
+# ------------------------------------------------------------------ statistics kept fresh
+
+
+def estimated_rows(engine: sa.Engine, tables: list[str]) -> dict[str, float | None]:
+    """The planner's row estimate per table: PostgreSQL's pg_class.reltuples, which is -1
+    until the table is analyzed (None on SQLite, which keeps no statistics here)."""
+    if engine.dialect.name != "postgresql":
+        with engine.connect() as connection:
+            kept = connection.execute(
+                sa.text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            ).scalar_one()
+        assert kept == 0  # SQLite: no statistics written, so none that could go stale
+        return dict.fromkeys(tables)
+    query = sa.text(
+        "SELECT relname, reltuples FROM pg_class WHERE relkind = 'r' AND relname IN :names"
+        " AND relnamespace = current_schema()::regnamespace"
+    ).bindparams(sa.bindparam("names", expanding=True))
+    with engine.connect() as connection:
+        return dict(connection.execute(query, {"names": tables}).all())  # type: ignore[arg-type]
+
+
+def counted(engine: sa.Engine, tables: list[str]) -> dict[str, float | None]:
+    if engine.dialect.name != "postgresql":
+        return dict.fromkeys(tables)
+    with engine.connect() as connection:
+        return {
+            table: float(connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one())
+            for table in tables
+        }
+
+
+INSTALLED = ["audit_event", "body", "department", "faction", "key_figure", "strategy_version"]
+
+
+@pytest.mark.both_databases
+def test_init_analyzes_the_tables_it_wrote(engine: sa.Engine) -> None:
+    from tests.conftest import install
+
+    install(engine, LOERRACH)
+    assert estimated_rows(engine, INSTALLED) == counted(engine, INSTALLED)
+
+
+@pytest.mark.both_databases
+def test_a_budget_import_analyzes_its_lines(engine: sa.Engine, tmp_path: Path) -> None:
+    from services.budget_import import import_budget
+    from services.cycles import create_cycle
+    from tests.conftest import NOW, install
+
+    body = install(engine, LOERRACH)
+    data = (LOERRACH / "budget-example.csv").read_bytes()
+    with session_scope(engine) as session:
+        create_cycle(session=session, body=body, year=2027, now=NOW, actor="test")
+        import_budget(session, body, data, "h.csv", year=None, kind=None, actor="t", now=NOW)
+    tables = ["budget_import", "budget_line"]
+    assert estimated_rows(engine, tables) == counted(engine, tables)
+    if engine.dialect.name == "postgresql":
+        assert counted(engine, tables)["budget_line"] > 0
+
+
+@pytest.mark.both_databases
+def test_a_busy_morning_analyzes_what_the_reconcile_wrote(
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.cycles import create_cycle
+    from tests.conftest import NOW, install
+
+    body = install(engine, LOERRACH)
+    with session_scope(engine) as session:
+        create_cycle(session=session, body=body, year=2027, now=NOW, actor="test")
+    tables = ["task", "phase"]
+    if engine.dialect.name == "postgresql":  # the cycle's tasks exist, but were never analyzed
+        assert estimated_rows(engine, tables) == {"task": -1.0, "phase": -1.0}
+    monkeypatch.setattr(daily, "ANALYZE_AFTER_EVENTS", 20)  # Lörrach alone is a busy morning
+    opening, _ = daily.day_instants(dt.date(2027, 2, 1), "Europe/Berlin")  # evaluation opens
+    events = daily.reconcile_day(engine, now=opening, actor=ACTOR)
+    assert len([e for e in events if e["event"] == "task_opened"]) >= 20
+    assert estimated_rows(engine, tables) == counted(engine, tables)
