@@ -23,7 +23,8 @@ from models.body import Body, local_day
 from models.calendar_rules import PhaseKind
 from models.cycle import Cycle, CycleStatus
 from models.db import analyze, id_of, session_scope
-from models.reconcile import next_steps
+from models.reconcile import Step, next_steps
+from services.opening import Opening, open_in_bulk
 from services.reconcile import load_states, reconcile, settle
 
 RECONCILE_HOUR = 6  # the `annual-cycle/daily` deployment (flows/deployments.py)
@@ -71,9 +72,23 @@ def moving() -> sa.ColumnElement[bool]:
     return sa.or_(col(Cycle.status) != CycleStatus.closed.value, ~successor)
 
 
-def pending(session: Session, *, body: str | None, year: int | None, now: dt.datetime) -> list[Due]:
-    """(body, year, phase) with steps due at `now`, in order: bodies by slug, cycles by year,
-    phases as the rules list them. `body`/`year` narrow it to one body or one cycle.
+@dataclass(frozen=True)
+class Decided:
+    """The steps the rules ask of one cycle at `now`, on its body's calendar day."""
+
+    slug: str
+    body_id: int
+    today: dt.date
+    cycle_id: int
+    year: int
+    steps: list[Step]
+
+
+def decide(
+    session: Session, *, body: str | None, year: int | None, now: dt.datetime
+) -> list[Decided]:
+    """Every cycle in motion (or of `year`) of every body (or of `body`) with its due steps,
+    bodies by slug, cycles by year.
 
     Set-based: the bodies, their cycles and the cycles' states are read in a constant number
     of queries for all bodies (services.reconcile.load_states); the pure rules decide per cycle
@@ -94,7 +109,7 @@ def pending(session: Session, *, body: str | None, year: int | None, now: dt.dat
     states = load_states(
         session=session, cycle_ids=[cycle_id for found in by_body.values() for cycle_id, _ in found]
     )
-    result: list[Due] = []
+    decided: list[Decided] = []
     days: dict[str, dt.date] = {}  # time zone -> its calendar day at `now`
     for body_id, slug, timezone in rows:
         if body_id not in by_body:
@@ -102,8 +117,22 @@ def pending(session: Session, *, body: str | None, year: int | None, now: dt.dat
         today = days.get(timezone) or days.setdefault(timezone, local_day(now, timezone))
         for cycle_id, cycle_year in by_body[body_id]:
             steps = next_steps(states[cycle_id], today)
-            result += [(slug, cycle_year, kind) for kind in dict.fromkeys(s.phase for s in steps)]
-    return result
+            decided.append(Decided(slug, body_id, today, cycle_id, cycle_year, steps))
+    return decided
+
+
+def pending(session: Session, *, body: str | None, year: int | None, now: dt.datetime) -> list[Due]:
+    """(body, year, phase) with steps due at `now`, in order: bodies by slug, cycles by year,
+    phases as the rules list them. `body`/`year` narrow it to one body or one cycle."""
+    return due_phases(decide(session, body=body, year=year, now=now))
+
+
+def due_phases(decided: list[Decided]) -> list[Due]:
+    return [
+        (cycle.slug, cycle.year, kind)
+        for cycle in decided
+        for kind in dict.fromkeys(step.phase for step in cycle.steps)
+    ]
 
 
 def run_due(find: Callable[[], list[Due]], run_phase: PhaseRunner) -> list[dict[str, str]]:
@@ -121,12 +150,28 @@ def reconcile_day(
     actor: str,
     body: str | None = None,
     year: int | None = None,
+    bulk: bool = True,
 ) -> list[dict[str, str]]:
-    """The 06:00 reconcile in this process: each due phase in a transaction of its own."""
+    """The 06:00 reconcile in this process: first, in one transaction, the cycles whose every
+    due step is a start or an opening (services.opening, with `bulk`); then each remaining
+    due phase in a transaction of its own. The bulk's events come first, cycle by cycle."""
+    opened: list[dict[str, str]] = []
+    in_bulk = bulk  # the first decision of the morning only
 
     def find() -> list[Due]:
+        nonlocal in_bulk
         with session_scope(engine) as session:
-            return pending(session, body=body, year=year, now=now)
+            decided = decide(session, body=body, year=year, now=now)
+            if in_bulk:
+                in_bulk = False
+                openings = [
+                    Opening(d.body_id, d.today, d.cycle_id, d.year, d.steps) for d in decided
+                ]
+                done = open_in_bulk(session, openings, now=now, actor=actor)
+                if done:  # decide again on what the bulk left
+                    opened.extend(event.as_dict() for event in done)
+                    decided = decide(session, body=body, year=year, now=now)
+            return due_phases(decided)
 
     def run_phase(slug: str, cycle_year: int, kind: PhaseKind) -> list[dict[str, str]]:
         with session_scope(engine) as session:
@@ -137,6 +182,7 @@ def reconcile_day(
             return [event.as_dict() for event in events]
 
     events = run_due(find, run_phase)
+    events = opened + events
     if len(events) >= ANALYZE_AFTER_EVENTS:
         with session_scope(engine) as session:
             analyze(session, RECONCILED_TABLES)

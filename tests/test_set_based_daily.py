@@ -18,6 +18,7 @@ import shutil
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import pendulum
 import pytest
@@ -25,6 +26,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from config.loader import load_body_config
+from models.audit import AuditEvent
 from models.body import Body
 from models.budget_resolution import BudgetResolution
 from models.calendar_rules import PhaseKind
@@ -42,10 +44,12 @@ from models.reconcile import (
     next_steps,
 )
 from models.transitions.sessions import get_strategy_session, unresolved_held
+from models.transitions.status import Event
 from services import daily
 from services.bodies import install_body
 from services.commands import handle
-from services.reconcile import load_state, load_states
+from services.opening import Opening, in_bulk, open_in_bulk
+from services.reconcile import load_state, load_states, reconcile
 from services.simulation import Action, load_script, perform, plan_actions
 from tests.conftest import LOERRACH, MUSTERSTADT
 
@@ -366,3 +370,146 @@ def test_a_busy_morning_analyzes_what_the_reconcile_wrote(
     events = daily.reconcile_day(engine, now=opening, actor=ACTOR)
     assert len([e for e in events if e["event"] == "task_opened"]) >= 20
     assert estimated_rows(engine, tables) == counted(engine, tables)
+
+
+# ------------------------------------------------------------------ opening in bulk
+
+
+def snapshot(session: Session, after_audit: int) -> tuple[list[Any], list[Any]]:
+    """Every cycle's, phase's and task's status, and the audit events written since."""
+    rows = []
+    for table in ("cycle", "phase", "task"):
+        extra = ", updated_at" if table == "task" else ""
+        rows += [
+            (table, *row)
+            for row in session.execute(
+                sa.text(f"SELECT id, status{extra} FROM {table} ORDER BY id")
+            ).all()
+        ]
+    audit = session.execute(
+        sa.select(
+            col(AuditEvent.body_id),
+            col(AuditEvent.at),
+            col(AuditEvent.actor),
+            col(AuditEvent.action),
+            col(AuditEvent.entity),
+            col(AuditEvent.entity_id),
+            col(AuditEvent.before),
+            col(AuditEvent.after),
+        )
+        .where(col(AuditEvent.id) > after_audit)
+        .order_by(col(AuditEvent.id))
+    ).all()
+    return rows, [tuple(row) for row in audit]
+
+
+@pytest.mark.both_databases
+def test_opening_in_bulk_writes_what_the_per_body_steps_write(
+    engine: sa.Engine, tmp_path: Path
+) -> None:
+    setup = pendulum.datetime(2026, 12, 1, 9, tz="Europe/Berlin")
+    with session_scope(engine) as session:
+        for directory in (LOERRACH, *towns(tmp_path)):
+            body = install_body(
+                load_body_config(directory), session=session, now=setup, actor=ACTOR
+            )
+            handle(CreateCycle(2027), session=session, body=body, now=setup, actor=ACTOR)
+    # the evaluations open: Musterstadt's on 4 January 2027, Lörrach's on 1 February, and
+    # Fernstadt's on its 1 February, which is Germany's 2 February at 06:00; each cycle starts
+    for day in (dt.date(2027, 1, 4), dt.date(2027, 2, 1), dt.date(2027, 2, 2)):
+        now, _ = daily.day_instants(day, "Europe/Berlin")
+        with session_scope(engine) as session:
+            decided = daily.decide(session, body=None, year=None, now=now)
+            marker = session.execute(sa.select(sa.func.max(col(AuditEvent.id)))).scalar_one()
+        openings = [
+            Opening(d.body_id, d.today, d.cycle_id, d.year, d.steps)
+            for d in decided
+            if in_bulk(d.steps)
+        ]
+        assert openings, day
+        with Session(engine) as session:  # in bulk, rolled back
+            bulk = open_in_bulk(session, openings, now=now, actor=ACTOR)
+            bulk_written = snapshot(session, marker)
+            session.rollback()
+        with Session(engine) as session:  # step by step, body by body, rolled back
+            per_body = []
+            for d in decided:
+                if not in_bulk(d.steps):
+                    continue
+                row = session.exec(select(Body).where(Body.id == d.body_id)).one()
+                for kind in dict.fromkeys(step.phase for step in d.steps):
+                    per_body += reconcile(
+                        session=session, body=row, year=d.year, now=now, actor=ACTOR, only=kind
+                    )
+            per_body_written = snapshot(session, marker)
+            session.rollback()
+        assert [e.as_dict() for e in bulk] == [e.as_dict() for e in per_body], day
+        assert any(e.event == "task_opened" for e in bulk)
+        assert bulk_written == per_body_written, day
+        # the morning as the daily runs it: the bulk first, then the rest; a second run of
+        # the same morning opens nothing twice
+        events = daily.reconcile_day(engine, now=now, actor=ACTOR)
+        assert [e for e in events if e in [b.as_dict() for b in bulk]] == [
+            b.as_dict() for b in bulk
+        ]
+        with Session(engine) as session:
+            assert open_in_bulk(session, openings, now=now, actor=ACTOR) == []
+        assert daily.reconcile_day(engine, now=now, actor=ACTOR) == []
+
+
+def test_a_year_reconciled_in_bulk_ends_as_the_year_reconciled_body_by_body(
+    tmp_path: Path, migrated_sqlite: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """2027 for the three bodies (no scripted people), once with the bulk opening and once
+    without: every day the same events and in the end the same rows and audit trail."""
+    engines = []
+    for name in ("bulk", "per-body"):
+        path = tmp_path / f"{name}.db"
+        shutil.copyfile(migrated_sqlite, path)
+        engines.append(make_engine(f"sqlite:///{path}"))
+    opened_in_bulk: list[Event] = []
+
+    def counted_bulk(*args: Any, **kwargs: Any) -> list[Event]:
+        opened = open_in_bulk(*args, **kwargs)
+        opened_in_bulk.extend(opened)
+        return opened
+
+    monkeypatch.setattr(daily, "open_in_bulk", counted_bulk)
+    setup = pendulum.datetime(2026, 12, 1, 9, tz="Europe/Berlin")
+    try:
+        for index, engine in enumerate(engines):
+            with session_scope(engine) as session:
+                (tmp_path / str(index)).mkdir()
+                for directory in (LOERRACH, *towns(tmp_path / str(index))):
+                    config = load_body_config(directory)
+                    body = install_body(config, session=session, now=setup, actor=ACTOR)
+                    handle(CreateCycle(2027), session=session, body=body, now=setup, actor=ACTOR)
+        day = dt.date(2027, 1, 1)
+        while day.year == 2027:
+            now, _ = daily.day_instants(day, "Europe/Berlin")
+            bulk, per_body = (
+                daily.reconcile_day(engine, now=now, actor=ACTOR, bulk=flag)
+                for engine, flag in zip(engines, (True, False), strict=True)
+            )
+            assert sorted(map(str, bulk)) == sorted(map(str, per_body)), day
+            day += dt.timedelta(days=1)
+        written = []
+        for engine in engines:
+            with Session(engine) as session:
+                installed = session.execute(  # the installation names its own directory
+                    sa.select(sa.func.max(col(AuditEvent.id))).where(
+                        col(AuditEvent.action) == "body.installed"
+                    )
+                ).scalar_one()
+                rows, audit = snapshot(session, installed)
+                written.append((rows, sorted(map(str, audit))))
+        assert written[0] == written[1]
+        # the bulk opened the evaluations (and started the cycles) and the later phases but
+        # the towns' surveys, which open per body with their invitations
+        opened = {(e.phase, e.event) for e in opened_in_bulk}
+        assert (PhaseKind.evaluation, "cycle_started") in opened
+        assert (PhaseKind.evaluation, "task_opened") in opened
+        assert PhaseKind.survey not in {phase for phase, _ in opened}
+    finally:
+        for engine in engines:
+            engine.dispose()
