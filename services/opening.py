@@ -116,7 +116,7 @@ def _open(
         if rows
         else ()
     )
-    of_opened = sa.select(col(Deadline.id)).where(col(Deadline.phase_id).in_(opened))
+    of_opened = sa.select(col(Deadline.id)).where(col(Deadline.phase_id).in_(sorted(opened)))
     moved = set(
         session.execute(
             sa.update(tasks)
@@ -142,7 +142,7 @@ def _open(
             .join(Deadline, col(Task.deadline_id) == col(Deadline.id))
             .join(Department, col(Task.department_id) == col(Department.id), isouter=True)
             .join(Faction, col(Task.faction_id) == col(Faction.id), isouter=True)
-            .where(col(Deadline.phase_id).in_(opened))
+            .where(col(Deadline.phase_id).in_(sorted(opened)))
             .order_by(col(Deadline.due_on), col(Task.assignee))  # as the per-body opening
         ):
             if row.id in moved:
