@@ -114,7 +114,9 @@ def decide(
     for body_id, slug, timezone in rows:
         if body_id not in by_body:
             continue
-        today = days.get(timezone) or days.setdefault(timezone, local_day(now, timezone))
+        if timezone not in days:
+            days[timezone] = local_day(now, timezone)
+        today = days[timezone]
         for cycle_id, cycle_year in by_body[body_id]:
             steps = next_steps(states[cycle_id], today)
             decided.append(Decided(slug, body_id, today, cycle_id, cycle_year, steps))
