@@ -513,3 +513,64 @@ def test_a_year_reconciled_in_bulk_ends_as_the_year_reconciled_body_by_body(
     finally:
         for engine in engines:
             engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_dailies_at_once_open_nothing_twice(
+    engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two reconciles of the same morning at the same time (a retried run beside the first),
+    both having decided on the same state before either writes: the conditional UPDATEs let
+    one of them open each row (the other waits for its row locks, then finds them moved);
+    every task is opened and audited once, and the events of both are those of one morning."""
+    import threading
+
+    decided = threading.Barrier(2)
+
+    def after_both_decided(*args: Any, **kwargs: Any) -> list[Event]:
+        decided.wait(timeout=30)
+        return open_in_bulk(*args, **kwargs)
+
+    monkeypatch.setattr(daily, "open_in_bulk", after_both_decided)
+
+    setup = pendulum.datetime(2026, 12, 1, 9, tz="Europe/Berlin")
+    with session_scope(engine) as session:
+        for directory in (LOERRACH, *towns(tmp_path)):
+            body = install_body(
+                load_body_config(directory), session=session, now=setup, actor=ACTOR
+            )
+            handle(CreateCycle(2027), session=session, body=body, now=setup, actor=ACTOR)
+    now, _ = daily.day_instants(dt.date(2027, 2, 1), "Europe/Berlin")  # Lörrach's evaluation
+    start = threading.Barrier(2)
+    results: list[list[dict[str, str]]] = []
+    errors: list[BaseException] = []
+
+    def morning() -> None:
+        start.wait()
+        try:
+            results.append(daily.reconcile_day(engine, now=now, actor=ACTOR))
+        except BaseException as error:  # reported below, with the thread's traceback
+            errors.append(error)
+
+    threads = [threading.Thread(target=morning) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    both = results[0] + results[1]
+    opened = [e for e in both if e["event"] == "task_opened"]
+    assert len(opened) == len({e["detail"] for e in opened}) > 20  # each task once
+    with Session(engine) as session:
+        audited = session.execute(
+            sa.select(col(AuditEvent.entity), col(AuditEvent.entity_id), sa.func.count())
+            .where(col(AuditEvent.action).in_(["task.open", "phase.open", "cycle.running"]))
+            .group_by(col(AuditEvent.entity), col(AuditEvent.entity_id))
+        ).all()
+        tasks_open = session.execute(
+            sa.select(sa.func.count()).select_from(Task).where(col(Task.status) == "open")
+        ).scalar_one()
+    assert {count for _, _, count in audited} == {1}
+    assert len([row for row in audited if row[0] == "task"]) == tasks_open == len(opened)
+    monkeypatch.setattr(daily, "open_in_bulk", open_in_bulk)  # a third run, alone: nothing
+    assert daily.reconcile_day(engine, now=now, actor=ACTOR) == []
