@@ -51,5 +51,10 @@ class Body(SQLModel, table=True):
 
     def local_date(self, now: dt.datetime) -> dt.date:
         """The body's calendar day at the instant `now` (deadlines are days in its time zone)."""
-        local = now.astimezone(ZoneInfo(self.timezone))
-        return dt.date(local.year, local.month, local.day)  # a plain date, not pendulum's
+        return local_day(now, self.timezone)
+
+
+def local_day(now: dt.datetime, timezone: str) -> dt.date:
+    """The calendar day in `timezone` at the instant `now` (a plain date, not pendulum's)."""
+    local = now.astimezone(ZoneInfo(timezone))
+    return dt.date(local.year, local.month, local.day)

@@ -7,7 +7,7 @@ revision with one cheap query instead of importing Alembic; `kreislauf init` upg
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
@@ -122,6 +122,42 @@ def session_scope(engine: sa.Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def analyze(session: Session, tables: Iterable[str]) -> list[str]:
+    """Refresh PostgreSQL's planner statistics of `tables` after a bulk write, in the caller's
+    transaction (ANALYZE counts the rows it inserted), so that plans do not depend on
+    autovacuum, which may be late or off. Returns the tables analyzed.
+
+    SQLite: nothing. Its planner needs no statistics for this schema's indexes, and SQLite
+    never refreshes what ANALYZE writes, so numbers taken on a small new database would
+    mislead its plans once the tables have grown."""
+    names = sorted(set(tables))
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql" or not names:
+        return []
+    quote = dialect.identifier_preparer.quote
+    session.execute(sa.text("ANALYZE " + ", ".join(quote(name) for name in names)))
+    return names
+
+
+@contextmanager
+def analyzing(session: Session, *also: str) -> Iterator[set[str]]:
+    """Analyze the tables the block wrote through the session's unit of work (and `also`,
+    for what it wrote with Core statements) when it ends without an exception."""
+    written: set[str] = set(also)
+
+    def collect(flushed: Session, _context: object) -> None:
+        for row in (*flushed.new, *flushed.dirty, *flushed.deleted):
+            written.add(sa.inspect(row).mapper.local_table.name)
+
+    sa.event.listen(session, "after_flush", collect)
+    try:
+        yield written
+        session.flush()
+    finally:
+        sa.event.remove(session, "after_flush", collect)
+    analyze(session, written)
 
 
 class _Row(Protocol):

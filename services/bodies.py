@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from models import audit
 from models.body import Body
-from models.db import id_of
+from models.db import analyzing, id_of
 from models.errors import ConflictError, KreislaufError, NotFoundError, Remedy
 from models.organisation import Committee, Contact, Department, Faction
 from models.strategy import (
@@ -37,8 +37,15 @@ if TYPE_CHECKING:
 def install_body(config: BodyConfig, *, session: Session, now: dt.datetime, actor: str) -> Body:
     """Write the body, its organisation and its first strategy version in the caller's transaction.
 
-    Raises ConflictError when a body with the same slug exists; nothing is written then.
+    Raises ConflictError when a body with the same slug exists; nothing is written then. The
+    tables written are analyzed (models.db.analyzing): a new installation's first plans do
+    not wait for autovacuum.
     """
+    with analyzing(session):
+        return _install_body(config, session=session, now=now, actor=actor)
+
+
+def _install_body(config: BodyConfig, *, session: Session, now: dt.datetime, actor: str) -> Body:
     spec = config.body
     if session.exec(select(Body.id).where(Body.slug == spec.slug)).first() is not None:
         raise ConflictError(f"Die Körperschaft {spec.slug!r} ist bereits eingerichtet.")

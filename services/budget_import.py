@@ -62,7 +62,7 @@ from models.budget_file import (
 from models.budget_file import unknown_products as unknown_product_problems
 from models.budget_layout import BudgetLayout
 from models.cycle import Cycle
-from models.db import id_of, table_of
+from models.db import analyze, id_of, table_of
 from models.errors import KreislaufError, Remedy, file_refused, listed_problems
 from models.product_plan import ProductGroup
 from models.strategy import Product
@@ -414,6 +414,7 @@ def _replace(
                 *in_slices, sa.func.coalesce(table.c.import_id, 0).not_in(import_ids)
             )
         )
+    analyze(session, [table.name, table_of(BudgetImport).name])  # plans fit the new lines
     return list(zip(import_ids, map(len, summed), strict=True))
 
 

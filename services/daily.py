@@ -10,6 +10,7 @@ so a day ticked by hand and a day run by the deployments do the same.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -18,13 +19,27 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from models.body import Body
+from models.body import Body, local_day
 from models.calendar_rules import PhaseKind
 from models.cycle import Cycle, CycleStatus
-from models.db import id_of, session_scope
-from services.reconcile import pending_phases, reconcile, settle
+from models.db import analyze, id_of, session_scope
+from models.reconcile import Step, next_steps
+from services.opening import Opening, open_in_bulk
+from services.reconcile import load_states, reconcile, settle
 
 RECONCILE_HOUR = 6  # the `annual-cycle/daily` deployment (flows/deployments.py)
+# A morning that wrote this many timeline events (a phase opening for many bodies) refreshes
+# the statistics of the tables the reconcile writes, so the next queries plan for them.
+ANALYZE_AFTER_EVENTS = 1000
+RECONCILED_TABLES = (
+    "audit_event",
+    "cycle",
+    "deadline",
+    "outbox_message",
+    "phase",
+    "strategy_session",
+    "task",
+)
 REMINDER_HOUR = 7  # the `reminder-sweep/daily` deployment
 
 Due = tuple[str, int, PhaseKind]  # (body slug, cycle year, phase)
@@ -42,33 +57,84 @@ def day_instants(day: dt.date, timezone: str) -> tuple[dt.datetime, dt.datetime]
 def in_motion(body_id: int) -> SelectOfScalar[int]:
     """Years of the body's cycles that can still have a step: not closed, or closed with
     next year's cycle still to be created. Old closed cycles are not read every day."""
+    return (
+        select(Cycle.year).where(col(Cycle.body_id) == body_id, moving()).order_by(col(Cycle.year))
+    )
+
+
+@functools.cache
+def moving() -> sa.ColumnElement[bool]:
+    """The condition of a cycle in motion (see `in_motion`), for a query over all cycles."""
     following = sa.orm.aliased(Cycle)
     successor = sa.exists().where(
         col(following.body_id) == col(Cycle.body_id), col(following.year) == col(Cycle.year) + 1
     )
-    return (
-        select(Cycle.year)
-        .where(
-            col(Cycle.body_id) == body_id,
-            sa.or_(col(Cycle.status) != CycleStatus.closed.value, ~successor),
-        )
-        .order_by(col(Cycle.year))
+    return sa.or_(col(Cycle.status) != CycleStatus.closed.value, ~successor)
+
+
+@dataclass(frozen=True)
+class Decided:
+    """The steps the rules ask of one cycle at `now`, on its body's calendar day."""
+
+    slug: str
+    body_id: int
+    today: dt.date
+    cycle_id: int
+    year: int
+    steps: list[Step]
+
+
+def decide(
+    session: Session, *, body: str | None, year: int | None, now: dt.datetime
+) -> list[Decided]:
+    """Every cycle in motion (or of `year`) of every body (or of `body`) with its due steps,
+    bodies by slug, cycles by year.
+
+    Set-based: the bodies, their cycles and the cycles' states are read in a constant number
+    of queries for all bodies (services.reconcile.load_states); the pure rules decide per cycle
+    on the body's own calendar day."""
+    bodies = sa.select(col(Body.id), col(Body.slug), col(Body.timezone)).order_by(col(Body.slug))
+    if body:
+        bodies = bodies.where(col(Body.slug) == body)
+    rows = session.execute(bodies).all()
+    if not rows:
+        return []
+    cycles = sa.select(col(Cycle.id), col(Cycle.body_id), col(Cycle.year)).order_by(col(Cycle.year))
+    cycles = cycles.where(col(Cycle.year) == year) if year else cycles.where(moving())
+    if body:
+        cycles = cycles.where(col(Cycle.body_id) == rows[0][0])
+    by_body: dict[int, list[tuple[int, int]]] = {}
+    for cycle_id, body_id, cycle_year in session.execute(cycles).all():
+        by_body.setdefault(body_id, []).append((cycle_id, cycle_year))
+    states = load_states(
+        session=session, cycle_ids=[cycle_id for found in by_body.values() for cycle_id, _ in found]
     )
+    decided: list[Decided] = []
+    days: dict[str, dt.date] = {}  # time zone -> its calendar day at `now`
+    for body_id, slug, timezone in rows:
+        if body_id not in by_body:
+            continue
+        if timezone not in days:
+            days[timezone] = local_day(now, timezone)
+        today = days[timezone]
+        for cycle_id, cycle_year in by_body[body_id]:
+            steps = next_steps(states[cycle_id], today)
+            decided.append(Decided(slug, body_id, today, cycle_id, cycle_year, steps))
+    return decided
 
 
 def pending(session: Session, *, body: str | None, year: int | None, now: dt.datetime) -> list[Due]:
     """(body, year, phase) with steps due at `now`, in order: bodies by slug, cycles by year,
     phases as the rules list them. `body`/`year` narrow it to one body or one cycle."""
-    result = []
-    query = select(Body).order_by(Body.slug)
-    if body:
-        query = query.where(Body.slug == body)
-    for row in session.exec(query).all():
-        years = [year] if year else list(session.exec(in_motion(id_of(row))).all())
-        for cycle_year in years:
-            for kind in pending_phases(session=session, body=row, year=cycle_year, now=now):
-                result.append((row.slug, cycle_year, kind))
-    return result
+    return due_phases(decide(session, body=body, year=year, now=now))
+
+
+def due_phases(decided: list[Decided]) -> list[Due]:
+    return [
+        (cycle.slug, cycle.year, kind)
+        for cycle in decided
+        for kind in dict.fromkeys(step.phase for step in cycle.steps)
+    ]
 
 
 def run_due(find: Callable[[], list[Due]], run_phase: PhaseRunner) -> list[dict[str, str]]:
@@ -86,12 +152,28 @@ def reconcile_day(
     actor: str,
     body: str | None = None,
     year: int | None = None,
+    bulk: bool = True,
 ) -> list[dict[str, str]]:
-    """The 06:00 reconcile in this process: each due phase in a transaction of its own."""
+    """The 06:00 reconcile in this process: first, in one transaction, the cycles whose every
+    due step is a start or an opening (services.opening, with `bulk`); then each remaining
+    due phase in a transaction of its own. The bulk's events come first, cycle by cycle."""
+    opened: list[dict[str, str]] = []
+    in_bulk = bulk  # the first decision of the morning only
 
     def find() -> list[Due]:
+        nonlocal in_bulk
         with session_scope(engine) as session:
-            return pending(session, body=body, year=year, now=now)
+            decided = decide(session, body=body, year=year, now=now)
+            if in_bulk:
+                in_bulk = False
+                openings = [
+                    Opening(d.body_id, d.today, d.cycle_id, d.year, d.steps) for d in decided
+                ]
+                done = open_in_bulk(session, openings, now=now, actor=actor)
+                if done:  # decide again on what the bulk left
+                    opened.extend(event.as_dict() for event in done)
+                    decided = decide(session, body=body, year=year, now=now)
+            return due_phases(decided)
 
     def run_phase(slug: str, cycle_year: int, kind: PhaseKind) -> list[dict[str, str]]:
         with session_scope(engine) as session:
@@ -101,7 +183,12 @@ def reconcile_day(
             )
             return [event.as_dict() for event in events]
 
-    return run_due(find, run_phase)
+    events = run_due(find, run_phase)
+    events = opened + events
+    if len(events) >= ANALYZE_AFTER_EVENTS:
+        with session_scope(engine) as session:
+            analyze(session, RECONCILED_TABLES)
+    return events
 
 
 @dataclass(frozen=True)

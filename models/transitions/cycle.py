@@ -27,8 +27,24 @@ def start_cycle(
     today: dt.date,
 ) -> list[Event]:
     if transition(cycle, CycleStatus.running, session=session, now=now, actor=actor):
-        return [Event(today, phase, "cycle_started", f"Steuerungskreislauf {cycle.year} läuft")]
+        return [cycle_started(today, phase, cycle.year)]
     return []
+
+
+def cycle_started(today: dt.date, phase: PhaseKind, year: int) -> Event:
+    """The timeline's line of a cycle that starts (here, and in services.opening in bulk)."""
+    return Event(today, phase, "cycle_started", f"Steuerungskreislauf {year} läuft")
+
+
+def phase_opened(
+    today: dt.date, kind: PhaseKind, title: str, opens: dt.date, closes: dt.date
+) -> Event:
+    window = f"{german_date(opens)} bis {german_date(closes)}"
+    return Event(today, kind, "phase_opened", f"{title} eröffnet ({window})")
+
+
+def task_opened(today: dt.date, kind: PhaseKind, name: str, title: str, due: dt.date) -> Event:
+    return Event(today, kind, "task_opened", f"{name}: {title} (fällig {german_date(due)})")
 
 
 def close_cycle(
@@ -53,27 +69,12 @@ def open_phase(
     require_open_cycle(phase.cycle_id, session=session)
     if not transition(phase, PhaseStatus.open, session=session, now=now, actor=actor):
         return []
-    events = [
-        Event(
-            today,
-            phase.kind,
-            "phase_opened",
-            f"{phase.title} eröffnet "
-            f"({german_date(phase.opens_on)} bis {german_date(phase.closes_on)})",
-        )
-    ]
+    events = [phase_opened(today, phase.kind, phase.title, phase.opens_on, phase.closes_on)]
     for task, deadline, name in _tasks_of(phase, session=session):
         if TaskStatus(task.status) == TaskStatus.planned and transition(
             task, TaskStatus.open, session=session, now=now, actor=actor
         ):
-            events.append(
-                Event(
-                    today,
-                    phase.kind,
-                    "task_opened",
-                    f"{name}: {deadline.title} (fällig {german_date(deadline.due_on)})",
-                )
-            )
+            events.append(task_opened(today, phase.kind, name, deadline.title, deadline.due_on))
     return events
 
 
