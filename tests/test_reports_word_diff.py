@@ -2,7 +2,7 @@
 /strategy does: struck words in <del>, inserted ones in <ins>, each said in words for screen
 readers; added and removed priorities keep their before/after cells.
 
-Lörrach's version 2 changes Gesundheit's priority 1 (config/bodies/loerrach/strategy.toml)
+Lörrach's version 4 changes Gesundheit's priority 1 (config/bodies/loerrach/strategy.toml)
 from "… vor übertragbaren Erkrankungen und gesundheitsschädigenden Umwelteinflüssen." to
 "… vor Infektionen und vor Hitze." (tests.test_transitions.HITZE)."""
 
@@ -23,18 +23,18 @@ from tests.test_transitions import create, resolution_adopted
 
 
 @pytest.fixture
-def version_2(engine, loerrach) -> tuple[str, bytes]:
-    """The diff of version 1 to 2 as (HTML, PDF)."""
+def version_4(engine, loerrach) -> tuple[str, bytes]:
+    """The diff of version 3 (2021; 2009 and 2012 are history) to 4 as (HTML, PDF)."""
     create(engine, loerrach, 2027)
     resolution_adopted(engine, loerrach)
     with session_scope(engine) as session:
-        html = render_version_diff(session, loerrach, 1, 2, "html").decode()
-        pdf = render_version_diff(session, loerrach, 1, 2, "pdf")
+        html = render_version_diff(session, loerrach, 3, 4, "html").decode()
+        pdf = render_version_diff(session, loerrach, 3, 4, "pdf")
     return html, pdf
 
 
-def test_the_changed_priority_shows_struck_and_inserted_words(version_2) -> None:
-    html, pdf = version_2
+def test_the_changed_priority_shows_struck_and_inserted_words(version_4) -> None:
+    html, pdf = version_4
     assert (
         'vor <del><span class="vh">gestrichen: </span>übertragbaren Erkrankungen</del>'
         ' <ins><span class="vh">eingefügt: </span>Infektionen</ins> und'
@@ -55,10 +55,10 @@ def test_the_changed_priority_shows_struck_and_inserted_words(version_2) -> None
 
 
 @pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="poppler's pdfinfo is missing")
-def test_a_screen_reader_hears_which_words_were_struck_and_inserted(version_2) -> None:
+def test_a_screen_reader_hears_which_words_were_struck_and_inserted(version_4) -> None:
     """In the PDF's structure tree (what a screen reader reads) each marked run follows its
     German word, in reading order."""
-    _, pdf = version_2
+    _, pdf = version_4
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "aenderungen.pdf"
         path.write_bytes(pdf)
