@@ -36,12 +36,8 @@ from tests.test_commands import at, cycle_2027, decide, refused
 from tests.test_web_access import Web, form_token
 from tests.test_web_access import web as web  # noqa: F401  (the fixture)
 from tests.webworld import visible_text
-from web.forms import (
-    StrategyChoices,
-    field_key,
-    parse_change_set,
-    structured_change_set,
-)
+from web.change_rows import StrategyChoices, field_key, structured_change_set
+from web.forms import parse_change_set
 
 __all__ = ["cycle_2027"]  # the fixture, imported for pytest
 

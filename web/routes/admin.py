@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 
     from models.body import Body
     from services.commands import Outcome
-    from web.forms import StrategyChoices
+    from web.change_rows import StrategyChoices
 
 router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
@@ -69,13 +70,8 @@ def admin_page(
     """The admin page; with `error`, its message beside the field it concerns in `form` (or
     above the form when no field of it is meant). The state shown is `year`'s cycle (default:
     this year's)."""
-    from web.forms import (
-        ACTION_LABELS,
-        MAX_CHANGE_ROWS,
-        RowErrors,
-        plain_change_paths,
-        strategy_choices,
-    )
+    from web.change_rows import ACTION_LABELS, MAX_CHANGE_ROWS, RowErrors, strategy_choices
+    from web.forms import plain_change_paths
 
     message = str(error) if error else None
     if message and form == "session":
@@ -93,7 +89,7 @@ def admin_page(
             "form": form,
             "error": message,
             "error_field": _form_field(form, error),
-            # the structured change set's mistakes, each beside its input (web.forms)
+            # the structured change set's mistakes, each beside its input (web.change_rows)
             "input_errors": error.inputs if isinstance(error, RowErrors) else {},
             "choices": strategy_choices(session=session, body=body),
             "action_labels": ACTION_LABELS,
@@ -343,9 +339,33 @@ def _session_number(text: str) -> int | None:
     return int(text.strip())
 
 
-@router.post("/admin/session", dependencies=[Depends(auth.check_csrf)])
-def session_record(
-    request: Request,
+@dataclass(frozen=True)
+class SessionForm:
+    """The session form as posted (for recording it, or for one row more): its fields and the
+    structured rows' inputs by name (web.change_rows.ROW_KEYS), one value per row."""
+
+    year: str
+    held_on: str
+    summary: str
+    participants: str
+    changes: str
+    session_number: str
+    columns: dict[str, list[str]]
+
+    def values(self) -> dict[str, Any]:
+        """What was typed, to show the form again; the caller adds the rows."""
+        return {
+            "year": self.year,
+            "held_on": self.held_on,
+            "summary": self.summary,
+            "participants": self.participants,
+            "changes": self.changes,
+            "session_number": self.session_number[:10],
+            "rows": [],
+        }
+
+
+def session_form(
     year: str = Form(""),
     held_on: str = Form(""),
     summary: str = Form(""),
@@ -362,37 +382,57 @@ def session_record(
     text: list[str] = Form([]),
     changes: str = Form(""),
     session_number: str = Form(""),
+) -> SessionForm:
+    columns = {
+        "action": action,
+        "field": field,
+        "priority": priority,
+        "number": number,
+        "rank": rank,
+        "name": name,
+        "product": product,
+        "new_product": new_product,
+        "page": page,
+        "text": text,
+    }
+    return SessionForm(year, held_on, summary, participants, changes, session_number, columns)
+
+
+@router.post("/admin/session", dependencies=[Depends(auth.check_csrf)])
+def session_record(
+    request: Request,
+    form: SessionForm = Depends(session_form),
     viewer: auth.Viewer = Depends(require_admin),
 ) -> Response:
     """The session and its change set: from the structured rows or, as an alternative, from
     the pasted TOML (not both); either way the same ChangeSet in the same command."""
-    from web.forms import change_rows, is_blank, parse_change_set, structured_change_set
+    from web.change_rows import change_rows, is_blank, structured_change_set
+    from web.forms import parse_change_set
 
-    values = _session_values(year, held_on, summary, participants, changes, [])
-    values["session_number"] = session_number[:10]
-    columns = _row_columns(action, field, priority, number, rank, name, product, new_product)
-    columns.update(page=page, text=text)
+    values = form.values()
 
     def command() -> RecordSession:
-        rows = change_rows(columns)
+        rows = change_rows(form.columns)
         values["rows"] = rows
-        structured = summary.strip() or participants.strip() or not all(map(is_blank, rows))
-        if changes.strip() and structured:
+        structured = (
+            form.summary.strip() or form.participants.strip() or not all(map(is_blank, rows))
+        )
+        if form.changes.strip() and structured:
             raise KreislaufError(
                 "Bitte die Änderungen entweder in den Zeilen oder als TOML angeben, "
                 "nicht beides; nichts wurde festgehalten."
             )
-        if changes.strip():
-            change_set = parse_change_set(changes)
+        if form.changes.strip():
+            change_set = parse_change_set(form.changes)
         else:
             change_set = structured_change_set(
-                summary, participants, rows, _strategy_choices(request, viewer)
+                form.summary, form.participants, rows, _strategy_choices(request, viewer)
             )
         return RecordSession(
-            parse_year(year),
-            parse_day(held_on, "held_on"),
+            parse_year(form.year),
+            parse_day(form.held_on, "held_on"),
             change_set,
-            _session_number(session_number),
+            _session_number(form.session_number),
         )
 
     note = "Festgehalten; die Änderungen gelten erst mit dem Beschluss"
@@ -409,68 +449,27 @@ def session_record(
 @router.post("/admin/session/rows", dependencies=[Depends(auth.check_csrf)])
 def session_more_rows(
     request: Request,
-    year: str = Form(""),
-    held_on: str = Form(""),
-    summary: str = Form(""),
-    participants: str = Form(""),
-    action: list[str] = Form([]),
-    field: list[str] = Form([]),
-    priority: list[str] = Form([]),
-    number: list[str] = Form([]),
-    rank: list[str] = Form([]),
-    name: list[str] = Form([]),
-    product: list[str] = Form([]),
-    new_product: list[str] = Form([]),
-    page: list[str] = Form([]),
-    text: list[str] = Form([]),
-    changes: str = Form(""),
-    session_number: str = Form(""),
+    form: SessionForm = Depends(session_form),
     viewer: auth.Viewer = Depends(require_admin),
 ) -> Response:
     """ "Weitere Zeile": the form again with what was typed and one empty row more; nothing
     is recorded."""
-    from web.forms import MAX_CHANGE_ROWS, change_rows
+    from web.change_rows import MAX_CHANGE_ROWS, change_rows
 
-    values = _session_values(year, held_on, summary, participants, changes, [])
-    values["session_number"] = session_number[:10]
-    columns = _row_columns(action, field, priority, number, rank, name, product, new_product)
-    columns.update(page=page, text=text)
+    values = form.values()
     try:
-        values["rows"] = change_rows(columns, extra=1)
+        values["rows"] = change_rows(form.columns, extra=1)
     except KreislaufError as error:
-        values["rows"] = change_rows({key: each[:MAX_CHANGE_ROWS] for key, each in columns.items()})
+        values["rows"] = change_rows(
+            {key: each[:MAX_CHANGE_ROWS] for key, each in form.columns.items()}
+        )
         return admin_page(request, viewer, form="session", error=error, values=values, status=400)
     return admin_page(request, viewer, form="session", values=values)
 
 
-def _row_columns(*values: list[str]) -> dict[str, list[str]]:
-    """The structured form's row inputs by name (web.forms.ROW_KEYS), as posted."""
-    from web.forms import ROW_KEYS
-
-    return dict(zip(ROW_KEYS, values, strict=False))
-
-
-def _session_values(
-    year: str,
-    held_on: str,
-    summary: str,
-    participants: str,
-    changes: str,
-    rows: list[dict[str, str]],
-) -> dict[str, Any]:
-    return {
-        "year": year,
-        "held_on": held_on,
-        "summary": summary,
-        "participants": participants,
-        "changes": changes,
-        "rows": rows,
-    }
-
-
 def _strategy_choices(request: Request, viewer: auth.Viewer) -> StrategyChoices:
-    """The fields of action and priorities the structured form may name (web.forms)."""
-    from web.forms import strategy_choices
+    """The fields of action and priorities the structured form may name (web.change_rows)."""
+    from web.change_rows import strategy_choices
 
     with body_session(request, viewer) as (session, body):
         return strategy_choices(session=session, body=body)
