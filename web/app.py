@@ -82,6 +82,7 @@ def create_app(
     app.include_router(import_module("web.routes.delivery_reviews").router)  # report, plan
     app.include_router(import_module("web.routes.years").router)  # figures, priorities, strategy
     app.include_router(import_module("web.routes.survey_link").router)  # personal survey links
+    app.include_router(import_module("web.routes.admin_budget").router)  # budget resolution
     from web.limits import BodyLimit
 
     app.add_middleware(BodyLimit)  # inside the session middleware: its page has the session

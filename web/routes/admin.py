@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -23,17 +22,14 @@ from fastapi.responses import Response
 from models.accounts import Role
 from models.commands import (
     AnswerSurvey,
-    BudgetAmendmentInput,
     Command,
     Convene,
     CreateCycle,
-    RecordBudgetResolution,
     RecordResolution,
     RecordSession,
 )
 from models.decisions import SessionKind, SessionStatus
 from models.errors import KreislaufError
-from models.german import german_euro
 from models.inputs import parse_day, parse_year, parse_yes_no
 from models.transitions import Event
 from web import auth
@@ -297,7 +293,7 @@ def survey_answer(
         form="survey",
         values=values,
         command=lambda: AnswerSurvey(parse_year(year), faction, parse_yes_no(need), comment),
-        confirm=lambda outcome: _confirm("Antwort festgehalten", outcome.events),
+        confirm=lambda outcome: confirmation("Antwort festgehalten", outcome.events),
     )
 
 
@@ -317,7 +313,7 @@ def convene(
         form="convene",
         values={"year": year, "reason": reason, "kind": kind[:20], "topic": topic[:64]},
         command=lambda: Convene(parse_year(year), reason, _session_kind(kind), topic or None),
-        confirm=lambda outcome: _confirm("Einberufen", outcome.events),
+        confirm=lambda outcome: confirmation("Einberufen", outcome.events),
     )
 
 
@@ -442,7 +438,7 @@ def session_record(
         form="session",
         values=values,
         command=command,
-        confirm=lambda outcome: _confirm(note, outcome.events),
+        confirm=lambda outcome: confirmation(note, outcome.events),
     )
 
 
@@ -588,7 +584,7 @@ def resolution_record(
         return RecordResolution(parse_year(year), number, parse_day(date, "adopted_on"), paper)
 
     def confirm(outcome: Outcome) -> str:
-        return _confirm(f"Beschluss {outcome.record.number} festgehalten", outcome.events)
+        return confirmation(f"Beschluss {outcome.record.number} festgehalten", outcome.events)
 
     values = {"year": year, "date": date, "number": number, "paper": paper}
     return run_action(
@@ -596,165 +592,6 @@ def resolution_record(
     )
 
 
-def _confirm(head: str, events: list[Event]) -> str:
+def confirmation(head: str, events: list[Event]) -> str:
     details = "; ".join(event.detail for event in events)
     return f"{head}: {details}." if details else f"{head}."
-
-
-# --------------------------------------------------------------------------- budget resolution
-
-AMENDMENT_ROWS = 5  # empty rows the form offers; more than the form sends is refused
-MAX_ROWS = 50
-
-
-def _rows(
-    product_group: list[str], income: list[str], expenses: list[str], note: list[str]
-) -> list[dict[str, str]]:
-    """The form's amendment rows as typed (for showing them again), at least AMENDMENT_ROWS."""
-    count = max(len(product_group), len(income), len(expenses), len(note))
-    if count > MAX_ROWS:
-        raise KreislaufError(f"Zu viele Zeilen ({count}, erlaubt: {MAX_ROWS}).", field="amendments")
-
-    def at(values: list[str], index: int) -> str:
-        return values[index] if index < len(values) else ""
-
-    rows = [
-        {
-            "product_group": at(product_group, i),
-            "income": at(income, i),
-            "expenses": at(expenses, i),
-            "note": at(note, i),
-        }
-        for i in range(count)
-    ]
-    return rows + [dict.fromkeys(ROW_INPUTS.values(), "")] * (AMENDMENT_ROWS - len(rows))
-
-
-def _euro(text: str, field: str) -> Decimal:
-    """An amount as people type it: 50000, 50.000,00 or -1250,5; empty is 0."""
-    from models.commands import check_amount
-    from models.workbook_number import german_decimal
-
-    if not text.strip():
-        return Decimal(0)
-    try:
-        plain = german_decimal(text[:40], suffix="€")
-    except ValueError as error:
-        raise KreislaufError(f"{error}.", field=field) from None
-    return check_amount(plain, field)
-
-
-def _budget_command(
-    year: str, number: str, date: str, rows: list[dict[str, str]]
-) -> RecordBudgetResolution:
-    amendments = []
-    for index, row in enumerate(rows):
-        if not any(value.strip() for value in row.values()):
-            continue  # an empty row of the form
-        where = f"amendments[{index}]"
-        amendments.append(
-            BudgetAmendmentInput(
-                row["product_group"],
-                _euro(row["income"], f"{where}.income_change"),
-                _euro(row["expenses"], f"{where}.expenses_change"),
-                row["note"],
-                where,
-            )
-        )
-    return RecordBudgetResolution(
-        parse_year(year), number, parse_day(date, "adopted_on"), tuple(amendments)
-    )
-
-
-def _budget_values(year: str, number: str, date: str, rows: list[dict[str, str]]) -> dict[str, Any]:
-    return {"year": year, "number": number, "date": date, "rows": rows}
-
-
-@router.post("/admin/budget-resolution/preview", dependencies=[Depends(auth.check_csrf)])
-def budget_resolution_preview(
-    request: Request,
-    year: str = Form(""),
-    number: str = Form(""),
-    date: str = Form(""),
-    product_group: list[str] = Form([]),
-    income: list[str] = Form([]),
-    expenses: list[str] = Form([]),
-    note: list[str] = Form([]),
-    edit: str = Form(""),
-    viewer: auth.Viewer = Depends(require_admin),
-) -> Response:
-    """Step one: check everything (the whole decision, rolled back) and show it for a last
-    look ("Bitte prüfen"); a mistake shows the form again beside its field. `edit`: back to
-    the form with what was typed."""
-
-    values = _budget_values(year, number, date, [])
-    try:
-        rows = _rows(product_group, income, expenses, note)
-        values["rows"] = rows
-        if edit:
-            return admin_page(request, viewer, form="budget", values=values)
-        command = _budget_command(year, number, date, rows)
-        names = dry_run(
-            request,
-            viewer,
-            command,
-            lambda session, body, _: _group_names(session, body.id, command.amendments),
-        )
-    except KreislaufError as error:
-        return admin_page(
-            request, viewer, form="budget", error=error, values=values, status=status_of(error)
-        )
-    lines = [
-        (
-            f"{amendment.product_group} {names.get(amendment.product_group, '')}".strip(),
-            german_euro(amendment.income_change, cents=True, signed=True),
-            german_euro(amendment.expenses_change, cents=True, signed=True),
-            amendment.note,
-        )
-        for amendment in command.amendments
-    ]
-    context = {"viewer": viewer, "command": command, "values": values, "lines": lines}
-    return page(request, "budget_resolution_preview.html", context)
-
-
-def _group_names(session: Any, body_id: int | None, amendments: Any) -> dict[str, str]:
-    from sqlmodel import col, select
-
-    from models.product_plan import ProductGroup
-
-    numbers = [amendment.product_group for amendment in amendments]
-    rows = session.exec(
-        select(ProductGroup.number, ProductGroup.name).where(
-            ProductGroup.body_id == body_id, col(ProductGroup.number).in_(numbers)
-        )
-    ).all()
-    return dict(rows)
-
-
-@router.post("/admin/budget-resolution", dependencies=[Depends(auth.check_csrf)])
-def budget_resolution_record(
-    request: Request,
-    year: str = Form(""),
-    number: str = Form(""),
-    date: str = Form(""),
-    product_group: list[str] = Form([]),
-    income: list[str] = Form([]),
-    expenses: list[str] = Form([]),
-    note: list[str] = Form([]),
-    viewer: auth.Viewer = Depends(require_admin),
-) -> Response:
-    """Step two, after "Bitte prüfen": the budget resolution is recorded."""
-    values = _budget_values(year, number, date, [])
-
-    def command() -> Command:
-        rows = _rows(product_group, income, expenses, note)
-        values["rows"] = rows
-        return _budget_command(year, number, date, rows)
-
-    def confirm(outcome: Outcome) -> str:
-        head = f"Haushaltsbeschluss Nr. {outcome.record.number} festgehalten"
-        return _confirm(head, outcome.events)
-
-    return run_action(
-        request, viewer, form="budget", values=values, command=command, confirm=confirm
-    )
