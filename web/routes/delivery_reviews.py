@@ -5,6 +5,7 @@ returns it, confirming that it was checked (as web.routes.review does for the fi
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
@@ -89,15 +90,43 @@ def review_page(
     return page(request, template, context, status=status)
 
 
-def checked_decision(decision: str, checked: str, attempt: str, what: str) -> tuple[bool, int]:
-    """The screen's decision, its confirmation and the attempt shown, checked in German."""
-    if decision not in ("accept", "return"):
-        raise KreislaufError("Bitte „annehmen“ oder „zurückgeben“ wählen.", field="accept")
-    if checked != "yes":
-        raise KreislaufError(f"Bitte bestätigen: „Ich habe {what} geprüft“.", field="checked")
-    if not attempt.isdigit() or len(attempt) > 5:
-        raise KreislaufError("Unbekannter Versuch.", field="attempt")
-    return decision == "accept", int(attempt)
+@dataclass(frozen=True)
+class ReviewForm:
+    """A review screen's decision as posted: accept or return, the comment, the confirmation
+    that it was checked, and the attempt the screen showed."""
+
+    decision: str
+    comment: str
+    checked: str
+    attempt: str
+
+    def verdict(self, what: str) -> tuple[bool, int]:
+        """(accept, the attempt shown), checked in German; `what` was checked."""
+        if self.decision not in ("accept", "return"):
+            raise KreislaufError("Bitte „annehmen“ oder „zurückgeben“ wählen.", field="accept")
+        if self.checked != "yes":
+            raise KreislaufError(f"Bitte bestätigen: „Ich habe {what} geprüft“.", field="checked")
+        if not self.attempt.isdigit() or len(self.attempt) > 5:
+            raise KreislaufError("Unbekannter Versuch.", field="attempt")
+        return self.decision == "accept", int(self.attempt)
+
+    @property
+    def typed(self) -> dict[str, str]:
+        """What was typed, for the screen shown again after a mistake."""
+        return {"decision": self.decision, "comment": self.comment[:MAX_REVIEW_COMMENT]}
+
+    @property
+    def verb(self) -> str:
+        return "angenommen" if self.decision == "accept" else "zurückgegeben"
+
+
+def review_form(
+    decision: str = Form(""),
+    comment: str = Form(""),
+    checked: str = Form(""),
+    attempt: str = Form(""),
+) -> ReviewForm:
+    return ReviewForm(decision, comment, checked, attempt)
 
 
 # -- the partial budget report ------------------------------------------------------------
@@ -155,10 +184,7 @@ def partial_report_decision(
     request: Request,
     year: Year,
     key: str,
-    decision: str = Form(""),
-    comment: str = Form(""),
-    checked: str = Form(""),
-    attempt: str = Form(""),
+    form: ReviewForm = Depends(review_form),
     viewer: auth.Viewer = Depends(auth.require_viewer),
 ) -> Response:
     """The decision taken on the screen; a mistake shows the screen again with what was typed."""
@@ -167,21 +193,19 @@ def partial_report_decision(
     require_reviewer(viewer, "Teilhaushaltsberichte")
 
     def command() -> ReviewPartialReport:
-        accept, seen = checked_decision(decision, checked, attempt, "den Bericht")
-        return ReviewPartialReport(year, key, accept, comment, seen)
+        accept, seen = form.verdict("den Bericht")
+        return ReviewPartialReport(year, key, accept, form.comment, seen)
 
     def confirm(outcome: Outcome) -> str:
-        verb = "angenommen" if decision == "accept" else "zurückgegeben"
-        return f"Teilhaushaltsbericht {year} (Versuch {outcome.record.attempt}) {verb}."
+        return f"Teilhaushaltsbericht {year} (Versuch {outcome.record.attempt}) {form.verb}."
 
-    typed = {"decision": decision, "comment": comment[:MAX_REVIEW_COMMENT]}
     return decide(
         request,
         viewer,
         command=command,
         confirm=confirm,
         refused=lambda error: partial_report_screen(
-            request, viewer, year, key, error=error, typed=typed, status=status_of(error)
+            request, viewer, year, key, error=error, typed=form.typed, status=status_of(error)
         ),
         redirect=f"/cycles/{year}/departments/{key}#teilhaushaltsbericht",
         check=lambda session, body: get_department(session, body, key),
@@ -268,10 +292,7 @@ def plan_decision(
     year: Year,
     key: str,
     thh: str,
-    decision: str = Form(""),
-    comment: str = Form(""),
-    checked: str = Form(""),
-    attempt: str = Form(""),
+    form: ReviewForm = Depends(review_form),
     viewer: auth.Viewer = Depends(auth.require_viewer),
 ) -> Response:
     """The decision taken on the screen; a mistake shows the screen again with what was typed."""
@@ -281,21 +302,19 @@ def plan_decision(
     number = thh
 
     def command() -> ReviewPlan:
-        accept, seen = checked_decision(decision, checked, attempt, "die Planung")
-        return ReviewPlan(year, number, accept, comment, seen)
+        accept, seen = form.verdict("die Planung")
+        return ReviewPlan(year, number, accept, form.comment, seen)
 
     def confirm(outcome: Outcome) -> str:
-        verb = "angenommen" if decision == "accept" else "zurückgegeben"
-        return f"Planung {year + 1} des Teilhaushalts {number} {verb}."
+        return f"Planung {year + 1} des Teilhaushalts {number} {form.verb}."
 
-    typed = {"decision": decision, "comment": comment[:MAX_REVIEW_COMMENT]}
     return decide(
         request,
         viewer,
         command=command,
         confirm=confirm,
         refused=lambda error: plan_screen(
-            request, viewer, year, key, thh, error=error, typed=typed, status=status_of(error)
+            request, viewer, year, key, thh, error=error, typed=form.typed, status=status_of(error)
         ),
         redirect=f"/cycles/{year}/departments/{key}#planung",
         check=lambda session, body: _department_thh(session, body, key, thh),

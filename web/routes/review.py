@@ -4,17 +4,23 @@ were checked. It is built like the other review screens (web.routes.delivery_rev
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
 from models.body import Body
-from models.commands import MAX_REVIEW_COMMENT, ReviewFigures
+from models.commands import ReviewFigures
 from models.errors import KreislaufError
 from services.commands import Outcome
 from web import auth
 from web.routes.common import Year, decide, status_of
-from web.routes.delivery_reviews import DEPARTMENT, checked_decision, require_reviewer, review_page
+from web.routes.delivery_reviews import (
+    DEPARTMENT,
+    ReviewForm,
+    require_reviewer,
+    review_form,
+    review_page,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -63,10 +69,7 @@ def review_screen_decision(
     request: Request,
     year: Year,
     key: str,
-    decision: str = Form(""),
-    comment: str = Form(""),
-    checked: str = Form(""),
-    attempt: str = Form(""),
+    form: ReviewForm = Depends(review_form),
     viewer: auth.Viewer = Depends(auth.require_viewer),
 ) -> Response:
     """The decision taken on the screen, after confirming the values were checked; a mistake
@@ -76,20 +79,19 @@ def review_screen_decision(
     require_reviewer(viewer, "Meldungen")
 
     def command() -> ReviewFigures:
-        accept, seen = checked_decision(decision, checked, attempt, "die Werte")
-        return ReviewFigures(year, key, accept, comment, seen)
+        accept, seen = form.verdict("die Werte")
+        return ReviewFigures(year, key, accept, form.comment, seen)
 
     def confirm(outcome: Outcome) -> str:
-        return f"Meldung {year} {'angenommen' if decision == 'accept' else 'zurückgegeben'}."
+        return f"Meldung {year} {form.verb}."
 
-    typed = {"decision": decision, "comment": comment[:MAX_REVIEW_COMMENT]}
     return decide(
         request,
         viewer,
         command=command,
         confirm=confirm,
         refused=lambda error: figures_screen(
-            request, viewer, year, key, error=error, typed=typed, status=status_of(error)
+            request, viewer, year, key, error=error, typed=form.typed, status=status_of(error)
         ),
         redirect=f"/cycles/{year}/departments/{key}",
         check=lambda session, body: get_department(session, body, key),
