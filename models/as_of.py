@@ -147,3 +147,11 @@ def statuses_at(
     for change in changes:
         by_row.setdefault((change.entity, change.entity_id), []).append(change)
     return {key: status_at(by_row.get(key, []), cutoff, now) for key, now in current.items()}
+
+
+def waited_for_review(
+    *, still_waiting: bool, reviewed_at: dt.datetime | None, cutoff: dt.datetime
+) -> bool:
+    """An attempt delivered by `cutoff` waited for review then: it waits still, or it was
+    decided only after `cutoff` (a partial budget report's or a plan's review time)."""
+    return still_waiting or (reviewed_at is not None and reviewed_at > cutoff)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from models.achievement import Light
+from models.as_of import waited_for_review
 from models.body import Body
 from models.db import id_of
 from models.errors import NotFoundError
@@ -115,10 +116,8 @@ def report_waiting(
     ).first()
     if found is None:
         return None
-    reviewed = found.reviewed_at
-    if PartialReportStatus(found.status) != PartialReportStatus.submitted and (
-        reviewed is None or reviewed <= cutoff
-    ):
+    still = PartialReportStatus(found.status) == PartialReportStatus.submitted
+    if not waited_for_review(still_waiting=still, reviewed_at=found.reviewed_at, cutoff=cutoff):
         return None
     return found
 

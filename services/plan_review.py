@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
+from models.as_of import waited_for_review
 from models.body import Body
 from models.db import id_of
 from models.german import german_euro
@@ -183,9 +184,8 @@ def plan_waiting(
     ).first()
     if found is None:
         return None
-    if PlanStatus(found.status) != PlanStatus.submitted and (
-        found.reviewed_at is None or found.reviewed_at <= cutoff
-    ):
+    still = PlanStatus(found.status) == PlanStatus.submitted
+    if not waited_for_review(still_waiting=still, reviewed_at=found.reviewed_at, cutoff=cutoff):
         return None
     return found
 

@@ -18,6 +18,7 @@ from models.as_of import (
     status_at,
     status_change,
     statuses_at,
+    waited_for_review,
 )
 
 UTC = dt.UTC
@@ -114,3 +115,14 @@ def test_a_bad_or_future_day_is_refused_in_german(text: str, message: str) -> No
         parse_day(text, today=dt.date(2027, 3, 17))
     assert message in str(refused.value)
     assert refused.value.field == "on"
+
+
+def test_a_report_or_plan_waited_until_it_was_decided() -> None:
+    cutoff = dt.datetime(2027, 3, 16, 23, tzinfo=dt.UTC)
+    later, earlier = cutoff + dt.timedelta(hours=1), cutoff - dt.timedelta(hours=1)
+    assert waited_for_review(still_waiting=True, reviewed_at=None, cutoff=cutoff)
+    # returned the morning after the day shown: on that day it still waited
+    assert waited_for_review(still_waiting=False, reviewed_at=later, cutoff=cutoff)
+    assert not waited_for_review(still_waiting=False, reviewed_at=earlier, cutoff=cutoff)
+    assert not waited_for_review(still_waiting=False, reviewed_at=cutoff, cutoff=cutoff)
+    assert not waited_for_review(still_waiting=False, reviewed_at=None, cutoff=cutoff)
