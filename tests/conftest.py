@@ -63,6 +63,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+# The longest test files (a minute or more each in one process) start first, so that the
+# workers of `-n auto --dist loadfile` finish together rather than one waiting on a long file
+# that came last; the others keep their order, as does every file's own.
+LONGEST_FIRST = (
+    "test_delivery.py",
+    "test_flows.py",
+    "test_web_browser.py",
+    "test_web_serve.py",
+    "test_web_hardening.py",
+    "test_web_years.py",
+    "test_trials.py",
+    "test_web_browser_every_page.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """`both_databases` (or --all-databases): the test runs once per database."""
     if "database_url" not in metafunc.fixturenames or _parametrized(metafunc, "database_url"):
