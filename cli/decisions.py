@@ -152,7 +152,7 @@ def resolution_record(
 def print_diff(diff: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
-    from models.change_set import DIFF_LABELS, diff_element
+    from models.strategy_diff import DIFF_LABELS, diff_element
 
     table = Table(title="Änderungen gegenüber der vorigen Version", show_lines=True)
     for column in ("Änderung", "Handlungsfeld", "Gegenstand", "bisher", "neu"):

@@ -18,13 +18,11 @@ from sqlmodel import Session, col, select
 from models.body import Body
 from models.calendar_rules.spec import PhaseKind
 from models.change_set import (
-    DIFF_LABELS,
     ChangeSet,
     StrategyContent,
     apply_change_set,
     combine_change_sets,
 )
-from models.change_set import diff_strategies as diff_contents
 from models.decisions import (
     Resolution,
     SessionKind,
@@ -36,6 +34,8 @@ from models.errors import ConflictError, Remedy
 from models.german import german_date
 from models.organisation import Faction
 from models.strategy import StrategyVersion
+from models.strategy_diff import DIFF_LABELS
+from models.strategy_diff import diff_strategies as diff_contents
 from models.strategy_versions import (
     current_version,
     load_content,

@@ -8,9 +8,10 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from html import escape
 
-from models.change_set import DiffEntry, StrategyContent, diff_element
+from models.change_set import StrategyContent
 from models.german import german_date, german_euro, german_number
 from models.strategy import Direction, MeasureStatus, StrategyVersion
+from models.strategy_diff import DiffEntry, diff_element
 
 DIRECTION_LABELS = {
     Direction.higher_is_better: "höher ist besser",

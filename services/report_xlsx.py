@@ -18,10 +18,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from models.achievement import Light
 from models.cell_text import as_text
-from models.change_set import DIFF_LABELS
 from models.german import german_date
 from models.money import UNATTRIBUTED
 from models.strategy import StrategyVersion
+from models.strategy_diff import DIFF_LABELS
 from services.evaluation import Evaluation, FigureStatus
 from services.money import NO_MONEY, GroupProfile, MoneyOverview
 from services.partial_report_views import AcceptedReport

@@ -18,10 +18,10 @@ from sqlmodel import Session, col, select
 
 from models.achievement import Light
 from models.body import Body
-from models.change_set import DIFF_LABELS, diff_strategies
 from models.errors import KreislaufError, NotFoundError
 from models.german import german_date, german_euro, german_number, german_percent
 from models.strategy import Direction, StrategyVersion
+from models.strategy_diff import DIFF_LABELS, diff_strategies
 from models.strategy_versions import load_content
 from models.word_diff import word_diff
 from services.evaluation import Evaluation, FigureStatus, evaluate

@@ -15,12 +15,13 @@ from sqlmodel import Session, col, select
 
 from models.achievement import Light, degree_of_achievement, traffic_light
 from models.body import Body
-from models.change_set import DIFF_LABELS, StrategyContent, diff_strategies
+from models.change_set import StrategyContent
 from models.cycle import Cycle
 from models.db import id_of
 from models.decisions import Resolution, StrategySession
 from models.organisation import Department
 from models.strategy import Direction, KeyFigure, KeyFigureValue, StrategyVersion, adopted_text
+from models.strategy_diff import DIFF_LABELS, diff_strategies
 from models.strategy_versions import load_content
 from models.word_diff import Segment, word_diff
 from services.report_format import (

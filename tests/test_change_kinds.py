@@ -13,8 +13,6 @@ from sqlmodel import select
 
 from models.body import Body
 from models.change_set import (
-    DIFF_KINDS,
-    DIFF_LABELS,
     Change,
     ChangeSet,
     FieldContent,
@@ -22,12 +20,12 @@ from models.change_set import (
     StrategyContent,
     apply_change_set,
     combine_change_sets,
-    diff_strategies,
 )
 from models.commands import Convene, RecordResolution, RecordSession
 from models.db import session_scope
 from models.errors import KreislaufError
 from models.strategy import Product, StrategyVersion
+from models.strategy_diff import DIFF_KINDS, DIFF_LABELS, diff_strategies
 from models.strategy_versions import current_version, load_content
 from services.decisions import load_change_set
 from services.report_format import PriorityNames

@@ -14,12 +14,13 @@ from sqlmodel import Session, select
 from models import audit
 from models.body import Body
 from models.calendar_rules.spec import PhaseKind
-from models.change_set import ChangeSet, apply_change_set, combine_change_sets, diff_strategies
+from models.change_set import ChangeSet, apply_change_set, combine_change_sets
 from models.cycle import Cycle, PhaseStatus
 from models.db import id_of
 from models.decisions import Resolution, SessionStatus
 from models.errors import ConflictError, KreislaufError, Remedy
 from models.german import german_date, plural
+from models.strategy_diff import diff_strategies
 from models.strategy_versions import (
     create_next_version,
     current_version,

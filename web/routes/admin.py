@@ -484,7 +484,7 @@ def resolution_preview(
     """Step one: the whole decision is run and rolled back; the page lists the changes the new
     strategy version will contain ("Bitte prüfen"). A mistake shows the form again beside its
     field; `edit`: back to the form with what was typed."""
-    from models.change_set import DIFF_LABELS
+    from models.strategy_diff import DIFF_LABELS
 
     values = {"year": year, "date": date, "number": number, "paper": paper}
     if edit:
