@@ -111,13 +111,15 @@ def strategy_diff(
     """
     from models.errors import KreislaufError
     from services.bodies import current_strategy_version
-    from services.reports import render_version_diff
+    from services.reports import previous_number, render_version_diff
 
     kind = output_format(output, fmt)
     with body_session() as (session, body):
         newer = to_number or current_strategy_version(session=session, body=body).number
-        older = from_number if from_number is not None else newer - 1
-        if from_number is None and older < 1:
+        older = from_number
+        if older is None:  # the version it followed, not a number below (that may be history)
+            older = previous_number(session=session, body=body, number=newer)
+        if older is None:
             raise KreislaufError(
                 f"Es gibt nur Version {newer} der Strategie: noch kein Beschluss hat sie "
                 "geändert, also nichts zu vergleichen."

@@ -15,7 +15,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from models.errors import KreislaufError
 
@@ -115,6 +115,11 @@ KEY_LABELS = {
 }
 
 
+def text_limit(action: str) -> int:
+    """The characters an action's text may have: a vision is long, a motto short."""
+    return {"change_vision": MAX_VISION, "change_motto": MAX_NAME}.get(action, MAX_TEXT)
+
+
 def _said(keys: Collection[str]) -> str:
     return " und ".join(f"„{KEY_LABELS[k]}“" for k in keys)
 
@@ -164,9 +169,7 @@ class Change(BaseModel):
                 )
                 + ")"
             )
-        limit = MAX_VISION if self.action == "change_vision" else MAX_TEXT
-        if self.action == "change_motto":
-            limit = MAX_NAME
+        limit = text_limit(self.action)
         if self.text is not None and len(self.text) > limit:
             raise ValueError(f"„Text“: höchstens {limit} Zeichen erlaubt")
         if self.action == "change_key_position" and not (
@@ -195,6 +198,38 @@ class ChangeSet(BaseModel):
         default_factory=list, max_length=MAX_PARTICIPANTS
     )
     changes: list[Change] = Field(min_length=1, max_length=MAX_CHANGES)
+
+
+OLD_ACTIONS = {  # what a change could say before every part of the strategy could change
+    "add_priority": ("field", "text"),
+    "change_priority": ("priority", "text"),
+    "remove_priority": ("priority",),
+}
+
+
+def stored_change_set(data: object, *, what: str) -> ChangeSet:
+    """A session's change set as stored. One stored before the other kinds existed may carry
+    keys its action never used (they were ignored then, and are dropped now); what still
+    does not read is a German error naming `what` (the session), not a traceback."""
+    try:
+        return ChangeSet.model_validate(data)
+    except ValidationError:
+        pass
+    if isinstance(data, dict) and isinstance(data.get("changes"), list):
+        changes = [
+            {key: value for key, value in change.items() if key in ("action", *OLD_ACTIONS[action])}
+            if isinstance(change, dict) and (action := change.get("action")) in OLD_ACTIONS
+            else change
+            for change in data["changes"]
+        ]
+        try:
+            return ChangeSet.model_validate({**data, "changes": changes})
+        except ValidationError:
+            pass
+    raise KreislaufError(
+        f"Die gespeicherten Änderungen von {what} lassen sich nicht lesen; bitte die Sitzung "
+        "mit ihren Änderungen erneut festhalten."
+    )
 
 
 @dataclass(frozen=True)
@@ -275,6 +310,8 @@ class _Applying:
         ]
         self.key_positions_year = content.key_positions_year
         self.products = set(products)
+        self.altered: dict[str, int] = {}  # a field renamed or its thoughts changed: by which
+        self.principle_removed_by: int | None = None  # the last removal of a principle
         self.problems: list[str] = []
 
     def problem(self, index: int, key: str, message: str) -> None:
@@ -285,6 +322,22 @@ class _Applying:
         if found is None:
             names = ", ".join(f.key for f in self.fields.values() if f.retired_by is None)
             self.problem(index, what, f"Handlungsfeld {key!r} gibt es nicht (vorhanden: {names}).")
+        return found
+
+    def kept_field(self, index: int, key: str | None) -> _Field | None:
+        """A field this change alters (its name, its guiding thoughts): not one these
+        changes retire; retiring it later refuses, naming this change."""
+        found = self.field_of(index, key)
+        if found is not None and found.retired_by is not None:
+            self.problem(
+                index,
+                "field",
+                f"Handlungsfeld {found.key!r} wird in diesen Änderungen aufgehoben "
+                f"(changes[{found.retired_by}]).",
+            )
+            return None
+        if found is not None:
+            self.altered.setdefault(found.key, index)
         return found
 
     def owner(self, index: int, code: str | None) -> _Field | None:
@@ -378,10 +431,12 @@ class _Applying:
             if place is not None:
                 text = change.text if action == "change_principle" else None
                 self.principles[place] = (change.number, text)
+                if text is None:
+                    self.principle_removed_by = index
         elif action == "add_field":
             self.add_field(index, change)
         elif action == "rename_field":
-            target = self.field_of(index, change.field)
+            target = self.kept_field(index, change.field)
             if target is not None:
                 if self.name_taken(change.name or "", but=target.key):
                     self.problem(index, "name", f"Ein Handlungsfeld heißt bereits {change.name!r}.")
@@ -393,6 +448,13 @@ class _Applying:
                 if target.retired_by is not None:
                     self.problem(
                         index, "field", f"Handlungsfeld {target.key!r} wird schon aufgehoben."
+                    )
+                elif target.key in self.altered:
+                    self.problem(
+                        index,
+                        "field",
+                        f"Handlungsfeld {target.key!r} wird in diesen Änderungen auch geändert "
+                        f"(changes[{self.altered[target.key]}]); aufheben oder ändern.",
                     )
                 else:
                     target.retired_by = index
@@ -413,7 +475,7 @@ class _Applying:
             self.fields[key] = _Field(key, name, [], [], added=True)
 
     def guiding_thought(self, index: int, change: Change) -> None:
-        target = self.field_of(index, change.field)
+        target = self.kept_field(index, change.field)
         if target is None:
             return
         if change.action == "add_guiding_thought":
@@ -502,6 +564,14 @@ class _Applying:
                         f"Schwerpunkt {code} bliebe ohne Handlungsfeld: Handlungsfeld {f.name} "
                         f"wird aufgehoben (changes[{f.retired_by}]).",
                     )
+        kept_fields = [f for f in self.fields.values() if f.retired_by is None]
+        if not kept_fields and self.fields:
+            last = max(f.retired_by or 0 for f in self.fields.values())
+            self.problem(last, "field", "Die Strategie behielte kein Handlungsfeld.")
+        if self.principle_removed_by is not None and all(t is None for _, t in self.principles):
+            self.problem(
+                self.principle_removed_by, "number", "Die Strategie behielte keinen Leitsatz."
+            )
         if self.problems:
             raise KreislaufError(
                 "Die Änderungen passen nicht zur geltenden Strategie:", problems=self.problems
@@ -532,7 +602,7 @@ def apply_change_set(
     change_set: ChangeSet,
     *,
     used_codes: set[str],
-    products: Collection[str] = (),
+    products: Collection[str],
 ) -> StrategyContent:
     """The content after the changes; `used_codes` are every code ever given (never reused),
     `products` the numbers of the body's products (a key position names one).
@@ -593,12 +663,14 @@ def combine_change_sets(named: list[tuple[str, ChangeSet]]) -> ChangeSet:
     position, the vision ...) differently is refused naming both.
     """
     seen: dict[tuple[str, ...], str] = {}
+    agreed: dict[Change, str] = {}  # a change and the first session that agreed it
     changes: list[Change] = []
     problems = []
     for name, change_set in named:
         for change in change_set.changes:
-            if change in changes:
-                continue
+            if agreed.get(change, name) != name:
+                continue  # agreed by an earlier session too: once
+            agreed.setdefault(change, name)
             target = _target(change)
             earlier = seen.get(target) if target else None
             if earlier is not None and earlier != name:

@@ -72,11 +72,46 @@ def _list_diff(
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
-        pairs = min(i2 - i1, j2 - j1)
-        result += [("changed", j1 + k + 1, old[i1 + k], new[j1 + k]) for k in range(pairs)]
-        result += [("removed", i + 1, old[i], None) for i in range(i1 + pairs, i2)]
-        result += [("added", j + 1, None, new[j]) for j in range(j1 + pairs, j2)]
+        pairs = _pairs(old[i1:i2], new[j1:j2])
+        paired_old = {a for a, _ in pairs}
+        paired_new = {b for _, b in pairs}
+        result += [("changed", j1 + b + 1, old[i1 + a], new[j1 + b]) for a, b in pairs]
+        result += [
+            ("removed", i1 + a + 1, old[i1 + a], None)
+            for a in range(i2 - i1)
+            if a not in paired_old
+        ]
+        result += [
+            ("added", j1 + b + 1, None, new[j1 + b]) for b in range(j2 - j1) if b not in paired_new
+        ]
     return result
+
+
+SIMILAR = 0.5  # texts at least this alike (difflib's ratio) are one entry reworded
+
+
+def _pairs(old: tuple[str, ...], new: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Which of a replaced run's old entries became which new one. As many on both sides:
+    each kept its place (a reworded entry). Otherwise the most alike pairs first, if alike
+    enough and in order; the rest were removed or added, so a synopsis never shows one text
+    struck beside another's new wording."""
+    if len(old) == len(new):
+        return [(k, k) for k in range(len(old))]
+    scored = sorted(
+        (
+            (difflib.SequenceMatcher(a=text, b=other, autojunk=False).ratio(), a, b)
+            for a, text in enumerate(old)
+            for b, other in enumerate(new)
+        ),
+        reverse=True,
+    )
+    pairs: list[tuple[int, int]] = []
+    for ratio, a, b in scored:
+        if ratio < SIMILAR:
+            break
+        if all((a - x) * (b - y) > 0 for x, y in pairs):  # unused, and not crossing one
+            pairs.append((a, b))
+    return sorted(pairs)
 
 
 def _key_position_text(key_position: KeyPositionContent) -> str:

@@ -11,7 +11,13 @@ import datetime as dt
 
 from sqlmodel import Session, col, select
 
-from models.change_set import FieldContent, KeyPositionContent, StrategyContent
+from models.change_set import (
+    ChangeSet,
+    FieldContent,
+    KeyPositionContent,
+    StrategyContent,
+    apply_change_set,
+)
 from models.db import id_of
 from models.strategy import (
     FieldOfAction,
@@ -165,3 +171,16 @@ def create_next_version(
         )
     session.flush()
     return version
+
+
+def applied(
+    *, session: Session, body_id: int, content: StrategyContent, change_set: ChangeSet
+) -> StrategyContent:
+    """`change_set` applied to `content` with what the body's data add: every priority code
+    it ever gave (never given again) and its products (a key position names one)."""
+    return apply_change_set(
+        content,
+        change_set,
+        used_codes=used_priority_codes(session=session, body_id=body_id),
+        products=product_numbers(session=session, body_id=body_id),
+    )

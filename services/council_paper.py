@@ -18,10 +18,9 @@ from sqlmodel import Session, col, select
 from models.body import Body
 from models.calendar_rules.spec import PhaseKind
 from models.change_set import (
-    ChangeSet,
     StrategyContent,
-    apply_change_set,
     combine_change_sets,
+    stored_change_set,
 )
 from models.decisions import (
     Resolution,
@@ -37,10 +36,9 @@ from models.strategy import StrategyVersion
 from models.strategy_diff import DIFF_LABELS
 from models.strategy_diff import diff_strategies as diff_contents
 from models.strategy_versions import (
+    applied,
     current_version,
     load_content,
-    product_numbers,
-    used_priority_codes,
 )
 from models.transitions.cycle import get_phase
 from models.transitions.sessions import field_names, session_name, unresolved_held
@@ -204,7 +202,8 @@ def council_paper(*, session: Session, body: Body, year: int) -> CouncilPaper:
             remedy=Remedy.record_session,
         )
     row = held[0]  # the main session's facts; the synopsis covers every session's changes
-    change_set = ChangeSet.model_validate(row.change_set)
+    names = field_names(session=session, body_id=cycle.body_id)
+    change_set = stored_change_set(row.change_set, what=session_name(row, names))
     if resolution is not None:
         old = load_content(
             session=session,
@@ -218,16 +217,16 @@ def council_paper(*, session: Session, body: Body, year: int) -> CouncilPaper:
         old = load_content(
             session=session, version=current_version(session=session, body_id=cycle.body_id)
         )
-        names = field_names(session=session, body_id=cycle.body_id)
         combined = combine_change_sets(
-            [(session_name(r, names), ChangeSet.model_validate(r.change_set)) for r in held]
+            [
+                (
+                    session_name(r, names),
+                    stored_change_set(r.change_set, what=session_name(r, names)),
+                )
+                for r in held
+            ]
         )
-        new = apply_change_set(
-            old,
-            combined,
-            used_codes=used_priority_codes(session=session, body_id=cycle.body_id),
-            products=product_numbers(session=session, body_id=cycle.body_id),
-        )
+        new = applied(session=session, body_id=cycle.body_id, content=old, change_set=combined)
         adopted = None
     answers = {
         answer.faction_id: answer

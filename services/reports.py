@@ -105,6 +105,15 @@ def check_format(fmt: str) -> None:
         )
 
 
+def previous_number(*, session: Session, body: Body, number: int) -> int | None:
+    """The number of the version that version `number` followed (its resolution changed
+    that one); None for a version from the configuration, the first with content."""
+    version = strategy_version(session=session, body=body, number=number, field="to")
+    if version.previous_id is None:
+        return None
+    return session.get_one(StrategyVersion, version.previous_id).number
+
+
 def strategy_version(*, session: Session, body: Body, number: int, field: str) -> StrategyVersion:
     version = session.exec(
         select(StrategyVersion).where(

@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from models.body import Body
 from models.change_set import (
+    ACTIONS,
     Change,
     ChangeSet,
     FieldContent,
@@ -20,6 +21,7 @@ from models.change_set import (
     StrategyContent,
     apply_change_set,
     combine_change_sets,
+    stored_change_set,
 )
 from models.commands import Convene, RecordResolution, RecordSession
 from models.db import session_scope
@@ -34,7 +36,7 @@ from tests.test_commands import at, cycle_2027, decide, refused
 from tests.test_web_access import Web, form_token
 from tests.test_web_access import web as web  # noqa: F401  (the fixture)
 from tests.webworld import visible_text
-from web.change_rows import StrategyChoices, field_key, structured_change_set
+from web.change_rows import RowErrors, StrategyChoices, field_key, structured_change_set
 from web.forms import parse_change_set
 
 __all__ = ["cycle_2027"]  # the fixture, imported for pytest
@@ -296,6 +298,43 @@ def test_numbers_name_principles_as_in_the_strategy_in_force() -> None:
             [Change(action="rank_priority", priority="bildung.1", rank=5)],
             "changes[0].rank: Stelle 5 gibt es im Handlungsfeld Bildung nicht (möglich: 1 bis 3).",
         ),
+        (  # a field retired by these changes is not renamed too (the rename would be lost)
+            [
+                Change(action="retire_field", field="mobilitaet"),
+                Change(action="move_priority", priority="mobilitaet.1", field="bildung"),
+                Change(action="rename_field", field="mobilitaet", name="Verkehr"),
+            ],
+            "changes[2].field: Handlungsfeld 'mobilitaet' wird in diesen Änderungen aufgehoben "
+            "(changes[0]).",
+        ),
+        (
+            [
+                Change(action="add_guiding_thought", field="mobilitaet", text="plant."),
+                Change(action="move_priority", priority="mobilitaet.1", field="bildung"),
+                Change(action="retire_field", field="mobilitaet"),
+            ],
+            "changes[2].field: Handlungsfeld 'mobilitaet' wird in diesen Änderungen auch "
+            "geändert (changes[0])",
+        ),
+        (
+            [
+                Change(action="remove_priority", priority="bildung.1"),
+                Change(action="remove_priority", priority="bildung.2"),
+                Change(action="remove_priority", priority="bildung.3"),
+                Change(action="remove_priority", priority="mobilitaet.1"),
+                Change(action="retire_field", field="bildung"),
+                Change(action="retire_field", field="mobilitaet"),
+            ],
+            "changes[5].field: Die Strategie behielte kein Handlungsfeld.",
+        ),
+        (
+            [
+                Change(action="remove_principle", number=1),
+                Change(action="remove_principle", number=3),
+                Change(action="remove_principle", number=2),
+            ],
+            "changes[2].number: Die Strategie behielte keinen Leitsatz.",
+        ),
     ],
 )
 def test_what_does_not_fit_is_refused_naming_the_change(changes: list[Change], said: str) -> None:
@@ -314,6 +353,89 @@ def test_all_problems_are_told_at_once() -> None:
 
 
 # ------------------------------------------------------------------ the file, the form
+
+
+def test_a_removed_principle_beside_a_reworded_one_is_never_paired_with_its_text() -> None:
+    new = apply(
+        Change(action="remove_principle", number=1),
+        Change(action="change_principle", number=2, text="Leitsatz zwei, neu gefasst."),
+    )
+    entries = [
+        (e["change"], e["before"], e["after"])
+        for e in diff_strategies(CONTENT, new)
+        if e["kind"] == "principle"
+    ]
+    assert sorted(entries, key=str) == sorted(
+        [
+            ("changed", "Leitsatz zwei.", "Leitsatz zwei, neu gefasst."),
+            ("removed", "Leitsatz eins.", None),
+        ],
+        key=str,
+    )
+
+
+def test_one_session_may_agree_the_same_addition_twice() -> None:
+    twice = Change(action="add_principle", text="Neu.")
+    alone = ChangeSet(changes=[twice, twice])
+    assert len(combine_change_sets([("Forum", alone)]).changes) == 2
+    # another session agreeing it too adds nothing more
+    again = combine_change_sets([("Forum", alone), ("Klausur", ChangeSet(changes=[twice]))])
+    assert len(again.changes) == 2
+
+
+def test_stored_change_sets_with_keys_their_action_ignored_then_still_load() -> None:
+    stored = {
+        "changes": [
+            {"action": "remove_priority", "priority": "bildung.1", "text": "Grund"},
+            {"action": "add_priority", "field": "bildung", "priority": "x", "text": "Neu"},
+        ]
+    }
+    change_set = stored_change_set(stored, what="Forum Zukunftsstrategie 2026")
+    assert [(c.action, c.text) for c in change_set.changes] == [
+        ("remove_priority", None),
+        ("add_priority", "Neu"),
+    ]
+    with pytest.raises(KreislaufError) as caught:
+        stored_change_set({"changes": [{"action": "fly"}]}, what="Forum Zukunftsstrategie 2026")
+    assert "Die gespeicherten Änderungen von Forum Zukunftsstrategie 2026" in str(caught.value)
+
+
+def test_the_readme_example_of_every_kind_fits_loerrachs_strategy() -> None:
+    import tomllib
+
+    from config.loader import load_body_config
+    from tests.conftest import LOERRACH
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index('    participants = ["Landrätin", "Fraktionsvorsitzende"]')
+    block = readme[start : readme.index("\n\n", readme.index("year = 2028", start))]
+    change_set = ChangeSet.model_validate(
+        tomllib.loads("\n".join(line.removeprefix("    ") for line in block.splitlines()))
+    )
+    assert {c.action for c in change_set.changes} == set(ACTIONS)  # every kind
+    strategy = load_body_config(LOERRACH).strategy
+    content = StrategyContent(
+        fields=tuple(
+            FieldContent(
+                f.key,
+                f.name,
+                tuple(f.guiding_thoughts),
+                tuple((f"{f.key}.{n}", text) for n, text in enumerate(f.priorities, start=1)),
+            )
+            for f in strategy.fields
+        ),
+        vision=strategy.vision,
+        principles=tuple(strategy.principles),
+        key_positions=tuple(
+            KeyPositionContent(k.product, k.reason, k.page) for k in strategy.key_positions
+        ),
+        key_positions_year=strategy.key_positions_year,
+    )
+    products = {k.product for k in strategy.key_positions} | {"12.10.01", "11.20.05"}
+    new = apply_change_set(content, change_set, used_codes=set(), products=products)
+    assert "tourismus" in [f.key for f in new.fields]
+    assert "wirtschaft-struktur" not in [f.key for f in new.fields]
+    assert new.key_positions_year == 2028
 
 
 def test_old_change_sets_as_stored_still_load() -> None:
@@ -403,6 +525,17 @@ def test_the_form_makes_every_kind_from_its_rows() -> None:
         {"action": "change_priority", "priority": "bildung.1", "text": "B"},
     ]
     assert field_key("Öffentliche Sicherheit") == "oeffentliche-sicherheit"
+
+
+def test_the_form_takes_numbers_in_plain_digits_and_gives_a_new_field_a_free_key() -> None:
+    for number in ("²", "9" * 5_000, "١"):
+        with pytest.raises(RowErrors) as caught:
+            structured_change_set("", "", [row(action="remove_principle", number=number)], CHOICES)
+        assert caught.value.inputs == {
+            "number-0": "Zeile 1: Die Nummer muss eine ganze Zahl von 1 bis 1000 sein."
+        }
+    assert field_key("Bildung!", {"bildung"}) == "bildung-2"
+    assert field_key("Bildung", {"bildung", "bildung-2"}) == "bildung-3"
 
 
 def test_the_form_tells_each_row_what_it_lacks() -> None:

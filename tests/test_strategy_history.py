@@ -73,6 +73,10 @@ def test_init_numbers_the_earlier_versions_first(loerrach, engine: sa.Engine, cl
         refused.output
     )
     assert "vergleichbar: 3" in refused.output
+    # without --from: the version the current one followed; after init none, not version 2
+    alone = cli("strategy", "diff", "-o", "x.pdf", env=WIDE)
+    assert alone.exit_code == 2, alone.output  # nothing to compare, as before history
+    assert "Es gibt nur Version 3 der Strategie" in alone.output
 
 
 def test_the_strategy_page_lists_the_earlier_versions_without_changes(web: Web) -> None:

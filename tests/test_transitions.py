@@ -1069,7 +1069,9 @@ def test_apply_change_set_skips_every_code_used_before() -> None:
             Change(action="add_priority", field="mobilitaet", text="Barrierefreie Haltestellen"),
         ]
     )
-    new = apply_change_set(content, change_set, used_codes={"mobilitaet.1", "mobilitaet.2"})
+    new = apply_change_set(
+        content, change_set, used_codes={"mobilitaet.1", "mobilitaet.2"}, products=()
+    )
     assert new.fields[0].priorities == (
         ("mobilitaet.1", "ÖPNV stärken"),
         ("mobilitaet.3", "Radwege ausbauen"),

@@ -7,6 +7,7 @@ wählen."); what the rows' checks leave, the model's words as web.forms says the
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -21,13 +22,13 @@ from models.change_set import (
     MAX_PARTICIPANT,
     MAX_PARTICIPANTS,
     MAX_TEXT,
-    MAX_VISION,
     MAX_YEAR,
     MIN_YEAR,
     NEEDS,
     OPTIONAL,
     PRODUCT_NUMBER,
     ChangeSet,
+    text_limit,
 )
 from models.errors import KreislaufError
 from web.forms import change_problem
@@ -204,11 +205,18 @@ def structured_change_set(
         raise RowErrors(problems) from None
 
 
-def field_key(name: str) -> str:
+def field_key(name: str, taken: Collection[str] = ()) -> str:
     """The key of a new field of action, made from its name ("Digitale Verwaltung" ->
-    "digitale-verwaltung"): the form asks for the name only."""
-    key = re.sub(r"[^a-z0-9]+", "-", name.casefold().translate(UMLAUTS)).strip("-")[:64]
-    return key if re.match(FIELD_KEY, key) else f"feld-{key}"[:64].rstrip("-")
+    "digitale-verwaltung") and not one of the keys `taken` ("bildung-2"): the form asks for
+    the name only."""
+    key = re.sub(r"[^a-z0-9]+", "-", name.casefold().translate(UMLAUTS)).strip("-")[:60]
+    key = key if re.match(FIELD_KEY, key) else f"feld-{key}"[:60].rstrip("-")
+    number = 1
+    free = key
+    while free in taken:
+        number += 1
+        free = f"{key}-{number}"
+    return free
 
 
 def _row_change(
@@ -237,7 +245,7 @@ def _row_change(
         elif value:
             change[key] = int(value) if key in ("number", "rank", "page", "year") else value
     if action == "add_field" and not problems:
-        change["field"] = field_key(row["name"])
+        change["field"] = field_key(row["name"], choices.field_keys)
     return ({}, problems) if problems else (change, {})
 
 
@@ -287,14 +295,13 @@ def _row_value(
             "page": (1, MAX_PAGE),
             "year": (MIN_YEAR, MAX_YEAR),
         }.get(key, (1, MAX_NUMBER))
-        if not value.isdigit() or not low <= int(value) <= high:
+        # ASCII digits only, and few of them: int() takes neither "²" nor 5,000 digits
+        if not re.fullmatch(r"[0-9]{1,7}", value) or not low <= int(value) <= high:
             what = {"page": "Die Seite", "year": "Das Jahr", "rank": "Die Stelle"}.get(
                 key, "Die Nummer"
             )
             return f"{what} muss eine ganze Zahl von {low} bis {high} sein."
-    limit = {"name": MAX_NAME, "text": MAX_VISION if action == "change_vision" else MAX_TEXT}
-    if action == "change_motto":
-        limit["text"] = MAX_NAME
+    limit = {"name": MAX_NAME, "text": text_limit(action)}
     if key in limit and len(value) > limit[key]:
         return f"Der Text ist länger als {limit[key]:_} Zeichen.".replace("_", ".")
     return None

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from models import audit
 from models.body import Body
 from models.calendar_rules.spec import PhaseKind
-from models.change_set import ChangeSet, apply_change_set, combine_change_sets
+from models.change_set import combine_change_sets, stored_change_set
 from models.cycle import Cycle, PhaseStatus
 from models.db import id_of
 from models.decisions import Resolution, SessionStatus
@@ -22,11 +22,10 @@ from models.errors import ConflictError, KreislaufError, Remedy
 from models.german import german_date, plural
 from models.strategy_diff import diff_strategies
 from models.strategy_versions import (
+    applied,
     create_next_version,
     current_version,
     load_content,
-    product_numbers,
-    used_priority_codes,
 )
 from models.transitions.cycle import complete_phase_tasks, get_phase, require_open_cycle
 from models.transitions.sessions import (
@@ -94,14 +93,12 @@ def record_resolution(
     old = load_content(session=session, version=previous)
     names = field_names(session=session, body_id=cycle.body_id)
     combined = combine_change_sets(
-        [(session_name(r, names), ChangeSet.model_validate(r.change_set)) for r in rows]
+        [
+            (session_name(r, names), stored_change_set(r.change_set, what=session_name(r, names)))
+            for r in rows
+        ]
     )
-    new = apply_change_set(
-        old,
-        combined,
-        used_codes=used_priority_codes(session=session, body_id=cycle.body_id),
-        products=product_numbers(session=session, body_id=cycle.body_id),
-    )
+    new = applied(session=session, body_id=cycle.body_id, content=old, change_set=combined)
     try:
         # the version and the resolution together: a concurrent resolution of the cycle
         # collides on the version's number or on the resolution's cycle, and neither is kept

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from models import audit
 from models.calendar_rules.spec import PhaseKind
-from models.change_set import ChangeSet, apply_change_set, combine_change_sets
+from models.change_set import ChangeSet, combine_change_sets, stored_change_set
 from models.cycle import Cycle, Phase, PhaseStatus
 from models.db import id_of, table_of
 from models.decisions import (
@@ -31,10 +31,9 @@ from models.decisions import (
 from models.errors import ConflictError, KreislaufError, NotFoundError, Remedy
 from models.german import german_date, plural
 from models.strategy_versions import (
+    applied,
     current_version,
     load_content,
-    product_numbers,
-    used_priority_codes,
 )
 from models.transitions.cycle import complete_phase_tasks, get_phase, require_open_cycle
 from models.transitions.status import Event
@@ -413,18 +412,16 @@ def record_session(
         )
     version = current_version(session=session, body_id=cycle.body_id)
     pending = [
-        (session_name(r, names), ChangeSet.model_validate(r.change_set))
+        (session_name(r, names), stored_change_set(r.change_set, what=session_name(r, names)))
         for r in unresolved_held(cycle, session=session)
     ]
     content = load_content(session=session, version=version)
-    used = used_priority_codes(session=session, body_id=cycle.body_id)
-    products = product_numbers(session=session, body_id=cycle.body_id)
     # its own errors name its changes
-    apply_change_set(content, change_set, used_codes=used, products=products)
+    applied(session=session, body_id=cycle.body_id, content=content, change_set=change_set)
     if pending:  # and together with the others awaiting the resolution
         ours = (session_name(row, names), change_set)
         combined = combine_change_sets([*pending, ours])
-        apply_change_set(content, combined, used_codes=used, products=products)
+        applied(session=session, body_id=cycle.body_id, content=content, change_set=combined)
     held = {
         "status": SessionStatus.held.value,
         "held_on": held_on,
