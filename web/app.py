@@ -66,6 +66,10 @@ def create_app(
     app.state.engine = engine
     app.state.clock = clock
     app.state.flows = flows or PrefectFlowStarter(settings.database_url, settings.data_dir)
+    from services.dashboard_cache import DashboardCache
+
+    # the evaluation and the overview's views, kept until their data changes (issue 17)
+    app.state.dashboard_cache = DashboardCache()
     # the web's own templates first; the documents' (services/templates) lend their shared
     # pieces, e.g. the word diff, so a page and a PDF mark text the same way
     templates = Jinja2Templates(
