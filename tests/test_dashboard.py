@@ -234,3 +234,16 @@ def test_a_past_day_is_not_kept_and_still_shows_its_state(web: Web) -> None:
     assert section(past, "stand") != section(today, "stand")
     statements = Statements(web.app.state.engine)  # type: ignore[attr-defined]
     assert len(statements.of(client, OVERVIEW + "?on=2027-01-15")) > KEPT_QUERIES
+
+
+def test_a_kept_overview_carries_each_session_its_own_csrf_token(web: Web) -> None:
+    from tests.webworld import csrf_of
+
+    first, second = web.login("controlling"), web.login("controlling")
+    pages = [client.get(OVERVIEW).text for client in (first, second, first)]
+    tokens = [csrf_of(html) for html in pages]
+    assert tokens[0] == tokens[2] != tokens[1]
+    assert "KreislaufCsrfTokenSlot" not in "".join(pages)
+    response = second.post("/logout", data={"csrf_token": tokens[1]}, follow_redirects=False)
+    assert response.status_code == 303
+    assert second.get(OVERVIEW, follow_redirects=False).status_code == 303  # to the login

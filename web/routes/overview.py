@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
 from models.accounts import Role
@@ -73,6 +73,7 @@ def overview(
                 ),
             )
         rows = task_filter.apply(data.rows)
+        assignees = sorted({row.assignee for row in data.rows})
         context = {
             "as_of": day,
             "body": body,
@@ -86,7 +87,7 @@ def overview(
             "cell_states": CELL_STATES,
             "review_href": queue_href,  # the matrix leads where the queue does
             "filter": task_filter,
-            "assignees": sorted({row.assignee for row in data.rows}),
+            "assignees": assignees,
             "states": STATE_FILTERS,
             "years": years,
             "strategy": kept.get(
@@ -105,7 +106,26 @@ def overview(
                 ("Bericht zur Zielerreichung (.xlsx)", f"/cycles/{year}/report.xlsx"),
             ],
         }
-    return page(request, "overview.html", {"viewer": viewer, **context})
+        if day.past or task_filter.assignee not in ("", *assignees):
+            return page(request, "overview.html", {"viewer": viewer, **context})
+        # the page itself is kept too (per viewer and filter), its session's CSRF token put in
+        # on each view: rendering it costs more than all the rest of a kept view
+        html = kept.get(
+            "overview_html",
+            (year, day.today, task_filter, viewer),
+            lambda: bytes(
+                page(
+                    request,
+                    "overview.html",
+                    {"viewer": viewer, **context, "csrf_token": CSRF_SLOT},
+                ).body
+            ).decode("utf-8"),
+        )
+    return HTMLResponse(html.replace(CSRF_SLOT, auth.csrf_token(request)))
+
+
+# stands for the session's CSRF token in a kept page (letters only: escaping keeps it)
+CSRF_SLOT = "KreislaufCsrfTokenSlot"
 
 
 REPORT_TYPES = {
