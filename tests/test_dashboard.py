@@ -247,3 +247,66 @@ def test_a_kept_overview_carries_each_session_its_own_csrf_token(web: Web) -> No
     response = second.post("/logout", data={"csrf_token": tokens[1]}, follow_redirects=False)
     assert response.status_code == 303
     assert second.get(OVERVIEW, follow_redirects=False).status_code == 303  # to the login
+
+
+def test_kreislauf_web_with_two_workers_shares_the_sessions(tmp_path: Path) -> None:
+    """`kreislauf web --workers 2`: two processes on one port; a session made by one is valid
+    in the other (one signing key for both), and SIGTERM ends both."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import httpx
+
+    from tests.test_serve import free_port
+    from tests.test_web_serve import answers, csrf, wait_for
+
+    kreislauf = str(Path(sys.executable).with_name("kreislauf"))
+    env = {**os.environ, "KREISLAUF_DATABASE_URL": f"sqlite:///{tmp_path / 'kreislauf.db'}"}
+    env.pop("KREISLAUF_SECRET_KEY", None)
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)  # this checkout's code
+    subprocess.run([kreislauf, "init"], env=env, check=True, capture_output=True)
+    subprocess.run([kreislauf, "cycle", "create", "2027"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [kreislauf, "user", "add", "controlling", "--role", "controlling", "--password-stdin"],
+        env=env,
+        input="richtig-geheim-2027\n",
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+    refused = subprocess.run(
+        [kreislauf, "web", "--workers", "0"], env=env, capture_output=True, text=True
+    )
+    assert refused.returncode != 0 and "--workers 0" in refused.stdout + refused.stderr
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [kreislauf, "web", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for(lambda: answers(f"{base}/login"), 60, "kreislauf web --workers 2")
+        with httpx.Client(base_url=base) as client:
+            form = {
+                "username": "controlling",
+                "password": "richtig-geheim-2027",
+                "csrf_token": csrf(client.get("/login").text),
+            }
+            assert client.post("/login", data=form).status_code in (200, 303)
+            cookies = dict(client.cookies)
+        for _ in range(12):  # a new connection each: the kernel hands them to either process
+            response = httpx.get(f"{base}/cycles/2027", cookies=cookies, follow_redirects=False)
+            assert response.status_code == 200, response.headers.get("location")
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert f"Weboberfläche: http://127.0.0.1:{port}/  (2 Prozesse" in output
+    assert "kreislauf web beendet." in output

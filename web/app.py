@@ -32,6 +32,11 @@ def wall_clock() -> dt.datetime:
     return pendulum.now("Europe/Berlin")
 
 
+def app_from_environment() -> FastAPI:
+    """One worker process's app (`kreislauf web --workers N`): settings from KREISLAUF_*."""
+    return create_app(WebSettings.from_environment())
+
+
 def create_app(
     settings: WebSettings,
     *,
