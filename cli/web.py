@@ -32,14 +32,35 @@ def web_settings() -> WebSettings:
     return replace(WebSettings.from_environment(), database_url=database_url(), body=state.body)
 
 
+WORKERS = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        help="Prozesse der Weboberfläche (1 bis 32); mehrere teilen sich den Port, "
+        "z. B. einer je Prozessorkern.",
+    ),
+]
+MAX_WORKERS = 32
+
+
 @app.command()
 @user_errors
-def web(host: HOST = "127.0.0.1", port: PORT = 8000) -> None:
+def web(host: HOST = "127.0.0.1", port: PORT = 8000, workers: WORKERS = 1) -> None:
     """Die Weboberfläche starten (Controlling, Fachbereiche, Verwaltung), bis Strg-C.
 
     Benutzer legt `kreislauf user add` an. Sitzungen überdauern einen Neustart nur mit
-    KREISLAUF_SECRET_KEY. Beispiel: kreislauf web --port 8000
+    KREISLAUF_SECRET_KEY. Beispiel: kreislauf web --port 8000 --workers 4
     """
+    if not 1 <= workers <= MAX_WORKERS:
+        from models.errors import KreislaufError
+
+        raise KreislaufError(
+            f"--workers {workers}: erwartet wird eine Zahl von 1 bis {MAX_WORKERS}.",
+            field="--workers",
+        )
+    if workers > 1:
+        web_processes(host, port, workers)
+        return
     stop_on_signals()
     try:
         with web_beside(host, port) as thread:
@@ -47,6 +68,40 @@ def web(host: HOST = "127.0.0.1", port: PORT = 8000) -> None:
                 thread.join(0.5)
     except KeyboardInterrupt:
         pass
+    console().print("kreislauf web beendet.")
+
+
+def web_processes(host: str, port: int, workers: int) -> None:
+    """`workers` processes of the web app on one port (uvicorn's supervisor restarts one
+    that dies); each builds its app from KREISLAUF_* (web.app.app_from_environment). They
+    share one signing key, so that a session from one process is valid in all: the
+    configured KREISLAUF_SECRET_KEY, else one made for this start."""
+    import os
+    import secrets
+
+    import uvicorn
+
+    from flows.server import _port_free
+    from models.errors import KreislaufError
+
+    if not _port_free(host, port):
+        raise KreislaufError(f"--port: {host}:{port} ist belegt; bitte einen anderen Port.")
+    os.environ["KREISLAUF_DATABASE_URL"] = database_url()
+    if state.body:
+        os.environ["KREISLAUF_BODY"] = state.body
+    os.environ.setdefault("KREISLAUF_SECRET_KEY", secrets.token_urlsafe(32))
+    web_settings()  # bad settings stop here, in German, before any process starts
+    console().print(
+        f"Weboberfläche: http://{host}:{port}/  ({workers} Prozesse, Beenden mit Strg-C)"
+    )
+    uvicorn.run(
+        "web.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
     console().print("kreislauf web beendet.")
 
 

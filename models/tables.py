@@ -25,6 +25,7 @@ from models.planning import (
 )
 from models.product_plan import PartialBudget, PartialBudgetDepartment, ProductArea, ProductGroup
 from models.reminders import Reminder
+from models.revision import DataRevision
 from models.strategy import (
     FieldOfAction,
     GuidingThought,
@@ -81,6 +82,7 @@ __all__ = [
     "ProductArea",
     "ProductGroup",
     "Reminder",
+    "DataRevision",
     "Resolution",
     "SurveyLink",
     "StrategySession",

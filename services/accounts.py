@@ -187,6 +187,10 @@ def create_token(
     return token
 
 
+# how stale an API token's "last used" may be
+LAST_USED_STEP = dt.timedelta(minutes=15)
+
+
 def user_for_token(*, session: Session, token: str, now: dt.datetime) -> UserAccount | None:
     """The active user a valid, unexpired token belongs to, else None."""
     row = session.exec(select(ApiToken).where(ApiToken.token_hash == token_digest(token))).first()
@@ -195,7 +199,12 @@ def user_for_token(*, session: Session, token: str, now: dt.datetime) -> UserAcc
     user = session.get(UserAccount, row.user_id)
     if user is None or not user.active:
         return None
-    row.last_used_at = now
+    last = row.last_used_at
+    if last is not None and last.tzinfo is None:  # SQLite gives it back without its zone
+        last = last.replace(tzinfo=dt.UTC)
+    if last is None or not dt.timedelta(0) <= now - last < LAST_USED_STEP:
+        # not on every request: a write would make each API read a commit (issue 17)
+        row.last_used_at = now
     return user
 
 

@@ -32,6 +32,11 @@ def wall_clock() -> dt.datetime:
     return pendulum.now("Europe/Berlin")
 
 
+def app_from_environment() -> FastAPI:
+    """One worker process's app (`kreislauf web --workers N`): settings from KREISLAUF_*."""
+    return create_app(WebSettings.from_environment())
+
+
 def create_app(
     settings: WebSettings,
     *,
@@ -66,6 +71,10 @@ def create_app(
     app.state.engine = engine
     app.state.clock = clock
     app.state.flows = flows or PrefectFlowStarter(settings.database_url, settings.data_dir)
+    from services.dashboard_cache import DashboardCache
+
+    # the evaluation and the overview's views, kept until their data changes (issue 17)
+    app.state.dashboard_cache = DashboardCache()
     # the web's own templates first; the documents' (services/templates) lend their shared
     # pieces, e.g. the word diff, so a page and a PDF mark text the same way
     templates = Jinja2Templates(

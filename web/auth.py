@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import Request
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from models.accounts import Role, UserAccount
 from models.db import session_scope
@@ -149,26 +149,31 @@ def load_viewer(request: Request, user_id: int, *, epoch: int | None = None) -> 
     """The active user `user_id`; with `epoch` (a session's) only while the user's session
     epoch is still that one (not after logout or a new password)."""
     with session_scope(request.app.state.engine) as session:
-        row = session.exec(
-            select(UserAccount, Department)
-            .join(Department, col(UserAccount.department_id) == Department.id, isouter=True)
-            .where(UserAccount.id == user_id)
-        ).first()
-        if row is None or not row[0].active:
-            return None
-        if epoch is not None and row[0].session_epoch != epoch:
-            return None
-        user, department = row
-        return Viewer(
-            id=user_id,
-            username=user.username,
-            display_name=user.display_name,
-            role=Role(user.role),
-            body_id=user.body_id,
-            department_id=user.department_id,
-            department_key=department.key if department else None,
-            department_name=department.name if department else None,
-        )
+        return viewer_in(session, user_id, epoch=epoch)
+
+
+def viewer_in(session: Session, user_id: int, *, epoch: int | None = None) -> Viewer | None:
+    """load_viewer within a transaction already open."""
+    row = session.exec(
+        select(UserAccount, Department)
+        .join(Department, col(UserAccount.department_id) == Department.id, isouter=True)
+        .where(UserAccount.id == user_id)
+    ).first()
+    if row is None or not row[0].active:
+        return None
+    if epoch is not None and row[0].session_epoch != epoch:
+        return None
+    user, department = row
+    return Viewer(
+        id=user_id,
+        username=user.username,
+        display_name=user.display_name,
+        role=Role(user.role),
+        body_id=user.body_id,
+        department_id=user.department_id,
+        department_key=department.key if department else None,
+        department_name=department.name if department else None,
+    )
 
 
 def viewer_from_token(request: Request) -> Viewer | None:
@@ -178,10 +183,9 @@ def viewer_from_token(request: Request) -> Viewer | None:
         return None
     from services.accounts import user_for_token
 
-    with session_scope(request.app.state.engine) as session:
+    with session_scope(request.app.state.engine) as session:  # one transaction for both
         user = user_for_token(session=session, token=token.strip(), now=request.app.state.clock())
-        user_id = user.id if user else None
-    return load_viewer(request, user_id) if user_id else None
+        return viewer_in(session, user.id) if user and user.id else None
 
 
 def require_viewer(request: Request) -> Viewer:

@@ -12,12 +12,15 @@ from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
+from sqlmodel import Session
 
 from models.accounts import Role
+from models.body import Body
+from services.dashboard_cache import Revision
 from web import auth
 from web.routes.common import Year, body_session, now, require_cycle
 from web.routes.money import GroupNumber
-from web.views import cycle_page, cycle_years
+from web.views import CyclePage, cycle_page, cycle_years
 
 if TYPE_CHECKING:
     from services.money import GroupProfile, MoneyOverview, YearMoney
@@ -62,6 +65,26 @@ class TaskPublic(BaseModel):
     days_overdue: int
 
 
+def kept_cycle(request: Request, session: Session, body: Body, year: int) -> Revision:
+    """The body's data revision for a read-only request (services.dashboard_cache), after
+    the German 404 for a year without a cycle."""
+    kept = Revision(session, body, request.app.state.dashboard_cache)
+    if year not in kept.get("years", None, lambda: cycle_years(session=session, body=body)):
+        require_cycle(session, body, year)
+    return kept
+
+
+def present_cycle(request: Request, viewer: auth.Viewer, year: int) -> CyclePage:
+    """The cycle as it stands today, kept until its data changes."""
+    with body_session(request, viewer) as (session, body):
+        today = body.local_date(now(request))
+        return kept_cycle(request, session, body, year).get(
+            "cycle_page",
+            (year, today),
+            lambda: cycle_page(session=session, body=body, year=year, today=today),
+        )
+
+
 @router.get("/me", response_model=MePublic, summary="Wer angemeldet ist")
 def me(viewer: auth.Viewer = Depends(auth.require_api_viewer)) -> MePublic:
     return MePublic(
@@ -82,11 +105,7 @@ def cycles(request: Request, viewer: auth.Viewer = Depends(auth.require_api_view
 def cycle(
     request: Request, year: Year, viewer: auth.Viewer = Depends(auth.require_api_viewer)
 ) -> CyclePublic:
-    with body_session(request, viewer) as (session, body):
-        require_cycle(session, body, year)
-        data = cycle_page(
-            session=session, body=body, year=year, today=body.local_date(now(request))
-        )
+    data = present_cycle(request, viewer, year)
     view = data.view
     return CyclePublic(
         year=year,
@@ -126,11 +145,7 @@ def tasks(
         auth.require_department(viewer, department)
     elif not viewer.sees_all_departments:
         department = viewer.department_key
-    with body_session(request, viewer) as (session, body):
-        require_cycle(session, body, year)
-        data = cycle_page(
-            session=session, body=body, year=year, today=body.local_date(now(request))
-        )
+    data = present_cycle(request, viewer, year)
     rows = [r for r in data.rows if department is None or r.department_key == department]
     return [
         TaskPublic(
@@ -176,8 +191,13 @@ def figures(
     from services.evaluation import FigureStatus, evaluate
 
     with body_session(request, viewer) as (session, body):
-        require_cycle(session, body, year)
-        evaluation = evaluate(session=session, body=body, year=year, now=now(request))
+        kept = kept_cycle(request, session, body, year)
+        at = now(request)
+        evaluation = kept.get(
+            "evaluation",
+            (year, body.local_date(at)),
+            lambda: evaluate(session=session, body=body, year=year, now=at),
+        )
     by_field: list[tuple[str | None, FigureStatus]] = [
         (f.name, figure) for f in evaluation.fields for figure in f.figures
     ]
@@ -370,8 +390,10 @@ def _overview(request: Request, viewer: auth.Viewer, year: int) -> MoneyOverview
     from services.money import money_overview
 
     with body_session(request, viewer) as (session, body):
-        require_cycle(session, body, year)
-        return money_overview(session=session, body=body, year=year)
+        kept = kept_cycle(request, session, body, year)
+        return kept.get(
+            "money", year, lambda: money_overview(session=session, body=body, year=year)
+        )
 
 
 @router.get(

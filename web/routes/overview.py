@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
 from models.accounts import Role
@@ -39,22 +39,41 @@ def overview(
     viewer: auth.Viewer = Depends(auth.require_viewer),
 ) -> Response:
     auth.require_role(viewer, Role.admin, Role.controlling)
+    from services.dashboard_cache import Revision
     from services.evaluation import evaluate
     from services.money import money_overview
     from services.strategy import strategy_view
 
     task_filter = TaskFilter.parse(assignee, state, sort, direction)
     with body_session(request, viewer) as (session, body):
-        require_cycle(session, body, year)
+        # a read-only request: what it computes is kept under the body's data revision
+        kept = Revision(session, body, request.app.state.dashboard_cache)
+        years = kept.get("years", None, lambda: cycle_years(session=session, body=body))
+        if year not in years:
+            require_cycle(session, body, year)  # the German 404
         day = view_day(request, body)
-        data = cycle_page(
-            session=session,
-            body=body,
-            year=year,
-            today=day.today,
-            cutoff=day.cutoff if day.past else None,
-        )
+        if day.past:  # rebuilt from the audit trail (services.as_of): never kept
+            data = cycle_page(
+                session=session, body=body, year=year, today=day.today, cutoff=day.cutoff
+            )
+            queue = review_queue(session=session, page=data)
+            matrix = department_matrix(session=session, body=body, page=data)
+        else:
+            data = kept.get(
+                "cycle_page",
+                (year, day.today),
+                lambda: cycle_page(session=session, body=body, year=year, today=day.today),
+            )
+            queue, matrix = kept.get(
+                "queue_matrix",
+                (year, day.today),
+                lambda: (
+                    review_queue(session=session, page=data),
+                    department_matrix(session=session, body=body, page=data),
+                ),
+            )
         rows = task_filter.apply(data.rows)
+        assignees = sorted({row.assignee for row in data.rows})
         context = {
             "as_of": day,
             "body": body,
@@ -63,23 +82,50 @@ def overview(
             "summary": phase_groups(data),
             "totals": Counts.of(data.rows),
             "groups": phase_groups(data, rows),
-            "queue": review_queue(session=session, page=data),
-            "matrix": department_matrix(session=session, body=body, page=data),
+            "queue": queue,
+            "matrix": matrix,
             "cell_states": CELL_STATES,
             "review_href": queue_href,  # the matrix leads where the queue does
             "filter": task_filter,
-            "assignees": sorted({row.assignee for row in data.rows}),
+            "assignees": assignees,
             "states": STATE_FILTERS,
-            "years": cycle_years(session=session, body=body),
-            "strategy": strategy_view(session=session, body=body),
-            "evaluation": evaluate(session=session, body=body, year=year, now=day.cutoff),
-            "money": money_overview(session=session, body=body, year=year),
+            "years": years,
+            "strategy": kept.get(
+                "strategy", None, lambda: strategy_view(session=session, body=body)
+            ),
+            "evaluation": kept.get(
+                "evaluation",
+                (year, body.local_date(day.cutoff)),  # it depends on the instant by its day
+                lambda: evaluate(session=session, body=body, year=year, now=day.cutoff),
+            ),
+            "money": kept.get(
+                "money", year, lambda: money_overview(session=session, body=body, year=year)
+            ),
             "reports": [
                 ("Bericht zur Zielerreichung (.pdf)", f"/cycles/{year}/report.pdf"),
                 ("Bericht zur Zielerreichung (.xlsx)", f"/cycles/{year}/report.xlsx"),
             ],
         }
-    return page(request, "overview.html", {"viewer": viewer, **context})
+        if day.past or task_filter.assignee not in ("", *assignees):
+            return page(request, "overview.html", {"viewer": viewer, **context})
+        # the page itself is kept too (per viewer and filter), its session's CSRF token put in
+        # on each view: rendering it costs more than all the rest of a kept view
+        html = kept.get(
+            "overview_html",
+            (year, day.today, task_filter, viewer),
+            lambda: bytes(
+                page(
+                    request,
+                    "overview.html",
+                    {"viewer": viewer, **context, "csrf_token": CSRF_SLOT},
+                ).body
+            ).decode("utf-8"),
+        )
+    return HTMLResponse(html.replace(CSRF_SLOT, auth.csrf_token(request)))
+
+
+# stands for the session's CSRF token in a kept page (letters only: escaping keeps it)
+CSRF_SLOT = "KreislaufCsrfTokenSlot"
 
 
 REPORT_TYPES = {
