@@ -190,9 +190,10 @@ def _here(parts: list[list[str]], year: int | None, now: dt.datetime) -> list[di
     """Each shard as an in-process subflow, one after the other."""
     reports = []
     for index, bodies in enumerate(parts, start=1):
-        state = annual_cycle_shard.with_options(flow_run_name=shard_name(index, bodies))(
-            bodies=bodies, year=year, now=now, return_state=True
+        in_process = annual_cycle_shard.with_options(  # the result stays in memory
+            flow_run_name=shard_name(index, bodies), persist_result=False
         )
+        state = in_process(bodies=bodies, year=year, now=now, return_state=True)
         reports.append(_report(state, bodies))
     return reports
 
