@@ -3,8 +3,9 @@
 At 06:00 every cycle in motion is reconciled, phase by phase (`reconcile_day`); at 07:00 the
 day's reminders are decided (`sweep_reminders`) and the outbox is worked off
 (`deliver`). `kreislauf tick` and the simulation call these directly; the flows wrap the
-same functions (a phase flow per due phase, a task for the sweep and one for the dispatch),
-so a day ticked by hand and a day run by the deployments do the same.
+same functions (the daily's shards a `reconcile_day` narrowed to their bodies, a task for the
+sweep and one for the dispatch), so a day ticked by hand and a day run by the deployments do
+the same.
 """
 
 from __future__ import annotations
