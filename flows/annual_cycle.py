@@ -58,6 +58,7 @@ SHARD_DEPLOYMENT = "annual-cycle-shard/shard"
 SHARD_RETRIES = 1  # a failed shard runs once more, alone
 SHARD_RETRY_DELAY = 5  # seconds
 POLL_SECONDS = 2.0  # how often the daily asks the server about its shards on a pool
+PAGE = 200  # flow runs per request (the server's default limit)
 SHARD_WAIT_SECONDS = 6 * 3600  # a shard not final by then is reported as failed
 
 ShardSize = Annotated[int, Field(ge=1, le=MAX_SHARD_SIZE)]
@@ -238,7 +239,8 @@ def _on_pool(parts: list[list[str]], year: int | None, now: dt.datetime) -> list
                 parameters={"bodies": bodies, "year": year, "now": now},
                 flow_run_name=shard_name(index, bodies),
                 timeout=0,
-                idempotency_key=f"{flow_run.id}:shard-{index:03d}",
+                # once per attempt of the daily: a retried daily starts its shards anew
+                idempotency_key=f"{flow_run.id}:{flow_run.run_count}:shard-{index:03d}",
             ),
         )
         for index, bodies in enumerate(parts, start=1)
@@ -247,10 +249,12 @@ def _on_pool(parts: list[list[str]], year: int | None, now: dt.datetime) -> list
     deadline = time.monotonic() + SHARD_WAIT_SECONDS
     with get_client(sync_client=True) as client:
         while True:
-            found = client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids))
-            )
-            states = {run.id: run.state for run in found}
+            states = {}
+            for start in range(0, len(ids), PAGE):  # the server answers PAGE runs at most
+                chunk = FlowRunFilter(id=FlowRunFilterId(any_=ids[start : start + PAGE]))
+                states.update(
+                    {run.id: run.state for run in client.read_flow_runs(flow_run_filter=chunk)}
+                )
             done = all(s is not None and s.is_final() for s in states.values())
             if (done and len(states) == len(ids)) or time.monotonic() > deadline:
                 break

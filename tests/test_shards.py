@@ -339,3 +339,74 @@ def test_two_process_workers_share_the_morning_on_a_real_server(
             ).all()
         )
     assert opened == dict.fromkeys([*COPIES, "musterstadt"], 1)  # each body by one shard
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_shard_failing_for_a_moment_succeeds_on_its_retry(
+    world: tuple[str, sa.Engine],
+) -> None:
+    """Bergheim's phases are locked until its shard's first attempt has failed (a trigger,
+    dropped while the shard waits for its retry): the retry reconciles it, the morning ends
+    Completed, and only that shard ran twice."""
+    import threading
+
+    from prefect import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterName,
+        FlowRunFilterState,
+        FlowRunFilterStateName,
+    )
+
+    from flows.annual_cycle import annual_cycle
+    from flows.runtime import use_database
+
+    url, engine = world
+    with session_scope(engine) as session:
+        locked = session.exec(
+            select(Cycle.id).join(Body).where(Body.slug == "bergheim", Cycle.year == 2027)
+        ).one()
+        session.execute(
+            sa.text(
+                "CREATE TRIGGER locked_phase BEFORE UPDATE ON phase "
+                f"WHEN OLD.cycle_id = {locked} "
+                "BEGIN SELECT RAISE(ABORT, 'Phase gesperrt'); END"
+            )
+        )
+    waiting = FlowRunFilter(
+        name=FlowRunFilterName(any_=["shard-001-altdorf"]),
+        state=FlowRunFilterState(name=FlowRunFilterStateName(any_=["AwaitingRetry"])),
+    )
+    unlocked = threading.Event()
+
+    def unlock_when_waiting() -> None:
+        deadline = time.monotonic() + 60
+        with get_client(sync_client=True) as client:
+            while time.monotonic() < deadline:
+                if client.read_flow_runs(flow_run_filter=waiting):
+                    break
+                time.sleep(0.1)
+        with session_scope(engine) as session:
+            session.execute(sa.text("DROP TRIGGER locked_phase"))
+        unlocked.set()
+
+    unlocker = threading.Thread(target=unlock_when_waiting)
+    unlocker.start()
+    try:
+        with use_database(url):
+            state = annual_cycle(now=morning(2027, 1, 4), shard_size=2, return_state=True)
+    finally:
+        unlocker.join()
+    assert unlocked.is_set()
+    assert state.is_completed(), state.message
+    runs = shard_runs(state.state_details.flow_run_id)
+    assert {run.name: (run.state.type.value, run.run_count) for run in runs} == {
+        "shard-001-altdorf": ("COMPLETED", 2),
+        "shard-002-dorfen": ("COMPLETED", 1),
+        "shard-003-musterstadt": ("COMPLETED", 1),
+    }
+    with session_scope(engine) as session:
+        opened = session.execute(
+            sa.text("SELECT count(*) FROM phase WHERE kind = 'evaluation' AND status = 'open'")
+        ).scalar_one()
+    assert opened == 5  # the four copies and Musterstadt
