@@ -109,12 +109,18 @@ def due_bodies(body: str | None, year: int | None, now: dt.datetime) -> list[str
         return daily.due_bodies(session, body=body, year=year, now=now)
 
 
+@task(name="analyze", cache_policy=NO_CACHE)
+def refresh_statistics() -> None:
+    """Fresh planner statistics after a busy morning (services.daily.refresh_statistics)."""
+    daily.refresh_statistics(engine())
+
+
 @task(name="reconcile", cache_policy=NO_CACHE)
 def reconcile(bodies: list[str], year: int | None, now: dt.datetime, actor: str) -> dict[str, Any]:
     """The shard's work: services.daily.reconcile_day for its bodies, each body failing alone."""
     failed: list[BodyFailure] = []
     events = daily.reconcile_day(
-        engine(), now=now, actor=actor, year=year, bodies=bodies, failed=failed
+        engine(), now=now, actor=actor, year=year, bodies=bodies, failed=failed, statistics=False
     )
     return {
         "bodies": bodies,
@@ -182,6 +188,8 @@ def annual_cycle(
     reports = _on_pool(parts, year, now) if pool else _here(parts, year, now)
     events = [event for report in reports for event in report["events"]]
     failed = [failure for report in reports for failure in report["failed"]]
+    if len(events) >= daily.ANALYZE_AFTER_EVENTS:  # once for all shards, not in each
+        refresh_statistics()
     if failed:
         raise DailyFailed(failed, len(events))
     return events

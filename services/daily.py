@@ -211,6 +211,7 @@ def reconcile_day(
     bulk: bool = True,
     bodies: Collection[str] | None = None,
     failed: list[BodyFailure] | None = None,
+    statistics: bool = True,
 ) -> list[dict[str, str]]:
     """The 06:00 reconcile in this process: first, in one transaction, the cycles whose every
     due step is a start or an opening (services.opening, with `bulk`); then each remaining
@@ -219,7 +220,9 @@ def reconcile_day(
     `bodies` narrows it to a shard's bodies. With `failed` (a shard), one body's error does
     not stop the others: a bulk that fails is rolled back and its cycles are done body by
     body; a body whose phase fails is rolled back, appended to `failed` and left alone for
-    the rest of the morning. Without it (`kreislauf tick`) the first error is raised."""
+    the rest of the morning. Without it (`kreislauf tick`) the first error is raised.
+    A busy morning ends with fresh statistics; without `statistics` (a shard) the caller
+    refreshes them once for all shards (`refresh_statistics`)."""
     opened: list[dict[str, str]] = []
     in_bulk = bulk  # the first decision of the morning only
     broken: set[str] = set()
@@ -258,10 +261,15 @@ def reconcile_day(
 
     events = run_due(find, run_phase)
     events = opened + events
-    if len(events) >= ANALYZE_AFTER_EVENTS:
-        with session_scope(engine) as session:
-            analyze(session, RECONCILED_TABLES)
+    if statistics and len(events) >= ANALYZE_AFTER_EVENTS:
+        refresh_statistics(engine)
     return events
+
+
+def refresh_statistics(engine: sa.Engine) -> None:
+    """ANALYZE the tables the reconcile writes (after a busy morning)."""
+    with session_scope(engine) as session:
+        analyze(session, RECONCILED_TABLES)
 
 
 def _open_in_bulk(
