@@ -35,6 +35,7 @@ timeline's events.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import socket
 import time
@@ -97,6 +98,12 @@ def shard_name(index: int, bodies: list[str]) -> str:
     return f"shard-{index:03d}-{bodies[0]}"
 
 
+def events_of(report: dict[str, Any]) -> list[dict[str, str]]:
+    """The timeline events of a shard's report."""
+    events: list[dict[str, str]] = json.loads(report["events"])
+    return events
+
+
 def worker_name() -> str:
     """Which process did a shard: host and process id (a process worker's flow run)."""
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -124,7 +131,9 @@ def reconcile(bodies: list[str], year: int | None, now: dt.datetime, actor: str)
     )
     return {
         "bodies": bodies,
-        "events": events,
+        # one string, not 10,000 dicts: Prefect walks every result it passes on, which for
+        # the events of 100 bodies' opening day costs seconds (measured)
+        "events": json.dumps(events, ensure_ascii=False),
         "failed": [failure.as_dict() for failure in failed],
         "worker": worker_name(),
         "parent_pid": os.getppid(),  # on a process worker: the worker that started the run
@@ -151,7 +160,7 @@ def annual_cycle_shard(
     logger.info(
         "%d Körperschaften, %d Ereignisse (%s)",
         len(bodies),
-        len(report["events"]),
+        len(events_of(report)),
         report["worker"],
     )
     for failure in report["failed"]:
@@ -186,7 +195,7 @@ def annual_cycle(
         f"auf dem Work-Pool {pool}" if pool else "in diesem Prozess",
     )
     reports = _on_pool(parts, year, now) if pool else _here(parts, year, now)
-    events = [event for report in reports for event in report["events"]]
+    events = [event for report in reports for event in events_of(report)]
     failed = [failure for report in reports for failure in report["failed"]]
     if len(events) >= daily.ANALYZE_AFTER_EVENTS:  # once for all shards, not in each
         refresh_statistics()
@@ -281,7 +290,7 @@ def _report(state: State[Any] | None, bodies: list[str]) -> dict[str, Any]:
                 return result
         except Exception:  # a result stored where this process cannot read it
             pass
-        return {"bodies": bodies, "events": [], "failed": [], "worker": "?"}
+        return {"bodies": bodies, "events": "[]", "failed": [], "worker": "?"}
     error: object = None
     if state is not None and state.is_failed():
         try:
@@ -294,4 +303,4 @@ def _report(state: State[Any] | None, bodies: list[str]) -> dict[str, Any]:
         why = state.message if state is not None and state.message else "nicht beendet"
         what = state.name if state is not None else "unbekannt"
         failed = [{"body": slug, "message": f"Shard {what}: {why}"[:1000]} for slug in bodies]
-    return {"bodies": bodies, "events": [], "failed": failed, "worker": "?"}
+    return {"bodies": bodies, "events": "[]", "failed": failed, "worker": "?"}
