@@ -4,8 +4,10 @@ The daily tick (`annual-cycle/daily`, 06:00 Europe/Berlin) is the only schedule 
 needs: phase dates are data in the database, acted on by that tick (Prefect schedules at most
 about 100 days ahead). Reminders: the sweep at 07:00, the dispatcher every five minutes, each
 one run at a time.
-The phase flows are deployments too, to be run by hand; `forum/convene` is the form an
-administrator fills in (body, year, reason) in the Prefect UI.
+The daily's shards (`annual-cycle-shard/shard`) are runs of a deployment of their own, so
+that every worker of a pool takes some (flows.annual_cycle). The phase flows are deployments
+too, to be run by hand; `forum/convene` is the form an administrator fills in (body, year,
+reason) in the Prefect UI.
 Entry points are module paths, so a worker with kreislauf installed can run them.
 """
 
@@ -17,7 +19,7 @@ from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLi
 from prefect.deployments.runner import EntrypointType
 from prefect.schedules import Cron
 
-from flows.annual_cycle import annual_cycle
+from flows.annual_cycle import annual_cycle, annual_cycle_shard
 from flows.council import council_sync
 from flows.evaluation import evaluation
 from flows.forum import forum, retreat
@@ -87,6 +89,13 @@ def deployments() -> list[RunnerDeployment]:
             entrypoint_type=module,
         ),
     ]
+    shard = annual_cycle_shard.to_deployment(
+        name="shard",
+        description="Ein Shard des täglichen Abgleichs; vom Lauf annual-cycle/daily gestartet, "
+        "je Shard ein Lauf, den ein Worker des Pools übernimmt.",
+        tags=TAGS,
+        entrypoint_type=module,
+    )
     manual = [
         phase_flow.to_deployment(
             name="manual", description=phase_flow.description, tags=TAGS, entrypoint_type=module
@@ -95,7 +104,7 @@ def deployments() -> list[RunnerDeployment]:
     ]
     # called from sync code only, where Prefect's to_deployment returns the deployment itself
     # (typed as that or a coroutine, for the event loop it would dispatch to)
-    return cast("list[RunnerDeployment]", scheduled + manual)
+    return cast("list[RunnerDeployment]", [*scheduled, shard, *manual])
 
 
 def serve_all() -> None:

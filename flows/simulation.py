@@ -1,8 +1,8 @@
 """The simulated year through real Prefect flows (`kreislauf simulate --prefect`).
 
 The same year as services.simulated_year, except that the 06:00 reconcile runs the
-`annual_cycle` flow with its phase subflows (only on days where the rules, asked first without
-Prefect, have a step due). Needs a Prefect API: the caller's (PREFECT_API_URL, a test
+`annual_cycle` flow with its shard subflows (only on days where the rules, asked first
+without Prefect, have a step due). Needs a Prefect API: the caller's (PREFECT_API_URL, a test
 harness) or the temporary server that the CLI starts and always stops (flows.server).
 """
 

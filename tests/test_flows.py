@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from uuid import UUID
 
 import pendulum
 import pytest
@@ -54,26 +55,32 @@ def test_annual_cycle_twice_at_the_same_now_changes_nothing(cycle_2027: sa.Engin
     assert row_counts(cycle_2027) == before
 
 
-def test_each_phase_runs_as_a_subflow_with_its_tasks(cycle_2027: sa.Engine) -> None:
+def test_the_daily_runs_its_bodies_as_a_shard_with_one_reconcile_task(
+    cycle_2027: sa.Engine,
+) -> None:
     from prefect import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+    from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterFlowRunId
 
     from flows.annual_cycle import annual_cycle
 
     annual_cycle(body="loerrach", year=2027, now=berlin(2027, 2, 1))
-    with get_client(sync_client=True) as client:
-        runs = client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=["evaluation-loerrach-2027"]))
-        )
-        assert runs, "the evaluation phase ran as a flow run of its own"
-        run = runs[-1]
-        assert run.parent_task_run_id is not None  # a subflow of the daily tick
-        assert run.state is not None and run.state.is_completed()
     with session_scope(cycle_2027) as session:
         actors = set(
             session.exec(select(AuditEvent.actor).where(AuditEvent.action == "phase.open")).all()
         )
-    assert actors and all(actor.startswith("flow:evaluation-loerrach-2027:") for actor in actors)
+    # every step was done by the one shard run
+    assert len(actors) == 1
+    _, name, run_id = actors.pop().split(":")
+    assert name == "shard-001-loerrach"
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(UUID(run_id))
+        assert run.parent_task_run_id is not None  # a subflow of the daily tick
+        assert run.state is not None and run.state.is_completed()
+        tasks = client.read_task_runs(
+            task_run_filter=TaskRunFilter(flow_run_id=TaskRunFilterFlowRunId(any_=[run.id]))
+        )
+    # the work of the shard is one task, not one per step
+    assert [task.name for task in tasks] == ["reconcile-loerrach-loerrach"]
 
 
 def test_forum_flow_with_a_reason_convenes_and_invites_the_factions(
@@ -160,7 +167,7 @@ def test_deploy_registers_the_same_deployments_with_a_work_pool() -> None:
             WorkPoolCreate(name="kreislauf-test", type="process"), overwrite=True
         )
     ids = deploy_to_pool("kreislauf-test")
-    assert len(ids) == 11
+    assert len(ids) == 12
     with get_client(sync_client=True) as client:
         tick = client.read_deployment_by_name("annual-cycle/daily")
         council = client.read_deployment_by_name("council-sync/every-morning")
