@@ -1,5 +1,5 @@
 """A counter per body that the database itself raises whenever a row of that body is written
-(triggers of migration 0024), by the web, the CLI, a flow or bare SQL alike: what is computed
+(triggers of migration 0022), by the web, the CLI, a flow or bare SQL alike: what is computed
 from those rows can be kept as long as the counter stands (services.dashboard_cache).
 """
 

@@ -135,7 +135,7 @@ def test_every_table_with_a_body_id_raises_the_revision_by_a_trigger(
 
     from models.revision import VIA_PARTIAL_BUDGET, watched_tables
 
-    migration = importlib.import_module("models.migrations.versions.0024_data_revision")
+    migration = importlib.import_module("models.migrations.versions.0022_data_revision")
     assert {*migration.WATCHED, migration.VIA_PARTIAL_BUDGET} == watched_tables()
     assert migration.VIA_PARTIAL_BUDGET == VIA_PARTIAL_BUDGET
     with engine.connect() as connection:

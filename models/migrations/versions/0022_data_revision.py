@@ -6,7 +6,7 @@ web can keep a computed evaluation until its data changes, whoever wrote it (web
 bare SQL). PostgreSQL: statement-level triggers with transition tables (a bulk write raises
 each body's counter once); SQLite: a trigger per row.
 
-Revision ID: 0024
+Revision ID: 0022
 Revises: 0021
 Create Date: 2026-11-28 21:30:00.000000
 """
@@ -16,7 +16,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = '0024'
+revision: str = '0022'
 down_revision: Union[str, None] = '0021'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
