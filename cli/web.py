@@ -91,6 +91,13 @@ def web_processes(host: str, port: int, workers: int) -> None:
         os.environ["KREISLAUF_BODY"] = state.body
     os.environ.setdefault("KREISLAUF_SECRET_KEY", secrets.token_urlsafe(32))
     web_settings()  # bad settings stop here, in German, before any process starts
+    from models.db import make_engine, require_current_schema
+
+    engine = make_engine(os.environ["KREISLAUF_DATABASE_URL"])
+    try:  # and a missing or old database too: each worker would fail and be restarted
+        require_current_schema(engine)
+    finally:
+        engine.dispose()
     console().print(
         f"Weboberfläche: http://{host}:{port}/  ({workers} Prozesse, Beenden mit Strg-C)"
     )

@@ -49,6 +49,7 @@ from pydantic import Field
 
 from flows.runtime import engine, entry_now, flow_actor
 from models.db import session_scope
+from models.errors import KreislaufError
 from services import daily
 from services.daily import MAX_SHARD_SIZE, SHARD_SIZE, BodyFailure
 
@@ -65,8 +66,11 @@ SHARD_WAIT_SECONDS = 6 * 3600  # a shard not final by then is reported as failed
 ShardSize = Annotated[int, Field(ge=1, le=MAX_SHARD_SIZE)]
 
 
-class ShardFailed(Exception):
-    """Some bodies of a shard failed: the shard run ends Failed and is retried."""
+class ShardFailed(KreislaufError):
+    """Some bodies of a shard failed: the shard run ends Failed and is retried. A
+    KreislaufError: the CLI says it in German, without a traceback."""
+
+    exit_code = 1
 
     def __init__(self, failed: list[dict[str, str]]) -> None:
         self.failed = failed
@@ -77,8 +81,11 @@ class ShardFailed(Exception):
         return (ShardFailed, (self.failed,))  # the result store pickles it with its bodies
 
 
-class DailyFailed(Exception):
-    """The morning's failed bodies, after every shard has finished."""
+class DailyFailed(KreislaufError):
+    """The morning's failed bodies, after every shard has finished (said in German by the
+    CLI, e.g. `kreislauf simulate --prefect`)."""
+
+    exit_code = 1
 
     def __init__(self, failed: list[dict[str, str]], events: int) -> None:
         self.failed = failed

@@ -4,8 +4,11 @@ The evaluation of a cycle (and the other views the controlling overview and the 
 the cycle's phases and tasks, the strategy, the money) is computed when its data changes, not
 on every view. Each entry is keyed by the body's data revision (models.revision): a counter
 that the database's own triggers raise in the same transaction as any insert, update or
-delete of the body's rows in the tables those views read, whoever writes them (the web, the
-CLI, a Prefect flow, bare SQL in a bench or a repair).
+delete of the body's rows in the tables with a `body_id` (and partial_budget_department),
+whoever writes them (the web, the CLI, a Prefect flow, bare SQL in a bench or a repair).
+Rows of a delivery's own tables (a submission's figures, a plan's goals, a budget
+resolution's amendments) have no trigger: they are written with their parent row, which has
+one; a repair by bare SQL of only such rows needs a restart of the web.
 
 Why a stale view is never shown, also with several web workers (processes) and after writes
 that do not go through the web:
@@ -50,18 +53,30 @@ class DashboardCache:
     def __init__(self, size: int = MAX_ENTRIES) -> None:
         self.size = size
         self.entries: OrderedDict[Hashable, object] = OrderedDict()
+        self.revisions: dict[int, int] = {}  # per body: the newest revision kept
+        self.keys: dict[int, set[Hashable]] = {}  # per body: its keys at that revision
         self.lock = threading.Lock()
 
-    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+    def get(self, key: Hashable, compute: Callable[[], T], *, body: int, revision: int) -> T:
+        """The entry `key` of `body` at `revision`, computed if absent; storing one drops the
+        body's entries of older revisions (never to be found again)."""
         with self.lock:
             if key in self.entries:
                 self.entries.move_to_end(key)
                 return self.entries[key]  # type: ignore[return-value]
         value = compute()
         with self.lock:
-            self.entries[key] = value
+            if self.revisions.get(body, revision) < revision:
+                for old in self.keys.pop(body, set()):
+                    self.entries.pop(old, None)
+            if self.revisions.get(body, revision) <= revision:
+                self.revisions[body] = revision
+                self.keys.setdefault(body, set()).add(key)
+                self.entries[key] = value
             while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
+                dropped, _ = self.entries.popitem(last=False)
+                for keys in self.keys.values():
+                    keys.discard(dropped)
         return value
 
 
@@ -83,12 +98,11 @@ class Revision:
 
     def __init__(self, session: Session, body: Body, cache: DashboardCache) -> None:
         self.cache = cache
-        self.key: tuple[object, ...] = (
-            id_of(body),
-            data_revision(session, body),
-            body_values(body),
-        )
+        self.body, self.revision = id_of(body), data_revision(session, body)
+        self.key: tuple[object, ...] = (self.body, self.revision, body_values(body))
 
     def get(self, name: str, extra: Hashable, compute: Callable[[], T]) -> T:
         """The view `name` for `extra` (year, day, ...) at this revision, computed if absent."""
-        return self.cache.get((name, extra, *self.key), compute)
+        return self.cache.get(
+            (name, extra, *self.key), compute, body=self.body, revision=self.revision
+        )

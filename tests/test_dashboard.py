@@ -280,6 +280,17 @@ def test_kreislauf_web_with_two_workers_shares_the_sessions(tmp_path: Path) -> N
         [kreislauf, "web", "--workers", "0"], env=env, capture_output=True, text=True
     )
     assert refused.returncode != 0 and "--workers 0" in refused.stdout + refused.stderr
+    # a database that is not there stops before any worker starts (none restarted forever)
+    missing = subprocess.run(
+        [kreislauf, "web", "--port", str(free_port()), "--workers", "2"],
+        env={**env, "KREISLAUF_DATABASE_URL": f"sqlite:///{tmp_path / 'fehlt.db'}"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert missing.returncode != 0, missing.stdout
+    assert "fehlt.db" in missing.stdout + missing.stderr
+    assert "Traceback" not in missing.stdout + missing.stderr
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
@@ -310,3 +321,17 @@ def test_kreislauf_web_with_two_workers_shares_the_sessions(tmp_path: Path) -> N
             process.wait()
     assert f"Weboberfläche: http://127.0.0.1:{port}/  (2 Prozesse" in output
     assert "kreislauf web beendet." in output
+
+
+def test_a_body_s_kept_views_of_an_older_revision_are_dropped_when_a_newer_one_is_kept() -> None:
+    from services.dashboard_cache import DashboardCache
+
+    cache = DashboardCache()
+    assert cache.get(("overview", 1, 7), lambda: "alt", body=1, revision=7) == "alt"
+    assert cache.get(("overview", 2, 3), lambda: "anderer", body=2, revision=3) == "anderer"
+    assert cache.get(("overview", 1, 8), lambda: "neu", body=1, revision=8) == "neu"
+    assert ("overview", 1, 7) not in cache.entries  # never to be found again: gone
+    assert ("overview", 2, 3) in cache.entries  # another body's stay
+    # a request that read the older revision before the write stores nothing over the newer
+    assert cache.get(("money", 1, 7), lambda: "spät", body=1, revision=7) == "spät"
+    assert ("money", 1, 7) not in cache.entries

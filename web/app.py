@@ -172,6 +172,9 @@ def _install_session(app: FastAPI) -> None:
         return response
 
 
+CONCURRENT = {"40P01", "40001"}  # PostgreSQL: deadlock detected, serialization failure
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api")
 
@@ -249,8 +252,20 @@ def _install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(sa.exc.OperationalError)
     @app.exception_handler(sa.exc.InterfaceError)
-    async def database_unavailable(request: Request, _: Exception) -> Response:
-        """The database refuses (read-only, unreachable, locked): a German 503, no trace."""
+    async def database_unavailable(request: Request, error: Exception) -> Response:
+        """The database refuses (read-only, unreachable, locked): a German 503, no trace. A
+        write that met another at the same time (PostgreSQL gave up one of them: deadlock,
+        serialization) is a 409: nothing was saved, and trying again works."""
+        if getattr(getattr(error, "orig", None), "sqlstate", None) in CONCURRENT:
+            message = (
+                "Gleichzeitig wurden dieselben Daten geändert; Ihre Änderung wurde nicht "
+                "gespeichert. Bitte versuchen Sie es erneut."
+            )
+            if _is_api(request):
+                return JSONResponse({"detail": message}, status_code=409)
+            return page(
+                request, "error.html", {"title": "Gleichzeitige Änderung", "message": message}, 409
+            )
         message = (
             "Die Datenbank ist gerade nicht erreichbar oder nicht beschreibbar. "
             "Bitte versuchen Sie es später erneut."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
@@ -124,8 +126,9 @@ def overview(
     return HTMLResponse(html.replace(CSRF_SLOT, auth.csrf_token(request)))
 
 
-# stands for the session's CSRF token in a kept page (letters only: escaping keeps it)
-CSRF_SLOT = "KreislaufCsrfTokenSlot"
+# stands for the session's CSRF token in a kept page: letters and digits (escaping keeps it),
+# new in each process, so no text of a page can be taken for it
+CSRF_SLOT = "KreislaufCsrf" + secrets.token_hex(16)
 
 
 REPORT_TYPES = {
