@@ -7,6 +7,9 @@ in tests/artifacts/)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 
 from tests.conftest import row_counts
@@ -66,22 +69,34 @@ def test_admin_records_a_structured_change_set_and_confirms_the_resolution(  # t
     site: Site, page
 ) -> None:
     """Last in this file: it moves the world to May and July and makes strategy version 2."""
+    with in_may(site):
+        _record_and_resolve(site, page)
+
+
+@contextmanager
+def in_may(site: Site) -> Iterator[None]:
+    """The world's clock on 21 May 2027, the day after the session; set back afterwards."""
     start = site.clock.at
     site.clock.at = start.replace(month=5, day=21)
     try:
-        _record_and_resolve(site, page)
+        yield
     finally:
         site.clock.at = start
 
 
-def _record_and_resolve(site: Site, page) -> None:  # type: ignore[no-untyped-def]
+def convene_as_admin(site: Site, page, reason: str) -> None:  # type: ignore[no-untyped-def]
+    """The administration, on a phone's width, convenes the session on its admin page."""
     page.set_viewport_size({"width": 390, "height": 900})
     log_in(page, site, "verwaltung")
     page.goto(f"{site.url}/admin")
     convene = page.get_by_role("region", name="Forum bzw. Klausurtagung einberufen")
-    convene.get_by_label("Anlass").fill("Neue Klimaschutzvorgaben des Landes")
+    convene.get_by_label("Anlass").fill(reason)
     convene.get_by_role("button", name="Einberufen").click()
     assert "einberufen" in page.get_by_role("status").inner_text()
+
+
+def _record_and_resolve(site: Site, page) -> None:  # type: ignore[no-untyped-def]
+    convene_as_admin(site, page, "Neue Klimaschutzvorgaben des Landes")
 
     form = page.get_by_role("region", name=SESSION_FORM)
     form.get_by_label("Sitzungstag").fill("2027-05-20")

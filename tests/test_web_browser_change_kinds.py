@@ -8,28 +8,18 @@ from __future__ import annotations
 from tests.test_web_browser import Site, check_accessibility, fits, log_in
 from tests.test_web_browser import page as page  # noqa: F401  (the fixture)
 from tests.test_web_browser import site as site  # noqa: F401  (the fixture)
+from tests.test_web_browser_admin import SESSION_FORM, convene_as_admin, in_may
 
-SESSION_FORM = "Sitzung und vereinbarte Änderungen festhalten"
 PRINCIPLE = "Der Landkreis handelt generationengerecht."
 
 
 def test_the_new_kinds_are_recorded_resolved_and_shown(site: Site, page) -> None:  # type: ignore[no-untyped-def]
-    start = site.clock.at
-    site.clock.at = start.replace(month=5, day=21)
-    try:
+    with in_may(site):
         _record_and_resolve(site, page)
-    finally:
-        site.clock.at = start
 
 
 def _record_and_resolve(site: Site, page) -> None:  # type: ignore[no-untyped-def]
-    page.set_viewport_size({"width": 390, "height": 900})
-    log_in(page, site, "verwaltung")
-    page.goto(f"{site.url}/admin")
-    convene = page.get_by_role("region", name="Forum bzw. Klausurtagung einberufen")
-    convene.get_by_label("Anlass").fill("Fortschreibung der Strategie")
-    convene.get_by_role("button", name="Einberufen").click()
-    assert "einberufen" in page.get_by_role("status").inner_text()
+    convene_as_admin(site, page, "Fortschreibung der Strategie")
 
     form = page.get_by_role("region", name=SESSION_FORM)
     form.get_by_label("Sitzungstag").fill("2027-05-20")
